@@ -1,0 +1,174 @@
+//! The claims edge-jwt issues (RFC 9068 access tokens, rotating refresh tokens) and the typed
+//! views of verified tokens.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::{ClaimReason, Error, Result};
+
+/// `typ` of access tokens (RFC 9068 §2.1).
+pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
+/// `typ` of refresh tokens: never accepted where an access token is expected, nor the reverse.
+pub const REFRESH_TOKEN_TYP: &str = "rt+jwt";
+
+/// Claim names a client may not set as custom claims: registered (RFC 7519), protocol
+/// (RFC 9068, RFC 8693) and edge-jwt's own.
+pub const RESERVED_CLAIMS: &[&str] = &[
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "nbf",
+    "iat",
+    "jti",
+    "sid",
+    "client_id",
+    "typ",
+    "scope",
+    "cnf",
+    "act",
+    "may_act",
+    "auth_time",
+    "nonce",
+    "session_end",
+];
+
+/// Longest `sub` accepted: it becomes part of a KV key, which Workers KV limits to 512 bytes.
+pub const MAX_SUBJECT_LENGTH: usize = 256;
+
+/// A verified JWT claims set: a JSON object, as signed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claims(pub Map<String, Value>);
+
+impl Claims {
+    pub fn as_map(&self) -> &Map<String, Value> {
+        &self.0
+    }
+
+    pub fn into_map(self) -> Map<String, Value> {
+        self.0
+    }
+
+    /// A string claim; `Invalid` if present with another type.
+    pub fn string(&self, name: &'static str) -> Result<Option<&str>> {
+        match self.0.get(name) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(Error::invalid_claim(name, ClaimReason::Invalid)),
+        }
+    }
+
+    pub fn required_string(&self, name: &'static str) -> Result<&str> {
+        self.string(name)?
+            .ok_or(Error::invalid_claim(name, ClaimReason::Missing))
+    }
+
+    /// A NumericDate claim (RFC 7519 §2), which may carry a fraction.
+    pub fn numeric_date(&self, name: &'static str) -> Result<Option<f64>> {
+        match self.0.get(name) {
+            None => Ok(None),
+            Some(Value::Number(n)) => n
+                .as_f64()
+                .map(Some)
+                .ok_or(Error::invalid_claim(name, ClaimReason::Invalid)),
+            Some(_) => Err(Error::invalid_claim(name, ClaimReason::Invalid)),
+        }
+    }
+
+    /// A NumericDate claim read as whole seconds (edge-jwt writes whole seconds).
+    pub fn required_seconds(&self, name: &'static str) -> Result<u64> {
+        let date = self
+            .numeric_date(name)?
+            .ok_or(Error::invalid_claim(name, ClaimReason::Missing))?;
+        if date < 0.0 || date.fract() != 0.0 {
+            return Err(Error::invalid_claim(name, ClaimReason::Invalid));
+        }
+        Ok(date as u64)
+    }
+}
+
+/// The private claims of an access token besides the registered ones jwt-simple carries.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AccessExtra {
+    pub client_id: String,
+    pub sid: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(flatten)]
+    pub custom: Map<String, Value>,
+}
+
+/// The private claims of a refresh token.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RefreshExtra {
+    pub client_id: String,
+    pub sid: String,
+    /// The session's absolute end (seconds): no refresh goes past it.
+    pub session_end: u64,
+}
+
+/// A verified access token (RFC 9068).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessClaims {
+    pub sub: String,
+    pub jti: String,
+    pub sid: String,
+    pub client_id: String,
+    pub iat: u64,
+    pub exp: u64,
+    pub scope: Option<String>,
+    /// The whole claims set, custom claims included.
+    pub claims: Claims,
+}
+
+impl AccessClaims {
+    pub fn from_claims(claims: Claims) -> Result<Self> {
+        Ok(AccessClaims {
+            sub: claims.required_string("sub")?.to_owned(),
+            jti: claims.required_string("jti")?.to_owned(),
+            sid: claims.required_string("sid")?.to_owned(),
+            client_id: claims.required_string("client_id")?.to_owned(),
+            iat: claims.required_seconds("iat")?,
+            exp: claims.required_seconds("exp")?,
+            scope: claims.string("scope")?.map(str::to_owned),
+            claims,
+        })
+    }
+}
+
+/// A verified refresh token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshClaims {
+    pub sub: String,
+    pub jti: String,
+    pub sid: String,
+    pub client_id: String,
+    pub iat: u64,
+    pub exp: u64,
+    pub session_end: u64,
+}
+
+impl RefreshClaims {
+    pub fn from_claims(claims: &Claims) -> Result<Self> {
+        Ok(RefreshClaims {
+            sub: claims.required_string("sub")?.to_owned(),
+            jti: claims.required_string("jti")?.to_owned(),
+            sid: claims.required_string("sid")?.to_owned(),
+            client_id: claims.required_string("client_id")?.to_owned(),
+            iat: claims.required_seconds("iat")?,
+            exp: claims.required_seconds("exp")?,
+            session_end: claims.required_seconds("session_end")?,
+        })
+    }
+}
+
+/// Refuses custom claims that would shadow a registered or protocol claim.
+pub fn check_custom_claims(custom: &Map<String, Value>) -> Result<()> {
+    match custom
+        .keys()
+        .find(|k| RESERVED_CLAIMS.contains(&k.as_str()))
+    {
+        Some(name) => Err(Error::ReservedClaim(name.clone())),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,167 @@
+//! The one error type of edge-jwt. Every failure has a stable `code()`, named as panva/jose names
+//! them where jose has the failure, so code written against jose can branch on the same strings.
+//! The Worker maps this enum once to HTTP (status + OAuth error); the npm package once to JS codes.
+
+use std::fmt;
+
+/// Why a claim failed validation, as jose reports it in `JWTClaimValidationFailed.reason`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimReason {
+    /// The claim is required and absent.
+    Missing,
+    /// The claim is present but of the wrong type or shape.
+    Invalid,
+    /// The claim is well-formed but its value is not acceptable.
+    CheckFailed,
+}
+
+impl ClaimReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimReason::Missing => "missing",
+            ClaimReason::Invalid => "invalid",
+            ClaimReason::CheckFailed => "check_failed",
+        }
+    }
+}
+
+/// What a revocation entry blocked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevokedBy {
+    /// The token's own `jti` was revoked.
+    Token,
+    /// The token's session (`sid`) was revoked (logout, or refresh-token reuse).
+    Session,
+    /// The subject was logged out everywhere after this token was issued.
+    Subject,
+}
+
+impl RevokedBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevokedBy::Token => "jti",
+            RevokedBy::Session => "sid",
+            RevokedBy::Subject => "sub",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// `exp` is past (beyond the leeway), or the token is older than the allowed maximum age
+    /// (`claim` is then `iat`).
+    Expired { claim: &'static str },
+    /// A claim (or the `typ` header) is missing, malformed or not the expected value.
+    ClaimValidationFailed {
+        claim: &'static str,
+        reason: ClaimReason,
+    },
+    /// The signature does not verify with the selected key.
+    SignatureVerificationFailed,
+    /// Not a well-formed compact JWS: segments, base64url, header JSON, size, `crit`.
+    JwsInvalid(&'static str),
+    /// A well-formed JWS whose payload is not a valid JWT claims set.
+    JwtInvalid(&'static str),
+    /// The token's `alg` is not allowed for the key that its `kid` selects (or at all).
+    AlgNotAllowed,
+    /// No key of the key set matches the token's `kid` and `alg`.
+    NoMatchingKey,
+    /// The token was revoked.
+    Revoked(RevokedBy),
+    /// A JWKS (or one JWK) that cannot be used: bad JSON, no usable key, repeated `kid`...
+    JwksInvalid(String),
+    /// A custom claim that shadows a registered or protocol claim.
+    ReservedClaim(String),
+    /// A refresh token presented again after its grace window: the session is now revoked.
+    RefreshTokenReused,
+    /// A refresh token whose session the store does not know (ended, or never started here).
+    SessionNotFound,
+    /// The store could not be read or written. Checks fail closed with this error.
+    StoreUnavailable(String),
+    /// A configuration or option value that cannot be used.
+    InvalidOption(String),
+}
+
+impl Error {
+    /// The stable code callers branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Expired { .. } => "ERR_JWT_EXPIRED",
+            Error::ClaimValidationFailed { .. } => "ERR_JWT_CLAIM_VALIDATION_FAILED",
+            Error::SignatureVerificationFailed => "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
+            Error::JwsInvalid(_) => "ERR_JWS_INVALID",
+            Error::JwtInvalid(_) => "ERR_JWT_INVALID",
+            Error::AlgNotAllowed => "ERR_JOSE_ALG_NOT_ALLOWED",
+            Error::NoMatchingKey => "ERR_JWKS_NO_MATCHING_KEY",
+            Error::Revoked(_) => "ERR_JWT_REVOKED",
+            Error::JwksInvalid(_) => "ERR_JWKS_INVALID",
+            Error::ReservedClaim(_) => "ERR_JWT_CLAIM_RESERVED",
+            Error::RefreshTokenReused => "ERR_REFRESH_TOKEN_REUSED",
+            Error::SessionNotFound => "ERR_SESSION_NOT_FOUND",
+            Error::StoreUnavailable(_) => "ERR_STORE_UNAVAILABLE",
+            Error::InvalidOption(_) => "ERR_INVALID_OPTION",
+        }
+    }
+
+    /// The claim a claim-level failure is about (`exp`, `nbf`, `iat`, `iss`, `aud`, `typ`...).
+    pub fn claim(&self) -> Option<&'static str> {
+        match self {
+            Error::Expired { claim } | Error::ClaimValidationFailed { claim, .. } => Some(claim),
+            _ => None,
+        }
+    }
+
+    /// jose's `reason` for claim failures.
+    pub fn reason(&self) -> Option<&'static str> {
+        match self {
+            Error::Expired { .. } => Some(ClaimReason::CheckFailed.as_str()),
+            Error::ClaimValidationFailed { reason, .. } => Some(reason.as_str()),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn invalid_claim(claim: &'static str, reason: ClaimReason) -> Error {
+        Error::ClaimValidationFailed { claim, reason }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Expired { claim: "exp" } => f.write_str("\"exp\" claim timestamp check failed"),
+            Error::Expired { claim } => {
+                write!(
+                    f,
+                    "\"{claim}\" claim timestamp check failed (too far in the past)"
+                )
+            }
+            Error::ClaimValidationFailed { claim, reason } => match reason {
+                ClaimReason::Missing => write!(f, "missing required \"{claim}\" claim"),
+                ClaimReason::Invalid => write!(f, "\"{claim}\" claim is malformed"),
+                ClaimReason::CheckFailed => write!(f, "unexpected \"{claim}\" claim value"),
+            },
+            Error::SignatureVerificationFailed => f.write_str("signature verification failed"),
+            Error::JwsInvalid(why) => write!(f, "invalid JWS: {why}"),
+            Error::JwtInvalid(why) => write!(f, "invalid JWT: {why}"),
+            Error::AlgNotAllowed => f.write_str("\"alg\" (algorithm) header value not allowed"),
+            Error::NoMatchingKey => f.write_str("no applicable key found in the JSON Web Key Set"),
+            Error::Revoked(by) => write!(f, "token revoked ({})", by.as_str()),
+            Error::JwksInvalid(why) => write!(f, "invalid JWKS: {why}"),
+            Error::ReservedClaim(name) => {
+                write!(f, "custom claim \"{name}\" is reserved and cannot be set")
+            }
+            Error::RefreshTokenReused => {
+                f.write_str("refresh token was already used; the session has been revoked")
+            }
+            Error::SessionNotFound => {
+                f.write_str("the refresh token's session is unknown or ended")
+            }
+            Error::StoreUnavailable(why) => write!(f, "token store unavailable: {why}"),
+            Error::InvalidOption(why) => write!(f, "invalid option: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,244 @@
+//! JWKS import and export (RFC 7517; RFC 8037 `OKP`/`Ed25519`; RFC 7518 `EC`/`P-256`, `oct`).
+//! Entries of a type edge-jwt does not use (RSA, X25519, P-384, `use: enc`...) are skipped, so a
+//! provider's mixed JWKS still works; a set left with no usable key is an error. An entry of a
+//! usable type whose key material is broken is an error, never silently dropped.
+
+use jwt_simple::prelude::{
+    ES256KeyPair, ES256PublicKey, Ed25519KeyPair, Ed25519PublicKey, HS256Key,
+};
+use serde_json::{json, Map, Value};
+
+use super::{
+    Algorithm, KeySet, PrivateKey, PublicKey, SigningKey, VerificationKey, VerificationKeys,
+};
+use crate::error::{Error, Result};
+use crate::jose::{b64, json};
+
+/// Largest JWKS document accepted, in bytes.
+pub const MAX_JWKS_LENGTH: usize = 64 * 1024;
+
+/// One JWKS member this crate can use, classified but not yet loaded.
+#[derive(Debug, Clone)]
+pub struct JwksEntry {
+    pub algorithm: Algorithm,
+    pub kid: Option<String>,
+    /// Whether the entry carries private material (`d` for OKP/EC; always for `oct`).
+    pub private: bool,
+    json: Map<String, Value>,
+}
+
+/// Parses a JWKS (`{"keys": [...]}`) or a single JWK, keeping the entries edge-jwt can use.
+pub fn parse_jwks_entries(text: &str) -> Result<Vec<JwksEntry>> {
+    if text.len() > MAX_JWKS_LENGTH {
+        return Err(Error::JwksInvalid("document exceeds 64 KiB".into()));
+    }
+    let document = json::parse_object(text.as_bytes()).ok_or_else(|| {
+        Error::JwksInvalid("not a JSON object without duplicate member names".into())
+    })?;
+    let members = match document.get("keys") {
+        Some(Value::Array(keys)) => keys.clone(),
+        Some(_) => return Err(Error::JwksInvalid("\"keys\" must be an array".into())),
+        None if document.contains_key("kty") => vec![Value::Object(document)],
+        None => return Err(Error::JwksInvalid("neither a JWKS nor a JWK".into())),
+    };
+    let mut entries = Vec::new();
+    for member in members {
+        let Value::Object(json) = member else {
+            return Err(Error::JwksInvalid(
+                "every JWKS member must be an object".into(),
+            ));
+        };
+        if let Some(entry) = classify(json)? {
+            entries.push(entry);
+        }
+    }
+    Ok(entries)
+}
+
+/// Decides whether edge-jwt uses this JWK, and as what. `None` skips it.
+fn classify(json: Map<String, Value>) -> Result<Option<JwksEntry>> {
+    let text = |name: &str| json.get(name).and_then(Value::as_str);
+    // Keys meant for encryption, or whose key_ops exclude signatures, are not ours to use.
+    if text("use").is_some_and(|u| u != "sig") {
+        return Ok(None);
+    }
+    if let Some(ops) = json.get("key_ops") {
+        let ops: Vec<&str> = ops
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if !ops.iter().any(|op| *op == "verify" || *op == "sign") {
+            return Ok(None);
+        }
+    }
+    let algorithm = match (text("kty"), text("crv")) {
+        (Some("OKP"), Some("Ed25519")) => Algorithm::EdDSA,
+        (Some("EC"), Some("P-256")) => Algorithm::ES256,
+        (Some("oct"), _) => Algorithm::HS256,
+        _ => return Ok(None),
+    };
+    // An `alg` member narrows the key; one that names another algorithm makes it unusable here.
+    if let Some(alg) = json.get("alg") {
+        if alg.as_str().and_then(Algorithm::from_name) != Some(algorithm) {
+            return Ok(None);
+        }
+    }
+    let kid = match json.get("kid") {
+        None => None,
+        Some(Value::String(kid)) if !kid.is_empty() => Some(kid.clone()),
+        Some(_) => {
+            return Err(Error::JwksInvalid(
+                "\"kid\" must be a non-empty string".into(),
+            ))
+        }
+    };
+    let private = algorithm == Algorithm::HS256 || json.contains_key("d");
+    Ok(Some(JwksEntry {
+        algorithm,
+        kid,
+        private,
+        json,
+    }))
+}
+
+impl JwksEntry {
+    fn describe(&self) -> String {
+        match &self.kid {
+            Some(kid) => format!("key \"{kid}\""),
+            None => "a key without kid".into(),
+        }
+    }
+
+    fn load_error(&self, e: impl std::fmt::Display) -> Error {
+        Error::JwksInvalid(format!(
+            "{} ({}): {e}",
+            self.describe(),
+            self.algorithm.name()
+        ))
+    }
+
+    fn hmac_secret(&self) -> Result<HS256Key> {
+        let secret = self
+            .json
+            .get("k")
+            .and_then(Value::as_str)
+            .and_then(b64::decode)
+            .ok_or_else(|| self.load_error("\"k\" must be canonical base64url"))?;
+        // RFC 7518 §3.2: an HS256 key must be at least as long as the hash output.
+        if secret.len() < 32 {
+            return Err(self.load_error("an HS256 key must be at least 32 bytes"));
+        }
+        Ok(HS256Key::from_bytes(&secret))
+    }
+
+    /// Loads the entry as a verification key. Private members are refused: a verifier is never
+    /// handed a signing key.
+    pub fn to_verification_key(&self) -> Result<VerificationKey> {
+        let text = Value::Object(self.json.clone()).to_string();
+        let key = match self.algorithm {
+            Algorithm::EdDSA | Algorithm::ES256 if self.private => {
+                return Err(self.load_error("a verifier's JWKS must not contain private keys"));
+            }
+            Algorithm::EdDSA => PublicKey::Ed25519(
+                Ed25519PublicKey::from_jwk(&text).map_err(|e| self.load_error(e))?,
+            ),
+            Algorithm::ES256 => {
+                PublicKey::Es256(ES256PublicKey::from_jwk(&text).map_err(|e| self.load_error(e))?)
+            }
+            Algorithm::HS256 => PublicKey::Hs256(self.hmac_secret()?),
+        };
+        Ok(VerificationKey {
+            kid: self.kid.clone(),
+            key,
+        })
+    }
+
+    /// Loads the entry as a signing key; it must be private and have a `kid`.
+    pub fn to_signing_key(&self) -> Result<SigningKey> {
+        let Some(kid) = self.kid.clone() else {
+            return Err(self.load_error("every signing key needs a \"kid\""));
+        };
+        if !self.private {
+            return Err(self.load_error("a signing key set needs private keys (\"d\")"));
+        }
+        let text = Value::Object(self.json.clone()).to_string();
+        let key = match self.algorithm {
+            Algorithm::EdDSA => PrivateKey::Ed25519(
+                Ed25519KeyPair::from_jwk(&text).map_err(|e| self.load_error(e))?,
+            ),
+            Algorithm::ES256 => {
+                PrivateKey::Es256(ES256KeyPair::from_jwk(&text).map_err(|e| self.load_error(e))?)
+            }
+            Algorithm::HS256 => PrivateKey::Hs256(self.hmac_secret()?),
+        };
+        SigningKey::new(kid, key)
+    }
+}
+
+impl VerificationKeys {
+    /// A verifier's keys from a JWKS or one JWK. Symmetric (`oct`) keys are used only when
+    /// `allow_hs256` is set, and never mixed with public keys.
+    pub fn from_jwks(text: &str, allow_hs256: bool) -> Result<Self> {
+        let entries: Vec<_> = parse_jwks_entries(text)?
+            .into_iter()
+            .filter(|e| allow_hs256 || e.algorithm != Algorithm::HS256)
+            .collect();
+        let symmetric = entries
+            .iter()
+            .filter(|e| e.algorithm == Algorithm::HS256)
+            .count();
+        if symmetric > 0 && symmetric < entries.len() {
+            return Err(Error::JwksInvalid(
+                "a JWKS must not mix shared secrets (oct) with public keys".into(),
+            ));
+        }
+        let keys = entries
+            .iter()
+            .map(JwksEntry::to_verification_key)
+            .collect::<Result<Vec<_>>>()?;
+        VerificationKeys::new(keys)
+    }
+}
+
+impl KeySet {
+    /// The issuer's key set from a JWKS of private keys (a Worker secret). The first key signs.
+    pub fn from_jwks(text: &str) -> Result<Self> {
+        let keys = parse_jwks_entries(text)?
+            .iter()
+            .map(JwksEntry::to_signing_key)
+            .collect::<Result<Vec<_>>>()?;
+        KeySet::new(keys)
+    }
+
+    /// The public JWKS served at `/.well-known/jwks.json`: asymmetric keys only, never a secret.
+    pub fn public_jwks(&self) -> Value {
+        let keys: Vec<Value> = self
+            .keys()
+            .iter()
+            .filter_map(|k| match k.private_key() {
+                PrivateKey::Ed25519(key) => Some(key.public_key().to_jwk()),
+                PrivateKey::Es256(key) => Some(key.public_key().to_jwk()),
+                PrivateKey::Hs256(_) => None,
+            })
+            .filter_map(|jwk| serde_json::from_str(&jwk).ok())
+            .collect();
+        json!({ "keys": keys })
+    }
+
+    /// The full private JWKS, for `edge-jwt-cli keygen`. Handle as a secret.
+    pub fn private_jwks(&self) -> Value {
+        let keys: Vec<Value> = self
+            .keys()
+            .iter()
+            .filter_map(|k| match k.private_key() {
+                PrivateKey::Ed25519(key) => serde_json::from_str(&key.to_jwk()).ok(),
+                PrivateKey::Es256(key) => serde_json::from_str(&key.to_jwk()).ok(),
+                PrivateKey::Hs256(key) => Some(json!({
+                    "kty": "oct", "alg": "HS256", "use": "sig", "kid": k.kid(),
+                    "k": b64::encode(&key.to_bytes()),
+                })),
+            })
+            .collect();
+        json!({ "keys": keys })
+    }
+}

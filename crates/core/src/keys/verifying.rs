@@ -1,0 +1,137 @@
+//! Public (verification) keys and the set a verifier selects from.
+
+use jwt_simple::prelude::{
+    ECDSAP256PublicKeyLike, ES256PublicKey, Ed25519PublicKey, EdDSAPublicKeyLike, HS256Key, MACLike,
+};
+use p256::ecdsa::{self, signature::DigestVerifier as _};
+
+use super::Algorithm;
+use crate::error::{Error, Result};
+use crate::jose::Header;
+
+/// A key that verifies signatures of exactly one algorithm.
+#[derive(Debug, Clone)]
+pub enum PublicKey {
+    Ed25519(Ed25519PublicKey),
+    Es256(ES256PublicKey),
+    /// A shared secret: it verifies and could sign, so it belongs only on trusted servers.
+    Hs256(HS256Key),
+}
+
+impl PublicKey {
+    pub fn algorithm(&self) -> Algorithm {
+        match self {
+            PublicKey::Ed25519(_) => Algorithm::EdDSA,
+            PublicKey::Es256(_) => Algorithm::ES256,
+            PublicKey::Hs256(_) => Algorithm::HS256,
+        }
+    }
+
+    /// Checks `signature` over `signing_input` with this key's one algorithm.
+    pub fn verifies(&self, signing_input: &[u8], signature: &[u8]) -> bool {
+        match self {
+            PublicKey::Ed25519(key) => {
+                ed25519_compact::Signature::from_slice(signature).is_ok_and(|sig| {
+                    key.public_key()
+                        .as_ref()
+                        .verify(signing_input, &sig)
+                        .is_ok()
+                })
+            }
+            PublicKey::Es256(key) => ecdsa::Signature::try_from(signature).is_ok_and(|sig| {
+                key.public_key()
+                    .as_ref()
+                    .verify_digest(
+                        |digest: &mut hmac_sha256::Hash| {
+                            digest.update(signing_input);
+                            Ok(())
+                        },
+                        &sig,
+                    )
+                    .is_ok()
+            }),
+            PublicKey::Hs256(key) => {
+                ct_codecs::verify(&key.authentication_tag(signing_input), signature)
+            }
+        }
+    }
+}
+
+/// A key with its optional `kid`.
+#[derive(Debug, Clone)]
+pub struct VerificationKey {
+    pub kid: Option<String>,
+    pub key: PublicKey,
+}
+
+/// The keys a verifier trusts. Built from a JWKS, or from the issuer's own key set.
+#[derive(Debug, Clone)]
+pub struct VerificationKeys {
+    pub(super) keys: Vec<VerificationKey>,
+}
+
+impl VerificationKeys {
+    /// A key set; refuses an empty set and a repeated `kid`.
+    pub fn new(keys: Vec<VerificationKey>) -> Result<Self> {
+        if keys.is_empty() {
+            return Err(Error::JwksInvalid("the key set has no usable key".into()));
+        }
+        for (i, key) in keys.iter().enumerate() {
+            if let Some(kid) = &key.kid {
+                if keys[..i].iter().any(|k| k.kid.as_deref() == Some(kid)) {
+                    return Err(Error::JwksInvalid(format!("kid \"{kid}\" is repeated")));
+                }
+            }
+        }
+        Ok(VerificationKeys { keys })
+    }
+
+    pub fn keys(&self) -> &[VerificationKey] {
+        &self.keys
+    }
+
+    /// The algorithms at least one key of the set verifies.
+    pub fn algorithms(&self) -> Vec<Algorithm> {
+        Algorithm::ALL
+            .into_iter()
+            .filter(|alg| self.keys.iter().any(|k| k.key.algorithm() == *alg))
+            .collect()
+    }
+
+    /// The keys that may verify a token with this header: by `kid` when the token names one,
+    /// otherwise every key of the header's algorithm. The algorithm must be in `allowed` and be
+    /// the selected key's own.
+    pub fn candidates(
+        &self,
+        header: &Header,
+        allowed: &[Algorithm],
+    ) -> Result<Vec<&VerificationKey>> {
+        let alg = Algorithm::from_name(&header.alg)
+            .filter(|alg| allowed.contains(alg))
+            .ok_or(Error::AlgNotAllowed)?;
+        match &header.kid {
+            Some(kid) => {
+                let key = self
+                    .keys
+                    .iter()
+                    .find(|k| k.kid.as_deref() == Some(kid))
+                    .ok_or(Error::NoMatchingKey)?;
+                if key.key.algorithm() != alg {
+                    return Err(Error::AlgNotAllowed);
+                }
+                Ok(vec![key])
+            }
+            None => {
+                let keys: Vec<_> = self
+                    .keys
+                    .iter()
+                    .filter(|k| k.key.algorithm() == alg)
+                    .collect();
+                if keys.is_empty() {
+                    return Err(Error::NoMatchingKey);
+                }
+                Ok(keys)
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! edge-jwt-core: every rule about edge-jwt's tokens, with no I/O and no clock of its own.
+//!
+//! - [`keys`]: one key type per algorithm (EdDSA, ES256, HS256), key sets, JWKS import/export.
+//! - [`verify`]: the [`Verifier`] and its [`VerifyOptions`] (leeway 30 s by default).
+//! - [`claims`]: access tokens (RFC 9068, `typ` at+jwt) and refresh tokens (`typ` rt+jwt).
+//! - [`session`]: issuing, rotating and ending sessions over a [`Store`].
+//! - [`revocation`]: the self-pruning revocation list over a [`Store`].
+//! - [`Error`]: one error enum with jose's stable codes.
+//!
+//! Time comes in through [`Clock`], storage through [`Store`]; the Worker and the npm package
+//! implement both.
+
+pub mod claims;
+pub mod clock;
+pub mod error;
+pub mod jose;
+pub mod keys;
+pub mod policy;
+pub mod random;
+pub mod revocation;
+pub mod session;
+pub mod store;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+pub mod verify;
+
+pub use claims::{AccessClaims, Claims, RefreshClaims};
+pub use clock::Clock;
+pub use error::{ClaimReason, Error, Result, RevokedBy};
+pub use keys::{Algorithm, KeySet, SigningKey, VerificationKeys};
+pub use policy::Policy;
+pub use revocation::RevocationList;
+pub use session::{NewSession, Sessions, TokenIssuer, TokenPair};
+pub use store::{Store, StoreError};
+pub use verify::{Verifier, VerifyOptions};

@@ -1,0 +1,112 @@
+//! The revocation list: one entry per revoked token (`jti`), session (`sid`) or subject ("revoked
+//! before" time), each expiring when what it blocks would have expired anyway, so the list
+//! prunes itself. Lives in Workers KV in production; any [`Store`] here.
+
+use crate::error::{Error, Result, RevokedBy};
+use crate::store::Store;
+
+/// Workers KV refuses an expiry less than 60 seconds away; no entry asks for less.
+pub const MIN_ENTRY_TTL: u64 = 60;
+
+/// The identifiers of a verified token that the list is checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenIds<'a> {
+    pub jti: &'a str,
+    pub sid: &'a str,
+    pub sub: &'a str,
+    pub iat: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct RevocationList<S> {
+    store: S,
+    leeway: u64,
+}
+
+impl<S: Store> RevocationList<S> {
+    /// `leeway` is the verifiers' clock leeway: an entry outlives what it blocks by that much.
+    pub fn new(store: S, leeway: u64) -> Self {
+        RevocationList { store, leeway }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    fn token_key(jti: &str) -> String {
+        format!("revoked:jti:{jti}")
+    }
+    fn session_key(sid: &str) -> String {
+        format!("revoked:sid:{sid}")
+    }
+    fn subject_key(sub: &str) -> String {
+        format!("revoked:sub:{sub}")
+    }
+
+    /// When an entry blocking something valid until `blocks_until` may go.
+    pub fn entry_expiry(&self, blocks_until: u64, now: u64) -> u64 {
+        (blocks_until + self.leeway).max(now + MIN_ENTRY_TTL)
+    }
+
+    /// Revokes one token by its `jti`, until its `exp` has passed.
+    pub async fn revoke_token(&self, jti: &str, exp: u64, now: u64) -> Result<()> {
+        let expires_at = self.entry_expiry(exp, now);
+        Ok(self
+            .store
+            .put(&Self::token_key(jti), "1", expires_at)
+            .await?)
+    }
+
+    /// Revokes a session and every token in it, until the session's absolute end.
+    pub async fn revoke_session(&self, sid: &str, session_end: u64, now: u64) -> Result<()> {
+        let expires_at = self.entry_expiry(session_end, now);
+        Ok(self
+            .store
+            .put(&Self::session_key(sid), "1", expires_at)
+            .await?)
+    }
+
+    /// Logs a subject out everywhere: every token issued at or before `now` is refused. The
+    /// entry lasts `longest_lifetime` (the refresh-token lifetime): no token issued before
+    /// `now` outlives that.
+    pub async fn revoke_subject(&self, sub: &str, now: u64, longest_lifetime: u64) -> Result<()> {
+        let expires_at = self.entry_expiry(now + longest_lifetime, now);
+        let key = Self::subject_key(sub);
+        // Never move an existing "revoked before" time backwards.
+        let before = match self.subject_revoked_before(sub).await? {
+            Some(existing) if existing > now => existing,
+            _ => now,
+        };
+        Ok(self
+            .store
+            .put(&key, &before.to_string(), expires_at)
+            .await?)
+    }
+
+    /// The subject's "revoked before" time, if it was logged out everywhere.
+    pub async fn subject_revoked_before(&self, sub: &str) -> Result<Option<u64>> {
+        match self.store.get(&Self::subject_key(sub)).await? {
+            None => Ok(None),
+            Some(value) => value.parse().map(Some).map_err(|_| {
+                Error::StoreUnavailable(format!("corrupt revocation entry for subject {sub}"))
+            }),
+        }
+    }
+
+    /// Fails with `Revoked` if the token, its session or its subject is revoked; fails closed
+    /// with `StoreUnavailable` if the store cannot answer. Returns the subject's "revoked
+    /// before" time, which the issuer needs to date new tokens.
+    pub async fn check(&self, ids: TokenIds<'_>) -> Result<Option<u64>> {
+        if self.store.get(&Self::token_key(ids.jti)).await?.is_some() {
+            return Err(Error::Revoked(RevokedBy::Token));
+        }
+        if self.store.get(&Self::session_key(ids.sid)).await?.is_some() {
+            return Err(Error::Revoked(RevokedBy::Session));
+        }
+        let before = self.subject_revoked_before(ids.sub).await?;
+        if before.is_some_and(|before| ids.iat <= before) {
+            return Err(Error::Revoked(RevokedBy::Subject));
+        }
+        Ok(before)
+    }
+}

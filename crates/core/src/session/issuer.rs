@@ -1,0 +1,168 @@
+//! Signing a session's tokens, and verifying the issuer's own tokens.
+
+use jwt_simple::prelude::{Audiences, JWTClaims, UnixTimeStamp};
+use serde::Serialize;
+
+use super::SessionRecord;
+use crate::claims::{
+    AccessClaims, AccessExtra, RefreshClaims, RefreshExtra, ACCESS_TOKEN_TYP, REFRESH_TOKEN_TYP,
+};
+use crate::error::Result;
+use crate::keys::KeySet;
+use crate::policy::Policy;
+use crate::random::new_id;
+use crate::verify::{Verifier, VerifyOptions};
+
+/// An access/refresh pair, as the token endpoint answers it (RFC 6749 §5.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    pub refresh_token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+/// The issuer's keys and policy, with a verifier for each of its two token types.
+#[derive(Debug)]
+pub struct TokenIssuer {
+    keys: KeySet,
+    policy: Policy,
+    access: Verifier,
+    refresh: Verifier,
+}
+
+impl TokenIssuer {
+    pub fn new(keys: KeySet, policy: Policy) -> Result<Self> {
+        policy.validate()?;
+        let verifier = |audience: &str, typ: &str| {
+            Verifier::new(
+                keys.verification_keys(),
+                VerifyOptions {
+                    issuer: Some(policy.issuer.clone()),
+                    audience: Some(audience.to_owned()),
+                    leeway: policy.leeway,
+                    typ: Some(typ.to_owned()),
+                    ..VerifyOptions::default()
+                },
+            )
+        };
+        let access = verifier(&policy.audience, ACCESS_TOKEN_TYP)?;
+        let refresh = verifier(&policy.issuer, REFRESH_TOKEN_TYP)?;
+        Ok(TokenIssuer {
+            keys,
+            policy,
+            access,
+            refresh,
+        })
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    pub fn keys(&self) -> &KeySet {
+        &self.keys
+    }
+
+    /// The verifier for this issuer's access tokens (`typ` at+jwt, its `iss` and `aud`).
+    pub fn access_verifier(&self) -> &Verifier {
+        &self.access
+    }
+
+    pub fn verify_access(&self, token: &str, now: u64) -> Result<AccessClaims> {
+        AccessClaims::from_claims(self.access.verify(token, now)?)
+    }
+
+    pub fn verify_refresh(&self, token: &str, now: u64) -> Result<RefreshClaims> {
+        RefreshClaims::from_claims(&self.refresh.verify(token, now)?)
+    }
+
+    /// Verifies either kind of this issuer's tokens (for revocation and introspection).
+    pub fn verify_any(&self, token: &str, now: u64) -> Result<IssuedToken> {
+        match self.access.verify(token, now) {
+            Ok(claims) => Ok(IssuedToken::Access(AccessClaims::from_claims(claims)?)),
+            Err(access_error) => match self.refresh.verify(token, now) {
+                Ok(claims) => Ok(IssuedToken::Refresh(RefreshClaims::from_claims(&claims)?)),
+                Err(_) => Err(access_error),
+            },
+        }
+    }
+
+    fn claims<C>(
+        &self,
+        audience: &str,
+        subject: &str,
+        iat: u64,
+        exp: u64,
+        custom: C,
+    ) -> Result<JWTClaims<C>> {
+        Ok(JWTClaims {
+            issued_at: Some(UnixTimeStamp::from_secs(iat)),
+            expires_at: Some(UnixTimeStamp::from_secs(exp)),
+            invalid_before: None,
+            issuer: Some(self.policy.issuer.clone()),
+            subject: Some(subject.to_owned()),
+            audiences: Some(Audiences::AsString(audience.to_owned())),
+            jwt_id: Some(new_id()?),
+            nonce: None,
+            custom,
+        })
+    }
+
+    /// Signs an access token for `session`; returns it with its `exp`.
+    pub(crate) fn sign_access(&self, session: &SessionRecord, iat: u64) -> Result<(String, u64)> {
+        let exp = (iat + self.policy.access_ttl).min(session.ends_at);
+        let extra = AccessExtra {
+            client_id: session.client_id.clone(),
+            sid: session.sid.clone(),
+            scope: session.scope.clone(),
+            custom: session.claims.clone(),
+        };
+        let claims = self.claims(&self.policy.audience, &session.sub, iat, exp, extra)?;
+        Ok((self.keys.signer().sign(claims, ACCESS_TOKEN_TYP)?, exp))
+    }
+
+    /// Signs a refresh token for `session`; returns it with its `jti`.
+    pub(crate) fn sign_refresh(
+        &self,
+        session: &SessionRecord,
+        iat: u64,
+    ) -> Result<(String, String)> {
+        let exp = (iat + self.policy.refresh_ttl).min(session.ends_at);
+        let extra = RefreshExtra {
+            client_id: session.client_id.clone(),
+            sid: session.sid.clone(),
+            session_end: session.ends_at,
+        };
+        let claims = self.claims(&self.policy.issuer, &session.sub, iat, exp, extra)?;
+        let jti = claims.jwt_id.clone().unwrap_or_default();
+        Ok((self.keys.signer().sign(claims, REFRESH_TOKEN_TYP)?, jti))
+    }
+
+    pub(crate) fn pair(
+        &self,
+        session: &SessionRecord,
+        now: u64,
+        access_token: String,
+        access_exp: u64,
+        refresh_token: String,
+    ) -> TokenPair {
+        TokenPair {
+            access_token,
+            token_type: "Bearer",
+            expires_in: access_exp.saturating_sub(now),
+            refresh_token,
+            scope: session.scope.clone(),
+        }
+    }
+}
+
+/// One of the issuer's tokens, verified.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IssuedToken {
+    Access(AccessClaims),
+    Refresh(RefreshClaims),
+}

@@ -1,0 +1,10 @@
+//! Sessions: the issuer that signs a session's tokens, the rotation state a session keeps, and
+//! the rules that start, refresh and end it.
+
+mod issuer;
+mod record;
+mod rotation;
+
+pub use issuer::{IssuedToken, TokenIssuer, TokenPair};
+pub use record::{Rotation, SessionRecord};
+pub use rotation::{NewSession, Sessions};

@@ -1,0 +1,116 @@
+//! Test support: a clock moved by hand and an in-memory store with expiry. Compiled only for
+//! tests (`cfg(test)` or the `testing` feature), never into the Worker or the npm package.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use crate::clock::Clock;
+use crate::store::{Store, StoreError};
+
+/// A clock that stands still until moved. Clones share the same time.
+#[derive(Debug, Clone)]
+pub struct FixedClock(Rc<Cell<u64>>);
+
+impl FixedClock {
+    pub fn at(now: u64) -> Self {
+        FixedClock(Rc::new(Cell::new(now)))
+    }
+    pub fn set(&self, now: u64) {
+        self.0.set(now)
+    }
+    pub fn advance(&self, seconds: u64) {
+        self.0.set(self.0.get() + seconds)
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> u64 {
+        self.0.get()
+    }
+}
+
+/// An in-memory [`Store`] that drops entries once their expiry has passed (by its clock),
+/// records every write, and can be made to fail.
+#[derive(Debug, Clone)]
+pub struct MemoryStore {
+    clock: FixedClock,
+    entries: Rc<RefCell<BTreeMap<String, (String, u64)>>>,
+    writes: Rc<RefCell<Vec<(String, u64, u64)>>>,
+    failing: Rc<Cell<bool>>,
+}
+
+impl MemoryStore {
+    pub fn new(clock: FixedClock) -> Self {
+        MemoryStore {
+            clock,
+            entries: Rc::default(),
+            writes: Rc::default(),
+            failing: Rc::default(),
+        }
+    }
+
+    /// A deep copy with its own entries (sharing the clock), to try something without
+    /// changing this store.
+    pub fn fork(&self) -> Self {
+        MemoryStore {
+            clock: self.clock.clone(),
+            entries: Rc::new(RefCell::new(self.entries.borrow().clone())),
+            writes: Rc::new(RefCell::new(self.writes.borrow().clone())),
+            failing: Rc::new(Cell::new(self.failing.get())),
+        }
+    }
+
+    /// Every write so far: key, the time of the write, and the expiry asked for.
+    pub fn writes(&self) -> Vec<(String, u64, u64)> {
+        self.writes.borrow().clone()
+    }
+
+    /// Unexpired entries: key, value, expiry.
+    pub fn entries(&self) -> Vec<(String, String, u64)> {
+        let now = self.clock.now();
+        self.entries
+            .borrow()
+            .iter()
+            .filter(|(_, (_, exp))| *exp > now)
+            .map(|(k, (v, exp))| (k.clone(), v.clone(), *exp))
+            .collect()
+    }
+
+    pub fn set_failing(&self, failing: bool) {
+        self.failing.set(failing)
+    }
+
+    fn check(&self) -> Result<(), StoreError> {
+        if self.failing.get() {
+            Err(StoreError("memory store set to fail".into()))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Store for MemoryStore {
+    async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.check()?;
+        let now = self.clock.now();
+        Ok(self
+            .entries
+            .borrow()
+            .get(key)
+            .filter(|(_, exp)| *exp > now)
+            .map(|(v, _)| v.clone()))
+    }
+
+    async fn put(&self, key: &str, value: &str, expires_at: u64) -> Result<(), StoreError> {
+        self.check()?;
+        let now = self.clock.now();
+        self.writes
+            .borrow_mut()
+            .push((key.to_owned(), now, expires_at));
+        self.entries
+            .borrow_mut()
+            .insert(key.to_owned(), (value.to_owned(), expires_at));
+        Ok(())
+    }
+}

@@ -1,0 +1,195 @@
+//! Token verification: one plain options struct with documented defaults, one `Verifier` that
+//! checks, in order, size, structure, algorithm and key, signature, `typ`, then the claims.
+
+use crate::claims::{Claims, ACCESS_TOKEN_TYP};
+use crate::error::{ClaimReason, Error, Result};
+use crate::jose::{json, CompactJws, Header};
+use crate::keys::{Algorithm, VerificationKeys};
+
+/// Default clock leeway, in seconds. Small and explicit: jwt-simple's own 15-minute default
+/// never applies, because edge-jwt checks every time claim itself.
+pub const DEFAULT_LEEWAY: u64 = 30;
+/// Default longest token accepted, in bytes, checked before any decoding.
+pub const DEFAULT_MAX_TOKEN_LENGTH: usize = 8 * 1024;
+/// Largest leeway accepted: more would make expiry meaningless for 5-minute tokens.
+pub const MAX_LEEWAY: u64 = 300;
+
+/// What a token must satisfy besides its signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyOptions {
+    /// Required `iss`; `None` accepts any (or none).
+    pub issuer: Option<String>,
+    /// An audience the token's `aud` must contain; `None` skips the check.
+    pub audience: Option<String>,
+    /// Clock leeway for `exp`, `nbf` and `iat`, in seconds. Default 30.
+    pub leeway: u64,
+    /// Required `typ` header, compared as jose does; `None` skips it. Default `at+jwt`.
+    pub typ: Option<String>,
+    /// Algorithms accepted; `None` means every algorithm the keys have. Default `None`.
+    pub algorithms: Option<Vec<Algorithm>>,
+    /// Oldest token accepted, in seconds since its `iat` (which it then must have).
+    pub max_age: Option<u64>,
+    /// Longest token accepted, in bytes. Default 8 KiB.
+    pub max_token_length: usize,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        VerifyOptions {
+            issuer: None,
+            audience: None,
+            leeway: DEFAULT_LEEWAY,
+            typ: Some(ACCESS_TOKEN_TYP.to_owned()),
+            algorithms: None,
+            max_age: None,
+            max_token_length: DEFAULT_MAX_TOKEN_LENGTH,
+        }
+    }
+}
+
+/// A key set and the options every token is held to.
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    keys: VerificationKeys,
+    options: VerifyOptions,
+    algorithms: Vec<Algorithm>,
+}
+
+impl Verifier {
+    /// Checks the options against the keys once, so a mistake shows when the verifier is
+    /// built, not on the first token.
+    pub fn new(keys: VerificationKeys, options: VerifyOptions) -> Result<Self> {
+        if options.leeway > MAX_LEEWAY {
+            return Err(Error::InvalidOption(format!(
+                "leeway must be at most {MAX_LEEWAY} seconds"
+            )));
+        }
+        if options.max_token_length == 0 {
+            return Err(Error::InvalidOption(
+                "maxTokenLength must be positive".into(),
+            ));
+        }
+        let available = keys.algorithms();
+        let algorithms = match &options.algorithms {
+            None => available,
+            Some(wanted) => {
+                if wanted.is_empty() {
+                    return Err(Error::InvalidOption("algorithms must not be empty".into()));
+                }
+                if let Some(alg) = wanted.iter().find(|alg| !available.contains(alg)) {
+                    return Err(Error::InvalidOption(format!(
+                        "algorithm {} is allowed but no key uses it",
+                        alg.name()
+                    )));
+                }
+                wanted.clone()
+            }
+        };
+        Ok(Verifier {
+            keys,
+            options,
+            algorithms,
+        })
+    }
+
+    pub fn options(&self) -> &VerifyOptions {
+        &self.options
+    }
+
+    /// Verifies the JWS signature only, and returns the header and the raw payload. For tokens
+    /// that are not JWTs; use [`Verifier::verify`] for JWTs.
+    pub fn verify_jws(&self, token: &str) -> Result<(Header, Vec<u8>)> {
+        let jws = CompactJws::parse(token, self.options.max_token_length)?;
+        let candidates = self.keys.candidates(&jws.header, &self.algorithms)?;
+        let signing_input = jws.signing_input.as_bytes();
+        if !candidates
+            .iter()
+            .any(|k| k.key.verifies(signing_input, &jws.signature))
+        {
+            return Err(Error::SignatureVerificationFailed);
+        }
+        Ok((jws.header, jws.payload))
+    }
+
+    /// Verifies a JWT at time `now` (seconds since the epoch) and returns its claims.
+    pub fn verify(&self, token: &str, now: u64) -> Result<Claims> {
+        let (header, payload) = self.verify_jws(token)?;
+        if let Some(typ) = &self.options.typ {
+            if !header.typ_is(typ) {
+                return Err(Error::invalid_claim("typ", ClaimReason::CheckFailed));
+            }
+        }
+        let claims = Claims(json::parse_object(&payload).ok_or(Error::JwtInvalid(
+            "payload is not a JSON object without duplicate claim names",
+        ))?);
+        check_claims(&claims, &self.options, now)?;
+        Ok(claims)
+    }
+}
+
+/// The claim rules, in jose's order: `iss`, `sub`, `jti`, `aud`, then the times.
+fn check_claims(claims: &Claims, options: &VerifyOptions, now: u64) -> Result<()> {
+    let issuer = claims.string("iss")?;
+    if let Some(expected) = &options.issuer {
+        match issuer {
+            None => return Err(Error::invalid_claim("iss", ClaimReason::Missing)),
+            Some(iss) if iss != expected => {
+                return Err(Error::invalid_claim("iss", ClaimReason::CheckFailed))
+            }
+            Some(_) => {}
+        }
+    }
+    claims.string("sub")?;
+    claims.string("jti")?;
+    check_audience(claims, options.audience.as_deref())?;
+
+    let now = now as f64;
+    let leeway = options.leeway as f64;
+    let iat = claims.numeric_date("iat")?;
+    if let Some(iat) = iat {
+        if iat > now + leeway {
+            return Err(Error::invalid_claim("iat", ClaimReason::CheckFailed));
+        }
+    }
+    if let Some(nbf) = claims.numeric_date("nbf")? {
+        if nbf > now + leeway {
+            return Err(Error::invalid_claim("nbf", ClaimReason::CheckFailed));
+        }
+    }
+    // Short-lived tokens are the point: a token without `exp` is never accepted.
+    let exp = claims
+        .numeric_date("exp")?
+        .ok_or(Error::invalid_claim("exp", ClaimReason::Missing))?;
+    if exp <= now - leeway {
+        return Err(Error::Expired { claim: "exp" });
+    }
+    if let Some(max_age) = options.max_age {
+        let iat = iat.ok_or(Error::invalid_claim("iat", ClaimReason::Missing))?;
+        if now - iat - max_age as f64 > leeway {
+            return Err(Error::Expired { claim: "iat" });
+        }
+    }
+    Ok(())
+}
+
+fn check_audience(claims: &Claims, expected: Option<&str>) -> Result<()> {
+    use serde_json::Value;
+    let audiences: Vec<&str> = match claims.as_map().get("aud") {
+        None => Vec::new(),
+        Some(Value::String(aud)) => vec![aud.as_str()],
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .ok_or(Error::invalid_claim("aud", ClaimReason::Invalid))
+            })
+            .collect::<Result<_>>()?,
+        Some(_) => return Err(Error::invalid_claim("aud", ClaimReason::Invalid)),
+    };
+    match expected {
+        None => Ok(()),
+        Some(_) if audiences.is_empty() => Err(Error::invalid_claim("aud", ClaimReason::Missing)),
+        Some(expected) if audiences.contains(&expected) => Ok(()),
+        Some(_) => Err(Error::invalid_claim("aud", ClaimReason::CheckFailed)),
+    }
+}
