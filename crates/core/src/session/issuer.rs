@@ -142,6 +142,22 @@ impl TokenIssuer {
         Ok((self.keys.signer().sign(claims, REFRESH_TOKEN_TYP)?, jti))
     }
 
+    /// A signed access token for `session`, for tests that need a real one.
+    #[cfg(any(test, feature = "testing"))]
+    pub fn sign_access_for_tests(&self, session: &SessionRecord, iat: u64) -> String {
+        self.sign_access(session, iat)
+            .map(|(t, _)| t)
+            .unwrap_or_default()
+    }
+
+    /// A signed refresh token for `session`, for tests that need a real one.
+    #[cfg(any(test, feature = "testing"))]
+    pub fn sign_refresh_for_tests(&self, session: &SessionRecord, iat: u64) -> String {
+        self.sign_refresh(session, iat)
+            .map(|(t, _)| t)
+            .unwrap_or_default()
+    }
+
     pub(crate) fn pair(
         &self,
         session: &SessionRecord,
