@@ -50,11 +50,11 @@ impl MemoryStore {
         }
     }
 
-    /// A deep copy with its own entries (sharing the clock), to try something without
-    /// changing this store.
-    pub fn fork(&self) -> Self {
+    /// A deep copy with its own entries, on `clock`, to try something without changing this
+    /// store.
+    pub fn fork(&self, clock: FixedClock) -> Self {
         MemoryStore {
-            clock: self.clock.clone(),
+            clock,
             entries: Rc::new(RefCell::new(self.entries.borrow().clone())),
             writes: Rc::new(RefCell::new(self.writes.borrow().clone())),
             failing: Rc::new(Cell::new(self.failing.get())),
