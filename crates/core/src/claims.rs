@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{ClaimReason, Error, Result};
+use crate::revocation::TokenIds;
 
 /// `typ` of access tokens (RFC 9068 §2.1).
 pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
@@ -122,6 +123,16 @@ pub struct AccessClaims {
 }
 
 impl AccessClaims {
+    /// What the revocation list is checked against.
+    pub fn ids(&self) -> TokenIds<'_> {
+        TokenIds {
+            jti: &self.jti,
+            sid: &self.sid,
+            sub: &self.sub,
+            iat: self.iat,
+        }
+    }
+
     pub fn from_claims(claims: Claims) -> Result<Self> {
         Ok(AccessClaims {
             sub: claims.required_string("sub")?.to_owned(),
@@ -149,6 +160,16 @@ pub struct RefreshClaims {
 }
 
 impl RefreshClaims {
+    /// What the revocation list is checked against.
+    pub fn ids(&self) -> TokenIds<'_> {
+        TokenIds {
+            jti: &self.jti,
+            sid: &self.sid,
+            sub: &self.sub,
+            iat: self.iat,
+        }
+    }
+
     pub fn from_claims(claims: &Claims) -> Result<Self> {
         Ok(RefreshClaims {
             sub: claims.required_string("sub")?.to_owned(),

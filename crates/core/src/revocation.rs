@@ -3,6 +3,7 @@
 //! prunes itself. Lives in Workers KV in production; any [`Store`] here.
 
 use crate::error::{Error, Result, RevokedBy};
+use crate::policy::Policy;
 use crate::store::Store;
 
 /// Workers KV refuses an expiry less than 60 seconds away; no entry asks for less.
@@ -81,6 +82,13 @@ impl<S: Store> RevocationList<S> {
             .store
             .put(&key, &before.to_string(), expires_at)
             .await?)
+    }
+
+    /// Logs a subject out everywhere under `policy`: the entry lasts as long as the longest
+    /// token issued before now could (a refresh token's lifetime).
+    pub async fn log_out_everywhere(&self, sub: &str, now: u64, policy: &Policy) -> Result<()> {
+        self.revoke_subject(sub, now, policy.refresh_ttl.max(policy.access_ttl))
+            .await
     }
 
     /// The subject's "revoked before" time, if it was logged out everywhere.

@@ -91,6 +91,19 @@ impl TokenIssuer {
         }
     }
 
+    /// What revoking `token` means (RFC 7009): an access token revokes its `jti`, a refresh
+    /// token its whole session. `None` for a token that is expired, foreign or malformed: it
+    /// needs nothing revoked.
+    pub fn revocation_target(&self, token: &str, now: u64) -> Option<RevocationTarget> {
+        match self.verify_any(token, now).ok()? {
+            IssuedToken::Access(claims) => Some(RevocationTarget::Token {
+                jti: claims.jti,
+                exp: claims.exp,
+            }),
+            IssuedToken::Refresh(claims) => Some(RevocationTarget::Session(claims)),
+        }
+    }
+
     fn claims<C>(
         &self,
         audience: &str,
@@ -174,6 +187,13 @@ impl TokenIssuer {
             scope: session.scope.clone(),
         }
     }
+}
+
+/// What a revocation request revokes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevocationTarget {
+    Token { jti: String, exp: u64 },
+    Session(RefreshClaims),
 }
 
 /// One of the issuer's tokens, verified.

@@ -5,6 +5,6 @@ mod issuer;
 mod record;
 mod rotation;
 
-pub use issuer::{IssuedToken, TokenIssuer, TokenPair};
+pub use issuer::{IssuedToken, RevocationTarget, TokenIssuer, TokenPair};
 pub use record::{Rotation, SessionRecord};
 pub use rotation::{NewSession, Sessions};

@@ -8,11 +8,11 @@
 
 use serde_json::{Map, Value};
 
-use super::{IssuedToken, Rotation, SessionRecord, TokenIssuer, TokenPair};
+use super::{RevocationTarget, Rotation, SessionRecord, TokenIssuer, TokenPair};
 use crate::claims::{check_custom_claims, RefreshClaims, MAX_SUBJECT_LENGTH};
 use crate::clock::Clock;
 use crate::error::{Error, Result, RevokedBy};
-use crate::revocation::{RevocationList, TokenIds};
+use crate::revocation::RevocationList;
 use crate::store::Store;
 
 /// What a trusted client asks for when it starts a session for a user it authenticated.
@@ -78,15 +78,7 @@ impl<F: Store, R: Store, C: Clock> Sessions<'_, F, R, C> {
         let now = self.clock.now();
         let claims = self.issuer.verify_refresh(refresh_token, now)?;
         // Revocation-list reads happen before the record is read: see the module comment.
-        let revoked_before = self
-            .revocations
-            .check(TokenIds {
-                jti: &claims.jti,
-                sid: &claims.sid,
-                sub: &claims.sub,
-                iat: claims.iat,
-            })
-            .await?;
+        let revoked_before = self.revocations.check(claims.ids()).await?;
         let mut record = SessionRecord::load(self.sessions, &claims.sid)
             .await?
             .ok_or(Error::SessionNotFound)?;
@@ -145,36 +137,26 @@ impl<F: Store, R: Store, C: Clock> Sessions<'_, F, R, C> {
     /// needs nothing revoked and is not an error (RFC 7009 §2.2).
     pub async fn revoke(&self, token: &str) -> Result<()> {
         let now = self.clock.now();
-        match self.issuer.verify_any(token, now) {
-            Ok(IssuedToken::Access(claims)) => {
-                self.revocations
-                    .revoke_token(&claims.jti, claims.exp, now)
-                    .await
+        match self.issuer.revocation_target(token, now) {
+            Some(RevocationTarget::Token { jti, exp }) => {
+                self.revocations.revoke_token(&jti, exp, now).await
             }
-            Ok(IssuedToken::Refresh(claims)) => self.end(&claims).await,
-            Err(_) => Ok(()),
+            Some(RevocationTarget::Session(claims)) => self.end(&claims).await,
+            None => Ok(()),
         }
     }
 
     /// Verifies an access token and checks it against the revocation list (fails closed).
     pub async fn check_access(&self, token: &str) -> Result<crate::claims::AccessClaims> {
         let claims = self.issuer.verify_access(token, self.clock.now())?;
-        self.revocations
-            .check(TokenIds {
-                jti: &claims.jti,
-                sid: &claims.sid,
-                sub: &claims.sub,
-                iat: claims.iat,
-            })
-            .await?;
+        self.revocations.check(claims.ids()).await?;
         Ok(claims)
     }
 
     /// Logs a subject out everywhere.
     pub async fn revoke_subject(&self, sub: &str) -> Result<()> {
-        let policy = self.issuer.policy();
         self.revocations
-            .revoke_subject(sub, self.clock.now(), policy.refresh_ttl)
+            .log_out_everywhere(sub, self.clock.now(), self.issuer.policy())
             .await
     }
 }

@@ -1,0 +1,112 @@
+//! Trusted clients: HTTP Basic (RFC 6749 §2.3.1), secrets compared in constant time.
+
+use std::collections::BTreeMap;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+
+use super::{form, ApiError};
+
+/// Longest `Authorization` header looked at.
+const MAX_AUTHORIZATION: usize = 1024;
+
+/// Client id to secret, from the `EDGE_JWT_CLIENTS` secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Clients(BTreeMap<String, String>);
+
+impl std::fmt::Debug for Clients {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print a secret, not even in a debug log.
+        f.debug_list().entries(self.0.keys()).finish()
+    }
+}
+
+impl Clients {
+    /// Parses the JSON object; secrets must be at least 16 characters.
+    pub fn parse(json: &str) -> Result<Self, &'static str> {
+        let clients: BTreeMap<String, String> =
+            serde_json::from_str(json).map_err(|_| "must be a JSON object of strings")?;
+        if clients.is_empty() {
+            return Err("must name at least one client");
+        }
+        if clients.iter().any(|(id, secret)| id.is_empty() || secret.len() < 16) {
+            return Err("needs non-empty client ids and secrets of 16 or more characters");
+        }
+        Ok(Clients(clients))
+    }
+
+    /// The authenticated client id, from an `Authorization: Basic` header.
+    pub fn authenticate(&self, authorization: Option<&str>) -> Result<String, ApiError> {
+        let (id, secret) = basic_credentials(authorization).ok_or_else(ApiError::invalid_client)?;
+        // Compare against a dummy secret for unknown ids so timing does not reveal which ids exist.
+        let expected = self.0.get(&id);
+        let candidate = expected.map(String::as_str).unwrap_or("edge-jwt-no-such-client-secret");
+        let matches = ct_codecs::verify(candidate.as_bytes(), secret.as_bytes());
+        if matches && expected.is_some() {
+            Ok(id)
+        } else {
+            Err(ApiError::invalid_client())
+        }
+    }
+}
+
+/// `Basic base64(urlencode(id) ":" urlencode(secret))`.
+fn basic_credentials(authorization: Option<&str>) -> Option<(String, String)> {
+    let header = authorization?;
+    if header.len() > MAX_AUTHORIZATION {
+        return None;
+    }
+    let (scheme, encoded) = header.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    Some((form::decode(id).ok()?, form::decode(secret).ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basic(id: &str, secret: &str) -> String {
+        format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))
+    }
+
+    fn clients() -> Clients {
+        Clients::parse(r#"{"backend":"0123456789abcdef-secret"}"#).unwrap()
+    }
+
+    #[test]
+    fn a_known_client_with_its_secret_is_authenticated() {
+        let id = clients()
+            .authenticate(Some(&basic("backend", "0123456789abcdef-secret")))
+            .unwrap();
+        assert_eq!(id, "backend");
+    }
+
+    #[test]
+    fn anything_else_is_invalid_client_with_www_authenticate() {
+        let c = clients();
+        for header in [
+            None,
+            Some("Bearer abc".to_owned()),
+            Some(basic("backend", "wrong")),
+            Some(basic("nobody", "0123456789abcdef-secret")),
+            Some("Basic !!!".to_owned()),
+            Some(format!("Basic {}", "A".repeat(5000))),
+        ] {
+            let err = c.authenticate(header.as_deref()).unwrap_err();
+            assert_eq!((err.status, err.error), (401, "invalid_client"));
+            assert!(err.www_authenticate.unwrap().starts_with("Basic"));
+        }
+    }
+
+    #[test]
+    fn weak_or_malformed_client_settings_are_refused() {
+        assert!(Clients::parse("{}").is_err());
+        assert!(Clients::parse(r#"{"a":"short"}"#).is_err());
+        assert!(Clients::parse("[1]").is_err());
+        assert!(!format!("{:?}", clients()).contains("secret"));
+    }
+}

@@ -1,0 +1,152 @@
+//! RFC 6749 §5.2 errors, and the one mapping from the core's error enum to HTTP.
+
+use edge_jwt_core::Error;
+use serde::Serialize;
+
+/// An error answer: status, OAuth `error`, description, and the core's stable code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiError {
+    #[serde(skip)]
+    pub status: u16,
+    pub error: &'static str,
+    pub error_description: String,
+    /// The core's stable code (`ERR_JWT_EXPIRED`...), when the failure came from the core.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'static str>,
+    /// `WWW-Authenticate` to send with a 401.
+    #[serde(skip)]
+    pub www_authenticate: Option<&'static str>,
+}
+
+/// Where a token was presented, which decides how a bad token is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presented {
+    /// As a grant at the token endpoint (RFC 6749 §5.2 `invalid_grant`).
+    Grant,
+    /// As a bearer token at a resource (RFC 6750 §3.1 `invalid_token`).
+    Bearer,
+}
+
+impl ApiError {
+    pub fn new(status: u16, error: &'static str, description: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            error,
+            error_description: description.into(),
+            code: None,
+            www_authenticate: None,
+        }
+    }
+
+    pub fn invalid_request(description: impl Into<String>) -> Self {
+        Self::new(400, "invalid_request", description)
+    }
+
+    pub fn invalid_client() -> Self {
+        ApiError {
+            www_authenticate: Some(r#"Basic realm="edge-jwt", charset="UTF-8""#),
+            ..Self::new(401, "invalid_client", "client authentication failed")
+        }
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(404, "not_found", "no such endpoint")
+    }
+
+    pub fn method_not_allowed() -> Self {
+        Self::new(405, "method_not_allowed", "method not allowed on this endpoint")
+    }
+
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(413, "invalid_request", format!("request body over {limit} bytes"))
+    }
+
+    /// A setting that is missing or malformed: every request answers this until it is fixed.
+    /// Names the setting, never its value.
+    pub fn misconfigured(setting: &str, why: &str) -> Self {
+        Self::new(
+            503,
+            "temporarily_unavailable",
+            format!("the issuer is misconfigured: {setting} {why}"),
+        )
+    }
+
+    /// The one mapping from the core's errors to HTTP.
+    pub fn from_core(err: &Error, presented: Presented) -> Self {
+        let (status, error) = match err {
+            Error::StoreUnavailable(_) => (503, "temporarily_unavailable"),
+            Error::ReservedClaim(_) | Error::InvalidOption(_) => (400, "invalid_request"),
+            Error::JwksInvalid(_) => (503, "temporarily_unavailable"),
+            _ => match presented {
+                Presented::Grant => (400, "invalid_grant"),
+                Presented::Bearer => (401, "invalid_token"),
+            },
+        };
+        let description = match err {
+            // Store details are operators' business, not clients'.
+            Error::StoreUnavailable(_) => "token store unavailable; try again".to_owned(),
+            other => other.to_string(),
+        };
+        ApiError {
+            code: Some(err.code()),
+            www_authenticate: (status == 401).then_some(r#"Bearer error="invalid_token""#),
+            ..Self::new(status, error, description)
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| {
+            r#"{"error":"server_error","error_description":"unencodable error"}"#.to_owned()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use edge_jwt_core::RevokedBy;
+
+    #[test]
+    fn token_failures_are_invalid_grant_at_the_token_endpoint() {
+        for err in [
+            Error::Expired { claim: "exp" },
+            Error::RefreshTokenReused,
+            Error::Revoked(RevokedBy::Session),
+            Error::SignatureVerificationFailed,
+            Error::SessionNotFound,
+            Error::JwsInvalid("x"),
+        ] {
+            let api = ApiError::from_core(&err, Presented::Grant);
+            assert_eq!((api.status, api.error), (400, "invalid_grant"), "{err:?}");
+            assert_eq!(api.code, Some(err.code()));
+        }
+    }
+
+    #[test]
+    fn token_failures_are_invalid_token_at_a_resource() {
+        let api = ApiError::from_core(&Error::Expired { claim: "exp" }, Presented::Bearer);
+        assert_eq!((api.status, api.error), (401, "invalid_token"));
+        assert_eq!(api.www_authenticate, Some(r#"Bearer error="invalid_token""#));
+    }
+
+    #[test]
+    fn a_failing_store_is_503_and_hides_its_details() {
+        let api = ApiError::from_core(
+            &Error::StoreUnavailable("KV GET failed: internal host kv-7".into()),
+            Presented::Grant,
+        );
+        assert_eq!((api.status, api.error), (503, "temporarily_unavailable"));
+        assert!(!api.error_description.contains("kv-7"));
+        assert_eq!(api.code, Some("ERR_STORE_UNAVAILABLE"));
+    }
+
+    #[test]
+    fn json_has_the_rfc6749_members() {
+        let json: serde_json::Value =
+            serde_json::from_str(&ApiError::invalid_request("missing grant_type").to_json())
+                .unwrap();
+        assert_eq!(json["error"], "invalid_request");
+        assert_eq!(json["error_description"], "missing grant_type");
+        assert!(json.get("status").is_none());
+    }
+}

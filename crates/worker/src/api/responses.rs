@@ -1,0 +1,89 @@
+//! Request bodies and answers of the endpoints, as plain data.
+
+use edge_jwt_core::{NewSession, TokenIssuer};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::ApiError;
+
+/// `POST /sessions` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionRequest {
+    pub sub: String,
+    #[serde(default)]
+    pub claims: Map<String, Value>,
+    #[serde(default)]
+    pub scope: Option<String>,
+}
+
+impl SessionRequest {
+    pub fn parse(body: &[u8], client_id: String) -> Result<NewSession, ApiError> {
+        let request: SessionRequest = serde_json::from_slice(body).map_err(|e| {
+            ApiError::invalid_request(format!("body must be JSON {{sub, claims?, scope?}}: {e}"))
+        })?;
+        if request.scope.as_deref().is_some_and(|s| s.len() > 1024) {
+            return Err(ApiError::invalid_request("scope is over 1024 bytes"));
+        }
+        Ok(NewSession {
+            sub: request.sub,
+            client_id,
+            scope: request.scope.filter(|s| !s.is_empty()),
+            claims: request.claims,
+        })
+    }
+}
+
+/// RFC 7662 §2.2: an active token's claims, with `active` and `token_type`.
+pub fn introspection(claims: &Map<String, Value>, token_type: &str) -> Value {
+    let mut answer = claims.clone();
+    answer.insert("active".into(), Value::Bool(true));
+    answer.insert("token_type".into(), Value::String(token_type.into()));
+    Value::Object(answer)
+}
+
+pub fn inactive() -> Value {
+    json!({ "active": false })
+}
+
+/// RFC 8414 metadata.
+pub fn metadata(issuer: &TokenIssuer) -> Value {
+    let base = issuer.policy().issuer.trim_end_matches('/');
+    json!({
+        "issuer": issuer.policy().issuer,
+        "token_endpoint": format!("{base}/token"),
+        "revocation_endpoint": format!("{base}/revoke"),
+        "introspection_endpoint": format!("{base}/introspect"),
+        "jwks_uri": format!("{base}/.well-known/jwks.json"),
+        "grant_types_supported": ["refresh_token"],
+        "response_types_supported": [],
+        "token_endpoint_auth_methods_supported": ["none", "client_secret_basic"],
+        "revocation_endpoint_auth_methods_supported": ["none"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic"],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_requests_are_strict_json() {
+        let ok = SessionRequest::parse(br#"{"sub":"u1","claims":{"role":"x"},"scope":"a b"}"#, "c".into()).unwrap();
+        assert_eq!((ok.sub.as_str(), ok.client_id.as_str()), ("u1", "c"));
+        assert_eq!(ok.scope.as_deref(), Some("a b"));
+        for bad in [&b"{"[..], b"[]", br#"{"sub":1}"#, br#"{"sub":"u","admin":true}"#, b"{}"] {
+            let err = SessionRequest::parse(bad, "c".into()).unwrap_err();
+            assert_eq!((err.status, err.error), (400, "invalid_request"));
+        }
+    }
+
+    #[test]
+    fn introspection_adds_active_and_token_type() {
+        let claims = json!({"sub": "u1", "exp": 5}).as_object().cloned().unwrap();
+        let answer = introspection(&claims, "access_token");
+        assert_eq!(answer["active"], true);
+        assert_eq!(answer["sub"], "u1");
+        assert_eq!(inactive(), json!({"active": false}));
+    }
+}

@@ -1,0 +1,151 @@
+//! The issuer's configuration: `[vars]` in wrangler.toml and two secrets. Read through a lookup
+//! function, so the Worker passes its `Env` and the tests a map.
+
+use edge_jwt_core::{KeySet, Policy, TokenIssuer};
+
+use super::auth::Clients;
+use super::ApiError;
+
+pub const ISSUER: &str = "EDGE_JWT_ISSUER";
+pub const AUDIENCE: &str = "EDGE_JWT_AUDIENCE";
+pub const ACCESS_TTL: &str = "EDGE_JWT_ACCESS_TTL";
+pub const REFRESH_TTL: &str = "EDGE_JWT_REFRESH_TTL";
+pub const SESSION_MAX: &str = "EDGE_JWT_SESSION_MAX";
+pub const REUSE_GRACE: &str = "EDGE_JWT_REUSE_GRACE";
+pub const LEEWAY: &str = "EDGE_JWT_LEEWAY";
+pub const CORS_ORIGINS: &str = "EDGE_JWT_CORS_ORIGINS";
+pub const DEMO_LOGIN: &str = "EDGE_JWT_DEMO_LOGIN";
+/// Secret: a JWKS of private keys; the first signs.
+pub const SIGNING_KEYS: &str = "EDGE_JWT_SIGNING_KEYS";
+/// Secret: a JSON object from client id to client secret.
+pub const CLIENTS: &str = "EDGE_JWT_CLIENTS";
+
+/// Every setting, parsed and checked.
+#[derive(Debug)]
+pub struct Settings {
+    pub issuer: TokenIssuer,
+    pub clients: Clients,
+    pub cors_origins: Vec<String>,
+    pub demo_login: bool,
+}
+
+impl Settings {
+    /// Reads and checks every setting. The error names the setting, never its value.
+    pub fn load(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ApiError> {
+        let required = |name: &str| {
+            lookup(name)
+                .filter(|v| !v.trim().is_empty())
+                .ok_or_else(|| ApiError::misconfigured(name, "is not set"))
+        };
+        let seconds = |name: &str, default: u64| match lookup(name) {
+            None => Ok(default),
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| ApiError::misconfigured(name, "must be a whole number of seconds")),
+        };
+        let mut policy = Policy::new(required(ISSUER)?, required(AUDIENCE)?);
+        policy.access_ttl = seconds(ACCESS_TTL, policy.access_ttl)?;
+        policy.refresh_ttl = seconds(REFRESH_TTL, policy.refresh_ttl)?;
+        policy.session_max = seconds(SESSION_MAX, policy.session_max)?;
+        policy.reuse_grace = seconds(REUSE_GRACE, policy.reuse_grace)?;
+        policy.leeway = seconds(LEEWAY, policy.leeway)?;
+        policy
+            .validate()
+            .map_err(|e| ApiError::misconfigured("the token lifetimes", &e.to_string()))?;
+
+        let keys = KeySet::from_jwks(&required(SIGNING_KEYS)?).map_err(|_| {
+            ApiError::misconfigured(SIGNING_KEYS, "is not a JWKS of private keys with kids")
+        })?;
+        let issuer = TokenIssuer::new(keys, policy)
+            .map_err(|e| ApiError::misconfigured("the issuer", &e.to_string()))?;
+        let clients = Clients::parse(&required(CLIENTS)?)
+            .map_err(|why| ApiError::misconfigured(CLIENTS, why))?;
+        let cors_origins = lookup(CORS_ORIGINS)
+            .unwrap_or_default()
+            .split(',')
+            .map(|o| o.trim().trim_end_matches('/').to_owned())
+            .filter(|o| !o.is_empty())
+            .collect();
+        let demo_login = lookup(DEMO_LOGIN).is_some_and(|v| v.trim() == "true");
+        Ok(Settings {
+            issuer,
+            clients,
+            cors_origins,
+            demo_login,
+        })
+    }
+
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.cors_origins.iter().any(|o| o == origin || o == "*")
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use edge_jwt_core::keys::SigningKey;
+    use edge_jwt_core::Algorithm;
+    use std::collections::HashMap;
+
+    pub fn dev_settings() -> HashMap<&'static str, String> {
+        let keys = KeySet::new(vec![SigningKey::generate(Algorithm::EdDSA).unwrap()]).unwrap();
+        HashMap::from([
+            (ISSUER, "http://127.0.0.1:8787".to_owned()),
+            (AUDIENCE, "http://127.0.0.1:8787/api".to_owned()),
+            (SIGNING_KEYS, keys.private_jwks().to_string()),
+            (CLIENTS, r#"{"backend":"0123456789abcdef-secret"}"#.to_owned()),
+            (CORS_ORIGINS, "http://localhost:3000, https://app.test/".to_owned()),
+        ])
+    }
+
+    fn load(map: &HashMap<&'static str, String>) -> Result<Settings, ApiError> {
+        Settings::load(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_apply_and_origins_are_normalized() {
+        let settings = load(&dev_settings()).unwrap();
+        let policy = settings.issuer.policy();
+        assert_eq!(
+            (policy.access_ttl, policy.refresh_ttl, policy.session_max),
+            (300, 1_209_600, 2_592_000)
+        );
+        assert_eq!((policy.reuse_grace, policy.leeway), (10, 30));
+        assert!(settings.allows_origin("https://app.test"));
+        assert!(!settings.allows_origin("https://evil.test"));
+        assert!(!settings.demo_login);
+    }
+
+    #[test]
+    fn a_missing_or_malformed_secret_names_the_setting_and_hides_the_value() {
+        for (name, value) in [
+            (SIGNING_KEYS, None),
+            (SIGNING_KEYS, Some(r#"{"keys":[{"kty":"oct","k":"c2VjcmV0LXZhbHVlLTEyMw"}]}"#)),
+            (CLIENTS, Some("not-json-super-secret-value")),
+            (ISSUER, None),
+            (ACCESS_TTL, Some("five minutes")),
+        ] {
+            let mut map = dev_settings();
+            match value {
+                None => map.remove(name),
+                Some(v) => map.insert(name, v.to_owned()),
+            };
+            let err = load(&map).unwrap_err();
+            assert_eq!((err.status, err.error), (503, "temporarily_unavailable"));
+            assert!(err.error_description.contains(name), "{}", err.error_description);
+            assert!(!err.error_description.contains("super-secret"));
+            assert!(!err.error_description.contains("c2VjcmV0"));
+        }
+    }
+
+    #[test]
+    fn lifetimes_that_weaken_the_rules_are_refused() {
+        let mut map = dev_settings();
+        map.insert(ACCESS_TTL, "2000000".into());
+        assert_eq!(load(&map).unwrap_err().status, 503);
+        let mut map = dev_settings();
+        map.insert(LEEWAY, "900".into());
+        assert_eq!(load(&map).unwrap_err().status, 503);
+    }
+}

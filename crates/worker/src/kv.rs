@@ -1,0 +1,36 @@
+//! The revocation list's store: Workers KV. Every put carries `expiration_ttl` (at least the 60
+//! seconds KV requires), so the list prunes itself.
+
+use edge_jwt_core::revocation::MIN_ENTRY_TTL;
+use edge_jwt_core::{Clock, Store, StoreError};
+use worker::kv::KvStore;
+
+use crate::clock::WorkerClock;
+
+/// The KV binding holding the revocation list.
+pub const BINDING: &str = "EDGE_JWT_KV";
+
+pub struct KvRevocations(pub KvStore);
+
+impl Store for KvRevocations {
+    async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.0
+            .get(key)
+            .text()
+            .await
+            .map_err(|e| StoreError(format!("KV get: {e}")))
+    }
+
+    async fn put(&self, key: &str, value: &str, expires_at: u64) -> Result<(), StoreError> {
+        let ttl = expires_at
+            .saturating_sub(WorkerClock.now())
+            .max(MIN_ENTRY_TTL);
+        self.0
+            .put(key, value)
+            .map_err(|e| StoreError(format!("KV put: {e}")))?
+            .expiration_ttl(ttl)
+            .execute()
+            .await
+            .map_err(|e| StoreError(format!("KV put: {e}")))
+    }
+}

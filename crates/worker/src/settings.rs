@@ -1,0 +1,51 @@
+//! Loading [`Settings`] from the Worker's `Env`, parsed once per isolate for as long as the
+//! values stay the same (a key set is not re-parsed on every request).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use worker::Env;
+
+use crate::api::settings::{self as names, Settings};
+use crate::api::ApiError;
+
+const NAMES: [&str; 11] = [
+    names::ISSUER,
+    names::AUDIENCE,
+    names::ACCESS_TTL,
+    names::REFRESH_TTL,
+    names::SESSION_MAX,
+    names::REUSE_GRACE,
+    names::LEEWAY,
+    names::CORS_ORIGINS,
+    names::DEMO_LOGIN,
+    names::SIGNING_KEYS,
+    names::CLIENTS,
+];
+
+thread_local! {
+    static CACHE: RefCell<Option<(Vec<Option<String>>, Rc<Settings>)>> = const { RefCell::new(None) };
+}
+
+pub fn load(env: &Env) -> Result<Rc<Settings>, ApiError> {
+    let values: Vec<Option<String>> = NAMES
+        .iter()
+        .map(|name| env.var(name).ok().map(|v| v.to_string()))
+        .collect();
+    if let Some(settings) = CACHE.with_borrow(|cache| {
+        cache
+            .as_ref()
+            .filter(|(cached, _)| *cached == values)
+            .map(|(_, settings)| settings.clone())
+    }) {
+        return Ok(settings);
+    }
+    let settings = Rc::new(Settings::load(|name| {
+        NAMES
+            .iter()
+            .position(|n| *n == name)
+            .and_then(|i| values[i].clone())
+    })?);
+    CACHE.with_borrow_mut(|cache| *cache = Some((values, settings.clone())));
+    Ok(settings)
+}
