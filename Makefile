@@ -8,23 +8,43 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-# Pinned tool versions (see ../shared/TOOLCHAIN.md for why each one).
-WASM_TARGET := wasm32-unknown-unknown
+# Pinned tool versions (../shared/TOOLCHAIN.md says why each one). wasm-bindgen-cli must equal
+# the wasm-bindgen crate pinned in Cargo.toml; worker-build must match the worker crate's line.
+WASM_TARGET          := wasm32-unknown-unknown
+WASM_BINDGEN_VERSION := 0.2.130
+WORKER_BUILD_VERSION := 0.8.7
 
 export CARGO_TERM_COLOR ?= never
+export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help dev test lint rust-tools core-wasm cargo-test
+.PHONY: help dev test lint tools rust-tools cargo-tools node-tools core-wasm cargo-test worker-build e2e
 
 help:
-	@echo "make dev   - run the issuer locally"
+	@echo "make dev   - run the issuer locally on http://127.0.0.1:8787"
 	@echo "make test  - run every test"
 	@echo "make lint  - cargo fmt --check and clippy"
 
 ## Toolchain ------------------------------------------------------------------------------
 
-# rustfmt, clippy and the wasm32 target, from rustup (its dist server is reachable).
+tools: rust-tools cargo-tools node-tools
+
+# rustfmt, clippy and the wasm32 target, from rustup.
 rust-tools:
 	@scripts/ensure-rust-tools.sh $(WASM_TARGET)
+
+# wasm-bindgen and worker-build from the crates registry: worker-build would otherwise download
+# wasm-bindgen, wasm-opt and esbuild from GitHub, which is unreachable.
+cargo-tools:
+	@scripts/ensure-cargo-tool.sh wasm-bindgen-cli $(WASM_BINDGEN_VERSION) wasm-bindgen
+	@scripts/ensure-cargo-tool.sh worker-build $(WORKER_BUILD_VERSION) worker-build
+
+# wrangler, the Node 22 it needs (npm package `node`), esbuild, binaryen's wasm-opt, jose.
+node-tools: node_modules/.installed
+node_modules/.installed: package.json package-lock.json
+	# `npm ci` trips over npm's lockfile bug with optional platform packages (workerd-darwin-*);
+	# `npm install --no-save` installs exactly the locked versions without rewriting the lockfile.
+	npm install --no-save --no-audit --no-fund --loglevel=error
+	@touch $@
 
 ## Checks ---------------------------------------------------------------------------------
 
@@ -39,9 +59,18 @@ cargo-test: rust-tools
 core-wasm: rust-tools
 	cargo build -p edge-jwt-core --target $(WASM_TARGET) --release
 
-test: lint cargo-test core-wasm
+worker-build: tools
+	bash scripts/build-worker.sh
+
+# End-to-end: real `wrangler dev` instances on free loopback ports (tests/e2e).
+e2e: tools worker-build
+	cargo build -q -p edge-jwt-cli
+	node_modules/.bin/node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout 'tests/e2e/*.test.mjs'
+
+test: lint cargo-test core-wasm e2e
 	@echo "make test: all checks passed"
 
-dev: rust-tools
-	cargo build --workspace
-	@echo "The issuer Worker does not exist yet: the workspace builds. (make dev will run wrangler dev.)"
+## Running --------------------------------------------------------------------------------
+
+dev: tools worker-build
+	@scripts/dev.sh

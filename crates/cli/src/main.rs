@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use edge_jwt_core::jose::{b64, CompactJws};
 use edge_jwt_core::keys::SigningKey;
-use edge_jwt_core::{Algorithm, KeySet, Verifier, VerificationKeys, VerifyOptions};
+use edge_jwt_core::{Algorithm, KeySet, VerificationKeys, Verifier, VerifyOptions};
 use serde_json::{json, Value};
 
 fn main() -> ExitCode {

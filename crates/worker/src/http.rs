@@ -40,7 +40,11 @@ pub fn empty(status: u16) -> std::result::Result<Response, ApiError> {
 /// A runtime failure (not a client's fault, not a token's): 503, details kept out.
 pub fn internal(e: worker::Error) -> ApiError {
     worker::console_error!("edge-jwt: runtime error: {e}");
-    ApiError::new(503, "temporarily_unavailable", "the issuer could not complete the request")
+    ApiError::new(
+        503,
+        "temporarily_unavailable",
+        "the issuer could not complete the request",
+    )
 }
 
 pub fn error(err: &ApiError) -> Result<Response> {

@@ -88,11 +88,14 @@ async fn start_session(mut req: Request, env: &Env, settings: &Settings) -> Answ
     let client_id = settings
         .clients
         .authenticate(http::header(&req, "Authorization").as_deref())?;
-    form::require_media_type(http::header(&req, "Content-Type").as_deref(), "application/json")?;
+    form::require_media_type(
+        http::header(&req, "Content-Type").as_deref(),
+        "application/json",
+    )?;
     let body = String::from_utf8(http::body(&mut req).await?)
         .map_err(|_| ApiError::invalid_request("body is not UTF-8"))?;
-    let sid = edge_jwt_core::random::new_id()
-        .map_err(|e| ApiError::from_core(&e, Presented::Grant))?;
+    let sid =
+        edge_jwt_core::random::new_id().map_err(|e| ApiError::from_core(&e, Presented::Grant))?;
     let call = SessionCall::Start {
         sid: sid.clone(),
         client_id,
@@ -219,10 +222,12 @@ async fn call_session(env: &Env, sid: &str, call: &SessionCall) -> Answer {
     let body = serde_json::to_string(call)
         .map_err(|_| ApiError::invalid_request("unencodable session call"))?;
     let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_body(Some(body.into()));
-    let request = Request::new_with_init("https://session.internal/", &init).map_err(http::internal)?;
-    stub.fetch_with_request(request).await.map_err(http::internal)
+    init.with_method(Method::Post).with_body(Some(body.into()));
+    let request =
+        Request::new_with_init("https://session.internal/", &init).map_err(http::internal)?;
+    stub.fetch_with_request(request)
+        .await
+        .map_err(http::internal)
 }
 
 /// JSON that caches may keep (public keys, metadata): five minutes.
@@ -242,7 +247,10 @@ fn cors(response: Response, origin: &str) -> worker::Result<Response> {
     headers.set("Access-Control-Allow-Origin", origin)?;
     headers.append("Vary", "Origin")?;
     headers.set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")?;
-    headers.set("Access-Control-Allow-Headers", "Authorization, Content-Type")?;
+    headers.set(
+        "Access-Control-Allow-Headers",
+        "Authorization, Content-Type",
+    )?;
     headers.set("Access-Control-Max-Age", "600")?;
     Ok(response.with_headers(headers))
 }

@@ -43,7 +43,12 @@ impl Store for ObjectStore {
             .map(|e| e.value))
     }
 
-    async fn put(&self, key: &str, value: &str, expires_at: u64) -> std::result::Result<(), StoreError> {
+    async fn put(
+        &self,
+        key: &str,
+        value: &str,
+        expires_at: u64,
+    ) -> std::result::Result<(), StoreError> {
         let entry = Entry {
             value: value.to_owned(),
             expires_at,
@@ -65,9 +70,17 @@ impl Store for ObjectStore {
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum SessionCall {
-    Start { sid: String, client_id: String, body: String },
-    Refresh { refresh_token: String },
-    End { refresh_token: String },
+    Start {
+        sid: String,
+        client_id: String,
+        body: String,
+    },
+    Refresh {
+        refresh_token: String,
+    },
+    End {
+        refresh_token: String,
+    },
 }
 
 impl DurableObject for SessionObject {
@@ -127,9 +140,14 @@ impl SessionObject {
             revocations: &revocations,
             clock: &WorkerClock,
         };
-        let grant = |e: edge_jwt_core::Error| ApiError::from_core(&e, crate::api::error::Presented::Grant);
+        let grant =
+            |e: edge_jwt_core::Error| ApiError::from_core(&e, crate::api::error::Presented::Grant);
         match call {
-            SessionCall::Start { sid, client_id, body } => {
+            SessionCall::Start {
+                sid,
+                client_id,
+                body,
+            } => {
                 let request = SessionRequest::parse(body.as_bytes(), client_id)?;
                 let pair = sessions.start(&sid, request).await.map_err(grant)?;
                 http::tokens(201, &pair)

@@ -23,8 +23,11 @@ const NAMES: [&str; 11] = [
     names::CLIENTS,
 ];
 
+/// The raw values the cached settings were parsed from, and the settings.
+type Cached = Option<(Vec<Option<String>>, Rc<Settings>)>;
+
 thread_local! {
-    static CACHE: RefCell<Option<(Vec<Option<String>>, Rc<Settings>)>> = const { RefCell::new(None) };
+    static CACHE: RefCell<Cached> = const { RefCell::new(None) };
 }
 
 pub fn load(env: &Env) -> Result<Rc<Settings>, ApiError> {

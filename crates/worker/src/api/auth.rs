@@ -29,7 +29,10 @@ impl Clients {
         if clients.is_empty() {
             return Err("must name at least one client");
         }
-        if clients.iter().any(|(id, secret)| id.is_empty() || secret.len() < 16) {
+        if clients
+            .iter()
+            .any(|(id, secret)| id.is_empty() || secret.len() < 16)
+        {
             return Err("needs non-empty client ids and secrets of 16 or more characters");
         }
         Ok(Clients(clients))
@@ -40,7 +43,9 @@ impl Clients {
         let (id, secret) = basic_credentials(authorization).ok_or_else(ApiError::invalid_client)?;
         // Compare against a dummy secret for unknown ids so timing does not reveal which ids exist.
         let expected = self.0.get(&id);
-        let candidate = expected.map(String::as_str).unwrap_or("edge-jwt-no-such-client-secret");
+        let candidate = expected
+            .map(String::as_str)
+            .unwrap_or("edge-jwt-no-such-client-secret");
         let matches = ct_codecs::verify(candidate.as_bytes(), secret.as_bytes());
         if matches && expected.is_some() {
             Ok(id)

@@ -54,11 +54,19 @@ impl ApiError {
     }
 
     pub fn method_not_allowed() -> Self {
-        Self::new(405, "method_not_allowed", "method not allowed on this endpoint")
+        Self::new(
+            405,
+            "method_not_allowed",
+            "method not allowed on this endpoint",
+        )
     }
 
     pub fn too_large(limit: usize) -> Self {
-        Self::new(413, "invalid_request", format!("request body over {limit} bytes"))
+        Self::new(
+            413,
+            "invalid_request",
+            format!("request body over {limit} bytes"),
+        )
     }
 
     /// A setting that is missing or malformed: every request answers this until it is fixed.
@@ -126,7 +134,10 @@ mod tests {
     fn token_failures_are_invalid_token_at_a_resource() {
         let api = ApiError::from_core(&Error::Expired { claim: "exp" }, Presented::Bearer);
         assert_eq!((api.status, api.error), (401, "invalid_token"));
-        assert_eq!(api.www_authenticate, Some(r#"Bearer error="invalid_token""#));
+        assert_eq!(
+            api.www_authenticate,
+            Some(r#"Bearer error="invalid_token""#)
+        );
     }
 
     #[test]

@@ -69,10 +69,20 @@ mod tests {
 
     #[test]
     fn session_requests_are_strict_json() {
-        let ok = SessionRequest::parse(br#"{"sub":"u1","claims":{"role":"x"},"scope":"a b"}"#, "c".into()).unwrap();
+        let ok = SessionRequest::parse(
+            br#"{"sub":"u1","claims":{"role":"x"},"scope":"a b"}"#,
+            "c".into(),
+        )
+        .unwrap();
         assert_eq!((ok.sub.as_str(), ok.client_id.as_str()), ("u1", "c"));
         assert_eq!(ok.scope.as_deref(), Some("a b"));
-        for bad in [&b"{"[..], b"[]", br#"{"sub":1}"#, br#"{"sub":"u","admin":true}"#, b"{}"] {
+        for bad in [
+            &b"{"[..],
+            b"[]",
+            br#"{"sub":1}"#,
+            br#"{"sub":"u","admin":true}"#,
+            b"{}",
+        ] {
             let err = SessionRequest::parse(bad, "c".into()).unwrap_err();
             assert_eq!((err.status, err.error), (400, "invalid_request"));
         }

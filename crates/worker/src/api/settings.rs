@@ -94,8 +94,14 @@ pub(crate) mod tests {
             (ISSUER, "http://127.0.0.1:8787".to_owned()),
             (AUDIENCE, "http://127.0.0.1:8787/api".to_owned()),
             (SIGNING_KEYS, keys.private_jwks().to_string()),
-            (CLIENTS, r#"{"backend":"0123456789abcdef-secret"}"#.to_owned()),
-            (CORS_ORIGINS, "http://localhost:3000, https://app.test/".to_owned()),
+            (
+                CLIENTS,
+                r#"{"backend":"0123456789abcdef-secret"}"#.to_owned(),
+            ),
+            (
+                CORS_ORIGINS,
+                "http://localhost:3000, https://app.test/".to_owned(),
+            ),
         ])
     }
 
@@ -121,7 +127,10 @@ pub(crate) mod tests {
     fn a_missing_or_malformed_secret_names_the_setting_and_hides_the_value() {
         for (name, value) in [
             (SIGNING_KEYS, None),
-            (SIGNING_KEYS, Some(r#"{"keys":[{"kty":"oct","k":"c2VjcmV0LXZhbHVlLTEyMw"}]}"#)),
+            (
+                SIGNING_KEYS,
+                Some(r#"{"keys":[{"kty":"oct","k":"c2VjcmV0LXZhbHVlLTEyMw"}]}"#),
+            ),
             (CLIENTS, Some("not-json-super-secret-value")),
             (ISSUER, None),
             (ACCESS_TTL, Some("five minutes")),
@@ -133,7 +142,11 @@ pub(crate) mod tests {
             };
             let err = load(&map).unwrap_err();
             assert_eq!((err.status, err.error), (503, "temporarily_unavailable"));
-            assert!(err.error_description.contains(name), "{}", err.error_description);
+            assert!(
+                err.error_description.contains(name),
+                "{}",
+                err.error_description
+            );
             assert!(!err.error_description.contains("super-secret"));
             assert!(!err.error_description.contains("c2VjcmV0"));
         }

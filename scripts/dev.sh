@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# make dev: the issuer on http://127.0.0.1:8787 under wrangler dev, state kept in .wrangler/state.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -f .dev.vars ]; then
+  cargo run -q -p edge-jwt-cli -- dev-vars dev-backend > .dev.vars.tmp
+  mv .dev.vars.tmp .dev.vars
+  echo "wrote .dev.vars (a fresh Ed25519 key and client secret; git-ignored)"
+fi
+client_id=$(sed -n "s/^EDGE_JWT_CLIENTS='{\"\([^\"]*\)\".*/\1/p" .dev.vars)
+cat <<MSG
+
+  edge-jwt issuer: http://127.0.0.1:8787
+  trusted client id: ${client_id} (its secret is in .dev.vars)
+  try: curl -s http://127.0.0.1:8787/.well-known/jwks.json
+
+MSG
+unset CLOUDFLARE_API_TOKEN CLOUDFLARE_ACCOUNT_ID
+export WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false CLOUDFLARE_CF_FETCH_ENABLED=false
+export PATH="$PWD/node_modules/.bin:$PATH"
+exec wrangler dev --ip 127.0.0.1 --port 8787 "$@"

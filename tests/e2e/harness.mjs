@@ -1,0 +1,111 @@
+// Starts and stops a real `wrangler dev` for end-to-end tests: a free loopback port, a fresh
+// persist folder and secrets of its own (never the developer's .dev.vars).
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bin = join(root, 'node_modules', '.bin');
+const wrangler = join(bin, 'wrangler');
+/** The environment wrangler runs in: the npm `node` package's Node 22 first on PATH. */
+export const toolEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}`, WRANGLER_SEND_METRICS: 'false',
+  WRANGLER_SEND_ERROR_REPORTS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A fresh key set and client secret, from the project's own CLI. */
+export function devVars(clientId = 'e2e-backend') {
+  const cli = join(root, 'target', 'debug', 'edge-jwt');
+  const text = existsSync(cli)
+    ? execFileSync(cli, ['dev-vars', clientId], { encoding: 'utf8' })
+    : execFileSync('cargo', ['run', '-q', '-p', 'edge-jwt-cli', '--', 'dev-vars', clientId], {
+        cwd: root,
+        encoding: 'utf8',
+      });
+  const value = (name) => text.match(new RegExp(`^${name}='(.*)'$`, 'm'))[1];
+  const clients = JSON.parse(value('EDGE_JWT_CLIENTS'));
+  return { text, clientId, clientSecret: clients[clientId], keys: JSON.parse(value('EDGE_JWT_SIGNING_KEYS')) };
+}
+
+/**
+ * Starts wrangler dev. `vars` override [vars]; `persistDir` and `secrets` may be reused to
+ * restart on the same state. Resolves once /healthz answers at all.
+ */
+export async function startIssuer({ vars = {}, persistDir, secrets } = {}) {
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  persistDir ??= mkdtempSync(join(tmpdir(), 'edge-jwt-state-'));
+  secrets ??= devVars();
+  const envFile = join(mkdtempSync(join(tmpdir(), 'edge-jwt-env-')), '.env');
+  writeFileSync(envFile, secrets.text);
+  const base = `http://127.0.0.1:${port}`;
+  const allVars = { EDGE_JWT_ISSUER: base, EDGE_JWT_AUDIENCE: `${base}/api`, ...vars };
+  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
+    '--persist-to', persistDir, '--env-file', envFile, '--log-level', 'warn', '--show-interactive-dev-session=false'];
+  for (const [k, v] of Object.entries(allVars)) args.push('--var', `${k}:${v}`);
+  const started = Date.now();
+  const child = spawn(wrangler, args, {
+    cwd: root,
+    env: { ...toolEnv, CLOUDFLARE_API_TOKEN: '', CI: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let log = '';
+  child.stdout.on('data', (d) => { log += d; });
+  child.stderr.on('data', (d) => { log += d; });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${log}`);
+    try {
+      // Any HTTP answer means the Worker is up (a misconfigured one answers 503).
+      await fetch(`${base}/healthz`);
+      break;
+    } catch {}
+    if (Date.now() > deadline) {
+      stopGroup(child, 'SIGKILL');
+      throw new Error(`wrangler dev did not answer within 180 s:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const startupMs = Date.now() - started;
+  return {
+    base, port, persistDir, secrets, startupMs, child,
+    log: () => log,
+    basic: `Basic ${Buffer.from(`${secrets.clientId}:${secrets.clientSecret}`).toString('base64')}`,
+    /** Stops wrangler: SIGTERM by default, SIGKILL for a hard stop. */
+    async stop(signal = 'SIGTERM') {
+      stopGroup(child, signal);
+      const timer = setTimeout(() => stopGroup(child, 'SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+    cleanup() { rmSync(persistDir, { recursive: true, force: true }); },
+  };
+}
+
+function stopGroup(child, signal) {
+  try { process.kill(-child.pid, signal); } catch {}
+}
+
+export function form(params) {
+  return { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(params).toString() };
+}
+
+export async function json(res) {
+  const text = await res.text();
+  try { return JSON.parse(text); } catch { throw new Error(`not JSON (${res.status}): ${text}`); }
+}
