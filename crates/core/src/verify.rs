@@ -127,6 +127,23 @@ impl Verifier {
     }
 }
 
+/// Whether a token whose `exp` is `exp` has expired at `now`, with `leeway`: as jose, a token
+/// is expired from the moment `now - leeway` reaches `exp`.
+pub fn expired(exp: f64, now: f64, leeway: f64) -> bool {
+    exp <= now - leeway
+}
+
+/// Decodes a token's claims without verifying anything but its form (for UIs, never for
+/// authorization).
+pub fn decode_unverified(token: &str, max_token_length: usize) -> Result<Claims> {
+    let jws = CompactJws::parse(token, max_token_length)?;
+    json::parse_object(&jws.payload)
+        .map(Claims)
+        .ok_or(Error::JwtInvalid(
+            "payload is not a JSON object without duplicate claim names",
+        ))
+}
+
 /// The claim rules, in jose's order: `iss`, `sub`, `jti`, `aud`, then the times.
 fn check_claims(claims: &Claims, options: &VerifyOptions, now: u64) -> Result<()> {
     let issuer = claims.string("iss")?;
@@ -160,7 +177,7 @@ fn check_claims(claims: &Claims, options: &VerifyOptions, now: u64) -> Result<()
     let exp = claims
         .numeric_date("exp")?
         .ok_or(Error::invalid_claim("exp", ClaimReason::Missing))?;
-    if exp <= now - leeway {
+    if expired(exp, now, leeway) {
         return Err(Error::Expired { claim: "exp" });
     }
     if let Some(max_age) = options.max_age {

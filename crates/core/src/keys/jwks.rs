@@ -3,13 +3,12 @@
 //! provider's mixed JWKS still works; a set left with no usable key is an error. An entry of a
 //! usable type whose key material is broken is an error, never silently dropped.
 
-use jwt_simple::prelude::{
-    ES256KeyPair, ES256PublicKey, Ed25519KeyPair, Ed25519PublicKey, HS256Key,
-};
+use jwt_simple::prelude::{ES256KeyPair, Ed25519KeyPair, HS256Key};
 use serde_json::{json, Map, Value};
 
 use super::{
-    Algorithm, KeySet, PrivateKey, PublicKey, SigningKey, VerificationKey, VerificationKeys,
+    Algorithm, HmacSecret, KeySet, PrivateKey, PublicKey, SigningKey, VerificationKey,
+    VerificationKeys,
 };
 use crate::error::{Error, Result};
 use crate::jose::{b64, json};
@@ -117,33 +116,41 @@ impl JwksEntry {
         ))
     }
 
-    fn hmac_secret(&self) -> Result<HS256Key> {
-        let secret = self
-            .json
-            .get("k")
+    /// A key-material member: canonical base64url of exactly `len` bytes (any length if 0).
+    fn material(&self, name: &str, len: usize) -> Result<Vec<u8>> {
+        self.json
+            .get(name)
             .and_then(Value::as_str)
             .and_then(b64::decode)
-            .ok_or_else(|| self.load_error("\"k\" must be canonical base64url"))?;
-        // RFC 7518 §3.2: an HS256 key must be at least as long as the hash output.
-        if secret.len() < 32 {
-            return Err(self.load_error("an HS256 key must be at least 32 bytes"));
-        }
-        Ok(HS256Key::from_bytes(&secret))
+            .filter(|bytes| len == 0 || bytes.len() == len)
+            .ok_or_else(|| self.load_error(format!("\"{name}\" is missing or malformed")))
+    }
+
+    /// RFC 7518 §3.2: an HS256 key must be at least as long as the hash output.
+    fn hmac_secret(&self) -> Result<HmacSecret> {
+        HmacSecret::new(self.material("k", 0)?).map_err(|e| self.load_error(e))
     }
 
     /// Loads the entry as a verification key. Private members are refused: a verifier is never
     /// handed a signing key.
     pub fn to_verification_key(&self) -> Result<VerificationKey> {
-        let text = Value::Object(self.json.clone()).to_string();
         let key = match self.algorithm {
             Algorithm::EdDSA | Algorithm::ES256 if self.private => {
                 return Err(self.load_error("a verifier's JWKS must not contain private keys"));
             }
             Algorithm::EdDSA => PublicKey::Ed25519(
-                Ed25519PublicKey::from_jwk(&text).map_err(|e| self.load_error(e))?,
+                ed25519_compact::PublicKey::from_slice(&self.material("x", 32)?)
+                    .map_err(|_| self.load_error("not an Ed25519 public key"))?,
             ),
             Algorithm::ES256 => {
-                PublicKey::Es256(ES256PublicKey::from_jwk(&text).map_err(|e| self.load_error(e))?)
+                // SEC1 uncompressed point: 0x04 || x || y; the point is checked to be on P-256.
+                let mut point = vec![4u8];
+                point.extend(self.material("x", 32)?);
+                point.extend(self.material("y", 32)?);
+                PublicKey::Es256(
+                    p256::ecdsa::VerifyingKey::from_sec1_bytes(&point)
+                        .map_err(|_| self.load_error("not a point on P-256"))?,
+                )
             }
             Algorithm::HS256 => PublicKey::Hs256(self.hmac_secret()?),
         };
@@ -169,7 +176,9 @@ impl JwksEntry {
             Algorithm::ES256 => {
                 PrivateKey::Es256(ES256KeyPair::from_jwk(&text).map_err(|e| self.load_error(e))?)
             }
-            Algorithm::HS256 => PrivateKey::Hs256(self.hmac_secret()?),
+            Algorithm::HS256 => {
+                PrivateKey::Hs256(HS256Key::from_bytes(self.hmac_secret()?.as_bytes()))
+            }
         };
         SigningKey::new(kid, key)
     }

@@ -8,7 +8,7 @@ mod verifying;
 
 pub use jwks::{parse_jwks_entries, JwksEntry};
 pub use signing::{KeySet, PrivateKey, SigningKey};
-pub use verifying::{PublicKey, VerificationKey, VerificationKeys};
+pub use verifying::{HmacSecret, PublicKey, VerificationKey, VerificationKeys};
 
 /// The signature algorithms edge-jwt signs and verifies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

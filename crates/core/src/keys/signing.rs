@@ -6,6 +6,7 @@ use jwt_simple::prelude::{
 };
 use serde::Serialize;
 
+use super::verifying::HmacSecret;
 use super::{Algorithm, PublicKey, VerificationKey, VerificationKeys};
 use crate::error::{Error, Result};
 
@@ -73,9 +74,10 @@ impl SigningKey {
 
     pub fn public_key(&self) -> PublicKey {
         match &self.key {
-            PrivateKey::Ed25519(k) => PublicKey::Ed25519(k.public_key()),
-            PrivateKey::Es256(k) => PublicKey::Es256(k.public_key()),
-            PrivateKey::Hs256(k) => PublicKey::Hs256(k.clone()),
+            PrivateKey::Ed25519(k) => PublicKey::Ed25519(k.key_pair().as_ref().pk),
+            PrivateKey::Es256(k) => PublicKey::Es256(*k.key_pair().public_key().as_ref()),
+            // Keys are at least 32 bytes by construction (generate, or JWKS import).
+            PrivateKey::Hs256(k) => PublicKey::Hs256(HmacSecret::from_trusted(k.to_bytes())),
         }
     }
 

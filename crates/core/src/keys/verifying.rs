@@ -1,21 +1,50 @@
 //! Public (verification) keys and the set a verifier selects from.
 
-use jwt_simple::prelude::{
-    ECDSAP256PublicKeyLike, ES256PublicKey, Ed25519PublicKey, EdDSAPublicKeyLike, HS256Key, MACLike,
-};
 use p256::ecdsa::{self, signature::DigestVerifier as _};
 
 use super::Algorithm;
 use crate::error::{Error, Result};
 use crate::jose::Header;
 
-/// A key that verifies signatures of exactly one algorithm.
+/// A key that verifies signatures of exactly one algorithm. These are the primitives that
+/// jwt-simple's key types wrap; holding them directly keeps the verifier (and the npm
+/// package's wasm) free of everything the issuer alone needs.
 #[derive(Debug, Clone)]
 pub enum PublicKey {
-    Ed25519(Ed25519PublicKey),
-    Es256(ES256PublicKey),
+    Ed25519(ed25519_compact::PublicKey),
+    Es256(ecdsa::VerifyingKey),
     /// A shared secret: it verifies and could sign, so it belongs only on trusted servers.
-    Hs256(HS256Key),
+    Hs256(HmacSecret),
+}
+
+/// An HMAC-SHA-256 secret of at least 32 bytes (RFC 7518 §3.2). Never printed.
+#[derive(Clone)]
+pub struct HmacSecret(Vec<u8>);
+
+impl HmacSecret {
+    pub fn new(bytes: Vec<u8>) -> Result<Self> {
+        if bytes.len() < 32 {
+            return Err(Error::JwksInvalid(
+                "an HS256 key must be at least 32 bytes".into(),
+            ));
+        }
+        Ok(HmacSecret(bytes))
+    }
+
+    /// A secret whose length the caller already guarantees.
+    pub(super) fn from_trusted(bytes: Vec<u8>) -> Self {
+        HmacSecret(bytes)
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for HmacSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HmacSecret(..)")
+    }
 }
 
 impl PublicKey {
@@ -30,29 +59,22 @@ impl PublicKey {
     /// Checks `signature` over `signing_input` with this key's one algorithm.
     pub fn verifies(&self, signing_input: &[u8], signature: &[u8]) -> bool {
         match self {
-            PublicKey::Ed25519(key) => {
-                ed25519_compact::Signature::from_slice(signature).is_ok_and(|sig| {
-                    key.public_key()
-                        .as_ref()
-                        .verify(signing_input, &sig)
-                        .is_ok()
-                })
-            }
+            PublicKey::Ed25519(key) => ed25519_compact::Signature::from_slice(signature)
+                .is_ok_and(|sig| key.verify(signing_input, &sig).is_ok()),
             PublicKey::Es256(key) => ecdsa::Signature::try_from(signature).is_ok_and(|sig| {
-                key.public_key()
-                    .as_ref()
-                    .verify_digest(
-                        |digest: &mut hmac_sha256::Hash| {
-                            digest.update(signing_input);
-                            Ok(())
-                        },
-                        &sig,
-                    )
-                    .is_ok()
+                key.verify_digest(
+                    |digest: &mut hmac_sha256::Hash| {
+                        digest.update(signing_input);
+                        Ok(())
+                    },
+                    &sig,
+                )
+                .is_ok()
             }),
-            PublicKey::Hs256(key) => {
-                ct_codecs::verify(&key.authentication_tag(signing_input), signature)
-            }
+            PublicKey::Hs256(key) => ct_codecs::verify(
+                &hmac_sha256::HMAC::mac(signing_input, key.as_bytes()),
+                signature,
+            ),
         }
     }
 }

@@ -1,0 +1,131 @@
+//! The verifier for JavaScript: a thin wasm-bindgen adapter over `edge-jwt-core`. Values cross
+//! as JSON text or plain objects; errors cross as `{code, message, claim?, reason?}` objects,
+//! which `js/api.mjs` turns into `JwtError`. No token rule is written here.
+
+mod kv;
+mod options;
+
+use edge_jwt_core::revocation::RevocationList;
+use edge_jwt_core::verify::{decode_unverified, expired, DEFAULT_MAX_TOKEN_LENGTH};
+use edge_jwt_core::{AccessClaims, Error, VerificationKeys, Verifier};
+use wasm_bindgen::prelude::*;
+
+use crate::kv::KvNamespace;
+use crate::options::VerifierOptions;
+
+/// The error object thrown to JavaScript.
+fn js_error(err: &Error) -> JsValue {
+    let object = js_sys::Object::new();
+    let set = |name: &str, value: JsValue| {
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(name), &value);
+    };
+    set("code", JsValue::from_str(err.code()));
+    set("message", JsValue::from_str(&err.to_string()));
+    if let Some(claim) = err.claim() {
+        set("claim", JsValue::from_str(claim));
+    }
+    if let Some(reason) = err.reason() {
+        set("reason", JsValue::from_str(reason));
+    }
+    object.into()
+}
+
+fn claims_json(claims: &edge_jwt_core::Claims) -> String {
+    serde_json_string(claims.as_map())
+}
+
+fn serde_json_string(map: &serde_json::Map<String, serde_json::Value>) -> String {
+    serde_json::to_string(map).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// A key set and the options every token is held to.
+#[wasm_bindgen]
+pub struct WasmVerifier {
+    inner: Verifier,
+    leeway: u64,
+}
+
+#[wasm_bindgen]
+impl WasmVerifier {
+    /// `jwks`: JWKS or JWK JSON text. `options`: a plain object (see `VerifierOptions`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(jwks: &str, options: JsValue) -> Result<WasmVerifier, JsValue> {
+        let options = VerifierOptions::from_js(options).map_err(|e| js_error(&e))?;
+        let keys =
+            VerificationKeys::from_jwks(jwks, options.allows_hs256()).map_err(|e| js_error(&e))?;
+        let verify_options = options.into_core();
+        let leeway = verify_options.leeway;
+        let inner = Verifier::new(keys, verify_options).map_err(|e| js_error(&e))?;
+        Ok(WasmVerifier { inner, leeway })
+    }
+
+    /// Verifies `token` at `now` (seconds); returns the claims as JSON text.
+    pub fn verify(&self, token: &str, now: f64) -> Result<String, JsValue> {
+        let now = seconds(now)?;
+        self.inner
+            .verify(token, now)
+            .map(|claims| claims_json(&claims))
+            .map_err(|e| js_error(&e))
+    }
+
+    /// Verifies `token`, then checks the issuer's revocation list in a KV namespace binding.
+    /// Resolves to the claims as JSON text.
+    #[wasm_bindgen(js_name = verifyNotRevoked)]
+    pub fn verify_not_revoked(&self, token: String, now: f64, kv: JsValue) -> js_sys::Promise {
+        let verifier = self.inner.clone();
+        let leeway = self.leeway;
+        wasm_bindgen_futures::future_to_promise(async move {
+            let now = seconds(now)?;
+            let claims = verifier.verify(&token, now).map_err(|e| js_error(&e))?;
+            let json = claims_json(&claims);
+            let access = AccessClaims::from_claims(claims).map_err(|e| js_error(&e))?;
+            let list = RevocationList::new(KvNamespace(kv), leeway);
+            list.check(access.ids()).await.map_err(|e| js_error(&e))?;
+            Ok(JsValue::from_str(&json))
+        })
+    }
+}
+
+fn seconds(now: f64) -> Result<u64, JsValue> {
+    if now.is_finite() && now >= 0.0 && now.fract() == 0.0 {
+        Ok(now as u64)
+    } else {
+        Err(js_error(&Error::InvalidOption(
+            "now must be a whole, non-negative number of seconds".into(),
+        )))
+    }
+}
+
+/// The claims of `token` as JSON text, unverified.
+#[wasm_bindgen]
+pub fn decode(token: &str) -> Result<String, JsValue> {
+    decode_unverified(token, DEFAULT_MAX_TOKEN_LENGTH)
+        .map(|claims| claims_json(&claims))
+        .map_err(|e| js_error(&e))
+}
+
+fn exp_of(token: &str) -> Result<f64, JsValue> {
+    decode_unverified(token, DEFAULT_MAX_TOKEN_LENGTH)
+        .and_then(|claims| {
+            claims
+                .numeric_date("exp")?
+                .ok_or(Error::ClaimValidationFailed {
+                    claim: "exp",
+                    reason: edge_jwt_core::ClaimReason::Missing,
+                })
+        })
+        .map_err(|e| js_error(&e))
+}
+
+/// Whether `token` (unverified) has expired at `now` with `leeway`, by the verifier's own rule.
+#[wasm_bindgen(js_name = isExpired)]
+pub fn is_expired(token: &str, leeway: f64, now: f64) -> Result<bool, JsValue> {
+    let leeway = seconds(leeway)?;
+    Ok(expired(exp_of(token)?, seconds(now)? as f64, leeway as f64))
+}
+
+/// `exp - now` in seconds (zero or less once expired), unverified.
+#[wasm_bindgen(js_name = expiresIn)]
+pub fn expires_in(token: &str, now: f64) -> Result<f64, JsValue> {
+    Ok(exp_of(token)? - seconds(now)? as f64)
+}
