@@ -11,7 +11,6 @@ use edge_jwt_core::{AccessClaims, Error, VerificationKeys, Verifier};
 use wasm_bindgen::prelude::*;
 
 use crate::kv::KvNamespace;
-use crate::options::VerifierOptions;
 
 /// The error object thrown to JavaScript.
 fn js_error(err: &Error) -> JsValue {
@@ -47,15 +46,14 @@ pub struct WasmVerifier {
 
 #[wasm_bindgen]
 impl WasmVerifier {
-    /// `jwks`: JWKS or JWK JSON text. `options`: a plain object (see `VerifierOptions`).
+    /// `jwks`: JWKS or JWK JSON text. `options`: a plain object (see `options::verify_options`).
     #[wasm_bindgen(constructor)]
     pub fn new(jwks: &str, options: JsValue) -> Result<WasmVerifier, JsValue> {
-        let options = VerifierOptions::from_js(options).map_err(|e| js_error(&e))?;
-        let keys =
-            VerificationKeys::from_jwks(jwks, options.allows_hs256()).map_err(|e| js_error(&e))?;
-        let verify_options = options.into_core();
-        let leeway = verify_options.leeway;
-        let inner = Verifier::new(keys, verify_options).map_err(|e| js_error(&e))?;
+        let options = options::verify_options(&options).map_err(|e| js_error(&e))?;
+        let keys = VerificationKeys::from_jwks(jwks, options::allows_hs256(&options))
+            .map_err(|e| js_error(&e))?;
+        let leeway = options.leeway;
+        let inner = Verifier::new(keys, options).map_err(|e| js_error(&e))?;
         Ok(WasmVerifier { inner, leeway })
     }
 

@@ -1,93 +1,83 @@
 //! The JavaScript options object, checked once when a verifier is built: an unknown option, a
-//! negative or fractional leeway, or an unknown algorithm name throws `ERR_INVALID_OPTION`.
+//! value of the wrong type, a negative or fractional leeway, or an unknown algorithm name throws
+//! `ERR_INVALID_OPTION`. Read with `Reflect` rather than serde: serde's error messages alone
+//! would add float formatting to the wasm (see the README's size table).
 
-use edge_jwt_core::verify::{VerifyOptions, DEFAULT_MAX_TOKEN_LENGTH};
+use edge_jwt_core::verify::VerifyOptions;
 use edge_jwt_core::{Algorithm, Error};
-use serde::{Deserialize, Deserializer};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
-/// `{ issuer, audience, leeway, typ, algorithms, maxTokenLength, maxAge }`, all optional.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct VerifierOptions {
-    issuer: Option<String>,
-    audience: Option<String>,
-    leeway: Option<f64>,
-    /// Absent: `at+jwt`. `null`: no check.
-    #[serde(default, deserialize_with = "present")]
-    typ: Option<Option<String>>,
-    algorithms: Option<Vec<String>>,
-    max_token_length: Option<f64>,
-    max_age: Option<f64>,
-    #[serde(skip)]
-    parsed_algorithms: Option<Vec<Algorithm>>,
+fn invalid(why: String) -> Error {
+    Error::InvalidOption(why)
 }
 
-/// Tells a present `null` (`Some(None)`) from an absent member (`None`).
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
+fn string(name: &str, value: &JsValue) -> Result<String, Error> {
+    value
+        .as_string()
+        .ok_or_else(|| invalid(format!("{name} must be a string")))
 }
 
-fn whole_seconds(name: &str, value: Option<f64>) -> Result<Option<u64>, Error> {
-    match value {
-        None => Ok(None),
-        Some(v) if v.is_finite() && v >= 0.0 && v.fract() == 0.0 => Ok(Some(v as u64)),
-        Some(_) => Err(Error::InvalidOption(format!(
+fn whole_seconds(name: &str, value: &JsValue) -> Result<u64, Error> {
+    match value.as_f64() {
+        Some(v) if v.is_finite() && v >= 0.0 && v.fract() == 0.0 => Ok(v as u64),
+        _ => Err(invalid(format!(
             "{name} must be a whole, non-negative number"
         ))),
     }
 }
 
-impl VerifierOptions {
-    pub fn from_js(value: JsValue) -> Result<Self, Error> {
-        let mut options: VerifierOptions = if value.is_undefined() || value.is_null() {
-            VerifierOptions::default()
-        } else {
-            serde_wasm_bindgen::from_value(value)
-                .map_err(|e| Error::InvalidOption(e.to_string()))?
-        };
-        whole_seconds("leeway", options.leeway)?;
-        whole_seconds("maxAge", options.max_age)?;
-        if whole_seconds("maxTokenLength", options.max_token_length)? == Some(0) {
-            return Err(Error::InvalidOption(
-                "maxTokenLength must be positive".into(),
-            ));
+/// `{ issuer, audience, leeway, typ, algorithms, maxTokenLength, maxAge }`, all optional.
+/// `typ` absent means `at+jwt`; `typ: null` skips the check. `undefined` counts as absent.
+pub fn verify_options(options: &JsValue) -> Result<VerifyOptions, Error> {
+    let mut result = VerifyOptions::default();
+    if options.is_undefined() || options.is_null() {
+        return Ok(result);
+    }
+    let object: &js_sys::Object = options
+        .dyn_ref()
+        .filter(|_| options.is_object() && !js_sys::Array::is_array(options))
+        .ok_or_else(|| invalid("options must be an object".into()))?;
+    for key in js_sys::Object::keys(object).iter() {
+        let name = key.as_string().unwrap_or_default();
+        let value = js_sys::Reflect::get(object, &key).unwrap_or(JsValue::UNDEFINED);
+        if value.is_undefined() {
+            continue;
         }
-        if let Some(names) = &options.algorithms {
-            let parsed = names
-                .iter()
-                .map(|name| {
-                    Algorithm::from_name(name).ok_or_else(|| {
-                        Error::InvalidOption(format!("unsupported algorithm {name}"))
+        match name.as_str() {
+            "issuer" => result.issuer = Some(string("issuer", &value)?),
+            "audience" => result.audience = Some(string("audience", &value)?),
+            "leeway" => result.leeway = whole_seconds("leeway", &value)?,
+            "maxAge" => result.max_age = Some(whole_seconds("maxAge", &value)?),
+            "maxTokenLength" => match whole_seconds("maxTokenLength", &value)? {
+                0 => return Err(invalid("maxTokenLength must be positive".into())),
+                n => result.max_token_length = n as usize,
+            },
+            "typ" if value.is_null() => result.typ = None,
+            "typ" => result.typ = Some(string("typ", &value)?),
+            "algorithms" => {
+                let names: &js_sys::Array = value
+                    .dyn_ref()
+                    .ok_or_else(|| invalid("algorithms must be an array".into()))?;
+                let algorithms = names
+                    .iter()
+                    .map(|name| {
+                        let name = string("algorithms[]", &name)?;
+                        Algorithm::from_name(&name)
+                            .ok_or_else(|| invalid(format!("unsupported algorithm {name}")))
                     })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            options.parsed_algorithms = Some(parsed);
-        }
-        Ok(options)
-    }
-
-    /// A shared secret (`oct`) is used only when HS256 is asked for by name.
-    pub fn allows_hs256(&self) -> bool {
-        self.parsed_algorithms
-            .as_ref()
-            .is_some_and(|algs| algs.contains(&Algorithm::HS256))
-    }
-
-    pub fn into_core(self) -> VerifyOptions {
-        let defaults = VerifyOptions::default();
-        // The values were checked in `from_js`.
-        let seconds = |v: Option<f64>| v.map(|v| v as u64);
-        VerifyOptions {
-            issuer: self.issuer,
-            audience: self.audience,
-            leeway: seconds(self.leeway).unwrap_or(defaults.leeway),
-            typ: self.typ.unwrap_or(defaults.typ),
-            algorithms: self.parsed_algorithms,
-            max_age: seconds(self.max_age),
-            max_token_length: seconds(self.max_token_length)
-                .map(|n| n as usize)
-                .unwrap_or(DEFAULT_MAX_TOKEN_LENGTH),
+                    .collect::<Result<Vec<_>, _>>()?;
+                result.algorithms = Some(algorithms);
+            }
+            other => return Err(invalid(format!("unknown option {other}"))),
         }
     }
+    Ok(result)
+}
+
+/// A shared secret (`oct`) is used only when HS256 is asked for by name.
+pub fn allows_hs256(options: &VerifyOptions) -> bool {
+    options
+        .algorithms
+        .as_ref()
+        .is_some_and(|algs| algs.contains(&Algorithm::HS256))
 }
