@@ -1,0 +1,229 @@
+// The edge-jwt API for JavaScript: thin classes over the wasm core. Every rule about tokens
+// lives in Rust (edge-jwt-core); this file converts values and errors, and fetches JWKS.
+import * as wasm from './edge_jwt.js';
+
+/** Longest token accepted by default, in bytes (the core's default). */
+const DEFAULT_MAX_TOKEN_LENGTH = 8192;
+
+/**
+ * The error every edge-jwt function throws, with a stable `code` (named as jose names them).
+ * @example
+ * try { verifier.verify(token) } catch (e) { if (e.code === 'ERR_JWT_EXPIRED') refresh() }
+ */
+export class JwtError extends Error {
+  constructor(code, message, details = {}) {
+    super(message);
+    this.name = 'JwtError';
+    this.code = code;
+    if (details.claim !== undefined) this.claim = details.claim;
+    if (details.reason !== undefined) this.reason = details.reason;
+  }
+}
+
+/** Turns the core's error objects into JwtError; anything else is rethrown as is. */
+function rethrow(error) {
+  if (error instanceof JwtError) throw error;
+  if (error && typeof error === 'object' && typeof error.code === 'string' && !(error instanceof Error)) {
+    throw new JwtError(error.code, error.message, error);
+  }
+  throw error;
+}
+
+function call(fn) {
+  try {
+    return fn();
+  } catch (error) {
+    rethrow(error);
+  }
+}
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+function jwksText(jwks) {
+  if (typeof jwks === 'string') return jwks;
+  if (jwks && typeof jwks === 'object') return JSON.stringify(jwks);
+  throw new JwtError('ERR_JWKS_INVALID', 'jwks must be a JWKS object, its JSON text, or one JWK');
+}
+
+/**
+ * Refuses what the core would refuse anyway, before copying it into wasm memory: a non-string,
+ * or a string whose UTF-16 length already exceeds the byte limit.
+ */
+function checkToken(token, maxLength) {
+  if (typeof token !== 'string') throw new JwtError('ERR_JWS_INVALID', 'the token must be a string');
+  if (token.length > maxLength) throw new JwtError('ERR_JWS_INVALID', 'invalid JWS: token exceeds the length limit');
+}
+
+/** `{now}` → seconds; the core refuses anything but a whole, non-negative number. */
+function when(options) {
+  const now = options?.now;
+  return now === undefined ? nowSeconds() : now;
+}
+
+/**
+ * Verifies tokens against a key set: signature (algorithm from the key, never the token),
+ * `typ`, `exp`/`nbf`/`iat` with an explicit leeway, `iss`, `aud`.
+ * @example
+ * import { Verifier } from 'edge-jwt';
+ * const verifier = new Verifier(jwks, { issuer: 'https://auth.example', audience: 'https://api.example' });
+ * const claims = verifier.verify(token); // throws JwtError
+ */
+export class Verifier {
+  #inner;
+  #maxTokenLength;
+
+  constructor(jwks, options = {}) {
+    this.#inner = call(() => new wasm.WasmVerifier(jwksText(jwks), options));
+    const max = options?.maxTokenLength;
+    this.#maxTokenLength = typeof max === 'number' ? max : DEFAULT_MAX_TOKEN_LENGTH;
+  }
+
+  /** Verifies `token` at `now` (seconds; default: the current time) and returns its claims. */
+  verify(token, options) {
+    checkToken(token, this.#maxTokenLength);
+    return JSON.parse(call(() => this.#inner.verify(token, when(options))));
+  }
+
+  /**
+   * Verifies `token`, then checks the issuer's revocation list in a Workers KV binding (or any
+   * object with an async `get(key)`). A KV that cannot be read fails closed
+   * (`ERR_STORE_UNAVAILABLE`).
+   */
+  async verifyNotRevoked(token, kv, options) {
+    checkToken(token, this.#maxTokenLength);
+    if (!kv || typeof kv.get !== 'function') {
+      throw new JwtError('ERR_INVALID_OPTION', 'kv must be a KV namespace binding');
+    }
+    try {
+      return JSON.parse(await this.#inner.verifyNotRevoked(token, when(options), kv));
+    } catch (error) {
+      rethrow(error);
+    }
+  }
+
+  /**
+   * A verifier whose keys come from a RemoteJwks: refetched (within its cooldown) when a token
+   * names an unknown `kid`. Its `verify` is async.
+   */
+  static fromRemote(remoteJwks, options = {}) {
+    return new RemoteVerifier(remoteJwks, options);
+  }
+}
+
+class RemoteVerifier {
+  #jwks;
+  #options;
+  #text;
+  #verifier;
+
+  constructor(jwks, options) {
+    if (!(jwks instanceof RemoteJwks)) throw new JwtError('ERR_INVALID_OPTION', 'expected a RemoteJwks');
+    this.#jwks = jwks;
+    this.#options = options;
+  }
+
+  async #current(force) {
+    const text = await this.#jwks.get({ force });
+    if (text !== this.#text) {
+      this.#verifier = new Verifier(text, this.#options);
+      this.#text = text;
+    }
+    return this.#verifier;
+  }
+
+  async verify(token, options) {
+    const verifier = await this.#current(false);
+    try {
+      return verifier.verify(token, options);
+    } catch (error) {
+      if (error?.code !== 'ERR_JWKS_NO_MATCHING_KEY') throw error;
+      const before = this.#text;
+      const refreshed = await this.#current(true);
+      if (this.#text === before) throw error;
+      return refreshed.verify(token, options);
+    }
+  }
+
+  async verifyNotRevoked(token, kv, options) {
+    await this.verify(token, options);
+    return this.#verifier.verifyNotRevoked(token, kv, options);
+  }
+}
+
+/**
+ * A JWKS fetched from a URL and cached for `cacheMaxAge` seconds; a forced refetch (unknown
+ * `kid`) happens at most once per `cooldown` seconds.
+ * @example
+ * const jwks = new RemoteJwks('https://auth.example/.well-known/jwks.json');
+ * const claims = await Verifier.fromRemote(jwks, { issuer }).verify(token);
+ */
+export class RemoteJwks {
+  #url;
+  #maxAge;
+  #cooldown;
+  #fetch;
+  #text;
+  #fetchedAt = -Infinity;
+  #pending;
+
+  constructor(url, { cacheMaxAge = 600, cooldown = 30, fetch: fetchImpl } = {}) {
+    this.#url = String(url);
+    this.#maxAge = cacheMaxAge * 1000;
+    this.#cooldown = cooldown * 1000;
+    this.#fetch = fetchImpl ?? ((...args) => globalThis.fetch(...args));
+  }
+
+  /** The JWKS as JSON text, from the cache when it is fresh enough. */
+  async get({ force = false } = {}) {
+    const age = Date.now() - this.#fetchedAt;
+    const stale = this.#text === undefined || age > this.#maxAge || (force && age > this.#cooldown);
+    if (!stale) return this.#text;
+    this.#pending ??= this.#load().finally(() => { this.#pending = undefined; });
+    return this.#pending;
+  }
+
+  async #load() {
+    let response;
+    try {
+      response = await this.#fetch(this.#url, { headers: { accept: 'application/json' } });
+    } catch (error) {
+      throw new JwtError('ERR_JWKS_INVALID', `fetching the JWKS failed: ${error?.message ?? error}`);
+    }
+    if (!response.ok) throw new JwtError('ERR_JWKS_INVALID', `fetching the JWKS answered ${response.status}`);
+    const text = await response.text();
+    this.#text = text;
+    this.#fetchedAt = Date.now();
+    return text;
+  }
+}
+
+/**
+ * The claims of a token, NOT verified: for showing in a UI, never for deciding access.
+ * @example
+ * const { sub, exp } = decode(accessToken);
+ */
+export function decode(token) {
+  checkToken(token, DEFAULT_MAX_TOKEN_LENGTH);
+  return JSON.parse(call(() => wasm.decode(token)));
+}
+
+/**
+ * Whether a token (not verified) has expired at `now`, with `leeway` seconds (default 0), by
+ * the verifier's own rule.
+ * @example
+ * if (isExpired(accessToken, { leeway: 30 })) await refresh();
+ */
+export function isExpired(token, { leeway = 0, now } = {}) {
+  checkToken(token, DEFAULT_MAX_TOKEN_LENGTH);
+  return call(() => wasm.isExpired(token, leeway, when({ now })));
+}
+
+/**
+ * Seconds until a token (not verified) expires: `exp - now`, zero or less once expired.
+ * @example
+ * setTimeout(refresh, (expiresIn(accessToken) - 30) * 1000);
+ */
+export function expiresIn(token, { now } = {}) {
+  checkToken(token, DEFAULT_MAX_TOKEN_LENGTH);
+  return call(() => wasm.expiresIn(token, when({ now })));
+}

@@ -1,0 +1,161 @@
+// Type declarations of the `edge-jwt` npm package.
+
+/** The stable codes a JwtError carries (named as jose names them, where jose has the failure). */
+export type JwtErrorCode =
+  | 'ERR_JWT_EXPIRED'
+  | 'ERR_JWT_CLAIM_VALIDATION_FAILED'
+  | 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED'
+  | 'ERR_JWS_INVALID'
+  | 'ERR_JWT_INVALID'
+  | 'ERR_JOSE_ALG_NOT_ALLOWED'
+  | 'ERR_JWKS_NO_MATCHING_KEY'
+  | 'ERR_JWT_REVOKED'
+  | 'ERR_JWKS_INVALID'
+  | 'ERR_STORE_UNAVAILABLE'
+  | 'ERR_INVALID_OPTION';
+
+/**
+ * The error every edge-jwt function throws.
+ * @example
+ * try { verifier.verify(token) } catch (e) { if (e instanceof JwtError && e.code === 'ERR_JWT_EXPIRED') refresh() }
+ */
+export class JwtError extends Error {
+  readonly name: 'JwtError';
+  readonly code: JwtErrorCode;
+  /** For ERR_JWT_CLAIM_VALIDATION_FAILED and ERR_JWT_EXPIRED: the claim (`exp`, `nbf`, `iat`, `iss`, `aud`, `typ`...). */
+  readonly claim?: string;
+  /** For ERR_JWT_CLAIM_VALIDATION_FAILED: `missing`, `invalid` or `check_failed`. */
+  readonly reason?: 'missing' | 'invalid' | 'check_failed';
+}
+
+export type Algorithm = 'EdDSA' | 'Ed25519' | 'ES256' | 'HS256';
+
+/** One JSON Web Key (RFC 7517). */
+export interface Jwk {
+  kty: string;
+  kid?: string;
+  alg?: string;
+  use?: string;
+  key_ops?: string[];
+  [member: string]: unknown;
+}
+
+/** A JSON Web Key Set. */
+export interface Jwks {
+  keys: Jwk[];
+}
+
+/** What every token must satisfy. Unknown options throw ERR_INVALID_OPTION. */
+export interface VerifierOptions {
+  /** Required `iss`. When given, a token without it fails. */
+  issuer?: string;
+  /** An audience the token's `aud` must contain. When given, a token without `aud` fails. */
+  audience?: string;
+  /** Clock leeway for `exp`, `nbf`, `iat`, in whole seconds (default 30, at most 300). */
+  leeway?: number;
+  /** Required `typ` header (default `at+jwt`); `null` skips the check. */
+  typ?: string | null;
+  /** Algorithms accepted (default: every algorithm the keys have). HS256 keys are used only when named here. */
+  algorithms?: Algorithm[];
+  /** Longest token accepted, in bytes (default 8192). */
+  maxTokenLength?: number;
+  /** Oldest token accepted, in seconds since its `iat`. */
+  maxAge?: number;
+}
+
+/** The verified claims: a plain object. */
+export interface JwtClaims {
+  iss?: string;
+  sub?: string;
+  aud?: string | string[];
+  exp: number;
+  iat?: number;
+  nbf?: number;
+  jti?: string;
+  sid?: string;
+  client_id?: string;
+  scope?: string;
+  [claim: string]: unknown;
+}
+
+export interface At {
+  /** The time to verify at, in whole seconds since the epoch (default: now). */
+  now?: number;
+}
+
+/** A Workers KV namespace binding holding the issuer's revocation list (only `get` is used). */
+export interface KvNamespaceLike {
+  get(key: string): Promise<string | null>;
+}
+
+/**
+ * Verifies tokens against a key set.
+ * @example
+ * const verifier = new Verifier(jwks, { issuer: 'https://auth.example', audience: 'https://api.example' });
+ * const claims = verifier.verify(token);
+ */
+export class Verifier {
+  /** `jwks`: a JWKS object, its JSON text, or one JWK. Throws JwtError on bad keys or options. */
+  constructor(jwks: Jwks | Jwk | string, options?: VerifierOptions);
+  /** Verifies synchronously; throws JwtError. */
+  verify(token: string, options?: At): JwtClaims;
+  /**
+   * Verifies, then checks the issuer's revocation list in KV (token, session and subject).
+   * @example
+   * const claims = await verifier.verifyNotRevoked(token, env.EDGE_JWT_KV);
+   */
+  verifyNotRevoked(token: string, kv: KvNamespaceLike, options?: At): Promise<JwtClaims>;
+  /**
+   * A verifier over a RemoteJwks, refetching it once (within its cooldown) on an unknown `kid`.
+   * @example
+   * const claims = await Verifier.fromRemote(new RemoteJwks(url), { issuer }).verify(token);
+   */
+  static fromRemote(jwks: RemoteJwks, options?: VerifierOptions): RemoteVerifier;
+}
+
+/** A verifier over a RemoteJwks; its methods are async. */
+export interface RemoteVerifier {
+  verify(token: string, options?: At): Promise<JwtClaims>;
+  verifyNotRevoked(token: string, kv: KvNamespaceLike, options?: At): Promise<JwtClaims>;
+}
+
+export interface RemoteJwksOptions {
+  /** Seconds a fetched JWKS is used before it is fetched again (default 600). */
+  cacheMaxAge?: number;
+  /** Seconds between forced refetches on an unknown `kid` (default 30). */
+  cooldown?: number;
+  /** The fetch to use (default: globalThis.fetch). */
+  fetch?: typeof fetch;
+}
+
+/**
+ * A JWKS fetched from a URL and cached.
+ * @example
+ * const jwks = new RemoteJwks('https://auth.example/.well-known/jwks.json', { cacheMaxAge: 600, cooldown: 30 });
+ */
+export class RemoteJwks {
+  constructor(url: string | URL, options?: RemoteJwksOptions);
+  /** The JWKS as JSON text. */
+  get(options?: { force?: boolean }): Promise<string>;
+}
+
+/**
+ * The claims of a token, NOT verified (for UIs).
+ * @example
+ * const { sub, exp } = decode(accessToken);
+ */
+export function decode(token: string): JwtClaims;
+
+/**
+ * Whether a token (not verified) has expired at `now` with `leeway` seconds (default 0).
+ * @example
+ * if (isExpired(accessToken, { leeway: 30 })) await refresh();
+ */
+export function isExpired(token: string, options?: { leeway?: number; now?: number }): boolean;
+
+/**
+ * `exp - now` in seconds, zero or less once expired (not verified).
+ * @example
+ * const seconds = expiresIn(accessToken);
+ */
+export function expiresIn(token: string, options?: At): number;

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds the npm package `edge-jwt` into dist/npm and packs it as dist/edge-jwt-<version>.tgz:
+# the wasm core (cargo, then the pinned wasm-bindgen and npm binaryen's wasm-opt, never
+# Debian's), the JS entry points, the CommonJS bundle (esbuild) and the type declarations.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+out="$root/dist/npm"
+bin="$root/node_modules/.bin"
+rm -rf "$out" && mkdir -p "$out"
+cargo build -p edge-jwt-wasm --target wasm32-unknown-unknown --release
+wasm-bindgen --target web --out-dir "$out" --out-name edge_jwt \
+  target/wasm32-unknown-unknown/release/edge_jwt_wasm.wasm
+"$bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  "$out/edge_jwt_bg.wasm" -o "$out/edge_jwt_bg.wasm"
+rm -f "$out/edge_jwt.d.ts" "$out/edge_jwt_bg.wasm.d.ts"
+cp crates/wasm/js/{api.mjs,node.mjs,workerd.mjs,browser.mjs,index.d.ts,package.json} "$out/"
+cp crates/wasm/README.md "$out/README.md"
+cp crates/wasm/js/node-cjs.mjs "$out/"
+"$bin/esbuild" "$out/node-cjs.mjs" --bundle --platform=node --format=cjs \
+  --outfile="$out/node.cjs" --log-level=error
+rm "$out/node-cjs.mjs"
+(cd "$root/dist" && rm -f edge-jwt-*.tgz && npm pack ./npm --silent >/dev/null)
+echo "build-npm: $(ls "$root"/dist/edge-jwt-*.tgz)"
+echo "build-npm: wasm $(wc -c < "$out/edge_jwt_bg.wasm") bytes, gzip -9: wasm $(gzip -9c "$out/edge_jwt_bg.wasm" | wc -c) + glue $(cat "$out/edge_jwt.js" "$out/api.mjs" | gzip -9c | wc -c) bytes"
