@@ -25,7 +25,7 @@ pub struct VerifyOptions {
     pub leeway: u64,
     /// Required `typ` header, compared as jose does; `None` skips it. Default `at+jwt`.
     pub typ: Option<String>,
-    /// Algorithms accepted; `None` means every algorithm the keys have. Default `None`.
+    /// Algorithms accepted; `None` accepts each key's own algorithm. Default `None`.
     pub algorithms: Option<Vec<Algorithm>>,
     /// Oldest token accepted, in seconds since its `iat` (which it then must have).
     pub max_age: Option<u64>,
@@ -69,9 +69,13 @@ impl Verifier {
                 "maxTokenLength must be positive".into(),
             ));
         }
+        // Without an explicit list every algorithm edge-jwt knows is allowed: the key that the
+        // token selects still has to be of the token's algorithm (see `candidates`), and a
+        // token for a key this set does not have yet reports `ERR_JWKS_NO_MATCHING_KEY`, which
+        // is what tells a remote key set to refetch.
         let available = keys.algorithms();
         let algorithms = match &options.algorithms {
-            None => available,
+            None => Algorithm::ALL.to_vec(),
             Some(wanted) => {
                 if wanted.is_empty() {
                     return Err(Error::InvalidOption("algorithms must not be empty".into()));

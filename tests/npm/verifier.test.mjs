@@ -1,0 +1,245 @@
+// The npm package, installed from its tarball, against tokens signed by jose: every algorithm,
+// the core's negative matrix with the same codes, hostile inputs, options, helpers, RemoteJwks.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as jose from 'jose';
+import { installPackage, importFrom, requireFrom, root } from './install.mjs';
+
+let pkg;
+let dir;
+const T0 = 1767225600;
+const ISS = 'https://issuer.test';
+const AUD = 'https://api.test';
+const keys = {};
+
+before(async () => {
+  dir = installPackage();
+  pkg = await importFrom(dir);
+  for (const alg of ['EdDSA', 'ES256']) {
+    const { publicKey, privateKey } = await jose.generateKeyPair(alg, { extractable: true });
+    const jwk = { ...(await jose.exportJWK(publicKey)), kid: `${alg}-1`, alg };
+    keys[alg] = { privateKey, jwk };
+  }
+  const secret = new Uint8Array(32).map((_, i) => i + 1);
+  keys.HS256 = { privateKey: secret, jwk: { kty: 'oct', k: jose.base64url.encode(secret), kid: 'HS256-1', alg: 'HS256' } };
+});
+
+function sign(alg, claims = {}, header = {}) {
+  return new jose.SignJWT({ sub: 'user-1', ...claims })
+    .setProtectedHeader({ alg, typ: 'at+jwt', kid: `${alg}-1`, ...header })
+    .setIssuer(ISS).setAudience(AUD).setIssuedAt(T0).setExpirationTime(T0 + 300)
+    .sign(keys[alg].privateKey);
+}
+
+function verifier(alg = 'EdDSA', options = {}) {
+  const algorithms = alg === 'HS256' ? ['HS256'] : undefined;
+  return new pkg.Verifier({ keys: [keys[alg].jwk] }, { issuer: ISS, audience: AUD, leeway: 30, algorithms, ...options });
+}
+
+function code(fn) {
+  try { fn(); } catch (e) {
+    assert.ok(e instanceof pkg.JwtError, `not a JwtError: ${e}`);
+    return e;
+  }
+  assert.fail('expected a JwtError');
+}
+
+const b64 = (s) => Buffer.from(s).toString('base64url');
+
+test('tokens signed by jose verify, for EdDSA, ES256 and HS256', async () => {
+  for (const alg of ['EdDSA', 'ES256', 'HS256']) {
+    const claims = verifier(alg).verify(await sign(alg, { role: 'admin' }), { now: T0 });
+    assert.equal(claims.sub, 'user-1');
+    assert.equal(claims.role, 'admin');
+    assert.equal(Object.getPrototypeOf(claims), Object.prototype, 'a plain object');
+  }
+});
+
+test('require() and import give the same package', async () => {
+  const cjs = requireFrom(dir);
+  const token = await sign('EdDSA');
+  const claims = new cjs.Verifier(keys.EdDSA.jwk, { issuer: ISS }).verify(token, { now: T0 });
+  assert.equal(claims.sub, 'user-1');
+  assert.throws(() => cjs.decode(1), (e) => e instanceof cjs.JwtError && e.code === 'ERR_JWS_INVALID');
+});
+
+test('the JWKS may be an object, its JSON text, or one JWK', async () => {
+  const token = await sign('EdDSA');
+  for (const jwks of [{ keys: [keys.EdDSA.jwk] }, JSON.stringify({ keys: [keys.EdDSA.jwk] }), keys.EdDSA.jwk]) {
+    assert.equal(new pkg.Verifier(jwks).verify(token, { now: T0 }).sub, 'user-1');
+  }
+});
+
+test('negative matrix: the same codes as the core', async () => {
+  const v = verifier();
+  const good = await sign('EdDSA');
+  const [h, p, s] = good.split('.');
+  const edHeader = { alg: 'EdDSA', typ: 'at+jwt', kid: 'EdDSA-1' };
+  const hmacWith = (key, header, payload) => {
+    const input = `${b64(JSON.stringify(header))}.${b64(payload)}`;
+    const { createHmac } = awaitImportCrypto;
+    return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
+  };
+  const rows = [
+    ['alg none', `${b64(JSON.stringify({ ...edHeader, alg: 'none' }))}.${p}.`, 'ERR_JOSE_ALG_NOT_ALLOWED'],
+    ['HS256 over the Ed25519 public key', hmacWith(Buffer.from(keys.EdDSA.jwk.x, 'base64url'), { ...edHeader, alg: 'HS256' }, Buffer.from(p, 'base64url').toString()), 'ERR_JOSE_ALG_NOT_ALLOWED'],
+    ['a refresh token as access token', await sign('EdDSA', {}, { typ: 'rt+jwt' }), 'ERR_JWT_CLAIM_VALIDATION_FAILED', 'typ'],
+    ['unknown kid', await sign('EdDSA', {}, { kid: 'other' }), 'ERR_JWKS_NO_MATCHING_KEY'],
+    ['tampered payload', `${h}.${b64(JSON.stringify({ sub: 'admin', exp: T0 + 300 }))}.${s}`, 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED'],
+    ['truncated', `${h}.${p}`, 'ERR_JWS_INVALID'],
+    ['non-base64url characters', `${h}.${p}.${s.slice(0, 10)}+${s.slice(11)}`, 'ERR_JWS_INVALID'],
+    ['nbf in the future', await sign('EdDSA', { nbf: T0 + 31 }), 'ERR_JWT_CLAIM_VALIDATION_FAILED', 'nbf'],
+    ['wrong iss', await new jose.SignJWT({}).setProtectedHeader(edHeader).setIssuer('https://evil.test').setAudience(AUD).setExpirationTime(T0 + 300).sign(keys.EdDSA.privateKey), 'ERR_JWT_CLAIM_VALIDATION_FAILED', 'iss'],
+    ['wrong aud', await new jose.SignJWT({}).setProtectedHeader(edHeader).setIssuer(ISS).setAudience('x').setExpirationTime(T0 + 300).sign(keys.EdDSA.privateKey), 'ERR_JWT_CLAIM_VALIDATION_FAILED', 'aud'],
+    ['over the length limit', `${h}.${b64('x'.repeat(9000))}.${s}`, 'ERR_JWS_INVALID'],
+  ];
+  for (const [name, token, expected, claim] of rows) {
+    const e = code(() => v.verify(token, { now: T0 }));
+    assert.equal(e.code, expected, name);
+    if (claim) assert.equal(e.claim, claim, name);
+  }
+});
+
+const awaitImportCrypto = await import('node:crypto');
+
+test('payloads that are not claims sets: a JSON array, a duplicated claim', async () => {
+  const { sign: edSign, createPrivateKey } = awaitImportCrypto;
+  const key = createPrivateKey({ key: await jose.exportJWK(keys.EdDSA.privateKey), format: 'jwk' });
+  const raw = (payload) => {
+    const input = `${b64(JSON.stringify({ alg: 'EdDSA', typ: 'at+jwt', kid: 'EdDSA-1' }))}.${b64(payload)}`;
+    return `${input}.${edSign(null, Buffer.from(input), key).toString('base64url')}`;
+  };
+  const v = verifier();
+  assert.equal(code(() => v.verify(raw('[1,2]'), { now: T0 })).code, 'ERR_JWT_INVALID');
+  const dup = `{"iss":"${ISS}","aud":"${AUD}","sub":"a","sub":"b","exp":${T0 + 300}}`;
+  assert.equal(code(() => v.verify(raw(dup), { now: T0 })).code, 'ERR_JWT_INVALID');
+});
+
+test('clock leeway at its edges', async () => {
+  const v = verifier();
+  const token = await sign('EdDSA');
+  v.verify(token, { now: T0 + 300 + 29 });
+  const late = code(() => v.verify(token, { now: T0 + 300 + 31 }));
+  assert.equal(late.code, 'ERR_JWT_EXPIRED');
+  assert.equal(late.claim, 'exp');
+  // Leeway 0 is honored, and jwt-simple's 15-minute default never applies.
+  assert.equal(code(() => verifier('EdDSA', { leeway: 0 }).verify(token, { now: T0 + 300 })).code, 'ERR_JWT_EXPIRED');
+  assert.equal(code(() => new pkg.Verifier(keys.EdDSA.jwk).verify(token, { now: T0 + 300 + 600 })).code, 'ERR_JWT_EXPIRED');
+});
+
+test('hostile inputs get a JwtError, never a trap, a panic message or a hang', () => {
+  const v = verifier();
+  for (const bad of [undefined, null, 42, {}, ['a.b.c'], '', '.', '..', 'a.b.c.d', '\u0000.\u0000.\u0000', '😀.😀.😀']) {
+    const e = code(() => v.verify(bad, { now: T0 }));
+    assert.match(e.code, /^ERR_JWS_INVALID$/, String(bad));
+  }
+  const started = Date.now();
+  assert.equal(code(() => v.verify('a'.repeat(10 * 1024 * 1024))).code, 'ERR_JWS_INVALID');
+  assert.equal(code(() => v.verify(`${'a'.repeat(8000)}😀😀😀😀`)).code, 'ERR_JWS_INVALID', 'bytes, not UTF-16 units');
+  assert.ok(Date.now() - started < 2000);
+  assert.equal(code(() => v.verify('a.b.c', { now: -1 })).code, 'ERR_INVALID_OPTION');
+});
+
+test('options are checked when the verifier is built', () => {
+  const jwks = { keys: [keys.EdDSA.jwk] };
+  assert.equal(code(() => new pkg.Verifier(jwks, { leway: 30 })).code, 'ERR_INVALID_OPTION');
+  assert.equal(code(() => new pkg.Verifier(jwks, { leeway: -1 })).code, 'ERR_INVALID_OPTION');
+  assert.equal(code(() => new pkg.Verifier(jwks, { leeway: 1.5 })).code, 'ERR_INVALID_OPTION');
+  assert.equal(code(() => new pkg.Verifier(jwks, { algorithms: ['ES256'] })).code, 'ERR_INVALID_OPTION');
+  assert.equal(code(() => new pkg.Verifier(jwks, { algorithms: ['RS256'] })).code, 'ERR_INVALID_OPTION');
+  assert.equal(code(() => new pkg.Verifier(jwks, { issuer: 7 })).code, 'ERR_INVALID_OPTION');
+  assert.equal(code(() => new pkg.Verifier(jwks, 'strict')).code, 'ERR_INVALID_OPTION');
+  assert.equal(code(() => new pkg.Verifier(42)).code, 'ERR_JWKS_INVALID');
+  assert.equal(code(() => new pkg.Verifier({ keys: [keys.HS256.jwk] })).code, 'ERR_JWKS_INVALID', 'secrets only when HS256 is named');
+  // `typ: null` skips the typ check; undefined options count as absent.
+  new pkg.Verifier(jwks, { typ: null, issuer: undefined });
+});
+
+test('typ: null accepts other token types; the default demands at+jwt', async () => {
+  const token = await sign('EdDSA', {}, { typ: 'JWT' });
+  assert.equal(code(() => verifier().verify(token, { now: T0 })).claim, 'typ');
+  assert.equal(verifier('EdDSA', { typ: null }).verify(token, { now: T0 }).sub, 'user-1');
+});
+
+test('decode, isExpired and expiresIn, for UIs', async () => {
+  const token = await sign('EdDSA');
+  assert.equal(pkg.decode(token).sub, 'user-1');
+  assert.equal(pkg.isExpired(token, { now: T0 }), false);
+  assert.equal(pkg.isExpired(token, { now: T0 + 300 }), true);
+  assert.equal(pkg.isExpired(token, { now: T0 + 300, leeway: 30 }), false);
+  assert.equal(pkg.expiresIn(token, { now: T0 + 100 }), 200);
+  assert.equal(pkg.expiresIn(token, { now: T0 + 400 }), -100);
+  assert.equal(code(() => pkg.decode('nope')).code, 'ERR_JWS_INVALID');
+});
+
+test('verifyNotRevoked checks the revocation list and fails closed', async () => {
+  const token = await sign('EdDSA', { jti: 'j1', sid: 's1', client_id: 'c' });
+  const kv = (entries) => ({ get: async (key) => entries[key] ?? null });
+  const v = verifier();
+  assert.equal((await v.verifyNotRevoked(token, kv({}), { now: T0 })).sub, 'user-1');
+  await assert.rejects(v.verifyNotRevoked(token, kv({ 'revoked:jti:j1': '1' }), { now: T0 }), { code: 'ERR_JWT_REVOKED' });
+  await assert.rejects(v.verifyNotRevoked(token, kv({ 'revoked:sid:s1': '1' }), { now: T0 }), { code: 'ERR_JWT_REVOKED' });
+  await assert.rejects(v.verifyNotRevoked(token, kv({ 'revoked:sub:user-1': String(T0) }), { now: T0 }), { code: 'ERR_JWT_REVOKED' });
+  await v.verifyNotRevoked(token, kv({ 'revoked:sub:user-1': String(T0 - 1) }), { now: T0 });
+  await assert.rejects(v.verifyNotRevoked(token, { get: async () => { throw new Error('down'); } }, { now: T0 }), { code: 'ERR_STORE_UNAVAILABLE' });
+  await assert.rejects(v.verifyNotRevoked(token, {}, { now: T0 }), { code: 'ERR_INVALID_OPTION' });
+});
+
+test('RemoteJwks caches, and refetches on an unknown kid within its cooldown', async () => {
+  let served = { keys: [keys.ES256.jwk] };
+  let fetches = 0;
+  const server = createServer((req, res) => {
+    fetches++;
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(served));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${server.address().port}/jwks.json`;
+    const remote = pkg.Verifier.fromRemote(new pkg.RemoteJwks(url, { cacheMaxAge: 600, cooldown: 0 }), { issuer: ISS });
+    assert.equal((await remote.verify(await sign('ES256'), { now: T0 })).sub, 'user-1');
+    await remote.verify(await sign('ES256'), { now: T0 });
+    assert.equal(fetches, 1, 'cached');
+    served = { keys: [keys.ES256.jwk, keys.EdDSA.jwk] }; // a key rotation at the issuer
+    assert.equal((await remote.verify(await sign('EdDSA'), { now: T0 })).sub, 'user-1');
+    assert.equal(fetches, 2, 'refetched once for the new kid');
+    await assert.rejects(remote.verify(await sign('EdDSA', {}, { kid: 'nope' }), { now: T0 }), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
+    const slow = pkg.Verifier.fromRemote(new pkg.RemoteJwks(url, { cooldown: 3600 }), {});
+    await slow.verify(await sign('EdDSA'), { now: T0 });
+    const before = fetches;
+    await assert.rejects(slow.verify(await sign('EdDSA', {}, { kid: 'nope' }), { now: T0 }), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
+    assert.equal(fetches, before, 'no refetch inside the cooldown');
+  } finally {
+    server.close();
+  }
+});
+
+test('Wycheproof JWS vectors (HS256, ES256) through the package', () => {
+  const doc = JSON.parse(readFileSync(join(root, 'tests/vectors/wycheproof/json_web_signature_test.json'), 'utf8'));
+  const deviations = new Map([[367, true], [370, true], [372, false], [373, false]]);
+  let ran = 0;
+  for (const group of doc.testGroups) {
+    const jwk = { ...(group.public ?? group.private) };
+    if (!['oct', 'EC'].includes(jwk.kty) || (jwk.kty === 'EC' && jwk.crv !== 'P-256')) continue;
+    delete jwk.d;
+    for (const t of group.tests) {
+      let accepted;
+      try {
+        new pkg.Verifier({ keys: [jwk] }, { typ: null, algorithms: jwk.kty === 'oct' ? ['HS256'] : undefined });
+        // Wycheproof's payloads are not JWTs: signature-level acceptance is what counts, so a
+        // claims-level refusal (no exp) still means the signature passed.
+        const v = new pkg.Verifier({ keys: [jwk] }, { typ: null, algorithms: jwk.kty === 'oct' ? ['HS256'] : undefined });
+        try { v.verify(t.jws); accepted = true; } catch (e) {
+          accepted = e.code === 'ERR_JWT_INVALID' || e.code === 'ERR_JWT_CLAIM_VALIDATION_FAILED';
+        }
+      } catch { accepted = false; }
+      const expected = deviations.has(t.tcId) ? deviations.get(t.tcId) : t.result === 'valid';
+      assert.equal(accepted, expected, `tcId ${t.tcId} ${t.comment}`);
+      ran++;
+    }
+  }
+  assert.ok(ran >= 70, `ran ${ran}`);
+});
