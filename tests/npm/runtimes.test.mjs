@@ -1,0 +1,109 @@
+// The installed package in each runtime it promises: a Worker under a real `wrangler dev`
+// (with a real KV binding), headless Chromium (playwright-core, Debian's chromium), and Deno.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, extname } from 'node:path';
+import * as jose from 'jose';
+import { installPackage, root } from './install.mjs';
+import { freePort, toolEnv } from '../e2e/harness.mjs';
+
+const bin = join(root, 'node_modules', '.bin');
+let dir;
+let token;
+let jwks;
+let jti;
+
+before(async () => {
+  const fixture = (name) => readFileSync(join(root, 'tests', 'npm', 'fixtures', name), 'utf8');
+  dir = installPackage({
+    'worker.mjs': fixture('worker.mjs'), 'wrangler.toml': fixture('wrangler.toml'),
+    'page.html': fixture('page.html'), 'deno.mjs': fixture('deno.mjs'),
+  });
+  const { publicKey, privateKey } = await jose.generateKeyPair('EdDSA');
+  jwks = { keys: [{ ...(await jose.exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA' }] };
+  jti = `jti-${Date.now()}`;
+  token = await new jose.SignJWT({ sid: 's1', client_id: 'c' })
+    .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: 'k1' })
+    .setIssuer('https://issuer.test').setSubject('user-1').setJti(jti).setIssuedAt().setExpirationTime('5m')
+    .sign(privateKey);
+  writeFileSync(join(dir, 'case.json'), JSON.stringify({ token, jwks }));
+});
+
+test('in a Worker under wrangler dev: verifies, then refuses once the jti is in KV', async () => {
+  const port = await freePort();
+  const child = spawn(join(bin, 'wrangler'), ['dev', '--ip', '127.0.0.1', '--port', String(port),
+    '--inspector-port', String(await freePort()), '--persist-to', mkdtempSync(join(tmpdir(), 'edge-jwt-pkg-')),
+    '--log-level', 'warn', '--show-interactive-dev-session=false'],
+  { cwd: dir, env: { ...toolEnv, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let log = '';
+  child.stdout.on('data', (d) => { log += d; });
+  child.stderr.on('data', (d) => { log += d; });
+  const exited = new Promise((r) => child.on('exit', r));
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    const post = async (body) => {
+      const res = await fetch(base, { method: 'POST', body: JSON.stringify(body) });
+      return { status: res.status, body: await res.json() };
+    };
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      if (child.exitCode !== null) assert.fail(`wrangler dev exited:\n${log}`);
+      try { await fetch(base, { method: 'POST', body: '{}' }); break; } catch {}
+      if (Date.now() > deadline) assert.fail(`wrangler dev did not start:\n${log}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const ok = await post({ token, jwks });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.equal(ok.body.claims.sub, 'user-1');
+    await post({ revoke: `revoked:jti:${jti}` });
+    const revoked = await post({ token, jwks });
+    assert.deepEqual(revoked.body, { code: 'ERR_JWT_REVOKED', jwtError: true });
+  } finally {
+    try { process.kill(-child.pid, 'SIGTERM'); } catch {}
+    await exited;
+  }
+});
+
+test('in headless Chromium: the ESM build verifies with no bundler and no init call', async () => {
+  const types = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
+  const server = createServer((req, res) => {
+    try {
+      const body = readFileSync(join(dir, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
+      res.writeHead(200, { 'content-type': types[extname(req.url)] ?? 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`http://127.0.0.1:${server.address().port}/page.html`);
+    await page.waitForFunction(() => document.title === 'done' || window.result, null, { timeout: 20_000 })
+      .catch(() => assert.fail(`the page never finished: ${errors.join('\n')}`));
+    const result = await page.evaluate(() => window.result);
+    assert.equal(result.claims.sub, 'user-1');
+    assert.equal(result.tampered, 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});
+
+test('in Deno: the ESM build loads and verifies', () => {
+  const out = execFileSync(join(bin, 'deno'), ['run', '--quiet', '--no-prompt', '--allow-read=.', 'deno.mjs'],
+    { cwd: dir, encoding: 'utf8', env: { ...toolEnv, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } });
+  assert.deepEqual(JSON.parse(out.trim()), { sub: 'user-1' });
+});
