@@ -13,11 +13,12 @@ SHELL := /bin/bash
 WASM_TARGET          := wasm32-unknown-unknown
 WASM_BINDGEN_VERSION := 0.2.130
 WORKER_BUILD_VERSION := 0.8.7
+WASM_PACK_VERSION    := 0.15.1
 
 export CARGO_TERM_COLOR ?= never
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help dev test lint tools rust-tools cargo-tools node-tools core-wasm cargo-test worker-build e2e
+.PHONY: help dev test lint tools rust-tools cargo-tools node-tools chromium core-wasm cargo-test worker-build e2e npm wasm-test npm-test
 
 help:
 	@echo "make dev   - run the issuer locally on http://127.0.0.1:8787"
@@ -26,7 +27,7 @@ help:
 
 ## Toolchain ------------------------------------------------------------------------------
 
-tools: rust-tools cargo-tools node-tools
+tools: rust-tools cargo-tools node-tools chromium
 
 # rustfmt, clippy and the wasm32 target, from rustup.
 rust-tools:
@@ -37,6 +38,11 @@ rust-tools:
 cargo-tools:
 	@scripts/ensure-cargo-tool.sh wasm-bindgen-cli $(WASM_BINDGEN_VERSION) wasm-bindgen
 	@scripts/ensure-cargo-tool.sh worker-build $(WORKER_BUILD_VERSION) worker-build
+	@scripts/ensure-cargo-tool.sh wasm-pack $(WASM_PACK_VERSION) wasm-pack
+
+# Debian's chromium + chromium-driver, for the wasm-bindgen and package tests in a browser.
+chromium:
+	@scripts/ensure-chromium.sh
 
 # wrangler, the Node 22 it needs (npm package `node`), esbuild, binaryen's wasm-opt, jose.
 node-tools: node_modules/.installed
@@ -51,6 +57,7 @@ node_modules/.installed: package.json package-lock.json
 lint: rust-tools
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p edge-jwt-wasm -p edge-jwt-worker --target $(WASM_TARGET) -- -D warnings
 
 cargo-test: rust-tools
 	cargo test --workspace
@@ -62,12 +69,28 @@ core-wasm: rust-tools
 worker-build: tools
 	bash scripts/build-worker.sh
 
+# The npm package: dist/npm and dist/edge-jwt-<version>.tgz.
+npm: tools
+	bash scripts/build-npm.sh
+
+# The same #[wasm_bindgen_test] suite in Node and in headless Chromium (Debian's, pointed to
+# explicitly; --mode no-install: wasm-pack must never download anything).
+wasm-test: tools
+	wasm-pack --log-level warn test --mode no-install --node crates/wasm
+	wasm-pack --log-level warn test --mode no-install --headless --chrome --chromedriver /usr/bin/chromedriver crates/wasm
+
+# The packed tarball, installed in a fresh folder: Node (ESM and require), a Worker under
+# wrangler dev, Chromium, Deno; then the TypeScript declarations under tsc --strict.
+npm-test: npm
+	node_modules/.bin/node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout 'tests/npm/*.test.mjs'
+	node_modules/.bin/tsc -p tests/npm/types/tsconfig.json
+
 # End-to-end: real `wrangler dev` instances on free loopback ports (tests/e2e).
 e2e: tools worker-build
 	cargo build -q -p edge-jwt-cli
 	node_modules/.bin/node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout 'tests/e2e/*.test.mjs'
 
-test: lint cargo-test core-wasm e2e
+test: lint cargo-test core-wasm wasm-test npm-test e2e
 	@echo "make test: all checks passed"
 
 ## Running --------------------------------------------------------------------------------

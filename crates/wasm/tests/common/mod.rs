@@ -1,0 +1,183 @@
+//! The `#[wasm_bindgen_test]` suite, shared by `node.rs` and `browser.rs` (wasm-bindgen-test
+//! runs a file either in Node or in a browser, never both: see TOOLCHAIN.md).
+
+use edge_jwt_core::keys::SigningKey;
+use edge_jwt_core::session::SessionRecord;
+use edge_jwt_core::{Algorithm, KeySet, Policy, TokenIssuer};
+use edge_jwt_wasm::WasmVerifier;
+use serde_json::{json, Map, Value};
+use wasm_bindgen::JsValue;
+
+pub const ISS: &str = "https://issuer.test";
+pub const AUD: &str = "https://api.test";
+pub const T0: u64 = 1_767_225_600;
+
+pub struct Fixture {
+    pub issuer: TokenIssuer,
+    pub access: String,
+    pub refresh: String,
+}
+
+pub fn fixture(alg: Algorithm) -> Fixture {
+    let keys = KeySet::new(vec![SigningKey::generate(alg).unwrap()]).unwrap();
+    let issuer = TokenIssuer::new(keys, Policy::new(ISS, AUD)).unwrap();
+    let record = SessionRecord {
+        sid: "s1".into(),
+        sub: "user-1".into(),
+        client_id: "app".into(),
+        scope: None,
+        claims: Map::new(),
+        started_at: T0,
+        ends_at: T0 + 86_400,
+        current_jti: String::new(),
+        previous: None,
+        revoked: false,
+    };
+    let access = issuer.sign_access_for_tests(&record, T0);
+    let refresh = issuer.sign_refresh_for_tests(&record, T0);
+    Fixture {
+        issuer,
+        access,
+        refresh,
+    }
+}
+
+fn jwks_text(f: &Fixture) -> String {
+    let keys = f.issuer.keys();
+    match keys.signer().algorithm() {
+        // A shared secret is never in the public JWKS: hand the verifier the private one.
+        Algorithm::HS256 => keys.private_jwks().to_string(),
+        _ => keys.public_jwks().to_string(),
+    }
+}
+
+pub fn verifier(f: &Fixture, options: Value) -> Result<WasmVerifier, JsValue> {
+    let options = js_sys::JSON::parse(&options.to_string()).unwrap();
+    WasmVerifier::new(&jwks_text(f), options)
+}
+
+fn default_verifier(f: &Fixture) -> WasmVerifier {
+    let algorithms = json!([f.issuer.keys().signer().algorithm().name()]);
+    verifier(
+        f,
+        json!({"issuer": ISS, "audience": AUD, "leeway": 30, "algorithms": algorithms}),
+    )
+    .unwrap()
+}
+
+pub fn code_of(error: JsValue) -> String {
+    js_sys::Reflect::get(&error, &JsValue::from_str("code"))
+        .ok()
+        .and_then(|c| c.as_string())
+        .unwrap_or_else(|| format!("not a coded error: {error:?}"))
+}
+
+fn verify(v: &WasmVerifier, token: &str, now: u64) -> Result<Value, String> {
+    v.verify(token, now as f64)
+        .map(|json| serde_json::from_str(&json).unwrap())
+        .map_err(code_of)
+}
+
+pub fn every_algorithm_verifies() {
+    for alg in Algorithm::ALL {
+        let f = fixture(alg);
+        let claims = verify(&default_verifier(&f), &f.access, T0).unwrap();
+        assert_eq!(claims["sub"], "user-1", "{alg:?}");
+    }
+}
+
+pub fn error_codes() {
+    let f = fixture(Algorithm::EdDSA);
+    let v = default_verifier(&f);
+    let [h, p, s]: [&str; 3] = f.access.split('.').collect::<Vec<_>>().try_into().unwrap();
+    let none_header = edge_jwt_core::jose::b64::encode(br#"{"alg":"none","typ":"at+jwt"}"#);
+    let other = fixture(Algorithm::EdDSA);
+    let rows: Vec<(String, &str)> = vec![
+        (format!("{none_header}.{p}."), "ERR_JOSE_ALG_NOT_ALLOWED"),
+        (f.refresh.clone(), "ERR_JWT_CLAIM_VALIDATION_FAILED"),
+        (other.access.clone(), "ERR_JWKS_NO_MATCHING_KEY"),
+        (format!("{h}.{}.{s}", &p[1..]), "ERR_JWS_INVALID"),
+        (
+            format!("{h}.e30.{s}"),
+            "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
+        ),
+        (format!("{h}.{p}"), "ERR_JWS_INVALID"),
+        ("x".repeat(9000), "ERR_JWS_INVALID"),
+    ];
+    for (token, expected) in rows {
+        assert_eq!(verify(&v, &token, T0).unwrap_err(), expected, "{token:.40}");
+    }
+    let wrong_iss = verifier(&f, json!({"issuer": "https://evil.test"})).unwrap();
+    assert_eq!(
+        verify(&wrong_iss, &f.access, T0).unwrap_err(),
+        "ERR_JWT_CLAIM_VALIDATION_FAILED"
+    );
+    let wrong_aud = verifier(&f, json!({"audience": "x"})).unwrap();
+    assert_eq!(
+        verify(&wrong_aud, &f.access, T0).unwrap_err(),
+        "ERR_JWT_CLAIM_VALIDATION_FAILED"
+    );
+    assert_eq!(
+        code_of(verifier(&f, json!({"leeway": -1})).err().unwrap()),
+        "ERR_INVALID_OPTION"
+    );
+    assert_eq!(
+        code_of(verifier(&f, json!({"nope": 1})).err().unwrap()),
+        "ERR_INVALID_OPTION"
+    );
+    assert_eq!(
+        code_of(WasmVerifier::new("{}", JsValue::UNDEFINED).err().unwrap()),
+        "ERR_JWKS_INVALID"
+    );
+}
+
+pub fn leeway_edges() {
+    let f = fixture(Algorithm::EdDSA);
+    let v = default_verifier(&f);
+    let exp = T0 + 300;
+    verify(&v, &f.access, exp + 29).unwrap();
+    assert_eq!(
+        verify(&v, &f.access, exp + 31).unwrap_err(),
+        "ERR_JWT_EXPIRED"
+    );
+    let strict = verifier(&f, json!({"leeway": 0})).unwrap();
+    verify(&strict, &f.access, exp - 1).unwrap();
+    assert_eq!(
+        verify(&strict, &f.access, exp).unwrap_err(),
+        "ERR_JWT_EXPIRED"
+    );
+}
+
+pub fn helpers() {
+    let f = fixture(Algorithm::ES256);
+    let claims: Value = serde_json::from_str(&edge_jwt_wasm::decode(&f.access).unwrap()).unwrap();
+    assert_eq!(claims["sid"], "s1");
+    assert!(!edge_jwt_wasm::is_expired(&f.access, 0.0, T0 as f64).unwrap());
+    assert!(edge_jwt_wasm::is_expired(&f.access, 0.0, (T0 + 300) as f64).unwrap());
+    assert_eq!(
+        edge_jwt_wasm::expires_in(&f.access, (T0 + 100) as f64).unwrap(),
+        200.0
+    );
+}
+
+#[macro_export]
+macro_rules! suite {
+    () => {
+        #[wasm_bindgen_test::wasm_bindgen_test]
+        fn every_algorithm_verifies() {
+            common::every_algorithm_verifies()
+        }
+        #[wasm_bindgen_test::wasm_bindgen_test]
+        fn error_codes() {
+            common::error_codes()
+        }
+        #[wasm_bindgen_test::wasm_bindgen_test]
+        fn leeway_edges() {
+            common::leeway_edges()
+        }
+        #[wasm_bindgen_test::wasm_bindgen_test]
+        fn helpers() {
+            common::helpers()
+        }
+    };
+}

@@ -1,0 +1,6 @@
+//! The wasm suite in Node (`wasm-pack test --node`).
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+suite!();

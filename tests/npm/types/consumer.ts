@@ -1,0 +1,34 @@
+// Uses every export of `edge-jwt` under `tsc --strict --noEmit`.
+import {
+  Verifier, RemoteJwks, JwtError, decode, isExpired, expiresIn,
+  type Jwks, type JwtClaims, type VerifierOptions, type KvNamespaceLike, type JwtErrorCode,
+} from 'edge-jwt';
+
+const jwks: Jwks = { keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'k1' }] };
+const options: VerifierOptions = { issuer: 'https://auth.example', audience: 'https://api.example', leeway: 30, typ: 'at+jwt', algorithms: ['EdDSA', 'ES256'], maxTokenLength: 8192 };
+const verifier = new Verifier(jwks, options);
+const claims: JwtClaims = verifier.verify('a.b.c', { now: 1767225600 });
+const exp: number = claims.exp;
+const kv: KvNamespaceLike = { get: async (_key: string) => null };
+
+async function edge(token: string): Promise<string | undefined> {
+  const checked = await verifier.verifyNotRevoked(token, kv);
+  const remote = Verifier.fromRemote(new RemoteJwks('https://auth.example/.well-known/jwks.json', { cacheMaxAge: 600, cooldown: 30 }), options);
+  const fetched: JwtClaims = await remote.verify(token);
+  return checked.sub ?? fetched.sub;
+}
+
+try {
+  verifier.verify('x');
+} catch (error) {
+  if (error instanceof JwtError) {
+    const code: JwtErrorCode = error.code;
+    const claim: string | undefined = error.claim;
+    console.log(code, claim, error.reason, error.message);
+  }
+}
+
+const decoded: JwtClaims = decode('a.b.c');
+const expired: boolean = isExpired('a.b.c', { leeway: 30, now: 1 });
+const left: number = expiresIn('a.b.c', { now: 1 });
+console.log(exp, edge, decoded, expired, left, new Verifier('{"keys":[]}'), new Verifier(jwks.keys[0]));
