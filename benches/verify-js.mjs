@@ -1,0 +1,110 @@
+// Verify ops/s in Node, side by side in one run: edge-jwt (this package, dist/npm) against jose
+// (keys pre-imported: its fast path) and @tsndr/cloudflare-worker-jwt (CryptoKeys pre-imported),
+// on the same tokens; medians of interleaved rounds; plus the gzipped verify-only bundle sizes.
+// Run with `make bench`. Never a pass/fail test: machines here are shared and noisy.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as jose from 'jose';
+import * as tsndr from '@tsndr/cloudflare-worker-jwt';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const edge = await import(join(root, 'dist', 'npm', 'node.mjs'));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 300);
+
+const now = Math.floor(Date.now() / 1000);
+const cases = {};
+for (const alg of ['EdDSA', 'ES256', 'HS256']) {
+  let privateKey, publicJwk, verifyKey;
+  if (alg === 'HS256') {
+    const secret = new Uint8Array(32).map((_, i) => i * 7 + 1);
+    privateKey = secret;
+    publicJwk = { kty: 'oct', k: jose.base64url.encode(secret), alg, kid: 'k' };
+  } else {
+    const pair = await jose.generateKeyPair(alg, { extractable: true });
+    privateKey = pair.privateKey;
+    publicJwk = { ...(await jose.exportJWK(pair.publicKey)), alg, kid: 'k' };
+  }
+  const token = await new jose.SignJWT({ sub: 'user-1', sid: 's', client_id: 'c', scope: 'read write' })
+    .setProtectedHeader({ alg, typ: 'at+jwt', kid: 'k' })
+    .setIssuer('https://issuer.test').setAudience('https://api.test').setIssuedAt(now).setJti('j')
+    .setExpirationTime(now + 3600).sign(privateKey);
+  const joseKey = await jose.importJWK(publicJwk, alg);
+  const edgeVerifier = new edge.Verifier({ keys: [publicJwk] }, { issuer: 'https://issuer.test', audience: 'https://api.test', algorithms: [alg] });
+  let tsndrKey;
+  if (alg === 'ES256') {
+    tsndrKey = await crypto.subtle.importKey('jwk', publicJwk, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
+  } else if (alg === 'HS256') {
+    tsndrKey = await crypto.subtle.importKey('raw', privateKey, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+  }
+  cases[alg] = {
+    'edge-jwt': () => edgeVerifier.verify(token),
+    jose: () => jose.jwtVerify(token, joseKey, { issuer: 'https://issuer.test', audience: 'https://api.test', algorithms: [alg] }),
+    ...(tsndrKey ? { '@tsndr/cloudflare-worker-jwt': () => tsndr.verify(token, tsndrKey, { algorithm: alg, throwError: true }) } : {}),
+  };
+}
+
+async function opsPerSecond(fn) {
+  const end = performance.now() + ROUND_MS;
+  let n = 0;
+  while (performance.now() < end) {
+    for (let i = 0; i < 20; i++) await fn();
+    n += 20;
+  }
+  return (n * 1000) / ROUND_MS;
+}
+
+const samples = {};
+for (const [alg, libs] of Object.entries(cases)) for (const lib of Object.keys(libs)) await opsPerSecond(libs[lib]); // warm-up
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [alg, libs] of Object.entries(cases)) {
+    for (const [lib, fn] of Object.entries(libs)) {
+      (samples[`${alg} ${lib}`] ??= []).push(await opsPerSecond(fn));
+    }
+  }
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const targets = { HS256: 5, EdDSA: 1.5, ES256: 1 };
+const rows = [];
+for (const alg of Object.keys(cases)) {
+  const joseOps = median(samples[`${alg} jose`]);
+  for (const lib of Object.keys(cases[alg])) {
+    const ops = median(samples[`${alg} ${lib}`]);
+    const ratio = ops / joseOps;
+    const target = lib === 'edge-jwt' ? `≥ ${targets[alg]}× → ${ratio >= targets[alg] ? 'met' : 'NOT met'}` : '';
+    rows.push(`| ${alg} | ${lib} | ${Math.round(ops).toLocaleString('en')} | ${ratio.toFixed(2)}× | ${target} |`);
+  }
+}
+
+// Verify-only bundles, minified by esbuild, gzipped (-9). edge-jwt's .wasm is counted too.
+function bundleSize(source) {
+  // Inside the project, so that bare imports resolve from its node_modules.
+  mkdirSync(join(root, 'target'), { recursive: true });
+  const dir = mkdtempSync(join(root, 'target', 'bench-size-'));
+  writeFileSync(join(dir, 'entry.mjs'), source);
+  const out = join(dir, 'out.js');
+  execFileSync(join(root, 'node_modules', '.bin', 'esbuild'), [join(dir, 'entry.mjs'), '--bundle', '--minify', '--format=esm',
+    '--platform=browser', `--outfile=${out}`, '--log-level=error', '--loader:.wasm=file', `--resolve-extensions=.mjs,.js`,
+    `--external:*.wasm`], { cwd: root });
+  return gzipSync(readFileSync(out), { level: 9 }).length;
+}
+const wasmGz = gzipSync(readFileSync(join(root, 'dist', 'npm', 'edge_jwt_bg.wasm')), { level: 9 }).length;
+const sizes = [
+  ['edge-jwt (JS + .wasm)', bundleSize(`import { Verifier } from '${join(root, 'dist', 'npm', 'browser.mjs')}'; globalThis.V = Verifier;`) + wasmGz],
+  ['jose (jwtVerify + importJWK)', bundleSize("import { jwtVerify, importJWK } from 'jose'; globalThis.V = [jwtVerify, importJWK];")],
+  ['@tsndr/cloudflare-worker-jwt (verify)', bundleSize("import { verify } from '@tsndr/cloudflare-worker-jwt'; globalThis.V = verify;")],
+];
+
+console.log(`\nVerify, Node ${process.version}, median of ${ROUNDS} interleaved rounds of ${ROUND_MS} ms (ratio: to jose):\n`);
+console.log('| Algorithm | Library | Verifies/s | vs jose | Target (edge-jwt) |');
+console.log('|---|---|---:|---:|---|');
+for (const row of rows) console.log(row);
+console.log('\nVerify-only bundle, esbuild --minify, gzip -9:\n');
+console.log('| Package | Bytes gzipped |');
+console.log('|---|---:|');
+for (const [name, bytes] of sizes) console.log(`| ${name} | ${bytes.toLocaleString('en')} |`);
+console.log(`\n(edge-jwt target: at most 100 KB; .wasm alone ${wasmGz.toLocaleString('en')} bytes)`);
