@@ -18,12 +18,13 @@ WASM_PACK_VERSION    := 0.15.1
 export CARGO_TERM_COLOR ?= never
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help dev test lint tools rust-tools cargo-tools node-tools chromium core-wasm cargo-test worker-build e2e npm wasm-test npm-test
+.PHONY: help dev test bench lint tools rust-tools cargo-tools node-tools chromium core-wasm cargo-test worker-build e2e npm wasm-test npm-test
 
 help:
 	@echo "make dev   - run the issuer locally on http://127.0.0.1:8787"
 	@echo "make test  - run every test"
 	@echo "make lint  - cargo fmt --check and clippy"
+	@echo "make bench - verify speed and bundle size against jose (never part of make test)"
 
 ## Toolchain ------------------------------------------------------------------------------
 
@@ -92,6 +93,11 @@ e2e: tools worker-build
 
 test: lint cargo-test core-wasm wasm-test npm-test e2e
 	@echo "make test: all checks passed"
+
+## Benchmarks (never in make test's pass/fail) -------------------------------------------
+
+bench: npm
+	node_modules/.bin/node benches/verify-js.mjs
 
 ## Running --------------------------------------------------------------------------------
 
