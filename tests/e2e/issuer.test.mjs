@@ -229,6 +229,7 @@ for (const [name, send, status, error] of errorRows) {
     assert.equal(body.error, error);
     assert.equal(typeof body.error_description, 'string');
     if (status === 401) assert.match(res.headers.get('www-authenticate'), /^Basic /);
+    if (status === 405) assert.equal(res.headers.get('allow'), 'POST, OPTIONS');
   });
 }
 

@@ -52,6 +52,9 @@ pub fn error(err: &ApiError) -> Result<Response> {
     if let Some(challenge) = err.www_authenticate {
         headers.set("WWW-Authenticate", challenge)?;
     }
+    if let Some(allow) = err.allow {
+        headers.set("Allow", allow)?;
+    }
     Ok(Response::ok(err.to_json())?
         .with_status(err.status)
         .with_headers(headers))

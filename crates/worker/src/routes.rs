@@ -44,19 +44,19 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
 async fn route(req: Request, env: &Env, settings: &Rc<Settings>) -> Answer {
     let path = req.path();
     let method = req.method();
-    let allowed: &[Method] = match path.as_str() {
+    let (allowed, allow): (&[Method], &'static str) = match path.as_str() {
         "/healthz" | "/.well-known/jwks.json" | "/.well-known/oauth-authorization-server" => {
-            &[Method::Get, Method::Head]
+            (&[Method::Get, Method::Head], "GET, HEAD, OPTIONS")
         }
-        "/sessions" | "/token" | "/revoke" | "/introspect" => &[Method::Post],
-        p if subject_of(p).is_some() => &[Method::Post],
+        "/sessions" | "/token" | "/revoke" | "/introspect" => (&[Method::Post], "POST, OPTIONS"),
+        p if subject_of(p).is_some() => (&[Method::Post], "POST, OPTIONS"),
         _ => return Err(ApiError::not_found()),
     };
     if method == Method::Options {
         return http::empty(204);
     }
     if !allowed.contains(&method) {
-        return Err(ApiError::method_not_allowed());
+        return Err(ApiError::method_not_allowed(allow));
     }
     match path.as_str() {
         "/healthz" => http::tokens(200, &json!({"status": "ok"})),

@@ -16,6 +16,9 @@ pub struct ApiError {
     /// `WWW-Authenticate` to send with a 401.
     #[serde(skip)]
     pub www_authenticate: Option<&'static str>,
+    /// `Allow` to send with a 405.
+    #[serde(skip)]
+    pub allow: Option<&'static str>,
 }
 
 /// Where a token was presented, which decides how a bad token is reported.
@@ -35,6 +38,7 @@ impl ApiError {
             error_description: description.into(),
             code: None,
             www_authenticate: None,
+            allow: None,
         }
     }
 
@@ -53,12 +57,16 @@ impl ApiError {
         Self::new(404, "not_found", "no such endpoint")
     }
 
-    pub fn method_not_allowed() -> Self {
-        Self::new(
-            405,
-            "method_not_allowed",
-            "method not allowed on this endpoint",
-        )
+    /// `allow`: the methods the endpoint takes, for the `Allow` header.
+    pub fn method_not_allowed(allow: &'static str) -> Self {
+        ApiError {
+            allow: Some(allow),
+            ..Self::new(
+                405,
+                "method_not_allowed",
+                "method not allowed on this endpoint",
+            )
+        }
     }
 
     pub fn too_large(limit: usize) -> Self {
