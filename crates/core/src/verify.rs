@@ -100,16 +100,23 @@ impl Verifier {
         &self.options
     }
 
+    /// Parses `token` and selects the keys that may verify it: everything but the signature.
+    fn prepare<'a>(&self, token: &'a str) -> Result<(CompactJws<'a>, Vec<usize>)> {
+        let jws = CompactJws::parse(token, self.options.max_token_length)?;
+        let keys = self.keys.candidate_indexes(&jws.header, &self.algorithms)?;
+        Ok((jws, keys))
+    }
+
     /// Verifies the JWS signature only, and returns the header and the raw payload. For tokens
     /// that are not JWTs; use [`Verifier::verify`] for JWTs.
     pub fn verify_jws(&self, token: &str) -> Result<(Header, Vec<u8>)> {
-        let jws = CompactJws::parse(token, self.options.max_token_length)?;
-        let candidates = self.keys.candidates(&jws.header, &self.algorithms)?;
+        let (jws, keys) = self.prepare(token)?;
         let signing_input = jws.signing_input.as_bytes();
-        if !candidates
-            .iter()
-            .any(|k| k.key.verifies(signing_input, &jws.signature))
-        {
+        if !keys.iter().any(|&i| {
+            self.keys.keys()[i]
+                .key
+                .verifies(signing_input, &jws.signature)
+        }) {
             return Err(Error::SignatureVerificationFailed);
         }
         Ok((jws.header, jws.payload))
@@ -118,17 +125,61 @@ impl Verifier {
     /// Verifies a JWT at time `now` (seconds since the epoch) and returns its claims.
     pub fn verify(&self, token: &str, now: u64) -> Result<Claims> {
         let (header, payload) = self.verify_jws(token)?;
+        self.finish(&header, &payload, now)
+    }
+
+    /// What a host crypto API (WebCrypto) must check for `token`: every rule but the signature
+    /// has been applied, and the keys are the ones the token may be verified with.
+    pub fn signature_job(&self, token: &str) -> Result<SignatureJob> {
+        let (jws, keys) = self.prepare(token)?;
+        Ok(SignatureJob {
+            algorithm: self.keys.keys()[keys[0]].key.algorithm(),
+            keys,
+            signing_input: jws.signing_input.as_bytes().to_vec(),
+            signature: jws.signature,
+        })
+    }
+
+    /// The claims of `token`, whose signature the host checked with key `key` of its
+    /// [`SignatureJob`]. Every other rule is applied again here; a key that the job did not
+    /// offer is refused.
+    pub fn verify_with_host_signature(&self, token: &str, now: u64, key: usize) -> Result<Claims> {
+        let (jws, keys) = self.prepare(token)?;
+        if !keys.contains(&key) {
+            return Err(Error::SignatureVerificationFailed);
+        }
+        self.finish(&jws.header, &jws.payload, now)
+    }
+
+    /// The public JWK of key `index`, for importing it into a host crypto API. HS256 secrets
+    /// are not exported.
+    pub fn public_jwk(&self, index: usize) -> Option<serde_json::Value> {
+        self.keys.keys().get(index)?.key.public_jwk()
+    }
+
+    /// The rules after the signature: `typ`, then the claims.
+    fn finish(&self, header: &Header, payload: &[u8], now: u64) -> Result<Claims> {
         if let Some(typ) = &self.options.typ {
             if !header.typ_is(typ) {
                 return Err(Error::invalid_claim("typ", ClaimReason::CheckFailed));
             }
         }
-        let claims = Claims(json::parse_object(&payload).ok_or(Error::JwtInvalid(
+        let claims = Claims(json::parse_object(payload).ok_or(Error::JwtInvalid(
             "payload is not a JSON object without duplicate claim names",
         ))?);
         check_claims(&claims, &self.options, now)?;
         Ok(claims)
     }
+}
+
+/// A signature for the host to check: the algorithm, the indexes of the keys that may check it
+/// (any one verifying is enough), the signed bytes and the signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureJob {
+    pub algorithm: Algorithm,
+    pub keys: Vec<usize>,
+    pub signing_input: Vec<u8>,
+    pub signature: Vec<u8>,
 }
 
 /// Whether a token whose `exp` is `exp` has expired at `now`, with `leeway`: as jose, a token

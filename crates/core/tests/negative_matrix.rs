@@ -418,3 +418,48 @@ fn every_algorithm_round_trips_and_old_keys_keep_verifying() {
         }
     }
 }
+
+#[test]
+fn a_host_checked_signature_gets_every_other_rule_and_only_offered_keys() {
+    let f = fixture();
+    let token = f.access_token();
+    let job = f.verifier.signature_job(&token).unwrap();
+    assert_eq!(job.algorithm, Algorithm::EdDSA);
+    assert_eq!(job.keys, vec![0]);
+    // What the host checks is exactly what the core checks.
+    let key = f.issuer.keys().verification_keys().keys()[0].key.clone();
+    assert!(key.verifies(&job.signing_input, &job.signature));
+    f.verifier
+        .verify_with_host_signature(&token, T0, 0)
+        .unwrap();
+    // Every rule besides the signature still applies...
+    assert_eq!(
+        f.verifier
+            .verify_with_host_signature(&token, T0 + 400, 0)
+            .unwrap_err()
+            .code(),
+        "ERR_JWT_EXPIRED"
+    );
+    // ...and a key the job did not offer is never taken on the host's word.
+    assert_eq!(
+        f.verifier
+            .verify_with_host_signature(&token, T0, 7)
+            .unwrap_err()
+            .code(),
+        "ERR_JWS_SIGNATURE_VERIFICATION_FAILED"
+    );
+    // The exported public JWK is the key itself.
+    let mut jwk = f.verifier.public_jwk(0).unwrap();
+    jwk["kid"] = json!(f.signer().kid());
+    let again = VerificationKeys::from_jwks(&jwk.to_string(), false).unwrap();
+    Verifier::new(
+        again,
+        VerifyOptions {
+            typ: None,
+            ..VerifyOptions::default()
+        },
+    )
+    .unwrap()
+    .verify_jws(&token)
+    .unwrap();
+}

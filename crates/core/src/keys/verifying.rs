@@ -56,6 +56,25 @@ impl PublicKey {
         }
     }
 
+    /// The public JWK (RFC 8037 / RFC 7518) of an asymmetric key; `None` for a shared secret.
+    pub fn public_jwk(&self) -> Option<serde_json::Value> {
+        use crate::jose::b64;
+        match self {
+            PublicKey::Ed25519(key) => Some(serde_json::json!({
+                "kty": "OKP", "crv": "Ed25519", "x": b64::encode(key.as_ref()),
+            })),
+            PublicKey::Es256(key) => {
+                let point = key.to_sec1_point(false);
+                let bytes = point.as_bytes();
+                Some(serde_json::json!({
+                    "kty": "EC", "crv": "P-256",
+                    "x": b64::encode(&bytes[1..33]), "y": b64::encode(&bytes[33..65]),
+                }))
+            }
+            PublicKey::Hs256(_) => None,
+        }
+    }
+
     /// Checks `signature` over `signing_input` with this key's one algorithm.
     pub fn verifies(&self, signing_input: &[u8], signature: &[u8]) -> bool {
         match self {
@@ -120,39 +139,33 @@ impl VerificationKeys {
             .collect()
     }
 
-    /// The keys that may verify a token with this header: by `kid` when the token names one,
-    /// otherwise every key of the header's algorithm. The algorithm must be in `allowed` and be
-    /// the selected key's own.
-    pub fn candidates(
-        &self,
-        header: &Header,
-        allowed: &[Algorithm],
-    ) -> Result<Vec<&VerificationKey>> {
+    /// The indexes of the keys that may verify a token with this header: by `kid` when the
+    /// token names one, otherwise every key of the header's algorithm. The algorithm must be in
+    /// `allowed` and be the selected key's own. Never empty.
+    pub fn candidate_indexes(&self, header: &Header, allowed: &[Algorithm]) -> Result<Vec<usize>> {
         let alg = Algorithm::from_name(&header.alg)
             .filter(|alg| allowed.contains(alg))
             .ok_or(Error::AlgNotAllowed)?;
         match &header.kid {
             Some(kid) => {
-                let key = self
+                let index = self
                     .keys
                     .iter()
-                    .find(|k| k.kid.as_deref() == Some(kid))
+                    .position(|k| k.kid.as_deref() == Some(kid))
                     .ok_or(Error::NoMatchingKey)?;
-                if key.key.algorithm() != alg {
+                if self.keys[index].key.algorithm() != alg {
                     return Err(Error::AlgNotAllowed);
                 }
-                Ok(vec![key])
+                Ok(vec![index])
             }
             None => {
-                let keys: Vec<_> = self
-                    .keys
-                    .iter()
-                    .filter(|k| k.key.algorithm() == alg)
+                let indexes: Vec<usize> = (0..self.keys.len())
+                    .filter(|&i| self.keys[i].key.algorithm() == alg)
                     .collect();
-                if keys.is_empty() {
+                if indexes.is_empty() {
                     return Err(Error::NoMatchingKey);
                 }
-                Ok(keys)
+                Ok(indexes)
             }
         }
     }
