@@ -243,3 +243,18 @@ test('Wycheproof JWS vectors (HS256, ES256) through the package', () => {
   }
   assert.ok(ran >= 70, `ran ${ran}`);
 });
+
+test('verifyAsync (signature by WebCrypto) gives the same claims and the same codes', async () => {
+  const rsaFirst = (jwk) => ({ keys: [{ kty: 'RSA', n: 'AQAB', e: 'AQAB', kid: 'rsa' }, jwk] });
+  for (const alg of ['EdDSA', 'ES256', 'HS256']) {
+    const v = new pkg.Verifier(rsaFirst(keys[alg].jwk), { issuer: ISS, audience: AUD, algorithms: [alg] });
+    const token = await sign(alg, { role: 'x' });
+    assert.deepEqual(await v.verifyAsync(token, { now: T0 }), v.verify(token, { now: T0 }), alg);
+    const [h, p, s] = token.split('.');
+    const tampered = `${h}.${b64(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url')), role: 'admin' }))}.${s}`;
+    await assert.rejects(v.verifyAsync(tampered, { now: T0 }), { code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' }, alg);
+    await assert.rejects(v.verifyAsync(token, { now: T0 + 400 }), { code: 'ERR_JWT_EXPIRED' }, alg);
+    await assert.rejects(v.verifyAsync(await sign(alg, {}, { kid: 'other' }), { now: T0 }), { code: 'ERR_JWKS_NO_MATCHING_KEY' }, alg);
+    await assert.rejects(v.verifyAsync(42), { code: 'ERR_JWS_INVALID' });
+  }
+});

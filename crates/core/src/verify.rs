@@ -151,10 +151,10 @@ impl Verifier {
         self.finish(&jws.header, &jws.payload, now)
     }
 
-    /// The public JWK of key `index`, for importing it into a host crypto API. HS256 secrets
-    /// are not exported.
-    pub fn public_jwk(&self, index: usize) -> Option<serde_json::Value> {
-        self.keys.keys().get(index)?.key.public_jwk()
+    /// Where key `index` of a [`SignatureJob`] stands in the JWKS it came from, so that a host
+    /// crypto API can import it from there.
+    pub fn key_position(&self, index: usize) -> Option<usize> {
+        self.keys.keys().get(index)?.position
     }
 
     /// The rules after the signature: `typ`, then the claims.

@@ -448,18 +448,14 @@ fn a_host_checked_signature_gets_every_other_rule_and_only_offered_keys() {
             .code(),
         "ERR_JWS_SIGNATURE_VERIFICATION_FAILED"
     );
-    // The exported public JWK is the key itself.
-    let mut jwk = f.verifier.public_jwk(0).unwrap();
-    jwk["kid"] = json!(f.signer().kid());
-    let again = VerificationKeys::from_jwks(&jwk.to_string(), false).unwrap();
-    Verifier::new(
-        again,
-        VerifyOptions {
-            typ: None,
-            ..VerifyOptions::default()
-        },
-    )
-    .unwrap()
-    .verify_jws(&token)
-    .unwrap();
+    // Keys loaded from a JWKS say where they stand in it.
+    let mut jwks = f.issuer.keys().public_jwks();
+    jwks["keys"]
+        .as_array_mut()
+        .unwrap()
+        .insert(0, json!({"kty": "RSA", "n": "AQAB", "e": "AQAB"}));
+    let public = VerificationKeys::from_jwks(&jwks.to_string(), false).unwrap();
+    let verifier = Verifier::new(public, VerifyOptions::default()).unwrap();
+    let job = verifier.signature_job(&token).unwrap();
+    assert_eq!(verifier.key_position(job.keys[0]), Some(1));
 }

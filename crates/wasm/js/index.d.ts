@@ -100,6 +100,13 @@ export class Verifier {
   /** Verifies synchronously; throws JwtError. */
   verify(token: string, options?: At): JwtClaims;
   /**
+   * Verifies with the signature (EdDSA, ES256) checked by the host's WebCrypto: faster where the
+   * host has it, the same rules and errors as `verify`.
+   * @example
+   * const claims = await verifier.verifyAsync(token);
+   */
+  verifyAsync(token: string, options?: At): Promise<JwtClaims>;
+  /**
    * Verifies, then checks the issuer's revocation list in KV (token, session and subject).
    * @example
    * const claims = await verifier.verifyNotRevoked(token, env.EDGE_JWT_KV);

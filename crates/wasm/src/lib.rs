@@ -66,6 +66,50 @@ impl WasmVerifier {
             .map_err(|e| js_error(&e))
     }
 
+    /// What the host's WebCrypto must check for `token` (every other rule already applied):
+    /// `{ alg, keys: [index...], input: Uint8Array, signature: Uint8Array }`.
+    #[wasm_bindgen(js_name = signatureJob)]
+    pub fn signature_job(&self, token: &str) -> Result<JsValue, JsValue> {
+        let job = self.inner.signature_job(token).map_err(|e| js_error(&e))?;
+        let object = js_sys::Object::new();
+        let set = |name: &str, value: JsValue| {
+            let _ = js_sys::Reflect::set(&object, &JsValue::from_str(name), &value);
+        };
+        set("alg", JsValue::from_str(job.algorithm.name()));
+        let keys: js_sys::Array = job.keys.iter().map(|&i| JsValue::from(i as u32)).collect();
+        set("keys", keys.into());
+        set(
+            "input",
+            js_sys::Uint8Array::from(job.signing_input.as_slice()).into(),
+        );
+        set(
+            "signature",
+            js_sys::Uint8Array::from(job.signature.as_slice()).into(),
+        );
+        Ok(object.into())
+    }
+
+    /// The claims of `token` (JSON text), whose signature WebCrypto verified with key `key`.
+    #[wasm_bindgen(js_name = verifyWithHostSignature)]
+    pub fn verify_with_host_signature(
+        &self,
+        token: &str,
+        now: f64,
+        key: u32,
+    ) -> Result<String, JsValue> {
+        let now = seconds(now)?;
+        self.inner
+            .verify_with_host_signature(token, now, key as usize)
+            .map(|claims| claims_json(&claims))
+            .map_err(|e| js_error(&e))
+    }
+
+    /// Where key `index` stands in the JWKS given to the constructor (0 for a single JWK).
+    #[wasm_bindgen(js_name = keyPosition)]
+    pub fn key_position(&self, index: u32) -> Option<u32> {
+        self.inner.key_position(index as usize).map(|p| p as u32)
+    }
+
     /// Verifies `token`, then checks the issuer's revocation list in a KV namespace binding.
     /// Resolves to the claims as JSON text.
     #[wasm_bindgen(js_name = verifyNotRevoked)]

@@ -23,6 +23,8 @@ pub struct JwksEntry {
     pub kid: Option<String>,
     /// Whether the entry carries private material (`d` for OKP/EC; always for `oct`).
     pub private: bool,
+    /// Its position in the document's `keys` (0 for a single JWK).
+    pub position: usize,
     json: Map<String, Value>,
 }
 
@@ -41,13 +43,13 @@ pub fn parse_jwks_entries(text: &str) -> Result<Vec<JwksEntry>> {
         None => return Err(Error::JwksInvalid("neither a JWKS nor a JWK".into())),
     };
     let mut entries = Vec::new();
-    for member in members {
+    for (position, member) in members.into_iter().enumerate() {
         let Value::Object(json) = member else {
             return Err(Error::JwksInvalid(
                 "every JWKS member must be an object".into(),
             ));
         };
-        if let Some(entry) = classify(json)? {
+        if let Some(entry) = classify(json, position)? {
             entries.push(entry);
         }
     }
@@ -55,7 +57,7 @@ pub fn parse_jwks_entries(text: &str) -> Result<Vec<JwksEntry>> {
 }
 
 /// Decides whether edge-jwt uses this JWK, and as what. `None` skips it.
-fn classify(json: Map<String, Value>) -> Result<Option<JwksEntry>> {
+fn classify(json: Map<String, Value>, position: usize) -> Result<Option<JwksEntry>> {
     let text = |name: &str| json.get(name).and_then(Value::as_str);
     // Keys meant for encryption, or whose key_ops exclude signatures, are not ours to use.
     if text("use").is_some_and(|u| u != "sig") {
@@ -96,6 +98,7 @@ fn classify(json: Map<String, Value>) -> Result<Option<JwksEntry>> {
         algorithm,
         kid,
         private,
+        position,
         json,
     }))
 }
@@ -157,6 +160,7 @@ impl JwksEntry {
         Ok(VerificationKey {
             kid: self.kid.clone(),
             key,
+            position: Some(self.position),
         })
     }
 

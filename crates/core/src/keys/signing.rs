@@ -139,6 +139,7 @@ impl KeySet {
                 .map(|k| VerificationKey {
                     kid: Some(k.kid.clone()),
                     key: k.public_key(),
+                    position: None,
                 })
                 .collect(),
         }

@@ -56,25 +56,6 @@ impl PublicKey {
         }
     }
 
-    /// The public JWK (RFC 8037 / RFC 7518) of an asymmetric key; `None` for a shared secret.
-    pub fn public_jwk(&self) -> Option<serde_json::Value> {
-        use crate::jose::b64;
-        match self {
-            PublicKey::Ed25519(key) => Some(serde_json::json!({
-                "kty": "OKP", "crv": "Ed25519", "x": b64::encode(key.as_ref()),
-            })),
-            PublicKey::Es256(key) => {
-                let point = key.to_sec1_point(false);
-                let bytes = point.as_bytes();
-                Some(serde_json::json!({
-                    "kty": "EC", "crv": "P-256",
-                    "x": b64::encode(&bytes[1..33]), "y": b64::encode(&bytes[33..65]),
-                }))
-            }
-            PublicKey::Hs256(_) => None,
-        }
-    }
-
     /// Checks `signature` over `signing_input` with this key's one algorithm.
     pub fn verifies(&self, signing_input: &[u8], signature: &[u8]) -> bool {
         match self {
@@ -103,6 +84,9 @@ impl PublicKey {
 pub struct VerificationKey {
     pub kid: Option<String>,
     pub key: PublicKey,
+    /// Its position in the JWKS it was loaded from, if any (a host crypto API imports it from
+    /// there).
+    pub position: Option<usize>,
 }
 
 /// The keys a verifier trusts. Built from a JWKS, or from the issuer's own key set.
