@@ -87,7 +87,7 @@ npm-test: npm
 	node_modules/.bin/tsc -p tests/npm/types/tsconfig.json
 
 # End-to-end: real `wrangler dev` instances on free loopback ports (tests/e2e).
-e2e: tools worker-build
+e2e: tools worker-build npm
 	cargo build -q -p edge-jwt-cli
 	node_modules/.bin/node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout 'tests/e2e/*.test.mjs'
 

@@ -219,6 +219,7 @@ const errorRows = [
   ['subjects: no client authentication', () => fetch(`${issuer.base}/subjects/alice/revoke`, { method: 'POST' }), 401, 'invalid_client'],
   ['method not allowed', () => fetch(`${issuer.base}/token`), 405, 'method_not_allowed'],
   ['unknown path', () => fetch(`${issuer.base}/nope`), 404, 'not_found'],
+  ['demo login when the demo is off', () => fetch(`${issuer.base}/demo/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"name":"x"}' }), 404, 'not_found'],
 ];
 
 for (const [name, send, status, error] of errorRows) {

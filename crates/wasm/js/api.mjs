@@ -273,3 +273,150 @@ export function expiresIn(token, { now } = {}) {
   checkToken(token, DEFAULT_MAX_TOKEN_LENGTH);
   return call(() => wasm.expiresIn(token, when({ now })));
 }
+
+/** Storage used when none is given: this page or process only. */
+class MemoryStorage {
+  #items = new Map();
+  getItem(key) { return this.#items.has(key) ? this.#items.get(key) : null; }
+  setItem(key, value) { this.#items.set(key, String(value)); }
+  removeItem(key) { this.#items.delete(key); }
+}
+
+/**
+ * A browser session with an edge-jwt issuer: holds the access/refresh pair, refreshes it
+ * before the access token expires, and makes exactly one refresh request when many callers
+ * need one at once. Events: `refresh` (with `tokens`), `end` (with `reason`).
+ * @example
+ * const session = new Session({ issuer: 'https://auth.example', tokens: await loginResponse.json(),
+ *                               storage: localStorage });
+ * const res = await session.fetch('/api/me');      // Authorization: Bearer …, refreshed as needed
+ * session.addEventListener('end', (e) => showLogin(e.reason));
+ */
+export class Session extends EventTarget {
+  #issuer;
+  #storage;
+  #key;
+  #skew;
+  #fetch;
+  #now;
+  #inflight;
+
+  constructor({ issuer, tokens, storage, storageKey = 'edge-jwt:session', skew = 30, fetch: fetchImpl, now } = {}) {
+    super();
+    if (typeof issuer !== 'string' && !(issuer instanceof URL)) {
+      throw new JwtError('ERR_INVALID_OPTION', 'issuer must be the issuer URL');
+    }
+    this.#issuer = String(issuer).replace(/\/$/, '');
+    this.#storage = storage ?? new MemoryStorage();
+    this.#key = storageKey;
+    this.#skew = skew;
+    this.#fetch = fetchImpl ?? ((...args) => globalThis.fetch(...args));
+    this.#now = now ?? nowSeconds;
+    if (tokens) this.#store(tokens);
+  }
+
+  #load() {
+    try {
+      const pair = JSON.parse(this.#storage.getItem(this.#key) ?? 'null');
+      return pair && typeof pair.access_token === 'string' && typeof pair.refresh_token === 'string' ? pair : null;
+    } catch {
+      return null;
+    }
+  }
+
+  #store(tokens) {
+    const pair = { access_token: tokens.access_token, refresh_token: tokens.refresh_token };
+    this.#storage.setItem(this.#key, JSON.stringify(pair));
+    return pair;
+  }
+
+  #fresh(pair) {
+    return pair && !isExpired(pair.access_token, { leeway: 0, now: this.#now() + this.#skew });
+  }
+
+  /** Whether the session holds tokens (it may still need a refresh). */
+  get active() {
+    return this.#load() !== null;
+  }
+
+  /** The current access token, refreshed first when it expires within the skew. */
+  async accessToken() {
+    const pair = this.#load();
+    if (!pair) throw new JwtError('ERR_SESSION_ENDED', 'no session');
+    if (this.#fresh(pair)) return pair.access_token;
+    return (await this.refresh()).access_token;
+  }
+
+  /**
+   * Refreshes now. Concurrent calls share one request (and, across tabs sharing storage, one
+   * Web Lock where the browser has them); a failure rejects every caller.
+   */
+  refresh({ force = false } = {}) {
+    this.#inflight ??= this.#locked(() => this.#refreshOnce(force)).finally(() => { this.#inflight = undefined; });
+    return this.#inflight;
+  }
+
+  #locked(task) {
+    const locks = globalThis.navigator?.locks;
+    return locks ? locks.request(`edge-jwt:${this.#key}`, task) : task();
+  }
+
+  async #refreshOnce(force) {
+    const pair = this.#load();
+    if (!pair) throw new JwtError('ERR_SESSION_ENDED', 'no session');
+    // Another tab may have refreshed while this one waited for the lock.
+    if (!force && this.#fresh(pair)) return pair;
+    const response = await this.#fetch(`${this.#issuer}/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: pair.refresh_token }).toString(),
+    });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      const error = new JwtError(body.code ?? 'ERR_REFRESH_FAILED',
+        body.error_description ?? `refresh failed with HTTP ${response.status}`);
+      error.error = body.error ?? 'server_error';
+      error.status = response.status;
+      if (error.error === 'invalid_grant') this.#end(error.error);
+      throw error;
+    }
+    const stored = this.#store(body);
+    const event = new Event('refresh');
+    event.tokens = stored;
+    this.dispatchEvent(event);
+    return stored;
+  }
+
+  #end(reason) {
+    this.#storage.removeItem(this.#key);
+    const event = new Event('end');
+    event.reason = reason;
+    this.dispatchEvent(event);
+  }
+
+  /** `fetch` with `Authorization: Bearer …`; on a 401 it refreshes once and retries once. */
+  async fetch(input, init = {}) {
+    const send = (token) => {
+      const headers = new Headers(init.headers);
+      headers.set('Authorization', `Bearer ${token}`);
+      return this.#fetch(input, { ...init, headers });
+    };
+    const response = await send(await this.accessToken());
+    if (response.status !== 401) return response;
+    const { access_token } = await this.refresh({ force: true });
+    return send(access_token);
+  }
+
+  /** Logs out: revokes the session at the issuer (RFC 7009) and clears storage. */
+  async end() {
+    const pair = this.#load();
+    if (pair) {
+      await this.#fetch(`${this.#issuer}/revoke`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: pair.refresh_token }).toString(),
+      }).catch(() => undefined);
+    }
+    this.#end('logout');
+  }
+}

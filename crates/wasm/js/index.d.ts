@@ -12,7 +12,11 @@ export type JwtErrorCode =
   | 'ERR_JWT_REVOKED'
   | 'ERR_JWKS_INVALID'
   | 'ERR_STORE_UNAVAILABLE'
-  | 'ERR_INVALID_OPTION';
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_SESSION_ENDED'
+  | 'ERR_REFRESH_FAILED'
+  | 'ERR_REFRESH_TOKEN_REUSED'
+  | 'ERR_SESSION_NOT_FOUND';
 
 /**
  * The error every edge-jwt function throws.
@@ -166,3 +170,59 @@ export function isExpired(token: string, options?: { leeway?: number; now?: numb
  * const seconds = expiresIn(accessToken);
  */
 export function expiresIn(token: string, options?: At): number;
+
+/** What `/sessions` and `/token` answer (RFC 6749 §5.1). */
+export interface TokenResponse {
+  access_token: string;
+  refresh_token: string;
+  token_type?: string;
+  expires_in?: number;
+  scope?: string;
+}
+
+/** localStorage, sessionStorage, or anything with the same three methods. */
+export interface StorageLike {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+export interface SessionOptions {
+  /** The issuer's base URL. */
+  issuer: string | URL;
+  /** A pair to start with (a `/sessions` or demo-login answer); otherwise restored from storage. */
+  tokens?: TokenResponse;
+  /** Where the pair is kept (default: memory). */
+  storage?: StorageLike;
+  storageKey?: string;
+  /** Refresh when the access token expires within this many seconds (default 30). */
+  skew?: number;
+  fetch?: typeof fetch;
+  /** The clock, in seconds (default: Date.now), for tests. */
+  now?: () => number;
+}
+
+/** A failed refresh: the server's OAuth `error` and the HTTP status. */
+export interface RefreshError extends JwtError {
+  readonly error: string;
+  readonly status: number;
+}
+
+/**
+ * A front end's session: single-flight refresh, Web Locks across tabs, events `refresh` and `end`.
+ * @example
+ * const session = new Session({ issuer: 'https://auth.example', tokens, storage: localStorage });
+ * const me = await (await session.fetch('/api/me')).json();
+ */
+export class Session extends EventTarget {
+  constructor(options: SessionOptions);
+  readonly active: boolean;
+  /** The current access token, refreshed first when it is about to expire. */
+  accessToken(): Promise<string>;
+  /** Refreshes now; concurrent calls share one request. */
+  refresh(options?: { force?: boolean }): Promise<TokenResponse>;
+  /** fetch with the bearer token; one refresh and one retry on a 401. */
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  /** Revokes the session at the issuer and clears storage. */
+  end(): Promise<void>;
+}

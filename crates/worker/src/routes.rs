@@ -50,6 +50,9 @@ async fn route(req: Request, env: &Env, settings: &Rc<Settings>) -> Answer {
         }
         "/sessions" | "/token" | "/revoke" | "/introspect" => (&[Method::Post], "POST, OPTIONS"),
         p if subject_of(p).is_some() => (&[Method::Post], "POST, OPTIONS"),
+        // The demo's routes exist only when the local configuration turns the demo on.
+        "/demo/login" if settings.demo_login => (&[Method::Post], "POST, OPTIONS"),
+        "/demo/me" if settings.demo_login => (&[Method::Get], "GET, OPTIONS"),
         _ => return Err(ApiError::not_found()),
     };
     if method == Method::Options {
@@ -68,6 +71,8 @@ async fn route(req: Request, env: &Env, settings: &Rc<Settings>) -> Answer {
         "/token" => token(req, env, settings).await,
         "/revoke" => revoke(req, env, settings).await,
         "/introspect" => introspect(req, env, settings).await,
+        "/demo/login" => demo_login(req, env).await,
+        "/demo/me" => demo_me(req, env, settings).await,
         p => {
             let sub = subject_of(p).unwrap_or_default();
             revoke_subject(req, env, settings, sub).await
@@ -94,6 +99,41 @@ async fn start_session(mut req: Request, env: &Env, settings: &Settings) -> Answ
     )?;
     let body = String::from_utf8(http::body(&mut req).await?)
         .map_err(|_| ApiError::invalid_request("body is not UTF-8"))?;
+    begin_session(env, client_id, body).await
+}
+
+/// `POST /demo/login` (demo only): `{"name": "..."}` logs in as `demo:<name>`, no password.
+async fn demo_login(mut req: Request, env: &Env) -> Answer {
+    form::require_media_type(
+        http::header(&req, "Content-Type").as_deref(),
+        "application/json",
+    )?;
+    let body = http::body(&mut req).await?;
+    let name = responses::demo_name(&body)?;
+    let session =
+        json!({ "sub": format!("demo:{name}"), "claims": { "name": name }, "scope": "demo" });
+    begin_session(env, "demo".to_owned(), session.to_string()).await
+}
+
+/// `GET /demo/me` (demo only): a protected resource. It answers the bearer token's claims, or
+/// 401 with `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750).
+async fn demo_me(req: Request, env: &Env, settings: &Settings) -> Answer {
+    let bearer = http::header(&req, "Authorization")
+        .and_then(|h| h.strip_prefix("Bearer ").map(str::to_owned))
+        .unwrap_or_default();
+    let bearer_error = |e: edge_jwt_core::Error| ApiError::from_core(&e, Presented::Bearer);
+    let claims = settings
+        .issuer
+        .verify_access(&bearer, WorkerClock.now())
+        .map_err(bearer_error)?;
+    revocations(env, settings)?
+        .check(claims.ids())
+        .await
+        .map_err(bearer_error)?;
+    http::tokens(200, claims.claims.as_map())
+}
+
+async fn begin_session(env: &Env, client_id: String, body: String) -> Answer {
     let sid =
         edge_jwt_core::random::new_id().map_err(|e| ApiError::from_core(&e, Presented::Grant))?;
     let call = SessionCall::Start {

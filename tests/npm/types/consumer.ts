@@ -1,6 +1,6 @@
 // Uses every export of `edge-jwt` under `tsc --strict --noEmit`.
 import {
-  Verifier, RemoteJwks, JwtError, decode, isExpired, expiresIn,
+  Verifier, RemoteJwks, JwtError, Session, decode, isExpired, expiresIn,
   type Jwks, type JwtClaims, type VerifierOptions, type KvNamespaceLike, type JwtErrorCode,
 } from 'edge-jwt';
 
@@ -32,3 +32,14 @@ const decoded: JwtClaims = decode('a.b.c');
 const expired: boolean = isExpired('a.b.c', { leeway: 30, now: 1 });
 const left: number = expiresIn('a.b.c', { now: 1 });
 console.log(exp, edge, decoded, expired, left, new Verifier('{"keys":[]}'), new Verifier(jwks.keys[0]));
+
+const session = new Session({ issuer: 'https://auth.example', tokens: { access_token: 'a', refresh_token: 'r' }, skew: 30 });
+session.addEventListener('end', () => undefined);
+async function front(): Promise<number> {
+  const token: string = await session.accessToken();
+  const res: Response = await session.fetch('/api/me');
+  await session.refresh();
+  await session.end();
+  return token.length + res.status + Number(session.active);
+}
+console.log(front, await verifier.verifyAsync('a.b.c'));

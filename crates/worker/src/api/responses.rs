@@ -34,6 +34,29 @@ impl SessionRequest {
     }
 }
 
+/// The demo login's `{"name": "..."}`: 1 to 32 letters, digits, `-` or `_`.
+pub fn demo_name(body: &[u8]) -> Result<String, ApiError> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct DemoLogin {
+        name: String,
+    }
+    let login: DemoLogin = serde_json::from_slice(body)
+        .map_err(|_| ApiError::invalid_request("body must be JSON {\"name\": \"...\"}"))?;
+    let valid = (1..=32).contains(&login.name.len())
+        && login
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if valid {
+        Ok(login.name)
+    } else {
+        Err(ApiError::invalid_request(
+            "name must be 1 to 32 letters, digits, - or _",
+        ))
+    }
+}
+
 /// RFC 7662 §2.2: an active token's claims, with `active` and `token_type`.
 pub fn introspection(claims: &Map<String, Value>, token_type: &str) -> Value {
     let mut answer = claims.clone();
