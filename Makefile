@@ -73,6 +73,7 @@ worker-build: tools
 # The npm package: dist/npm and dist/edge-jwt-<version>.tgz.
 npm: tools
 	bash scripts/build-npm.sh
+	bash scripts/vendor-www.sh
 
 # The same #[wasm_bindgen_test] suite in Node and in headless Chromium (Debian's, pointed to
 # explicitly; --mode no-install: wasm-pack must never download anything).
@@ -101,5 +102,5 @@ bench: npm
 
 ## Running --------------------------------------------------------------------------------
 
-dev: tools worker-build
+dev: tools worker-build npm
 	@scripts/dev.sh

@@ -12,10 +12,13 @@ cat <<MSG
 
   edge-jwt issuer: http://127.0.0.1:8787
   trusted client id: ${client_id} (its secret is in .dev.vars)
+  demo page: http://127.0.0.1:8787/ (demo login on, 60 s access tokens)
   try: curl -s http://127.0.0.1:8787/.well-known/jwks.json
 
 MSG
 unset CLOUDFLARE_API_TOKEN CLOUDFLARE_ACCOUNT_ID
 export WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false CLOUDFLARE_CF_FETCH_ENABLED=false
 export PATH="$PWD/node_modules/.bin:$PATH"
-exec wrangler dev --ip 127.0.0.1 --port 8787 "$@"
+# The demo page's login is on locally, with 60-second access tokens so that refreshes show.
+exec wrangler dev --ip 127.0.0.1 --port 8787 \
+  --var EDGE_JWT_DEMO_LOGIN:true --var EDGE_JWT_ACCESS_TTL:60 "$@"

@@ -334,6 +334,12 @@ export class Session extends EventTarget {
     return pair && !isExpired(pair.access_token, { leeway: 0, now: this.#now() + this.#skew });
   }
 
+  /** The stored pair `{access_token, refresh_token}`, or null (a copy, for display). */
+  get tokens() {
+    const pair = this.#load();
+    return pair && { ...pair };
+  }
+
   /** Whether the session holds tokens (it may still need a refresh). */
   get active() {
     return this.#load() !== null;

@@ -217,6 +217,8 @@ export interface RefreshError extends JwtError {
 export class Session extends EventTarget {
   constructor(options: SessionOptions);
   readonly active: boolean;
+  /** The stored pair (a copy), or null. */
+  readonly tokens: { access_token: string; refresh_token: string } | null;
   /** The current access token, refreshed first when it is about to expire. */
   accessToken(): Promise<string>;
   /** Refreshes now; concurrent calls share one request. */

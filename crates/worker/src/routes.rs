@@ -53,6 +53,7 @@ async fn route(req: Request, env: &Env, settings: &Rc<Settings>) -> Answer {
         // The demo's routes exist only when the local configuration turns the demo on.
         "/demo/login" if settings.demo_login => (&[Method::Post], "POST, OPTIONS"),
         "/demo/me" if settings.demo_login => (&[Method::Get], "GET, OPTIONS"),
+        "/demo/logout-everywhere" if settings.demo_login => (&[Method::Post], "POST, OPTIONS"),
         _ => return Err(ApiError::not_found()),
     };
     if method == Method::Options {
@@ -73,6 +74,7 @@ async fn route(req: Request, env: &Env, settings: &Rc<Settings>) -> Answer {
         "/introspect" => introspect(req, env, settings).await,
         "/demo/login" => demo_login(req, env).await,
         "/demo/me" => demo_me(req, env, settings).await,
+        "/demo/logout-everywhere" => demo_logout_everywhere(req, env, settings).await,
         p => {
             let sub = subject_of(p).unwrap_or_default();
             revoke_subject(req, env, settings, sub).await
@@ -118,9 +120,7 @@ async fn demo_login(mut req: Request, env: &Env) -> Answer {
 /// `GET /demo/me` (demo only): a protected resource. It answers the bearer token's claims, or
 /// 401 with `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750).
 async fn demo_me(req: Request, env: &Env, settings: &Settings) -> Answer {
-    let bearer = http::header(&req, "Authorization")
-        .and_then(|h| h.strip_prefix("Bearer ").map(str::to_owned))
-        .unwrap_or_default();
+    let bearer = bearer_token(&req);
     let bearer_error = |e: edge_jwt_core::Error| ApiError::from_core(&e, Presented::Bearer);
     let claims = settings
         .issuer
@@ -131,6 +131,28 @@ async fn demo_me(req: Request, env: &Env, settings: &Settings) -> Answer {
         .await
         .map_err(bearer_error)?;
     http::tokens(200, claims.claims.as_map())
+}
+
+/// `POST /demo/logout-everywhere` (demo only): the bearer's subject is logged out everywhere,
+/// as a trusted back end would do with `/subjects/{sub}/revoke`.
+async fn demo_logout_everywhere(req: Request, env: &Env, settings: &Settings) -> Answer {
+    let bearer = bearer_token(&req);
+    let claims = settings
+        .issuer
+        .verify_access(&bearer, WorkerClock.now())
+        .map_err(|e| ApiError::from_core(&e, Presented::Bearer))?;
+    revocations(env, settings)?
+        .log_out_everywhere(&claims.sub, WorkerClock.now(), settings.issuer.policy())
+        .await
+        .map_err(|e| ApiError::from_core(&e, Presented::Grant))?;
+    http::empty(204)
+}
+
+/// The token of `Authorization: Bearer …` (RFC 6750 §2.1), or empty.
+fn bearer_token(req: &Request) -> String {
+    http::header(req, "Authorization")
+        .and_then(|h| h.strip_prefix("Bearer ").map(str::to_owned))
+        .unwrap_or_default()
 }
 
 async fn begin_session(env: &Env, client_id: String, body: String) -> Answer {

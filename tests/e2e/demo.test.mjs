@@ -1,0 +1,98 @@
+// The demo page in a real Chromium (playwright-core, Debian's chromium) against wrangler dev:
+// log in, see verified claims, watch an automatic refresh, replay the old refresh token and see
+// the session end with invalid_grant, log out. Screenshots (and, on failure, the page's
+// console) go to tests/.artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startIssuer, root } from './harness.mjs';
+
+const GRACE = 2;
+const artifacts = join(root, 'tests', '.artifacts');
+let issuer;
+let browser;
+let page;
+const consoleLines = [];
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  issuer = await startIssuer({ vars: { EDGE_JWT_DEMO_LOGIN: 'true', EDGE_JWT_ACCESS_TTL: '60', EDGE_JWT_REUSE_GRACE: String(GRACE) } });
+  const { chromium } = await import('playwright-core');
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  page = await browser.newPage({ viewport: { width: 375, height: 900 } });
+  page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e}`));
+});
+
+after(async () => {
+  await browser?.close();
+  await issuer?.stop();
+  issuer?.cleanup();
+});
+
+/** Runs a step; its screenshot is kept either way, and the console too when it fails. */
+async function step(name, body) {
+  try {
+    await body();
+  } catch (error) {
+    writeFileSync(join(artifacts, `${name}.console.txt`), consoleLines.join('\n'));
+    throw error;
+  } finally {
+    await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true }).catch(() => {});
+  }
+}
+
+const logText = () => page.evaluate(() => document.querySelector("#log").innerText);
+
+test('log in, see verified claims, watch a refresh, replay, log out', async () => {
+  // The page's clock runs 26 s ahead: the 60 s access token falls inside the 30 s skew soon.
+  await step('1-login', async () => {
+    await page.goto(`${issuer.base}/?clockOffset=26`);
+    await page.fill('#name', 'alice');
+    await page.click('#login');
+    await page.waitForFunction(() => document.querySelector('#verified')?.textContent === 'verified', null, { timeout: 15_000 });
+    const claims = JSON.parse(await page.locator('#claims').innerText());
+    assert.equal(claims.sub, 'demo:alice');
+    assert.equal(claims.exp - claims.iat, 60);
+  });
+  await step('2-refresh', async () => {
+    await page.waitForFunction(() => document.querySelector('#refresh-count')?.textContent === '1', null, { timeout: 20_000 });
+    assert.match(await logText(), /refreshed/);
+    await page.click('#call-api');
+    await page.waitForFunction(() => document.querySelector('#api')?.textContent.includes('demo:alice'), null, { timeout: 10_000 });
+  });
+  await step('3-replay', async () => {
+    await page.waitForTimeout((GRACE + 1) * 1000);
+    await page.click('#replay');
+    await page.waitForFunction(() => document.querySelector('#log')?.innerText.includes('session ended: invalid_grant'), null, { timeout: 10_000 });
+    assert.match(await logText(), /replay refused: invalid_grant/);
+    assert.equal(await page.locator('#login-view').isVisible(), true);
+  });
+  await step('4-revoke-and-retry', async () => {
+    await page.click('#login');
+    await page.waitForFunction(() => document.querySelector('#verified')?.textContent === 'verified', null, { timeout: 15_000 });
+    await page.click('#revoke');
+    await page.waitForFunction(() => document.querySelector('#log')?.innerText.includes('access token revoked'), null, { timeout: 5_000 });
+    await page.click('#call-api');
+    // 401 on the revoked token, one refresh, one retry: the answer is the claims again.
+    await page.waitForFunction(() => /answered 200[\s\S]*access token revoked/.test(document.querySelector('#log')?.innerText ?? ''), null, { timeout: 10_000 });
+  });
+  await step('5-logout-everywhere', async () => {
+    await page.click('#logout-everywhere');
+    // The second "session ended: invalid_grant" of the log (the first came from the replay).
+    await page.waitForFunction(() => (document.querySelector('#log')?.innerText.split('session ended: invalid_grant').length ?? 0) > 2, null, { timeout: 10_000 });
+    assert.match(await logText(), /logged out everywhere/);
+  });
+  await step('6-logout', async () => {
+    await page.click('#login');
+    await page.waitForFunction(() => document.querySelector('#verified')?.textContent === 'verified', null, { timeout: 15_000 });
+    await page.click('#logout');
+    await page.waitForFunction(() => document.querySelector('#log')?.innerText.includes('session ended: logout'), null, { timeout: 10_000 });
+    assert.equal(await page.locator('#login-view').isVisible(), true);
+  });
+});

@@ -1,0 +1,144 @@
+// The demo page: the edge-jwt package's ESM build, no framework, no bundler. `?clockOffset=N`
+// moves the page's clock N seconds ahead (used by the browser tests to watch a refresh sooner).
+import { Session, Verifier, RemoteJwks, decode, expiresIn } from '/vendor/edge-jwt/browser.mjs';
+
+const $ = (id) => document.getElementById(id);
+const offset = Number(new URLSearchParams(location.search).get('clockOffset') ?? 0);
+const now = () => Math.floor(Date.now() / 1000) + offset;
+const remote = Verifier.fromRemote(new RemoteJwks(new URL('/.well-known/jwks.json', location.origin)),
+  { issuer: location.origin, audience: `${location.origin}/api` });
+let session;
+let previousRefreshToken;
+let refreshes = 0;
+
+function log(text, error = false) {
+  const item = document.createElement('li');
+  item.textContent = `${new Date().toLocaleTimeString()} ${text}`;
+  if (error) item.className = 'error';
+  $('log').prepend(item);
+}
+
+/** Every failure is shown as the server's (or the verifier's) error, never a stack. */
+function describe(e) {
+  return [e.error, e.code, e.message].filter(Boolean).join(': ');
+}
+
+async function answer(res) {
+  const body = await res.json().catch(() => ({}));
+  return res.ok ? body : { status: res.status, ...body };
+}
+
+function show() {
+  const active = session?.active;
+  $('login-view').hidden = active;
+  $('session-view').hidden = !active;
+}
+
+function start(tokens) {
+  session = new Session({ issuer: location.origin, tokens, storage: localStorage, now });
+  session.addEventListener('refresh', (e) => {
+    refreshes++;
+    $('refresh-count').textContent = String(refreshes);
+    log('refreshed: a new access token and a rotated refresh token');
+    render();
+  });
+  session.addEventListener('end', (e) => {
+    log(`session ended: ${e.reason}`, e.reason !== 'logout');
+    show();
+  });
+  show();
+  render();
+}
+
+async function render() {
+  const pair = session?.tokens;
+  if (!pair) return;
+  try {
+    const claims = await remote.verify(pair.access_token);
+    $('claims').textContent = JSON.stringify(claims, null, 2);
+    $('verified').textContent = 'verified';
+    $('verified').className = 'badge';
+  } catch (e) {
+    $('claims').textContent = JSON.stringify(decode(pair.access_token), null, 2);
+    $('verified').textContent = `not verified: ${e.code}`;
+    $('verified').className = 'badge bad';
+  }
+}
+
+function tick() {
+  const pair = session?.tokens;
+  if (!pair) return;
+  $('access-left').textContent = `${Math.max(expiresIn(pair.access_token, { now: now() }), 0)} s`;
+  const end = decode(pair.refresh_token).session_end;
+  const left = Math.max(end - now(), 0);
+  $('session-left').textContent = `${Math.floor(left / 86400)} d ${Math.floor((left % 86400) / 3600)} h ${Math.floor((left % 3600) / 60)} min`;
+  // Keep the session fresh: this refreshes only when the access token is about to expire.
+  const before = pair.refresh_token;
+  session.accessToken().then(() => {
+    if (session.tokens && session.tokens.refresh_token !== before) previousRefreshToken = before;
+  }, (e) => log(`refresh failed: ${describe(e)}`, true));
+}
+
+$('login-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const res = await fetch('/demo/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: $('name').value }) });
+  const body = await answer(res);
+  if (!res.ok) return log(`login failed: ${body.error}: ${body.error_description}`, true);
+  log(`logged in as demo:${$('name').value}`);
+  start(body);
+});
+
+$('refresh-now').addEventListener('click', async () => {
+  const before = session.tokens?.refresh_token;
+  try {
+    await session.refresh({ force: true });
+    previousRefreshToken = before;
+  } catch (e) {
+    log(`refresh failed: ${describe(e)}`, true);
+  }
+});
+
+$('call-api').addEventListener('click', async () => {
+  try {
+    const body = await answer(await session.fetch('/demo/me'));
+    $('api').textContent = JSON.stringify(body, null, 2);
+    log(body.status ? `/demo/me answered ${body.status} ${body.error}` : '/demo/me answered 200', Boolean(body.status));
+  } catch (e) {
+    log(`/demo/me failed: ${describe(e)}`, true);
+  }
+});
+
+$('revoke').addEventListener('click', async () => {
+  const token = session.tokens?.access_token;
+  await fetch('/revoke', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token }) });
+  log('access token revoked (the next API call gets 401, refreshes and retries)');
+});
+
+$('replay').addEventListener('click', async () => {
+  if (!previousRefreshToken) return log('no previous refresh token yet: refresh first', true);
+  const res = await fetch('/token', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: previousRefreshToken }) });
+  const body = await answer(res);
+  if (res.ok) {
+    log('replay accepted: still inside the grace window, so it got the same refresh token the session holds; try again in 10 s');
+  } else {
+    log(`replay refused: ${body.error}: ${body.error_description} (the whole session is now revoked)`, true);
+    // The session's own next refresh now fails with invalid_grant and ends it.
+    session.refresh({ force: true }).catch((e) => log(`refresh failed: ${describe(e)}`, true));
+  }
+});
+
+$('logout-everywhere').addEventListener('click', async () => {
+  const res = await session.fetch('/demo/logout-everywhere', { method: 'POST' });
+  if (res.status !== 204) return log(`log out everywhere failed: ${(await answer(res)).error}`, true);
+  log('logged out everywhere: every token issued until now is refused');
+  session.refresh({ force: true }).catch((e) => log(`refresh failed: ${describe(e)}`, true));
+});
+
+$('logout').addEventListener('click', () => session.end());
+
+session = new Session({ issuer: location.origin, storage: localStorage, now });
+if (session.active) start(session.tokens); else show();
+setInterval(tick, 1000);
