@@ -96,3 +96,39 @@ test('log in, see verified claims, watch a refresh, replay, log out', async () =
     assert.equal(await page.locator('#login-view').isVisible(), true);
   });
 });
+
+test('two tabs sharing localStorage never both rotate the same refresh token (Web Locks)', async () => {
+  const context = await browser.newContext({ viewport: { width: 375, height: 900 } });
+  const presented = [];
+  const statuses = [];
+  await context.route('**/token', async (route) => {
+    presented.push(new URLSearchParams(route.request().postData() ?? '').get('refresh_token'));
+    // A slow network widens the window in which two tabs could present the same token.
+    await new Promise((r) => setTimeout(r, 300));
+    const response = await route.fetch();
+    statuses.push(response.status());
+    await route.fulfill({ response });
+  });
+  try {
+    const first = await context.newPage();
+    // 26 s ahead: every 60 s access token is due for refresh about 4 s after it is issued.
+    await first.goto(`${issuer.base}/?clockOffset=26`);
+    await first.fill('#name', 'tabs');
+    await first.click('#login');
+    await first.waitForFunction(() => document.querySelector('#verified')?.textContent === 'verified', null, { timeout: 15_000 });
+    const second = await context.newPage();
+    await second.goto(`${issuer.base}/?clockOffset=26`);
+    await second.waitForFunction(() => document.querySelector('#verified')?.textContent === 'verified', null, { timeout: 15_000 });
+    await first.waitForTimeout(6_000);
+    // Both tabs press "Refresh now" at once: the lock makes the second wait and rotate the
+    // first one's result, never the same token.
+    await Promise.all([first, second].map((p) => p.evaluate(() => document.querySelector('#refresh-now').click())));
+    await first.waitForTimeout(3_000);
+    await first.screenshot({ path: join(artifacts, 'two-tabs.png'), fullPage: true });
+    assert.ok(presented.length >= 2, `refreshes happened (${presented.length})`);
+    assert.equal(new Set(presented).size, presented.length, 'a refresh token was rotated twice');
+    assert.deepEqual(statuses, Array(statuses.length).fill(200));
+  } finally {
+    await context.close();
+  }
+});
