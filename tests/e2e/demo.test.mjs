@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startIssuer, root } from './harness.mjs';
+import { startIssuer, root, launchChromium } from './harness.mjs';
 
 const GRACE = 2;
 const artifacts = join(root, 'tests', '.artifacts');
@@ -18,12 +18,7 @@ const consoleLines = [];
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
   issuer = await startIssuer({ vars: { EDGE_JWT_DEMO_LOGIN: 'true', EDGE_JWT_ACCESS_TTL: '60', EDGE_JWT_REUSE_GRACE: String(GRACE) } });
-  const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 375, height: 900 } });
   page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e}`));

@@ -109,3 +109,20 @@ export async function json(res) {
   const text = await res.text();
   try { return JSON.parse(text); } catch { throw new Error(`not JSON (${res.status}): ${text}`); }
 }
+
+/** The local KV's keys (name, expiration) under `persistDir`, read back with wrangler itself. */
+export function kvKeys(persistDir) {
+  const out = execFileSync(wrangler, ['kv', 'key', 'list', '--binding', 'EDGE_JWT_KV', '--local', '--persist-to', persistDir],
+    { cwd: root, encoding: 'utf8', env: toolEnv });
+  return JSON.parse(out.slice(out.indexOf('[')));
+}
+
+/** Debian's Chromium through playwright-core, headless, with nothing reaching the network. */
+export async function launchChromium() {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}

@@ -2,10 +2,8 @@
 // Objects on disk), with jose as an independent verifier.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { createRemoteJWKSet, jwtVerify, decodeJwt, SignJWT, generateKeyPair } from 'jose';
-import { startIssuer, form, json, root, toolEnv } from './harness.mjs';
+import { startIssuer, form, json, kvKeys as readKvKeys } from './harness.mjs';
 
 const GRACE = 2; // seconds; short so that "after the grace window" is quick to reach
 let issuer;
@@ -49,13 +47,7 @@ async function introspect(token) {
   return json(res);
 }
 
-/** The local KV's keys, read back with wrangler itself. */
-function kvKeys() {
-  const out = execFileSync(join(root, 'node_modules', '.bin', 'wrangler'),
-    ['kv', 'key', 'list', '--binding', 'EDGE_JWT_KV', '--local', '--persist-to', issuer.persistDir],
-    { cwd: root, encoding: 'utf8', env: toolEnv });
-  return JSON.parse(out.slice(out.indexOf('[')));
-}
+const kvKeys = () => readKvKeys(issuer.persistDir);
 
 test('a session access token verifies with jose against the JWKS, with typ, iss, aud and exp', async () => {
   const pair = await startSession();

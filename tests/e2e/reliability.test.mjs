@@ -2,9 +2,7 @@
 // in count and time.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { startIssuer, form, json, root, toolEnv } from './harness.mjs';
+import { startIssuer, form, json, kvKeys } from './harness.mjs';
 
 const GRACE = 2;
 let issuer;
@@ -29,13 +27,6 @@ async function startSession(base, basic, sub) {
 }
 
 const refresh = (base, token) => fetch(`${base}/token`, form({ grant_type: 'refresh_token', refresh_token: token }));
-
-function kvKeys(persistDir) {
-  const out = execFileSync(join(root, 'node_modules', '.bin', 'wrangler'),
-    ['kv', 'key', 'list', '--binding', 'EDGE_JWT_KV', '--local', '--persist-to', persistDir],
-    { cwd: root, encoding: 'utf8', env: toolEnv });
-  return JSON.parse(out.slice(out.indexOf('[')));
-}
 
 test('load: 200 concurrent clients × 20 rotations of their own session, no 5xx, no token accepted twice', async () => {
   const accepted = new Set();

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, extname } from 'node:path';
 import * as jose from 'jose';
 import { installPackage, root } from './install.mjs';
-import { freePort, toolEnv } from '../e2e/harness.mjs';
+import { freePort, toolEnv, launchChromium } from '../e2e/harness.mjs';
 
 const bin = join(root, 'node_modules', '.bin');
 let dir;
@@ -80,12 +80,7 @@ test('in headless Chromium: the ESM build verifies with no bundler and no init c
     }
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const errors = [];

@@ -30,11 +30,7 @@ fn js_error(err: &Error) -> JsValue {
 }
 
 fn claims_json(claims: &edge_jwt_core::Claims) -> String {
-    serde_json_string(claims.as_map())
-}
-
-fn serde_json_string(map: &serde_json::Map<String, serde_json::Value>) -> String {
-    serde_json::to_string(map).unwrap_or_else(|_| "{}".to_owned())
+    serde_json::to_string(claims.as_map()).unwrap_or_else(|_| "{}".to_owned())
 }
 
 /// A key set and the options every token is held to.

@@ -10,6 +10,29 @@ pub use jwks::{parse_jwks_entries, JwksEntry};
 pub use signing::{KeySet, PrivateKey, SigningKey};
 pub use verifying::{HmacSecret, PublicKey, VerificationKey, VerificationKeys};
 
+/// The checks every key set passes: at least one key, and no `kid` twice (keys without a `kid`
+/// are not compared).
+fn check_key_set<'a>(kids: impl Iterator<Item = Option<&'a str>>) -> crate::Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    let mut count = 0;
+    for kid in kids {
+        count += 1;
+        if let Some(kid) = kid {
+            if !seen.insert(kid) {
+                return Err(crate::Error::JwksInvalid(format!(
+                    "kid \"{kid}\" is repeated"
+                )));
+            }
+        }
+    }
+    if count == 0 {
+        return Err(crate::Error::JwksInvalid(
+            "the key set has no usable key".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// The signature algorithms edge-jwt signs and verifies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Algorithm {

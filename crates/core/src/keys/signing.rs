@@ -105,17 +105,7 @@ pub struct KeySet {
 
 impl KeySet {
     pub fn new(keys: Vec<SigningKey>) -> Result<Self> {
-        if keys.is_empty() {
-            return Err(Error::JwksInvalid("the key set has no usable key".into()));
-        }
-        for (i, key) in keys.iter().enumerate() {
-            if keys[..i].iter().any(|k| k.kid == key.kid) {
-                return Err(Error::JwksInvalid(format!(
-                    "kid \"{}\" is repeated",
-                    key.kid
-                )));
-            }
-        }
+        super::check_key_set(keys.iter().map(|k| Some(k.kid.as_str())))?;
         Ok(KeySet { keys })
     }
 

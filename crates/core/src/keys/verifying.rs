@@ -98,16 +98,7 @@ pub struct VerificationKeys {
 impl VerificationKeys {
     /// A key set; refuses an empty set and a repeated `kid`.
     pub fn new(keys: Vec<VerificationKey>) -> Result<Self> {
-        if keys.is_empty() {
-            return Err(Error::JwksInvalid("the key set has no usable key".into()));
-        }
-        for (i, key) in keys.iter().enumerate() {
-            if let Some(kid) = &key.kid {
-                if keys[..i].iter().any(|k| k.kid.as_deref() == Some(kid)) {
-                    return Err(Error::JwksInvalid(format!("kid \"{kid}\" is repeated")));
-                }
-            }
-        }
+        super::check_key_set(keys.iter().map(|k| k.kid.as_deref()))?;
         Ok(VerificationKeys { keys })
     }
 
