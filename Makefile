@@ -14,17 +14,23 @@ WASM_TARGET          := wasm32-unknown-unknown
 WASM_BINDGEN_VERSION := 0.2.130
 WORKER_BUILD_VERSION := 0.8.7
 WASM_PACK_VERSION    := 0.15.1
+# cargo fuzz needs nightly: a dated one, so a run today and a run next year build alike.
+FUZZ_TOOLCHAIN       := nightly-2026-05-20
+CARGO_FUZZ_VERSION   := 0.13.2
+FUZZ_SECONDS         ?= 300
+FUZZ_SMOKE_SECONDS   ?= 20
 
 export CARGO_TERM_COLOR ?= never
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help dev test bench lint tools rust-tools cargo-tools node-tools chromium core-wasm cargo-test worker-build e2e npm wasm-test npm-test
+.PHONY: help dev test bench lint fuzz fuzz-smoke fuzz-tools tools rust-tools cargo-tools node-tools chromium core-wasm cargo-test worker-build e2e npm wasm-test npm-test
 
 help:
 	@echo "make dev   - run the issuer locally on http://127.0.0.1:8787"
 	@echo "make test  - run every test"
 	@echo "make lint  - cargo fmt --check and clippy"
-	@echo "make bench - verify speed and bundle size against jose (never part of make test)"
+	@echo "make bench - core, npm package and Worker speed and sizes against baselines (never in make test)"
+	@echo "make fuzz  - each cargo-fuzz target for FUZZ_SECONDS (default 300) seconds"
 
 ## Toolchain ------------------------------------------------------------------------------
 
@@ -52,6 +58,10 @@ node_modules/.installed: package.json package-lock.json
 	# `npm install --no-save` installs exactly the locked versions without rewriting the lockfile.
 	npm install --no-save --no-audit --no-fund --loglevel=error
 	@touch $@
+
+# A dated nightly and cargo-fuzz, for the fuzz targets in fuzz/.
+fuzz-tools:
+	@scripts/ensure-fuzz-tools.sh $(FUZZ_TOOLCHAIN) $(CARGO_FUZZ_VERSION)
 
 ## Checks ---------------------------------------------------------------------------------
 
@@ -92,13 +102,26 @@ e2e: tools worker-build npm
 	cargo build -q -p edge-jwt-cli
 	node_modules/.bin/node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout 'tests/e2e/*.test.mjs'
 
-test: lint cargo-test core-wasm wasm-test npm-test e2e
+# Token decoding, verification and JWKS parsing under libFuzzer: a short run of each in
+# make test (seeds and past crashes first), a long one in make fuzz.
+fuzz-smoke: fuzz-tools
+	scripts/fuzz.sh $(FUZZ_TOOLCHAIN) $(FUZZ_SMOKE_SECONDS)
+
+fuzz: fuzz-tools
+	scripts/fuzz.sh $(FUZZ_TOOLCHAIN) $(FUZZ_SECONDS)
+
+test: lint cargo-test core-wasm wasm-test npm-test e2e fuzz-smoke
 	@echo "make test: all checks passed"
 
 ## Benchmarks (never in make test's pass/fail) -------------------------------------------
 
-bench: npm
+# Core native (criterion), the npm package in Node, the Worker under wrangler dev against a
+# jose baseline Worker, bundle sizes; then the README's table (benches/report.mjs).
+bench: npm worker-build
+	cargo bench -p edge-jwt-core --bench core
 	node_modules/.bin/node benches/verify-js.mjs
+	node_modules/.bin/node benches/worker.mjs
+	node_modules/.bin/node benches/report.mjs
 
 ## Running --------------------------------------------------------------------------------
 

@@ -41,9 +41,10 @@ export function devVars(clientId = 'e2e-backend') {
 
 /**
  * Starts wrangler dev. `vars` override [vars]; `persistDir` and `secrets` may be reused to
- * restart on the same state. Resolves once /healthz answers at all.
+ * restart on the same state; `config` runs another Worker (the benchmark's baseline) the same
+ * way. Resolves once /healthz answers at all.
  */
-export async function startIssuer({ vars = {}, persistDir, secrets } = {}) {
+export async function startIssuer({ vars = {}, persistDir, secrets, config, logLevel = 'warn' } = {}) {
   const port = await freePort();
   const inspectorPort = await freePort();
   persistDir ??= mkdtempSync(join(tmpdir(), 'edge-jwt-state-'));
@@ -53,7 +54,8 @@ export async function startIssuer({ vars = {}, persistDir, secrets } = {}) {
   const base = `http://127.0.0.1:${port}`;
   const allVars = { EDGE_JWT_ISSUER: base, EDGE_JWT_AUDIENCE: `${base}/api`, ...vars };
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-    '--persist-to', persistDir, '--env-file', envFile, '--log-level', 'warn', '--show-interactive-dev-session=false'];
+    '--persist-to', persistDir, '--env-file', envFile, '--log-level', logLevel, '--show-interactive-dev-session=false'];
+  if (config) args.push('--config', config);
   for (const [k, v] of Object.entries(allVars)) args.push('--var', `${k}:${v}`);
   const started = Date.now();
   const child = spawn(wrangler, args, {

@@ -1,0 +1,78 @@
+// Prints the one benchmark table the README carries, from what `make bench` just measured:
+// criterion's estimates (target/criterion), target/bench/js.json (benches/verify-js.mjs) and
+// target/bench/worker.json (benches/worker.mjs). Every figure is a median; every ratio is
+// edge-jwt's throughput over its baseline's, measured in the same run (above 1: edge-jwt faster).
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const read = (path) => JSON.parse(readFileSync(path, 'utf8'));
+const fmt = (n) => Math.round(n).toLocaleString('en');
+const rows = [];
+const row = (where, op, edge, base, baseName, unit = '/s') =>
+  rows.push(`| ${where} | ${op} | ${fmt(edge)}${unit} | ${fmt(base)}${unit} | ${baseName} | ${(edge / base).toFixed(2)}× |`);
+
+// Criterion: median time per iteration (ns) → operations per second.
+const criterion = {};
+const walk = (dir) => {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (!statSync(path).isDirectory()) continue;
+    if (name === 'new' && existsSync(join(path, 'benchmark.json'))) {
+      const { group_id, function_id } = read(join(path, 'benchmark.json'));
+      criterion[`${group_id}/${function_id}`] = 1e9 / read(join(path, 'estimates.json')).median.point_estimate;
+    } else walk(path);
+  }
+};
+if (existsSync(join(root, 'target', 'criterion'))) walk(join(root, 'target', 'criterion'));
+for (const alg of ['EdDSA', 'ES256', 'HS256']) {
+  for (const op of ['sign', 'verify']) {
+    const edge = criterion[`${alg}/${op}/edge-jwt`];
+    if (edge) row('core, native', `${op} ${alg}`, edge, criterion[`${alg}/${op}/jwt-simple`], 'jwt-simple alone');
+  }
+}
+if (criterion['rotation/edge-jwt']) {
+  row('core, native', 'refresh rotation (EdDSA, in-memory store)', criterion['rotation/edge-jwt'],
+    criterion['rotation/crypto-floor'], 'its crypto alone (1 verify + 2 signs)');
+}
+if (criterion['jwks-parse/edge-jwt']) {
+  row('core, native', 'JWKS parse (3 keys)', criterion['jwks-parse/edge-jwt'], criterion['jwks-parse/serde_json'], 'serde_json::Value');
+}
+
+const jsPath = join(root, 'target', 'bench', 'js.json');
+const js = existsSync(jsPath) ? read(jsPath) : null;
+if (js) {
+  for (const [alg, libs] of Object.entries(js.rows)) {
+    const op = alg === 'JWKS parse' ? 'JWKS parse (3 keys) → Verifier' : `verify ${alg}`;
+    row(`npm (wasm), Node ${js.node}`, op, libs['edge-jwt'], libs.jose, 'jose');
+    if (libs['edge-jwt verifyAsync']) row(`npm (wasm), Node ${js.node}`, `verifyAsync ${alg}`, libs['edge-jwt verifyAsync'], libs.jose, 'jose');
+  }
+}
+
+const workerPath = join(root, 'target', 'bench', 'worker.json');
+const worker = existsSync(workerPath) ? read(workerPath) : null;
+if (worker) {
+  for (const [op, { 'edge-jwt': e, baseline: b }] of Object.entries(worker.rows)) {
+    row('Worker, wrangler dev', `${op} req/s (p50 / p99 ms: ${e.p50} / ${e.p99} vs ${b.p50} / ${b.p99})`, e.rps, b.rps, 'jose Worker');
+  }
+}
+
+console.log(`\nmake bench: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${new Date().toISOString().slice(0, 10)}` +
+  (worker ? `; Worker rows: ${worker.connections} connections, ${worker.seconds} s runs, median of ${worker.rounds}` : '') + '\n');
+console.log('| Where | Operation | edge-jwt | Baseline | Baseline is | Ratio |');
+console.log('|---|---|---:|---:|---|---:|');
+for (const line of rows) console.log(line);
+if (js || worker) {
+  console.log('\n| Bundle (gzip -9) | edge-jwt | Baseline | Baseline is |');
+  console.log('|---|---:|---:|---|');
+  if (js) {
+    console.log(`| npm package, verify only (JS + .wasm; target ≤ 100 KB) | ${fmt(js.sizes['edge-jwt (JS + .wasm)'])} B | ` +
+      `${fmt(js.sizes['jose (jwtVerify + importJWK)'])} B | jose (jwtVerify + importJWK) |`);
+  }
+  if (worker) {
+    const { 'edge-jwt': e, baseline: b } = worker.bundle;
+    console.log(`| Worker upload (raw / gzip; limit 3 MiB free) | ${fmt(e.raw)} / ${fmt(e.gzip)} B | ${fmt(b.raw)} / ${fmt(b.gzip)} B | jose Worker |`);
+  }
+}
