@@ -67,6 +67,7 @@ fuzz-tools:
 
 lint: rust-tools
 	cargo fmt --all -- --check
+	cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p edge-jwt-wasm -p edge-jwt-worker --target $(WASM_TARGET) -- -D warnings
 

@@ -17,6 +17,10 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(set) = KeySet::from_jwks(text) {
         let public = set.public_jwks().to_string();
         let has_public = set.keys().iter().any(|k| k.algorithm() != Algorithm::HS256);
-        assert_eq!(VerificationKeys::from_jwks(&public, false).is_ok(), has_public, "{public}");
+        assert_eq!(
+            VerificationKeys::from_jwks(&public, false).is_ok(),
+            has_public,
+            "{public}"
+        );
     }
 });

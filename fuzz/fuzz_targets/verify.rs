@@ -31,7 +31,9 @@ fn check_accepted(verifier: &Verifier, token: &str) {
         return;
     };
     let leeway = verifier.options().leeway as f64;
-    let exp = claims.as_map()["exp"].as_f64().expect("accepted exp is a number");
+    let exp = claims.as_map()["exp"]
+        .as_f64()
+        .expect("accepted exp is a number");
     assert!(exp > NOW as f64 - leeway, "an expired token was accepted");
     assert_eq!(
         claims.as_map()["iss"].as_str(),
