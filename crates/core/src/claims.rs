@@ -147,8 +147,9 @@ impl AccessClaims {
     }
 }
 
-/// A verified refresh token.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A verified refresh token. Serializable so that an adapter that verified it can hand it to
+/// the place that rotates it (the Worker to the session's Durable Object).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefreshClaims {
     pub sub: String,
     pub jti: String,

@@ -315,3 +315,49 @@ fn session_records_expire_with_the_session() {
         vec![("session:sid-a".to_owned(), T0, T0 + 30 * 86_400 + 30)]
     );
 }
+
+#[test]
+fn either_kind_of_token_is_recognised_and_a_forged_typ_gains_nothing() {
+    use edge_jwt_core::session::IssuedToken;
+    let w = World::new();
+    let pair = block_on(w.sessions().start("sid-k", new_session("kim"))).unwrap();
+    assert!(matches!(
+        w.issuer.verify_any(&pair.access_token, T0),
+        Ok(IssuedToken::Access(_))
+    ));
+    assert!(matches!(
+        w.issuer.verify_any(&pair.refresh_token, T0),
+        Ok(IssuedToken::Refresh(_))
+    ));
+    // The header's typ only orders the checks: an access token relabelled rt+jwt (same
+    // signature) verifies as neither kind.
+    let parts: Vec<&str> = pair.access_token.split('.').collect();
+    let mut header: serde_json::Value =
+        serde_json::from_slice(&edge_jwt_core::jose::b64::decode(parts[0]).unwrap()).unwrap();
+    header["typ"] = json!("rt+jwt");
+    let relabelled = format!(
+        "{}.{}.{}",
+        edge_jwt_core::jose::b64::encode(header.to_string().as_bytes()),
+        parts[1],
+        parts[2]
+    );
+    assert_eq!(
+        w.issuer.verify_any(&relabelled, T0).unwrap_err(),
+        Error::SignatureVerificationFailed
+    );
+}
+
+#[test]
+fn verified_claims_rotate_as_the_token_does() {
+    let w = World::new();
+    let first = block_on(w.sessions().start("sid-v", new_session("vic"))).unwrap();
+    let claims = w.issuer.verify_refresh(&first.refresh_token, T0).unwrap();
+    let second = block_on(w.sessions().refresh_verified(&claims)).unwrap();
+    w.clock.advance(11);
+    // The same claims again, after the grace window: reuse, exactly as with the token.
+    assert_eq!(
+        block_on(w.sessions().refresh_verified(&claims)).unwrap_err(),
+        Error::RefreshTokenReused
+    );
+    assert!(block_on(w.sessions().refresh(&second.refresh_token)).is_err());
+}

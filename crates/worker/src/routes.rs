@@ -64,9 +64,9 @@ async fn route(req: Request, env: &Env, settings: &Rc<Settings>) -> Answer {
     }
     match path.as_str() {
         "/healthz" => http::tokens(200, &json!({"status": "ok"})),
-        "/.well-known/jwks.json" => public_json(&settings.issuer.keys().public_jwks()),
+        "/.well-known/jwks.json" => public_json(settings.public_jwks.clone()),
         "/.well-known/oauth-authorization-server" => {
-            public_json(&responses::metadata(&settings.issuer))
+            public_json(responses::metadata(&settings.issuer).to_string())
         }
         "/sessions" => start_session(req, env, settings).await,
         "/token" => token(req, env, settings).await,
@@ -185,10 +185,8 @@ async fn token(mut req: Request, env: &Env, settings: &Settings) -> Answer {
         .issuer
         .verify_refresh(refresh_token, WorkerClock.now())
         .map_err(|e| ApiError::from_core(&e, Presented::Grant))?;
-    let call = SessionCall::Refresh {
-        refresh_token: refresh_token.to_owned(),
-    };
-    call_session(env, &claims.sid, &call).await
+    let sid = claims.sid.clone();
+    call_session(env, &sid, &SessionCall::Refresh { claims }).await
 }
 
 /// `POST /revoke` (RFC 7009): no client authentication; unknown tokens answer 200.
@@ -205,10 +203,8 @@ async fn revoke(mut req: Request, env: &Env, settings: &Settings) -> Answer {
                 .map_err(|e| ApiError::from_core(&e, Presented::Grant))?;
         }
         Some(RevocationTarget::Session(claims)) => {
-            let call = SessionCall::End {
-                refresh_token: token.to_owned(),
-            };
-            let answer = call_session(env, &claims.sid, &call).await?;
+            let sid = claims.sid.clone();
+            let answer = call_session(env, &sid, &SessionCall::End { claims }).await?;
             if answer.status_code() >= 500 {
                 return Ok(answer);
             }
@@ -293,9 +289,8 @@ async fn call_session(env: &Env, sid: &str, call: &SessionCall) -> Answer {
 }
 
 /// JSON that caches may keep (public keys, metadata): five minutes.
-fn public_json(body: &serde_json::Value) -> Answer {
+fn public_json(text: String) -> Answer {
     let headers = Headers::new();
-    let text = body.to_string();
     headers
         .set("Content-Type", "application/json;charset=UTF-8")
         .and_then(|_| headers.set("Cache-Control", "public, max-age=300"))

@@ -3,7 +3,7 @@
 //! while storage is awaited, so reuse detection is exact and a session never forks.
 //! An alarm deletes the state once every entry has expired (the session's absolute end).
 
-use edge_jwt_core::{Clock, RevocationList, Sessions, Store, StoreError};
+use edge_jwt_core::{Clock, RefreshClaims, RevocationList, Sessions, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State, Storage};
 
@@ -66,7 +66,9 @@ impl Store for ObjectStore {
     }
 }
 
-/// What the Worker asks of a session's object.
+/// What the Worker asks of a session's object. Refresh tokens arrive as the claims the Worker
+/// verified to find this object: only the Worker's own binding reaches a Durable Object, so
+/// the signature is checked once per request, not twice.
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum SessionCall {
@@ -76,10 +78,10 @@ pub enum SessionCall {
         body: String,
     },
     Refresh {
-        refresh_token: String,
+        claims: RefreshClaims,
     },
     End {
-        refresh_token: String,
+        claims: RefreshClaims,
     },
 }
 
@@ -152,15 +154,11 @@ impl SessionObject {
                 let pair = sessions.start(&sid, request).await.map_err(grant)?;
                 http::tokens(201, &pair)
             }
-            SessionCall::Refresh { refresh_token } => {
-                let pair = sessions.refresh(&refresh_token).await.map_err(grant)?;
+            SessionCall::Refresh { claims } => {
+                let pair = sessions.refresh_verified(&claims).await.map_err(grant)?;
                 http::tokens(200, &pair)
             }
-            SessionCall::End { refresh_token } => {
-                let claims = settings
-                    .issuer
-                    .verify_refresh(&refresh_token, WorkerClock.now())
-                    .map_err(grant)?;
+            SessionCall::End { claims } => {
                 sessions.end(&claims).await.map_err(grant)?;
                 http::empty(200)
             }

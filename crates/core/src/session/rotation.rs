@@ -75,8 +75,17 @@ impl<F: Store, R: Store, C: Clock> Sessions<'_, F, R, C> {
 
     /// Rotates a refresh token (RFC 6749 §6) under the rules above.
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair> {
+        let claims = self
+            .issuer
+            .verify_refresh(refresh_token, self.clock.now())?;
+        self.refresh_verified(&claims).await
+    }
+
+    /// [`Sessions::refresh`] for claims that [`TokenIssuer::verify_refresh`] has already
+    /// returned, so that an adapter which verified the token to find its session does not pay
+    /// for a second signature check. Never pass claims from anywhere else.
+    pub async fn refresh_verified(&self, claims: &RefreshClaims) -> Result<TokenPair> {
         let now = self.clock.now();
-        let claims = self.issuer.verify_refresh(refresh_token, now)?;
         // Revocation-list reads happen before the record is read: see the module comment.
         let revoked_before = self.revocations.check(claims.ids()).await?;
         let mut record = SessionRecord::load(self.sessions, &claims.sid)

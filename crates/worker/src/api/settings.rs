@@ -24,6 +24,8 @@ pub const CLIENTS: &str = "EDGE_JWT_CLIENTS";
 #[derive(Debug)]
 pub struct Settings {
     pub issuer: TokenIssuer,
+    /// `/.well-known/jwks.json`'s body, encoded once: the keys change only with the settings.
+    pub public_jwks: String,
     pub clients: Clients,
     pub cors_origins: Vec<String>,
     pub demo_login: bool,
@@ -69,6 +71,7 @@ impl Settings {
             .collect();
         let demo_login = lookup(DEMO_LOGIN).is_some_and(|v| v.trim() == "true");
         Ok(Settings {
+            public_jwks: issuer.keys().public_jwks().to_string(),
             issuer,
             clients,
             cors_origins,
