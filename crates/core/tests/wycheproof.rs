@@ -46,14 +46,7 @@ fn run(file: &str, key_of: impl Fn(&Value) -> PublicKey, sig_field: &str) -> usi
 fn ed25519_vectors() {
     let ran = run(
         "ed25519_test.json",
-        |g| {
-            PublicKey::Ed25519(
-                ed25519_compact::PublicKey::from_slice(&hex(g["publicKey"]["pk"]
-                    .as_str()
-                    .unwrap()))
-                .unwrap(),
-            )
-        },
+        |g| PublicKey::ed25519(&hex(g["publicKey"]["pk"].as_str().unwrap())).unwrap(),
         "sig",
     );
     assert_eq!(ran, 151);

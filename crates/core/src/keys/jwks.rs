@@ -141,10 +141,8 @@ impl JwksEntry {
             Algorithm::EdDSA | Algorithm::ES256 if self.private => {
                 return Err(self.load_error("a verifier's JWKS must not contain private keys"));
             }
-            Algorithm::EdDSA => PublicKey::Ed25519(
-                ed25519_compact::PublicKey::from_slice(&self.material("x", 32)?)
-                    .map_err(|_| self.load_error("not an Ed25519 public key"))?,
-            ),
+            Algorithm::EdDSA => PublicKey::ed25519(&self.material("x", 32)?)
+                .map_err(|_| self.load_error("not an Ed25519 public key"))?,
             Algorithm::ES256 => {
                 // SEC1 uncompressed point: 0x04 || x || y; the point is checked to be on P-256.
                 let mut point = vec![4u8];

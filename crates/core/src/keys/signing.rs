@@ -23,6 +23,8 @@ pub enum PrivateKey {
 pub struct SigningKey {
     kid: String,
     key: PrivateKey,
+    /// The key that verifies what this one signs, derived once.
+    public: PublicKey,
 }
 
 impl SigningKey {
@@ -33,12 +35,22 @@ impl SigningKey {
                 "a signing key needs a non-empty kid".into(),
             ));
         }
-        let key = match key {
-            PrivateKey::Ed25519(k) => PrivateKey::Ed25519(k.with_key_id(&kid)),
-            PrivateKey::Es256(k) => PrivateKey::Es256(k.with_key_id(&kid)),
-            PrivateKey::Hs256(k) => PrivateKey::Hs256(k.with_key_id(&kid)),
+        let (key, public) = match key {
+            PrivateKey::Ed25519(k) => {
+                let public = PublicKey::ed25519(k.key_pair().as_ref().pk.as_slice())?;
+                (PrivateKey::Ed25519(k.with_key_id(&kid)), public)
+            }
+            PrivateKey::Es256(k) => {
+                let public = PublicKey::Es256(*k.key_pair().public_key().as_ref());
+                (PrivateKey::Es256(k.with_key_id(&kid)), public)
+            }
+            // At least 32 bytes by construction (generate, or JWKS import).
+            PrivateKey::Hs256(k) => {
+                let public = PublicKey::Hs256(HmacSecret::from_trusted(k.to_bytes()));
+                (PrivateKey::Hs256(k.with_key_id(&kid)), public)
+            }
         };
-        Ok(SigningKey { kid, key })
+        Ok(SigningKey { kid, key, public })
     }
 
     /// A fresh random key; its `kid` is its RFC 7638 thumbprint (HS256: a random id).
@@ -69,16 +81,11 @@ impl SigningKey {
     }
 
     pub fn algorithm(&self) -> Algorithm {
-        self.public_key().algorithm()
+        self.public.algorithm()
     }
 
     pub fn public_key(&self) -> PublicKey {
-        match &self.key {
-            PrivateKey::Ed25519(k) => PublicKey::Ed25519(k.key_pair().as_ref().pk),
-            PrivateKey::Es256(k) => PublicKey::Es256(*k.key_pair().public_key().as_ref()),
-            // Keys are at least 32 bytes by construction (generate, or JWKS import).
-            PrivateKey::Hs256(k) => PublicKey::Hs256(HmacSecret::from_trusted(k.to_bytes())),
-        }
+        self.public.clone()
     }
 
     /// Signs `claims` as a compact JWS with header `alg`, `kid` and `typ`.

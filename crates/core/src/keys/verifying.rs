@@ -11,7 +11,9 @@ use crate::jose::Header;
 /// package's wasm) free of everything the issuer alone needs.
 #[derive(Debug, Clone)]
 pub enum PublicKey {
-    Ed25519(ed25519_compact::PublicKey),
+    /// ed25519-dalek, not jwt-simple's ed25519-compact: on wasm32 its 32-bit field arithmetic
+    /// needs no emulated 128-bit multiply, which makes verification about 2x faster there.
+    Ed25519(ed25519_dalek::VerifyingKey),
     Es256(ecdsa::VerifyingKey),
     /// A shared secret: it verifies and could sign, so it belongs only on trusted servers.
     Hs256(HmacSecret),
@@ -48,6 +50,17 @@ impl std::fmt::Debug for HmacSecret {
 }
 
 impl PublicKey {
+    /// An Ed25519 public key from its 32 bytes (RFC 8032); bytes that are no curve point are
+    /// refused here, not at the first signature.
+    pub fn ed25519(bytes: &[u8]) -> Result<Self> {
+        let bytes: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| Error::JwksInvalid("an Ed25519 public key is 32 bytes".into()))?;
+        ed25519_dalek::VerifyingKey::from_bytes(&bytes)
+            .map(PublicKey::Ed25519)
+            .map_err(|_| Error::JwksInvalid("not an Ed25519 public key".into()))
+    }
+
     pub fn algorithm(&self) -> Algorithm {
         match self {
             PublicKey::Ed25519(_) => Algorithm::EdDSA,
@@ -59,8 +72,9 @@ impl PublicKey {
     /// Checks `signature` over `signing_input` with this key's one algorithm.
     pub fn verifies(&self, signing_input: &[u8], signature: &[u8]) -> bool {
         match self {
-            PublicKey::Ed25519(key) => ed25519_compact::Signature::from_slice(signature)
-                .is_ok_and(|sig| key.verify(signing_input, &sig).is_ok()),
+            // Strict: canonical S, no small-order key or R (RFC 8032 §5.1.7, Wycheproof).
+            PublicKey::Ed25519(key) => ed25519_dalek::Signature::from_slice(signature)
+                .is_ok_and(|sig| key.verify_strict(signing_input, &sig).is_ok()),
             PublicKey::Es256(key) => ecdsa::Signature::try_from(signature).is_ok_and(|sig| {
                 key.verify_digest(
                     |digest: &mut hmac_sha256::Hash| {
