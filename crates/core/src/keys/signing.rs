@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::verifying::HmacSecret;
 use super::{Algorithm, PublicKey, VerificationKey, VerificationKeys};
 use crate::error::{Error, Result};
+use crate::jose::b64;
 
 /// A private key of one algorithm.
 #[derive(Debug)]
@@ -25,6 +26,10 @@ pub struct SigningKey {
     key: PrivateKey,
     /// The key that verifies what this one signs, derived once.
     public: PublicKey,
+    /// For Ed25519, the same key for ed25519-dalek, which signs: its 32-bit backend is about
+    /// 1.5x faster than ed25519-compact in the Worker's wasm (README, Benchmarks). Both make
+    /// the same RFC 8032 signature.
+    ed25519: Option<ed25519_dalek::SigningKey>,
 }
 
 impl SigningKey {
@@ -35,9 +40,12 @@ impl SigningKey {
                 "a signing key needs a non-empty kid".into(),
             ));
         }
+        let mut ed25519 = None;
         let (key, public) = match key {
             PrivateKey::Ed25519(k) => {
-                let public = PublicKey::ed25519(k.key_pair().as_ref().pk.as_slice())?;
+                let pair = k.key_pair().as_ref();
+                let public = PublicKey::ed25519(pair.pk.as_slice())?;
+                ed25519 = Some(ed25519_dalek::SigningKey::from_bytes(&pair.sk.seed()));
                 (PrivateKey::Ed25519(k.with_key_id(&kid)), public)
             }
             PrivateKey::Es256(k) => {
@@ -50,7 +58,12 @@ impl SigningKey {
                 (PrivateKey::Hs256(k.with_key_id(&kid)), public)
             }
         };
-        Ok(SigningKey { kid, key, public })
+        Ok(SigningKey {
+            kid,
+            key,
+            public,
+            ed25519,
+        })
     }
 
     /// A fresh random key; its `kid` is its RFC 7638 thumbprint (HS256: a random id).
@@ -90,6 +103,9 @@ impl SigningKey {
 
     /// Signs `claims` as a compact JWS with header `alg`, `kid` and `typ`.
     pub fn sign<C: Serialize>(&self, claims: JWTClaims<C>, typ: &str) -> Result<String> {
+        if let Some(key) = &self.ed25519 {
+            return self.sign_ed25519(key, &claims, typ);
+        }
         let options = HeaderOptions {
             signature_type: Some(typ.to_owned()),
             ..Default::default()
@@ -100,6 +116,29 @@ impl SigningKey {
             PrivateKey::Hs256(k) => k.authenticate_with_options(claims, &options),
         }
         .map_err(|e| Error::InvalidOption(format!("signing with kid \"{}\": {e}", self.kid)))
+    }
+}
+
+impl SigningKey {
+    /// The compact JWS jwt-simple would make (header `alg`, `kid`, `typ`; its claims
+    /// encoding), signed by ed25519-dalek.
+    fn sign_ed25519<C: Serialize>(
+        &self,
+        key: &ed25519_dalek::SigningKey,
+        claims: &JWTClaims<C>,
+        typ: &str,
+    ) -> Result<String> {
+        use ed25519_dalek::Signer as _;
+        let header = serde_json::json!({ "alg": "EdDSA", "kid": self.kid, "typ": typ });
+        let payload = serde_json::to_vec(claims)
+            .map_err(|e| Error::InvalidOption(format!("cannot encode claims: {e}")))?;
+        let input = format!(
+            "{}.{}",
+            b64::encode(header.to_string().as_bytes()),
+            b64::encode(&payload)
+        );
+        let signature = key.sign(input.as_bytes());
+        Ok(format!("{input}.{}", b64::encode(&signature.to_bytes())))
     }
 }
 
@@ -140,5 +179,38 @@ impl KeySet {
                 })
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jwt_simple::prelude::{Duration, EdDSAPublicKeyLike, NoCustomClaims, VerificationOptions};
+
+    #[test]
+    fn ed25519_tokens_are_what_jwt_simple_would_sign() {
+        let key = SigningKey::generate(Algorithm::EdDSA).expect("key");
+        let claims = jwt_simple::prelude::Claims::create(Duration::from_secs(300))
+            .with_issuer("https://issuer.test")
+            .with_subject("alice");
+        let token = key.sign(claims, "at+jwt").expect("signed");
+        let PrivateKey::Ed25519(pair) = key.private_key() else {
+            panic!("an Ed25519 key");
+        };
+        // ed25519-compact (jwt-simple's) makes the very same deterministic signature...
+        let (input, signature) = token.rsplit_once('.').expect("three segments");
+        let compact = pair.key_pair().as_ref().sk.sign(input.as_bytes(), None);
+        assert_eq!(b64::encode(compact.as_slice()), signature);
+        // ...and jwt-simple accepts the token, header and all.
+        let options = VerificationOptions {
+            required_signature_type: Some("at+jwt".into()),
+            required_key_id: Some(key.kid().to_owned()),
+            ..Default::default()
+        };
+        let verified = pair
+            .public_key()
+            .verify_token::<NoCustomClaims>(&token, Some(options))
+            .expect("jwt-simple verifies it");
+        assert_eq!(verified.subject.as_deref(), Some("alice"));
     }
 }
