@@ -35,7 +35,7 @@ for (const alg of ['EdDSA', 'ES256', 'HS256']) {
 }
 if (criterion['rotation/edge-jwt']) {
   row('core, native', 'refresh rotation (EdDSA, in-memory store)', criterion['rotation/edge-jwt'],
-    criterion['rotation/crypto-floor'], 'its crypto alone (1 verify + 2 signs)');
+    criterion['rotation/crypto-floor'], "jwt-simple's crypto for one (1 verify + 2 signs)");
 }
 if (criterion['jwks-parse/edge-jwt']) {
   row('core, native', 'JWKS parse (3 keys)', criterion['jwks-parse/edge-jwt'], criterion['jwks-parse/serde_json'], 'serde_json::Value');
