@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
-import { startIssuer, devVars, form, json, root, toolEnv } from '../tests/e2e/harness.mjs';
+import { startIssuer, startSession, devVars, form, root, toolEnv } from '../tests/e2e/harness.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
@@ -20,19 +20,12 @@ const baselineConfig = join(root, 'benches', 'baseline', 'wrangler.toml');
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function startSession(server, sub) {
-  const res = await fetch(`${server.base}/sessions`, {
-    method: 'POST', headers: { Authorization: server.basic, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ sub, claims: { role: 'bench' }, scope: 'read' }),
-  });
-  if (res.status !== 201) throw new Error(`${server.name}: /sessions answered ${res.status}: ${await res.text()}`);
-  return json(res);
-}
+const session = (server, sub) => startSession(server, { sub, claims: { role: 'bench' }, scope: 'read' });
 
 /** Each request refreshes a session no other connection holds, and puts its successor back. */
 async function tokenScenario(server) {
   const pool = [];
-  for (let i = 0; i < SESSIONS; i++) pool.push((await startSession(server, `bench-${i}`)).refresh_token);
+  for (let i = 0; i < SESSIONS; i++) pool.push((await session(server, `bench-${i}`)).refresh_token);
   return {
     method: 'POST', path: '/token', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     setupRequest: (req, context) => {
@@ -46,7 +39,7 @@ async function tokenScenario(server) {
 }
 
 async function introspectScenario(server) {
-  const { access_token } = await startSession(server, 'bench-introspect');
+  const { access_token } = await session(server, 'bench-introspect');
   const { body, headers } = form({ token: access_token });
   return { method: 'POST', path: '/introspect', headers: { ...headers, Authorization: server.basic }, body };
 }

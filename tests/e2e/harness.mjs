@@ -112,6 +112,21 @@ export async function json(res) {
   try { return JSON.parse(text); } catch { throw new Error(`not JSON (${res.status}): ${text}`); }
 }
 
+/**
+ * Starts a session at `issuer` (anything with `base` and `basic`) as its trusted client:
+ * `body` is the `/sessions` JSON. Returns the token pair; anything but 201 throws.
+ */
+export async function startSession(issuer, body) {
+  const res = await fetch(`${issuer.base}/sessions`, {
+    method: 'POST',
+    headers: { Authorization: issuer.basic, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const pair = await json(res);
+  if (res.status !== 201) throw new Error(`/sessions answered ${res.status}: ${JSON.stringify(pair)}`);
+  return pair;
+}
+
 /** The local KV's keys (name, expiration) under `persistDir`, read back with wrangler itself. */
 export function kvKeys(persistDir) {
   const out = execFileSync(wrangler, ['kv', 'key', 'list', '--binding', 'EDGE_JWT_KV', '--local', '--persist-to', persistDir],

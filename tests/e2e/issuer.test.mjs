@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRemoteJWKSet, jwtVerify, decodeJwt, SignJWT, generateKeyPair } from 'jose';
-import { startIssuer, form, json, kvKeys as readKvKeys } from './harness.mjs';
+import { startIssuer, startSession as start, form, json, kvKeys as readKvKeys } from './harness.mjs';
 
 const GRACE = 2; // seconds; short so that "after the grace window" is quick to reach
 let issuer;
@@ -22,16 +22,7 @@ after(async () => {
 
 const sleep = (s) => new Promise((r) => setTimeout(r, s * 1000));
 
-async function startSession(body = { sub: 'alice', claims: { role: 'admin' }, scope: 'read' }) {
-  const res = await fetch(`${issuer.base}/sessions`, {
-    method: 'POST',
-    headers: { Authorization: issuer.basic, 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const pair = await json(res);
-  assert.equal(res.status, 201, JSON.stringify(pair));
-  return pair;
-}
+const startSession = (body = { sub: 'alice', claims: { role: 'admin' }, scope: 'read' }) => start(issuer, body);
 
 async function refresh(refreshToken) {
   const res = await fetch(`${issuer.base}/token`, form({ grant_type: 'refresh_token', refresh_token: refreshToken }));

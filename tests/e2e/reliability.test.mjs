@@ -2,7 +2,7 @@
 // in count and time.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startIssuer, form, json, kvKeys } from './harness.mjs';
+import { startIssuer, startSession as start, form, json, kvKeys } from './harness.mjs';
 
 const GRACE = 2;
 let issuer;
@@ -18,13 +18,7 @@ after(async () => {
 
 const sleep = (s) => new Promise((r) => setTimeout(r, s * 1000));
 
-async function startSession(base, basic, sub) {
-  const res = await fetch(`${base}/sessions`, {
-    method: 'POST', headers: { Authorization: basic, 'Content-Type': 'application/json' }, body: JSON.stringify({ sub }),
-  });
-  assert.equal(res.status, 201);
-  return json(res);
-}
+const startSession = (sub) => start(issuer, { sub });
 
 const refresh = (base, token) => fetch(`${base}/token`, form({ grant_type: 'refresh_token', refresh_token: token }));
 
@@ -32,7 +26,7 @@ test('load: 200 concurrent clients × 20 rotations of their own session, no 5xx,
   const accepted = new Set();
   let fiveXX = 0;
   const client = async (i) => {
-    let pair = await startSession(issuer.base, issuer.basic, `load-${i}`);
+    let pair = await startSession(`load-${i}`);
     for (let n = 0; n < 20; n++) {
       const res = await refresh(issuer.base, pair.refresh_token);
       if (res.status >= 500) fiveXX++;
@@ -57,7 +51,7 @@ test('load: 200 concurrent clients × 20 rotations of their own session, no 5xx,
 });
 
 test('one session: 20 simultaneous refreshes get one successor; later reuse revokes the session once', async () => {
-  const pair = await startSession(issuer.base, issuer.basic, 'race');
+  const pair = await startSession('race');
   const answers = await Promise.all(Array.from({ length: 20 }, () => refresh(issuer.base, pair.refresh_token).then(json)));
   assert.equal(new Set(answers.map((a) => a.refresh_token)).size, 1);
   await sleep(GRACE + 1.5);
@@ -118,14 +112,14 @@ test('restart: SIGKILL during a burst loses no revocation that was answered 200'
   const revokedRefresh = [];
   const revokedAccess = [];
   for (let i = 0; i < 10; i++) {
-    const pair = await startSession(issuer.base, issuer.basic, `kill-${i}`);
+    const pair = await startSession(`kill-${i}`);
     const which = i % 2 === 0 ? pair.refresh_token : pair.access_token;
     const res = await fetch(`${issuer.base}/revoke`, form({ token: which }));
     assert.equal(res.status, 200);
     (i % 2 === 0 ? revokedRefresh : revokedAccess).push(pair);
   }
   // A burst of rotations in flight, then a hard kill.
-  const live = await startSession(issuer.base, issuer.basic, 'kill-live');
+  const live = await startSession('kill-live');
   const burst = Array.from({ length: 30 }, () => refresh(issuer.base, live.refresh_token).catch(() => null));
   await sleep(0.05);
   await issuer.stop('SIGKILL');

@@ -2,14 +2,11 @@
 // missing or malformed secret makes every request answer 503 naming the setting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startIssuer, form, json, devVars } from './harness.mjs';
+import { startIssuer, startSession, form, json, devVars } from './harness.mjs';
 
 test('a restart on the same persist folder keeps sessions and revocations', async () => {
   const first = await startIssuer();
-  const start = async (issuer, sub) => json(await fetch(`${issuer.base}/sessions`, {
-    method: 'POST', headers: { Authorization: issuer.basic, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ sub }),
-  }));
+  const start = (issuer, sub) => startSession(issuer, { sub });
   const kept = await start(first, 'kept');
   const revoked = await start(first, 'revoked');
   assert.equal((await fetch(`${first.base}/revoke`, form({ token: revoked.access_token }))).status, 200);
