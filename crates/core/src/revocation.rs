@@ -104,6 +104,7 @@ impl<S: Store> RevocationList<S> {
     /// Fails with `Revoked` if the token, its session or its subject is revoked; fails closed
     /// with `StoreUnavailable` if the store cannot answer. Returns the subject's "revoked
     /// before" time, which the issuer needs to date new tokens.
+    ///
     /// The three entries are read at once (one round trip of latency, not three); their
     /// answers are then judged in a fixed order, so the outcome is the same as reading them one
     /// after the other.

@@ -61,14 +61,6 @@ function when(options) {
 }
 
 /**
- * Verifies tokens against a key set: signature (algorithm from the key, never the token),
- * `typ`, `exp`/`nbf`/`iat` with an explicit leeway, `iss`, `aud`.
- * @example
- * import { Verifier } from 'edge-jwt';
- * const verifier = new Verifier(jwks, { issuer: 'https://auth.example', audience: 'https://api.example' });
- * const claims = verifier.verify(token); // throws JwtError
- */
-/**
  * WebCrypto parameters per algorithm, for the signature check `verifyAsync` hands the host.
  * Only ES256: pure-Rust P-256 in wasm is 4x slower than the host, while Ed25519 in wasm
  * (ed25519-dalek's 32-bit backend) is faster than a WebCrypto round trip (README, Benchmarks).
@@ -77,6 +69,14 @@ const HOST_ALGORITHMS = {
   ES256: { import: { name: 'ECDSA', namedCurve: 'P-256' }, verify: { name: 'ECDSA', hash: 'SHA-256' } },
 };
 
+/**
+ * Verifies tokens against a key set: signature (algorithm from the key, never the token),
+ * `typ`, `exp`/`nbf`/`iat` with an explicit leeway, `iss`, `aud`.
+ * @example
+ * import { Verifier } from 'edge-jwt';
+ * const verifier = new Verifier(jwks, { issuer: 'https://auth.example', audience: 'https://api.example' });
+ * const claims = verifier.verify(token); // throws JwtError
+ */
 export class Verifier {
   #inner;
   #maxTokenLength;

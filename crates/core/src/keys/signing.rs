@@ -103,32 +103,26 @@ impl SigningKey {
 
     /// Signs `claims` as a compact JWS with header `alg`, `kid` and `typ`.
     pub fn sign<C: Serialize>(&self, claims: JWTClaims<C>, typ: &str) -> Result<String> {
-        if let Some(key) = &self.ed25519 {
-            return self.sign_ed25519(key, &claims, typ);
-        }
         let options = HeaderOptions {
             signature_type: Some(typ.to_owned()),
             ..Default::default()
         };
         match &self.key {
-            PrivateKey::Ed25519(k) => k.sign_with_options(claims, &options),
+            PrivateKey::Ed25519(_) => return self.sign_ed25519(&claims, typ),
             PrivateKey::Es256(k) => k.sign_with_options(claims, &options),
             PrivateKey::Hs256(k) => k.authenticate_with_options(claims, &options),
         }
         .map_err(|e| Error::InvalidOption(format!("signing with kid \"{}\": {e}", self.kid)))
     }
-}
 
-impl SigningKey {
     /// The compact JWS jwt-simple would make (header `alg`, `kid`, `typ`; its claims
     /// encoding), signed by ed25519-dalek.
-    fn sign_ed25519<C: Serialize>(
-        &self,
-        key: &ed25519_dalek::SigningKey,
-        claims: &JWTClaims<C>,
-        typ: &str,
-    ) -> Result<String> {
+    fn sign_ed25519<C: Serialize>(&self, claims: &JWTClaims<C>, typ: &str) -> Result<String> {
         use ed25519_dalek::Signer as _;
+        // `new` pairs every Ed25519 key with its ed25519-dalek form.
+        let key = self.ed25519.as_ref().ok_or_else(|| {
+            Error::InvalidOption(format!("kid \"{}\" has no Ed25519 signer", self.kid))
+        })?;
         let header = serde_json::json!({ "alg": "EdDSA", "kid": self.kid, "typ": typ });
         let payload = serde_json::to_vec(claims)
             .map_err(|e| Error::InvalidOption(format!("cannot encode claims: {e}")))?;
