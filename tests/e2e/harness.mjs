@@ -134,6 +134,12 @@ export function kvKeys(persistDir) {
   return JSON.parse(out.slice(out.indexOf('[')));
 }
 
+/** Deletes one key of the local KV under `persistDir`: a KV that never returns that entry. */
+export function kvDelete(persistDir, key) {
+  execFileSync(wrangler, ['kv', 'key', 'delete', key, '--binding', 'EDGE_JWT_KV', '--local', '--persist-to', persistDir],
+    { cwd: root, encoding: 'utf8', env: toolEnv });
+}
+
 /** Debian's Chromium through playwright-core, headless, with nothing reaching the network. */
 export async function launchChromium() {
   const { chromium } = await import('playwright-core');

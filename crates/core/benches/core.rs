@@ -11,8 +11,8 @@ use edge_jwt_core::keys::{PrivateKey, SigningKey};
 use edge_jwt_core::revocation::RevocationList;
 use edge_jwt_core::testing::{FixedClock, MemoryStore};
 use edge_jwt_core::{
-    Algorithm, KeySet, NewSession, Policy, Sessions, TokenIssuer, VerificationKeys, Verifier,
-    VerifyOptions,
+    Algorithm, KeySet, NewSession, Policy, SessionRotation, TokenIssuer, VerificationKeys,
+    Verifier, VerifyOptions,
 };
 use jwt_simple::prelude::*;
 
@@ -119,9 +119,9 @@ fn rotation(c: &mut Criterion) {
     };
     let sessions_store = MemoryStore::new(clock.clone());
     let revocations = RevocationList::new(MemoryStore::new(clock.clone()), 30);
-    let sessions = Sessions {
+    let sessions = SessionRotation {
         issuer: &issuer,
-        sessions: &sessions_store,
+        store: &sessions_store,
         revocations: &revocations,
         clock: &clock,
     };
@@ -130,13 +130,16 @@ fn rotation(c: &mut Criterion) {
         client_id: "bench".into(),
         ..NewSession::default()
     };
-    let start = futures::executor::block_on(sessions.start("session-1", request));
+    let start = futures::executor::block_on(sessions.start("session-1", request, now()));
     let mut refresh_token = start.map(|p| p.refresh_token).unwrap_or_default();
 
     let mut group = c.benchmark_group("rotation");
     group.bench_function("edge-jwt", |b| {
         b.iter(|| {
-            let pair = futures::executor::block_on(sessions.refresh(&refresh_token));
+            // What the Worker does: verify the token, then rotate in the session's store.
+            let pair = issuer
+                .verify_refresh(&refresh_token, now())
+                .and_then(|claims| futures::executor::block_on(sessions.refresh(&claims)));
             refresh_token = pair.map(|p| p.refresh_token).unwrap_or_default();
         })
     });

@@ -171,6 +171,16 @@ impl RefreshClaims {
         }
     }
 
+    /// RFC 6749 §6: a client that authenticated refreshes only the tokens issued to it. A
+    /// public client (no authentication) may refresh any: the browser refreshes the sessions
+    /// a trusted back end started for it.
+    pub fn check_client(&self, authenticated: Option<&str>) -> Result<()> {
+        match authenticated {
+            Some(client) if client != self.client_id => Err(Error::ClientMismatch),
+            _ => Ok(()),
+        }
+    }
+
     pub fn from_claims(claims: &Claims) -> Result<Self> {
         Ok(RefreshClaims {
             sub: claims.required_string("sub")?.to_owned(),

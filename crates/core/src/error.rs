@@ -80,6 +80,10 @@ pub enum Error {
     StoreUnavailable(String),
     /// A configuration or option value that cannot be used.
     InvalidOption(String),
+    /// A refresh token presented by a client other than the one it was issued to.
+    ClientMismatch,
+    /// A fault of the issuer itself (no randomness, a key that cannot sign): not the caller's.
+    Internal(String),
 }
 
 impl Error {
@@ -100,6 +104,8 @@ impl Error {
             Error::SessionNotFound => "ERR_SESSION_NOT_FOUND",
             Error::StoreUnavailable(_) => "ERR_STORE_UNAVAILABLE",
             Error::InvalidOption(_) => "ERR_INVALID_OPTION",
+            Error::ClientMismatch => "ERR_CLIENT_MISMATCH",
+            Error::Internal(_) => "ERR_INTERNAL",
         }
     }
 
@@ -158,6 +164,8 @@ impl fmt::Display for Error {
             }
             Error::StoreUnavailable(why) => write!(f, "token store unavailable: {why}"),
             Error::InvalidOption(why) => write!(f, "invalid option: {why}"),
+            Error::ClientMismatch => f.write_str("the refresh token was issued to another client"),
+            Error::Internal(why) => write!(f, "internal error: {why}"),
         }
     }
 }

@@ -3,7 +3,8 @@
 //! - [`keys`]: one key type per algorithm (EdDSA, ES256, HS256), key sets, JWKS import/export.
 //! - [`verify`]: the [`Verifier`] and its [`VerifyOptions`] (leeway 30 s by default).
 //! - [`claims`]: access tokens (RFC 9068, `typ` at+jwt) and refresh tokens (`typ` rt+jwt).
-//! - [`session`]: issuing, rotating and ending sessions over a [`Store`].
+//! - [`session`]: issuing, rotating and ending one session over its own [`Store`].
+//! - [`subject`]: a subject's sessions and its logout-everywhere, over the subject's [`Store`].
 //! - [`revocation`]: the self-pruning revocation list over a [`Store`].
 //! - [`Error`]: one error enum with jose's stable codes.
 //!
@@ -20,6 +21,7 @@ pub mod random;
 pub mod revocation;
 pub mod session;
 pub mod store;
+pub mod subject;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod verify;
@@ -30,6 +32,7 @@ pub use error::{ClaimReason, Error, Result, RevokedBy};
 pub use keys::{Algorithm, KeySet, SigningKey, VerificationKeys};
 pub use policy::Policy;
 pub use revocation::RevocationList;
-pub use session::{NewSession, Sessions, TokenIssuer, TokenPair};
+pub use session::{NewSession, SessionRotation, SessionStatus, TokenIssuer, TokenPair};
 pub use store::{Store, StoreError};
+pub use subject::{SessionControl, Subject};
 pub use verify::{Verifier, VerifyOptions};

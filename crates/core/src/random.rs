@@ -7,6 +7,6 @@ use crate::jose::b64;
 pub fn new_id() -> Result<String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes)
-        .map_err(|e| Error::InvalidOption(format!("no randomness source: {e}")))?;
+        .map_err(|e| Error::Internal(format!("no randomness source: {e}")))?;
     Ok(b64::encode(&bytes))
 }

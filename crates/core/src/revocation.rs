@@ -3,7 +3,6 @@
 //! prunes itself. Lives in Workers KV in production; any [`Store`] here.
 
 use crate::error::{Error, Result, RevokedBy};
-use crate::policy::Policy;
 use crate::store::Store;
 
 /// Workers KV refuses an expiry less than 60 seconds away; no entry asks for less.
@@ -67,28 +66,22 @@ impl<S: Store> RevocationList<S> {
             .await?)
     }
 
-    /// Logs a subject out everywhere: every token issued at or before `now` is refused. The
-    /// entry lasts `longest_lifetime` (the refresh-token lifetime): no token issued before
-    /// `now` outlives that.
-    pub async fn revoke_subject(&self, sub: &str, now: u64, longest_lifetime: u64) -> Result<()> {
-        let expires_at = self.entry_expiry(now + longest_lifetime, now);
-        let key = Self::subject_key(sub);
-        // Never move an existing "revoked before" time backwards.
-        let before = match self.subject_revoked_before(sub).await? {
-            Some(existing) if existing > now => existing,
-            _ => now,
-        };
+    /// Logs a subject out for verifiers of access tokens: every token dated at or before
+    /// `cutoff` is refused. The subject's own object decides the cutoff (it only moves
+    /// forward) and ends the subject's sessions; this entry is what edge verifiers read. It
+    /// lasts as long as a token dated before the cutoff could (`longest_lifetime`).
+    pub async fn revoke_subject(
+        &self,
+        sub: &str,
+        cutoff: u64,
+        now: u64,
+        longest_lifetime: u64,
+    ) -> Result<()> {
+        let expires_at = self.entry_expiry(cutoff + longest_lifetime, now);
         Ok(self
             .store
-            .put(&key, &before.to_string(), expires_at)
+            .put(&Self::subject_key(sub), &cutoff.to_string(), expires_at)
             .await?)
-    }
-
-    /// Logs a subject out everywhere under `policy`: the entry lasts as long as the longest
-    /// token issued before now could (a refresh token's lifetime).
-    pub async fn log_out_everywhere(&self, sub: &str, now: u64, policy: &Policy) -> Result<()> {
-        self.revoke_subject(sub, now, policy.refresh_ttl.max(policy.access_ttl))
-            .await
     }
 
     /// The subject's "revoked before" time, if it was logged out everywhere.

@@ -6,7 +6,11 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use crate::clock::Clock;
+use crate::error::Error;
+use crate::revocation::RevocationList;
+use crate::session::{SessionRotation, SessionStatus, TokenIssuer};
 use crate::store::{Store, StoreError};
+use crate::subject::SessionControl;
 
 /// A clock that stands still until moved. Clones share the same time.
 #[derive(Debug, Clone)]
@@ -112,5 +116,41 @@ impl Store for MemoryStore {
             .borrow_mut()
             .insert(key.to_owned(), (value.to_owned(), expires_at));
         Ok(())
+    }
+}
+
+/// Every session's store in memory, reached by `sid` as a subject reaches them: the in-memory
+/// [`SessionControl`] (the Worker's is a typed call to each session's Durable Object). One
+/// store holds every session: the keys of a session's entries all name the session.
+pub struct MemorySessions<'a> {
+    pub issuer: &'a TokenIssuer,
+    pub store: &'a MemoryStore,
+    pub revocations: &'a RevocationList<MemoryStore>,
+    pub clock: &'a FixedClock,
+}
+
+impl MemorySessions<'_> {
+    /// The rotation rules over the sessions' store.
+    pub fn rotation(&self) -> SessionRotation<'_, MemoryStore, MemoryStore, FixedClock> {
+        SessionRotation {
+            issuer: self.issuer,
+            store: self.store,
+            revocations: self.revocations,
+            clock: self.clock,
+        }
+    }
+}
+
+impl SessionControl for MemorySessions<'_> {
+    async fn end_for_subject(&self, sid: &str, cutoff: u64) -> Result<(), Error> {
+        self.rotation().end_for_subject(sid, cutoff).await
+    }
+
+    async fn end(&self, sid: &str) -> Result<bool, Error> {
+        self.rotation().end(sid).await
+    }
+
+    async fn status(&self, sid: &str) -> Result<Option<SessionStatus>, Error> {
+        self.rotation().status(sid, None).await
     }
 }

@@ -4,7 +4,7 @@
 mod support;
 
 use edge_jwt_core::keys::{PrivateKey, SigningKey};
-use edge_jwt_core::session::SessionRecord;
+use edge_jwt_core::session::{Grant, SessionRecord};
 use edge_jwt_core::{Algorithm, Error, KeySet, VerificationKeys, Verifier, VerifyOptions};
 use serde_json::{json, Map, Value};
 use support::*;
@@ -18,7 +18,14 @@ fn record(now: u64) -> SessionRecord {
         claims: Map::new(),
         started_at: now,
         ends_at: now + 30 * 86_400,
-        current_jti: String::new(),
+        min_iat: 0,
+        current: Grant {
+            iat: 0,
+            refresh_jti: String::new(),
+            access_jti: String::new(),
+        },
+        last_refreshed_at: 0,
+        published: true,
         previous: None,
         revoked: false,
     }

@@ -169,12 +169,8 @@ fn an_unused_refresh_token_expires_after_its_sliding_lifetime() {
 fn an_unknown_session_is_refused() {
     let w = World::new();
     let pair = block_on(w.sessions().start("sid-a", new_session("alice"))).unwrap();
-    let other = World {
-        issuer: w.issuer,
-        clock: w.clock.clone(),
-        sessions: edge_jwt_core::testing::MemoryStore::new(w.clock.clone()),
-        revocations: w.revocations,
-    };
+    let mut other = w.fork(w.clock.clone());
+    other.sessions = edge_jwt_core::testing::MemoryStore::new(w.clock.clone());
     let err = block_on(other.sessions().refresh(&pair.refresh_token)).unwrap_err();
     assert_eq!(err, Error::SessionNotFound);
 }
@@ -252,9 +248,10 @@ fn logging_a_subject_out_everywhere_spares_sessions_started_after_it() {
         block_on(w.sessions().check_access(&before.access_token)).unwrap_err(),
         Error::Revoked(RevokedBy::Subject)
     );
+    // The session was ended in its own store: no read of the revocation list decides it.
     assert_eq!(
         block_on(w.sessions().refresh(&before.refresh_token)).unwrap_err(),
-        Error::Revoked(RevokedBy::Subject)
+        Error::Revoked(RevokedBy::Session)
     );
     block_on(w.sessions().check_access(&after.access_token)).unwrap();
     let rotated = block_on(w.sessions().refresh(&after.refresh_token)).unwrap();
@@ -268,20 +265,39 @@ fn logging_a_subject_out_everywhere_spares_sessions_started_after_it() {
 }
 
 #[test]
-fn a_failing_revocation_store_fails_closed() {
+fn a_failing_revocation_list_fails_closed_for_access_tokens_and_never_decides_a_refresh() {
     let w = World::new();
     let pair = block_on(w.sessions().start("sid-a", new_session("alice"))).unwrap();
     w.revocations.store().set_failing(true);
     let err = block_on(w.sessions().check_access(&pair.access_token)).unwrap_err();
     assert_eq!(err.code(), "ERR_STORE_UNAVAILABLE");
-    let err = block_on(w.sessions().refresh(&pair.refresh_token)).unwrap_err();
-    assert_eq!(err.code(), "ERR_STORE_UNAVAILABLE");
-    // Nothing was issued that could not be revoked later: a new session is refused too.
-    let err = block_on(w.sessions().start("sid-b", new_session("alice"))).unwrap_err();
-    assert_eq!(err.code(), "ERR_STORE_UNAVAILABLE");
-    // Once the store is back, the session carries on: the failure consumed nothing.
-    w.revocations.store().set_failing(false);
+    // Rotation reads only the session's own store.
     block_on(w.sessions().refresh(&pair.refresh_token)).unwrap();
+    block_on(w.sessions().start("sid-b", new_session("alice"))).unwrap();
+}
+
+#[test]
+fn a_failed_revocation_write_after_reuse_is_completed_by_the_next_request() {
+    // Finding 9: the session is marked revoked first; publishing it to the revocation list
+    // is retried by every later request until it succeeds.
+    let w = World::new();
+    let first = block_on(w.sessions().start("sid-a", new_session("alice"))).unwrap();
+    let second = block_on(w.sessions().refresh(&first.refresh_token)).unwrap();
+    w.clock.advance(11);
+    w.revocations.store().set_failing(true);
+    let err = block_on(w.sessions().refresh(&first.refresh_token)).unwrap_err();
+    assert_eq!(err.code(), "ERR_STORE_UNAVAILABLE");
+    // Already refused, before the revocation list has the entry.
+    assert!(block_on(w.sessions().refresh(&second.refresh_token)).is_err());
+    w.revocations.store().set_failing(false);
+    assert!(w.revocations.store().entries().is_empty());
+    let err = block_on(w.sessions().refresh(&second.refresh_token)).unwrap_err();
+    assert_eq!(err, Error::Revoked(RevokedBy::Session));
+    let err = block_on(w.sessions().check_access(&second.access_token)).unwrap_err();
+    assert_eq!(err, Error::Revoked(RevokedBy::Session));
+    // Published once: later requests write nothing more.
+    block_on(w.sessions().refresh(&second.refresh_token)).unwrap_err();
+    assert_eq!(w.revocations.store().writes().len(), 1);
 }
 
 #[test]

@@ -2,18 +2,22 @@
 //!
 //! - `api`: the HTTP API as pure functions (parsing, errors, settings), unit-tested natively.
 //! - `routes`: the router and its handlers.
-//! - `session_object`: one Durable Object per session, running the rotation rules.
+//! - `objects`: a Durable Object per session (rotation) and per subject (its sessions and its
+//!   logout-everywhere), reached by typed calls.
 //! - `kv`: the revocation list's store, Workers KV.
+//! - `events`: security events, one JSON log line each.
 
 pub mod api;
 mod clock;
+mod events;
 mod http;
 mod kv;
+mod objects;
 mod routes;
-mod session_object;
 mod settings;
 
-pub use session_object::SessionObject;
+pub use objects::session::SessionObject;
+pub use objects::subject::SubjectObject;
 
 use worker::{event, Context, Env, Request, Response, Result};
 

@@ -1,27 +1,42 @@
-//! The router: each handler parses, calls the core (here or in the session's Durable Object),
-//! and answers. Every failure becomes an RFC 6749 JSON error; nothing answers 500.
+//! The handlers: each parses the request, makes one call to the core (here, or in a session's
+//! or subject's Durable Object), and answers. Every failure is an `ApiError` (RFC 6749 JSON
+//! with a status), reached with `?`.
 
 use std::rc::Rc;
 
 use edge_jwt_core::session::{IssuedToken, RevocationTarget};
 use edge_jwt_core::{Clock, RevocationList};
 use serde_json::json;
-use worker::{Env, Headers, Method, Request, RequestInit, Response};
+use worker::{Env, Request, Response};
 
 use crate::api::error::Presented;
 use crate::api::form::{self, Form};
-use crate::api::responses;
+use crate::api::responses::{self, SessionRequest};
+use crate::api::routes::Route;
 use crate::api::settings::Settings;
 use crate::api::ApiError;
 use crate::clock::WorkerClock;
+use crate::events::{self, Event, Subjects};
 use crate::http;
 use crate::kv::{KvRevocations, BINDING};
-use crate::session_object::{SessionCall, NAMESPACE};
+use crate::objects::calls::{
+    ObjectRef, SessionCall, SessionReply, SubjectCall, SubjectOp, SubjectReply,
+};
+use crate::objects::{session, subject};
 use crate::settings;
 
 type Answer = Result<Response, ApiError>;
 
 const FORM: &str = "application/x-www-form-urlencoded";
+/// The unauthenticated endpoints' per-address limit (`[[ratelimits]]` in wrangler.toml).
+const RATE_LIMIT: &str = "EDGE_JWT_RATE_LIMIT";
+
+/// One request's context: the settings, the bindings, the client's address.
+struct Ctx<'a> {
+    env: &'a Env,
+    settings: &'a Settings,
+    client_address: Option<String>,
+}
 
 /// Handles one request; always answers.
 pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
@@ -35,279 +50,379 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
         Ok(response) => response,
         Err(err) => http::error(&err)?,
     };
-    match (origin, settings) {
-        (Some(origin), Ok(settings)) if settings.allows_origin(&origin) => cors(response, &origin),
-        _ => Ok(response),
-    }
+    let allowed = match (&origin, &settings) {
+        (Some(origin), Ok(settings)) if settings.allows_origin(origin) => Some(origin.as_str()),
+        _ => None,
+    };
+    http::cors(response, allowed)
 }
 
 async fn route(req: Request, env: &Env, settings: &Rc<Settings>) -> Answer {
-    let path = req.path();
-    let method = req.method();
-    let (allowed, allow): (&[Method], &'static str) = match path.as_str() {
-        "/healthz" | "/.well-known/jwks.json" | "/.well-known/oauth-authorization-server" => {
-            (&[Method::Get, Method::Head], "GET, HEAD, OPTIONS")
-        }
-        "/sessions" | "/token" | "/revoke" | "/introspect" => (&[Method::Post], "POST, OPTIONS"),
-        p if subject_of(p).is_some() => (&[Method::Post], "POST, OPTIONS"),
-        // The demo's routes exist only when the local configuration turns the demo on.
-        "/demo/login" if settings.demo_login => (&[Method::Post], "POST, OPTIONS"),
-        "/demo/me" if settings.demo_login => (&[Method::Get], "GET, OPTIONS"),
-        "/demo/logout-everywhere" if settings.demo_login => (&[Method::Post], "POST, OPTIONS"),
-        _ => return Err(ApiError::not_found()),
-    };
-    if method == Method::Options {
+    let (route, methods) = Route::resolve(&req.path(), settings.demo_login)?;
+    let method = req.method().to_string();
+    if method == "OPTIONS" {
         return http::empty(204);
     }
-    if !allowed.contains(&method) {
-        return Err(ApiError::method_not_allowed(allow));
+    if !methods.allows(&method) {
+        return Err(ApiError::method_not_allowed(methods.allow()));
     }
-    match path.as_str() {
-        "/healthz" => http::tokens(200, &json!({"status": "ok"})),
-        "/.well-known/jwks.json" => public_json(settings.public_jwks.clone()),
-        "/.well-known/oauth-authorization-server" => {
-            public_json(responses::metadata(&settings.issuer).to_string())
-        }
-        "/sessions" => start_session(req, env, settings).await,
-        "/token" => token(req, env, settings).await,
-        "/revoke" => revoke(req, env, settings).await,
-        "/introspect" => introspect(req, env, settings).await,
-        "/demo/login" => demo_login(req, env).await,
-        "/demo/me" => demo_me(req, env, settings).await,
-        "/demo/logout-everywhere" => demo_logout_everywhere(req, env, settings).await,
-        p => {
-            let sub = subject_of(p).unwrap_or_default();
-            revoke_subject(req, env, settings, sub).await
-        }
+    let ctx = Ctx {
+        env,
+        settings,
+        client_address: http::header(&req, "CF-Connecting-IP"),
+    };
+    match route {
+        Route::Health => http::tokens(200, &json!({"status": "ok"})),
+        Route::Jwks => http::public_json(settings.public_jwks.clone()),
+        Route::Metadata => http::public_json(responses::metadata(&settings.issuer).to_string()),
+        Route::StartSession => start_session(req, &ctx).await,
+        Route::Token => token(req, &ctx).await,
+        Route::Revoke => revoke(req, &ctx).await,
+        Route::Introspect => introspect(req, &ctx).await,
+        Route::LogOutSubject { sub } => log_out_subject(req, &ctx, &sub).await,
+        Route::SubjectSessions { sub } => subject_sessions(req, &ctx, &sub).await,
+        Route::EndSubjectSession { sub, sid } => end_subject_session(req, &ctx, &sub, &sid).await,
+        Route::DemoLogin => demo_login(req, &ctx).await,
+        Route::DemoMe => demo_me(req, &ctx).await,
+        Route::DemoLogoutEverywhere => demo_logout_everywhere(req, &ctx).await,
     }
 }
 
-/// `/subjects/{sub}/revoke` → the decoded `sub`.
-fn subject_of(path: &str) -> Option<String> {
-    let sub = path.strip_prefix("/subjects/")?.strip_suffix("/revoke")?;
-    (!sub.is_empty() && !sub.contains('/'))
-        .then(|| form::decode(sub).ok())
-        .flatten()
+impl Ctx<'_> {
+    fn session<'s>(&'s self, sid: &'s str) -> ObjectRef<'s> {
+        ObjectRef {
+            env: self.env,
+            namespace: session::NAMESPACE,
+            name: sid,
+        }
+    }
+
+    async fn subject(&self, sub: &str, op: SubjectOp) -> Result<SubjectReply, ApiError> {
+        let object = ObjectRef {
+            env: self.env,
+            namespace: subject::NAMESPACE,
+            name: sub,
+        };
+        object
+            .call(&SubjectCall {
+                sub: sub.to_owned(),
+                op,
+            })
+            .await
+    }
+
+    fn revocations(&self) -> Result<RevocationList<KvRevocations>, ApiError> {
+        let kv = self
+            .env
+            .kv(BINDING)
+            .map_err(|_| ApiError::misconfigured(BINDING, "is not bound"))?;
+        Ok(RevocationList::new(
+            KvRevocations(kv),
+            self.settings.issuer.policy().leeway,
+        ))
+    }
+
+    /// A trusted client, from `Authorization: Basic` (a failure is logged as an event).
+    fn authenticate(&self, req: &Request) -> Result<String, ApiError> {
+        self.settings
+            .clients
+            .authenticate(http::header(req, "Authorization").as_deref())
+            .inspect_err(|_| self.event(Event::ClientAuthenticationFailed, Subjects::default()))
+    }
+
+    /// The unauthenticated endpoints' limit per client address. Without the binding (a
+    /// deployment that removed it), nothing is limited.
+    async fn limit(&self) -> Result<(), ApiError> {
+        let Ok(limiter) = self.env.rate_limiter(RATE_LIMIT) else {
+            return Ok(());
+        };
+        let key = self
+            .client_address
+            .clone()
+            .unwrap_or_else(|| "unknown".to_owned());
+        let outcome = limiter
+            .limit(key)
+            .await
+            .map_err(|e| ApiError::unavailable(&e))?;
+        if outcome.success {
+            Ok(())
+        } else {
+            Err(ApiError::too_many_requests("60"))
+        }
+    }
+
+    fn event(&self, event: Event, about: Subjects<'_>) {
+        events::emit(event, about, self.client_address.as_deref());
+    }
 }
 
 /// `POST /sessions`: a trusted client starts a session for a user it authenticated.
-async fn start_session(mut req: Request, env: &Env, settings: &Settings) -> Answer {
-    let client_id = settings
-        .clients
-        .authenticate(http::header(&req, "Authorization").as_deref())?;
-    form::require_media_type(
-        http::header(&req, "Content-Type").as_deref(),
-        "application/json",
-    )?;
-    let body = String::from_utf8(http::body(&mut req).await?)
-        .map_err(|_| ApiError::invalid_request("body is not UTF-8"))?;
-    begin_session(env, client_id, body).await
-}
-
-/// `POST /demo/login` (demo only): `{"name": "..."}` logs in as `demo:<name>`, no password.
-async fn demo_login(mut req: Request, env: &Env) -> Answer {
+async fn start_session(mut req: Request, ctx: &Ctx<'_>) -> Answer {
+    let client_id = ctx.authenticate(&req)?;
     form::require_media_type(
         http::header(&req, "Content-Type").as_deref(),
         "application/json",
     )?;
     let body = http::body(&mut req).await?;
-    let name = responses::demo_name(&body)?;
-    let session =
-        json!({ "sub": format!("demo:{name}"), "claims": { "name": name }, "scope": "demo" });
-    begin_session(env, "demo".to_owned(), session.to_string()).await
+    begin_session(ctx, SessionRequest::parse(&body, client_id)?).await
 }
 
-/// `GET /demo/me` (demo only): a protected resource. It answers the bearer token's claims, or
-/// 401 with `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750).
-async fn demo_me(req: Request, env: &Env, settings: &Settings) -> Answer {
-    let bearer = bearer_token(&req);
-    let bearer_error = |e: edge_jwt_core::Error| ApiError::from_core(&e, Presented::Bearer);
-    let claims = settings
-        .issuer
-        .verify_access(&bearer, WorkerClock.now())
-        .map_err(bearer_error)?;
-    revocations(env, settings)?
-        .check(claims.ids())
-        .await
-        .map_err(bearer_error)?;
-    http::tokens(200, claims.claims.as_map())
-}
-
-/// `POST /demo/logout-everywhere` (demo only): the bearer's subject is logged out everywhere,
-/// as a trusted back end would do with `/subjects/{sub}/revoke`.
-async fn demo_logout_everywhere(req: Request, env: &Env, settings: &Settings) -> Answer {
-    let bearer = bearer_token(&req);
-    let claims = settings
-        .issuer
-        .verify_access(&bearer, WorkerClock.now())
-        .map_err(|e| ApiError::from_core(&e, Presented::Bearer))?;
-    revocations(env, settings)?
-        .log_out_everywhere(&claims.sub, WorkerClock.now(), settings.issuer.policy())
-        .await
-        .map_err(|e| ApiError::from_core(&e, Presented::Grant))?;
-    http::empty(204)
-}
-
-/// The token of `Authorization: Bearer …` (RFC 6750 §2.1), or empty.
-fn bearer_token(req: &Request) -> String {
-    http::header(req, "Authorization")
-        .and_then(|h| h.strip_prefix("Bearer ").map(str::to_owned))
-        .unwrap_or_default()
-}
-
-async fn begin_session(env: &Env, client_id: String, body: String) -> Answer {
-    let sid =
-        edge_jwt_core::random::new_id().map_err(|e| ApiError::from_core(&e, Presented::Grant))?;
+/// Registers the session with its subject (which dates it after any logout), then starts it
+/// in its own object.
+async fn begin_session(ctx: &Ctx<'_>, request: edge_jwt_core::NewSession) -> Answer {
+    let sid = edge_jwt_core::random::new_id()?;
+    let op = SubjectOp::Register {
+        sid: sid.clone(),
+        client_id: request.client_id.clone(),
+    };
+    let SubjectReply::MinIat(min_iat) = ctx.subject(&request.sub, op).await? else {
+        return Err(ApiError::internal(&"unexpected subject reply"));
+    };
     let call = SessionCall::Start {
         sid: sid.clone(),
-        client_id,
-        body,
+        request,
+        min_iat,
     };
-    call_session(env, &sid, &call).await
+    match ctx.session(&sid).call(&call).await? {
+        SessionReply::Pair(pair) => http::tokens(201, &pair),
+        _ => Err(ApiError::internal(&"unexpected session reply")),
+    }
 }
 
-/// `POST /token` (RFC 6749 §6): refresh-token rotation in the session's Durable Object.
-async fn token(mut req: Request, env: &Env, settings: &Settings) -> Answer {
+/// `POST /token` (RFC 6749 §6): refresh-token rotation in the session's Durable Object. A
+/// client that presents credentials is checked (RFC 6749 §2.3) and refreshes only its own.
+async fn token(mut req: Request, ctx: &Ctx<'_>) -> Answer {
+    let client = match http::header(&req, "Authorization") {
+        Some(_) => Some(ctx.authenticate(&req)?),
+        None => None,
+    };
     let form = read_form(&mut req).await?;
-    match form.require("grant_type")? {
-        "refresh_token" => {}
-        _ => {
-            return Err(ApiError::new(
-                400,
-                "unsupported_grant_type",
-                "only grant_type=refresh_token is supported",
-            ))
+    if form.require("grant_type")? != "refresh_token" {
+        return Err(ApiError::new(
+            400,
+            "unsupported_grant_type",
+            "only grant_type=refresh_token is supported",
+        ));
+    }
+    // Refused here already when it is not a valid refresh token: no object is woken for it.
+    let claims = ctx
+        .settings
+        .issuer
+        .verify_refresh(form.require("refresh_token")?, WorkerClock.now())?;
+    claims.check_client(client.as_deref())?;
+    let sid = claims.sid.clone();
+    let about = || Subjects {
+        sid: Some(&claims.sid),
+        sub: Some(&claims.sub),
+        client_id: Some(&claims.client_id),
+        jti: Some(&claims.jti),
+    };
+    match ctx
+        .session(&sid)
+        .call(&SessionCall::Refresh {
+            claims: claims.clone(),
+        })
+        .await
+    {
+        Ok(SessionReply::Pair(pair)) => http::tokens(200, &pair),
+        Ok(_) => Err(ApiError::internal(&"unexpected session reply")),
+        Err(err) => {
+            if err.code == Some("ERR_REFRESH_TOKEN_REUSED") {
+                ctx.event(Event::RefreshTokenReused, about());
+            }
+            Err(err)
         }
     }
-    let refresh_token = form.require("refresh_token")?;
-    // Refused here already when it is not a valid refresh token: no object is woken for it.
-    let claims = settings
-        .issuer
-        .verify_refresh(refresh_token, WorkerClock.now())
-        .map_err(|e| ApiError::from_core(&e, Presented::Grant))?;
-    let sid = claims.sid.clone();
-    call_session(env, &sid, &SessionCall::Refresh { claims }).await
 }
 
-/// `POST /revoke` (RFC 7009): no client authentication; unknown tokens answer 200.
-async fn revoke(mut req: Request, env: &Env, settings: &Settings) -> Answer {
+/// `POST /revoke` (RFC 7009): no client authentication, limited per address; unknown tokens
+/// answer 200. Revoking something already revoked writes nothing.
+async fn revoke(mut req: Request, ctx: &Ctx<'_>) -> Answer {
+    ctx.limit().await?;
     let form = read_form(&mut req).await?;
     let token = form.require("token")?;
-    let now = WorkerClock.now();
-    match settings.issuer.revocation_target(token, now) {
+    match ctx
+        .settings
+        .issuer
+        .revocation_target(token, WorkerClock.now())
+    {
         None => {}
-        Some(RevocationTarget::Token { jti, exp }) => {
-            revocations(env, settings)?
-                .revoke_token(&jti, exp, now)
-                .await
-                .map_err(|e| ApiError::from_core(&e, Presented::Grant))?;
+        Some(RevocationTarget::Token { sid, jti, exp }) => {
+            let call = SessionCall::RevokeToken {
+                jti: jti.clone(),
+                exp,
+            };
+            if let SessionReply::Changed(true) = ctx.session(&sid).call(&call).await? {
+                let about = Subjects {
+                    sid: Some(&sid),
+                    jti: Some(&jti),
+                    ..Subjects::default()
+                };
+                ctx.event(Event::TokenRevoked, about);
+            }
         }
         Some(RevocationTarget::Session(claims)) => {
-            let sid = claims.sid.clone();
-            let answer = call_session(env, &sid, &SessionCall::End { claims }).await?;
-            if answer.status_code() >= 500 {
-                return Ok(answer);
+            let call = SessionCall::End {
+                sid: claims.sid.clone(),
+            };
+            if let SessionReply::Changed(true) = ctx.session(&claims.sid).call(&call).await? {
+                let about = Subjects {
+                    sid: Some(&claims.sid),
+                    sub: Some(&claims.sub),
+                    client_id: Some(&claims.client_id),
+                    ..Subjects::default()
+                };
+                ctx.event(Event::SessionRevoked, about);
             }
         }
     }
     http::empty(200)
 }
 
-/// `POST /introspect` (RFC 7662), for trusted clients.
-async fn introspect(mut req: Request, env: &Env, settings: &Settings) -> Answer {
-    settings
-        .clients
-        .authenticate(http::header(&req, "Authorization").as_deref())?;
+/// `POST /introspect` (RFC 7662), for trusted clients. A refresh token is active only while
+/// its session's object says it still refreshes.
+async fn introspect(mut req: Request, ctx: &Ctx<'_>) -> Answer {
+    ctx.authenticate(&req)?;
     let form = read_form(&mut req).await?;
     let token = form.require("token")?;
-    let Ok(verified) = settings.issuer.verify_any(token, WorkerClock.now()) else {
+    let Ok(verified) = ctx.settings.issuer.verify_any(token, WorkerClock.now()) else {
         return http::tokens(200, &responses::inactive());
     };
-    let (ids, answer) = match &verified {
-        IssuedToken::Access(claims) => (
-            claims.ids(),
-            responses::introspection(claims.claims.as_map(), "access_token"),
-        ),
-        IssuedToken::Refresh(claims) => (
-            claims.ids(),
-            json!({
-                "active": true, "token_type": "refresh_token", "sub": claims.sub,
-                "sid": claims.sid, "jti": claims.jti, "client_id": claims.client_id,
-                "iat": claims.iat, "exp": claims.exp, "iss": settings.issuer.policy().issuer,
-            }),
-        ),
-    };
-    match revocations(env, settings)?.check(ids).await {
-        Ok(_) => http::tokens(200, &answer),
-        Err(edge_jwt_core::Error::Revoked(_)) => http::tokens(200, &responses::inactive()),
-        Err(e) => Err(ApiError::from_core(&e, Presented::Grant)),
+    match verified {
+        IssuedToken::Access(claims) => match ctx.revocations()?.check(claims.ids()).await {
+            Ok(_) => http::tokens(
+                200,
+                &responses::introspection(claims.claims.as_map(), "access_token"),
+            ),
+            Err(edge_jwt_core::Error::Revoked(_)) => http::tokens(200, &responses::inactive()),
+            Err(e) => Err(e.into()),
+        },
+        IssuedToken::Refresh(claims) => {
+            let call = SessionCall::Status {
+                sid: claims.sid.clone(),
+                refresh_jti: Some(claims.jti.clone()),
+            };
+            match ctx.session(&claims.sid).call(&call).await? {
+                SessionReply::Status(Some(status)) if status.live => http::tokens(
+                    200,
+                    &json!({
+                        "active": true, "token_type": "refresh_token", "sub": claims.sub,
+                        "sid": claims.sid, "jti": claims.jti, "client_id": claims.client_id,
+                        "iat": claims.iat, "exp": claims.exp,
+                        "iss": ctx.settings.issuer.policy().issuer,
+                    }),
+                ),
+                _ => http::tokens(200, &responses::inactive()),
+            }
+        }
     }
 }
 
-/// `POST /subjects/{sub}/revoke`: log a subject out everywhere (trusted clients).
-async fn revoke_subject(req: Request, env: &Env, settings: &Settings, sub: String) -> Answer {
-    settings
-        .clients
-        .authenticate(http::header(&req, "Authorization").as_deref())?;
-    revocations(env, settings)?
-        .log_out_everywhere(&sub, WorkerClock.now(), settings.issuer.policy())
-        .await
-        .map_err(|e| ApiError::from_core(&e, Presented::Grant))?;
+/// `POST /subjects/{sub}/revoke`: log a subject out everywhere (trusted clients). When it
+/// answers 204, every session of the subject started before is ended in its own object.
+async fn log_out_subject(req: Request, ctx: &Ctx<'_>, sub: &str) -> Answer {
+    ctx.authenticate(&req)?;
+    log_out_everywhere(ctx, sub).await
+}
+
+async fn log_out_everywhere(ctx: &Ctx<'_>, sub: &str) -> Answer {
+    ctx.subject(sub, SubjectOp::LogOutEverywhere).await?;
+    ctx.event(
+        Event::SubjectLoggedOut,
+        Subjects {
+            sub: Some(sub),
+            ..Subjects::default()
+        },
+    );
     http::empty(204)
+}
+
+/// `GET /subjects/{sub}/sessions` (trusted clients): the subject's live sessions.
+async fn subject_sessions(req: Request, ctx: &Ctx<'_>, sub: &str) -> Answer {
+    ctx.authenticate(&req)?;
+    match ctx.subject(sub, SubjectOp::Sessions).await? {
+        SubjectReply::Sessions(sessions) => {
+            let sessions: Vec<_> = sessions.iter().map(responses::session_summary).collect();
+            http::tokens(200, &json!({ "sub": sub, "sessions": sessions }))
+        }
+        _ => Err(ApiError::internal(&"unexpected subject reply")),
+    }
+}
+
+/// `POST /subjects/{sub}/sessions/{sid}/revoke` (trusted clients): ends one session ("log out
+/// that device"); 404 when the subject has no such session.
+async fn end_subject_session(req: Request, ctx: &Ctx<'_>, sub: &str, sid: &str) -> Answer {
+    ctx.authenticate(&req)?;
+    let op = SubjectOp::EndSession {
+        sid: sid.to_owned(),
+    };
+    match ctx.subject(sub, op).await {
+        Err(err) if err.code == Some("ERR_SESSION_NOT_FOUND") => Err(ApiError::new(
+            404,
+            "not_found",
+            "the subject has no such live session",
+        )),
+        Err(err) => Err(err),
+        Ok(_) => {
+            let about = Subjects {
+                sid: Some(sid),
+                sub: Some(sub),
+                ..Subjects::default()
+            };
+            ctx.event(Event::SessionRevoked, about);
+            http::empty(204)
+        }
+    }
+}
+
+/// `POST /demo/login` (demo only): `{"name": "..."}` logs in as `demo:<name>`, no password.
+async fn demo_login(mut req: Request, ctx: &Ctx<'_>) -> Answer {
+    ctx.limit().await?;
+    form::require_media_type(
+        http::header(&req, "Content-Type").as_deref(),
+        "application/json",
+    )?;
+    let name = responses::demo_name(&http::body(&mut req).await?)?;
+    let session =
+        json!({ "sub": format!("demo:{name}"), "claims": { "name": name }, "scope": "demo" });
+    begin_session(
+        ctx,
+        SessionRequest::parse(session.to_string().as_bytes(), "demo".to_owned())?,
+    )
+    .await
+}
+
+/// The verified, unrevoked access token of `Authorization: Bearer …`, or 401 with
+/// `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750).
+async fn bearer(req: &Request, ctx: &Ctx<'_>) -> Result<edge_jwt_core::AccessClaims, ApiError> {
+    let token = http::bearer_token(req);
+    let as_bearer = |e: edge_jwt_core::Error| ApiError::from_core(&e, Presented::Bearer);
+    let claims = ctx
+        .settings
+        .issuer
+        .verify_access(&token, WorkerClock.now())
+        .map_err(as_bearer)?;
+    ctx.revocations()?
+        .check(claims.ids())
+        .await
+        .map_err(as_bearer)?;
+    Ok(claims)
+}
+
+/// `GET /demo/me` (demo only): a protected resource answering the bearer token's claims.
+async fn demo_me(req: Request, ctx: &Ctx<'_>) -> Answer {
+    let claims = bearer(&req, ctx).await?;
+    http::tokens(200, claims.claims.as_map())
+}
+
+/// `POST /demo/logout-everywhere` (demo only): the bearer's subject is logged out everywhere,
+/// as a trusted back end would do with `/subjects/{sub}/revoke`.
+async fn demo_logout_everywhere(req: Request, ctx: &Ctx<'_>) -> Answer {
+    let claims = bearer(&req, ctx).await?;
+    log_out_everywhere(ctx, &claims.sub).await
 }
 
 async fn read_form(req: &mut Request) -> Result<Form, ApiError> {
     form::require_media_type(http::header(req, "Content-Type").as_deref(), FORM)?;
     Form::parse(&http::body(req).await?)
-}
-
-fn revocations(env: &Env, settings: &Settings) -> Result<RevocationList<KvRevocations>, ApiError> {
-    let kv = env
-        .kv(BINDING)
-        .map_err(|_| ApiError::misconfigured(BINDING, "is not bound"))?;
-    Ok(RevocationList::new(
-        KvRevocations(kv),
-        settings.issuer.policy().leeway,
-    ))
-}
-
-/// Sends `call` to the Durable Object of session `sid` and passes its answer on.
-async fn call_session(env: &Env, sid: &str, call: &SessionCall) -> Answer {
-    let stub = env
-        .durable_object(NAMESPACE)
-        .and_then(|ns| ns.id_from_name(sid)?.get_stub())
-        .map_err(|_| ApiError::misconfigured(NAMESPACE, "is not bound"))?;
-    let body = serde_json::to_string(call)
-        .map_err(|_| ApiError::invalid_request("unencodable session call"))?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_body(Some(body.into()));
-    let request =
-        Request::new_with_init("https://session.internal/", &init).map_err(http::internal)?;
-    stub.fetch_with_request(request)
-        .await
-        .map_err(http::internal)
-}
-
-/// JSON that caches may keep (public keys, metadata): five minutes.
-fn public_json(text: String) -> Answer {
-    let headers = Headers::new();
-    headers
-        .set("Content-Type", "application/json;charset=UTF-8")
-        .and_then(|_| headers.set("Cache-Control", "public, max-age=300"))
-        .and_then(|_| Response::ok(text))
-        .map(|r| r.with_headers(headers))
-        .map_err(http::internal)
-}
-
-fn cors(response: Response, origin: &str) -> worker::Result<Response> {
-    let headers = response.headers().clone();
-    headers.set("Access-Control-Allow-Origin", origin)?;
-    headers.append("Vary", "Origin")?;
-    headers.set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")?;
-    headers.set(
-        "Access-Control-Allow-Headers",
-        "Authorization, Content-Type",
-    )?;
-    headers.set("Access-Control-Max-Age", "600")?;
-    Ok(response.with_headers(headers))
 }

@@ -30,6 +30,10 @@ pub struct SigningKey {
     /// 1.5x faster than ed25519-compact in the Worker's wasm (README, Benchmarks). Both make
     /// the same RFC 8032 signature.
     ed25519: Option<ed25519_dalek::SigningKey>,
+    /// For ES256, the same key for p256's deterministic (RFC 6979) signer: jwt-simple signs
+    /// with a random nonce, and the issuer needs a token it can make again bit for bit (a
+    /// grace-window replay gets the very tokens of the first rotation without storing them).
+    es256: Option<p256::ecdsa::SigningKey>,
 }
 
 impl SigningKey {
@@ -41,28 +45,34 @@ impl SigningKey {
             ));
         }
         let mut ed25519 = None;
-        let (key, public) = match key {
-            PrivateKey::Ed25519(k) => {
-                let pair = k.key_pair().as_ref();
-                let public = PublicKey::ed25519(pair.pk.as_slice())?;
-                ed25519 = Some(ed25519_dalek::SigningKey::from_bytes(&pair.sk.seed()));
-                (PrivateKey::Ed25519(k.with_key_id(&kid)), public)
-            }
-            PrivateKey::Es256(k) => {
-                let public = PublicKey::Es256(*k.key_pair().public_key().as_ref());
-                (PrivateKey::Es256(k.with_key_id(&kid)), public)
-            }
-            // At least 32 bytes by construction (generate, or JWKS import).
-            PrivateKey::Hs256(k) => {
-                let public = PublicKey::Hs256(HmacSecret::from_trusted(k.to_bytes()));
-                (PrivateKey::Hs256(k.with_key_id(&kid)), public)
-            }
-        };
+        let mut es256 = None;
+        let (key, public) =
+            match key {
+                PrivateKey::Ed25519(k) => {
+                    let pair = k.key_pair().as_ref();
+                    let public = PublicKey::ed25519(pair.pk.as_slice())?;
+                    ed25519 = Some(ed25519_dalek::SigningKey::from_bytes(&pair.sk.seed()));
+                    (PrivateKey::Ed25519(k.with_key_id(&kid)), public)
+                }
+                PrivateKey::Es256(k) => {
+                    let public = PublicKey::Es256(*k.key_pair().public_key().as_ref());
+                    es256 = Some(p256::ecdsa::SigningKey::from_slice(&k.to_bytes()).map_err(
+                        |_| Error::JwksInvalid(format!("kid \"{kid}\": not a P-256 private key")),
+                    )?);
+                    (PrivateKey::Es256(k.with_key_id(&kid)), public)
+                }
+                // At least 32 bytes by construction (generate, or JWKS import).
+                PrivateKey::Hs256(k) => {
+                    let public = PublicKey::Hs256(HmacSecret::from_trusted(k.to_bytes()));
+                    (PrivateKey::Hs256(k.with_key_id(&kid)), public)
+                }
+            };
         Ok(SigningKey {
             kid,
             key,
             public,
             ed25519,
+            es256,
         })
     }
 
@@ -101,38 +111,57 @@ impl SigningKey {
         self.public.clone()
     }
 
-    /// Signs `claims` as a compact JWS with header `alg`, `kid` and `typ`.
+    /// Signs `claims` as a compact JWS with header `alg`, `kid` and `typ`. Deterministic for
+    /// every algorithm: the same claims signed again give the same token.
     pub fn sign<C: Serialize>(&self, claims: JWTClaims<C>, typ: &str) -> Result<String> {
-        let options = HeaderOptions {
-            signature_type: Some(typ.to_owned()),
-            ..Default::default()
-        };
+        let signer_missing =
+            || Error::Internal(format!("kid \"{}\" has no signer for its key", self.kid));
         match &self.key {
-            PrivateKey::Ed25519(_) => return self.sign_ed25519(&claims, typ),
-            PrivateKey::Es256(k) => k.sign_with_options(claims, &options),
-            PrivateKey::Hs256(k) => k.authenticate_with_options(claims, &options),
+            PrivateKey::Ed25519(_) => {
+                use ed25519_dalek::Signer as _;
+                let key = self.ed25519.as_ref().ok_or_else(signer_missing)?;
+                self.sign_compact("EdDSA", &claims, typ, |input| {
+                    key.sign(input).to_bytes().to_vec()
+                })
+            }
+            PrivateKey::Es256(_) => {
+                use p256::ecdsa::signature::Signer as _;
+                let key = self.es256.as_ref().ok_or_else(signer_missing)?;
+                self.sign_compact("ES256", &claims, typ, |input| {
+                    let signature: p256::ecdsa::Signature = key.sign(input);
+                    signature.to_bytes().to_vec()
+                })
+            }
+            PrivateKey::Hs256(k) => {
+                let options = HeaderOptions {
+                    signature_type: Some(typ.to_owned()),
+                    ..Default::default()
+                };
+                k.authenticate_with_options(claims, &options)
+                    .map_err(|e| Error::Internal(format!("signing with kid \"{}\": {e}", self.kid)))
+            }
         }
-        .map_err(|e| Error::InvalidOption(format!("signing with kid \"{}\": {e}", self.kid)))
     }
 
     /// The compact JWS jwt-simple would make (header `alg`, `kid`, `typ`; its claims
-    /// encoding), signed by ed25519-dalek.
-    fn sign_ed25519<C: Serialize>(&self, claims: &JWTClaims<C>, typ: &str) -> Result<String> {
-        use ed25519_dalek::Signer as _;
-        // `new` pairs every Ed25519 key with its ed25519-dalek form.
-        let key = self.ed25519.as_ref().ok_or_else(|| {
-            Error::InvalidOption(format!("kid \"{}\" has no Ed25519 signer", self.kid))
-        })?;
-        let header = serde_json::json!({ "alg": "EdDSA", "kid": self.kid, "typ": typ });
+    /// encoding), with the signature `sign` makes over the signing input.
+    fn sign_compact<C: Serialize>(
+        &self,
+        alg: &str,
+        claims: &JWTClaims<C>,
+        typ: &str,
+        sign: impl FnOnce(&[u8]) -> Vec<u8>,
+    ) -> Result<String> {
+        let header = serde_json::json!({ "alg": alg, "kid": self.kid, "typ": typ });
         let payload = serde_json::to_vec(claims)
-            .map_err(|e| Error::InvalidOption(format!("cannot encode claims: {e}")))?;
+            .map_err(|e| Error::Internal(format!("cannot encode claims: {e}")))?;
         let input = format!(
             "{}.{}",
             b64::encode(header.to_string().as_bytes()),
             b64::encode(&payload)
         );
-        let signature = key.sign(input.as_bytes());
-        Ok(format!("{input}.{}", b64::encode(&signature.to_bytes())))
+        let signature = sign(input.as_bytes());
+        Ok(format!("{input}.{}", b64::encode(&signature)))
     }
 }
 

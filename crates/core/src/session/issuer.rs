@@ -1,9 +1,9 @@
 //! Signing a session's tokens, and verifying the issuer's own tokens.
 
 use jwt_simple::prelude::{Audiences, JWTClaims, UnixTimeStamp};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::SessionRecord;
+use super::{Grant, SessionRecord};
 use crate::claims::{
     AccessClaims, AccessExtra, RefreshClaims, RefreshExtra, ACCESS_TOKEN_TYP, REFRESH_TOKEN_TYP,
 };
@@ -11,14 +11,13 @@ use crate::error::Result;
 use crate::jose::CompactJws;
 use crate::keys::KeySet;
 use crate::policy::Policy;
-use crate::random::new_id;
 use crate::verify::{Verifier, VerifyOptions};
 
 /// An access/refresh pair, as the token endpoint answers it (RFC 6749 §5.1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenPair {
     pub access_token: String,
-    pub token_type: &'static str,
+    pub token_type: String,
     /// Seconds until the access token expires.
     pub expires_in: u64,
     pub refresh_token: String,
@@ -112,6 +111,7 @@ impl TokenIssuer {
     pub fn revocation_target(&self, token: &str, now: u64) -> Option<RevocationTarget> {
         match self.verify_any(token, now).ok()? {
             IssuedToken::Access(claims) => Some(RevocationTarget::Token {
+                sid: claims.sid,
                 jti: claims.jti,
                 exp: claims.exp,
             }),
@@ -123,25 +123,30 @@ impl TokenIssuer {
         &self,
         audience: &str,
         subject: &str,
-        iat: u64,
-        exp: u64,
+        (iat, exp, jti): (u64, u64, &str),
         custom: C,
-    ) -> Result<JWTClaims<C>> {
-        Ok(JWTClaims {
+    ) -> JWTClaims<C> {
+        JWTClaims {
             issued_at: Some(UnixTimeStamp::from_secs(iat)),
             expires_at: Some(UnixTimeStamp::from_secs(exp)),
             invalid_before: None,
             issuer: Some(self.policy.issuer.clone()),
             subject: Some(subject.to_owned()),
             audiences: Some(Audiences::AsString(audience.to_owned())),
-            jwt_id: Some(new_id()?),
+            jwt_id: Some(jti.to_owned()),
             nonce: None,
             custom,
-        })
+        }
     }
 
-    /// Signs an access token for `session`; returns it with its `exp`.
-    pub(crate) fn sign_access(&self, session: &SessionRecord, iat: u64) -> Result<(String, u64)> {
+    /// Signs the access token of `session` issued at `iat` with id `jti`; returns it with its
+    /// `exp`. The same arguments give the same token (signing is deterministic).
+    pub(crate) fn sign_access(
+        &self,
+        session: &SessionRecord,
+        iat: u64,
+        jti: &str,
+    ) -> Result<(String, u64)> {
         let exp = (iat + self.policy.access_ttl).min(session.ends_at);
         let extra = AccessExtra {
             client_id: session.client_id.clone(),
@@ -149,31 +154,51 @@ impl TokenIssuer {
             scope: session.scope.clone(),
             custom: session.claims.clone(),
         };
-        let claims = self.claims(&self.policy.audience, &session.sub, iat, exp, extra)?;
+        let claims = self.claims(&self.policy.audience, &session.sub, (iat, exp, jti), extra);
         Ok((self.keys.signer().sign(claims, ACCESS_TOKEN_TYP)?, exp))
     }
 
-    /// Signs a refresh token for `session`; returns it with its `jti`.
+    /// Signs the refresh token of `session` issued at `iat` with id `jti`.
     pub(crate) fn sign_refresh(
         &self,
         session: &SessionRecord,
         iat: u64,
-    ) -> Result<(String, String)> {
+        jti: &str,
+    ) -> Result<String> {
         let exp = (iat + self.policy.refresh_ttl).min(session.ends_at);
         let extra = RefreshExtra {
             client_id: session.client_id.clone(),
             sid: session.sid.clone(),
             session_end: session.ends_at,
         };
-        let claims = self.claims(&self.policy.issuer, &session.sub, iat, exp, extra)?;
-        let jti = claims.jwt_id.clone().unwrap_or_default();
-        Ok((self.keys.signer().sign(claims, REFRESH_TOKEN_TYP)?, jti))
+        let claims = self.claims(&self.policy.issuer, &session.sub, (iat, exp, jti), extra);
+        self.keys.signer().sign(claims, REFRESH_TOKEN_TYP)
+    }
+
+    /// The pair a rotation (or a session's start) hands out: both tokens signed from what the
+    /// record keeps, so that the same grant can be answered again without storing a token.
+    pub(crate) fn issue(
+        &self,
+        session: &SessionRecord,
+        grant: &Grant,
+        now: u64,
+    ) -> Result<TokenPair> {
+        let refresh_token = self.sign_refresh(session, grant.iat, &grant.refresh_jti)?;
+        let (access_token, access_exp) = self.sign_access(session, grant.iat, &grant.access_jti)?;
+        Ok(TokenPair {
+            access_token,
+            token_type: "Bearer".to_owned(),
+            expires_in: access_exp.saturating_sub(now),
+            refresh_token,
+            scope: session.scope.clone(),
+        })
     }
 
     /// A signed access token for `session`, for tests that need a real one.
     #[cfg(any(test, feature = "testing"))]
     pub fn sign_access_for_tests(&self, session: &SessionRecord, iat: u64) -> String {
-        self.sign_access(session, iat)
+        let jti = crate::random::new_id().unwrap_or_default();
+        self.sign_access(session, iat, &jti)
             .map(|(t, _)| t)
             .unwrap_or_default()
     }
@@ -181,33 +206,20 @@ impl TokenIssuer {
     /// A signed refresh token for `session`, for tests that need a real one.
     #[cfg(any(test, feature = "testing"))]
     pub fn sign_refresh_for_tests(&self, session: &SessionRecord, iat: u64) -> String {
-        self.sign_refresh(session, iat)
-            .map(|(t, _)| t)
-            .unwrap_or_default()
-    }
-
-    pub(crate) fn pair(
-        &self,
-        session: &SessionRecord,
-        now: u64,
-        access_token: String,
-        access_exp: u64,
-        refresh_token: String,
-    ) -> TokenPair {
-        TokenPair {
-            access_token,
-            token_type: "Bearer",
-            expires_in: access_exp.saturating_sub(now),
-            refresh_token,
-            scope: session.scope.clone(),
-        }
+        let jti = crate::random::new_id().unwrap_or_default();
+        self.sign_refresh(session, iat, &jti).unwrap_or_default()
     }
 }
 
 /// What a revocation request revokes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RevocationTarget {
-    Token { jti: String, exp: u64 },
+    /// An access token: its `jti` until its `exp`, through its session's store.
+    Token {
+        sid: String,
+        jti: String,
+        exp: u64,
+    },
     Session(RefreshClaims),
 }
 

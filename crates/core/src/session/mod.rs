@@ -6,5 +6,5 @@ mod record;
 mod rotation;
 
 pub use issuer::{IssuedToken, RevocationTarget, TokenIssuer, TokenPair};
-pub use record::{Rotation, SessionRecord};
-pub use rotation::{NewSession, Sessions};
+pub use record::{Grant, Rotation, SessionRecord};
+pub use rotation::{NewSession, SessionRotation, SessionStatus};

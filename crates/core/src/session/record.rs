@@ -1,5 +1,6 @@
-//! A session's rotation state: which refresh token is live, and the one it replaced (for the
-//! grace window). One record per session, stored with an expiry at the session's end.
+//! A session's rotation state: which refresh token is live, and the grant it replaced (for the
+//! grace window). One record per session, stored with an expiry at the session's end. It never
+//! holds a token: only the ids and times from which the issuer signs the same tokens again.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -7,15 +8,27 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result};
 use crate::store::Store;
 
-/// The last rotation: the refresh token it consumed and the one it returned.
+/// What one pair of tokens was signed from: with the session's record, enough to sign the very
+/// same pair again (signing is deterministic), and not enough to use it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    /// `iat` of both tokens.
+    pub iat: u64,
+    /// `jti` of the refresh token.
+    pub refresh_jti: String,
+    /// `jti` of the access token.
+    pub access_jti: String,
+}
+
+/// The last rotation: the refresh token it consumed and the grant it answered with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rotation {
     /// `jti` of the consumed refresh token.
     pub jti: String,
     /// When it was consumed (seconds).
     pub at: u64,
-    /// The refresh token that replaced it, handed out again within the grace window.
-    pub refresh_token: String,
+    /// The pair it was answered with, answered again within the grace window.
+    pub grant: Grant,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,11 +42,20 @@ pub struct SessionRecord {
     pub started_at: u64,
     /// The absolute end: no token of the session is valid past it.
     pub ends_at: u64,
-    /// `jti` of the one live refresh token.
-    pub current_jti: String,
+    /// No token of the session is dated earlier: one second after the subject's latest
+    /// logout-everywhere when the session started in that very second.
+    pub min_iat: u64,
+    /// The live grant: its refresh token is the one live refresh token.
+    pub current: Grant,
     pub previous: Option<Rotation>,
-    /// Set on logout or reuse; kept until `ends_at` so the session stays refused.
+    /// When the session last rotated (its start until then).
+    pub last_refreshed_at: u64,
+    /// Set on logout, on reuse, or by the subject's logout-everywhere; kept until `ends_at`
+    /// so the session stays refused.
     pub revoked: bool,
+    /// Whether the revocation list (KV) blocks the session's access tokens yet. A revocation
+    /// is marked here first, then published; a failed publish is retried by the next request.
+    pub published: bool,
 }
 
 impl SessionRecord {
@@ -53,9 +75,14 @@ impl SessionRecord {
     /// Saves the record; it expires at the session's end plus `leeway`.
     pub async fn save<S: Store>(&self, store: &S, leeway: u64) -> Result<()> {
         let text = serde_json::to_string(self)
-            .map_err(|e| Error::StoreUnavailable(format!("cannot encode session: {e}")))?;
+            .map_err(|e| Error::Internal(format!("cannot encode session: {e}")))?;
         Ok(store
             .put(&Self::store_key(&self.sid), &text, self.ends_at + leeway)
             .await?)
+    }
+
+    /// The time the next token of the session is dated.
+    pub fn issued_at(&self, now: u64) -> u64 {
+        now.max(self.min_iat)
     }
 }

@@ -1,22 +1,27 @@
-//! The rotation rules. Every refresh consumes the presented refresh token and returns a new
-//! pair in the same session. Presenting the consumed token again within the grace window
-//! returns the same successor (so concurrent tabs never fork the session); presenting it later,
-//! or any older token, is reuse: the whole session is revoked, access tokens included.
+//! The rotation rules, over one session's store. Every refresh consumes the presented refresh
+//! token and returns a new pair in the same session. Presenting the consumed token again within
+//! the grace window answers the same pair again (so concurrent tabs never fork the session and
+//! a replay mints nothing); presenting it later, or any older token, is reuse: the whole session
+//! is revoked, access tokens included.
 //!
 //! Between reading and writing the session record only the session store is awaited, so a
-//! store that serializes requests per session (a Durable Object) makes the rules exact.
+//! store that serializes requests per session (a Durable Object) makes the rules exact. A
+//! refresh reads nothing else: revocations of the session (logout, reuse, the subject's
+//! logout-everywhere) are all marked in its own record.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{RevocationTarget, Rotation, SessionRecord, TokenIssuer, TokenPair};
+use super::{Grant, Rotation, SessionRecord, TokenIssuer, TokenPair};
 use crate::claims::{check_custom_claims, RefreshClaims, MAX_SUBJECT_LENGTH};
 use crate::clock::Clock;
 use crate::error::{Error, Result, RevokedBy};
+use crate::random::new_id;
 use crate::revocation::RevocationList;
 use crate::store::Store;
 
 /// What a trusted client asks for when it starts a session for a user it authenticated.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NewSession {
     pub sub: String,
     pub client_id: String,
@@ -25,34 +30,68 @@ pub struct NewSession {
     pub claims: Map<String, Value>,
 }
 
-/// The session operations over a session store (rotation state) and the revocation list.
-pub struct Sessions<'a, F, R, C> {
+/// What a session says of itself: for its subject's list of sessions, and for introspection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionStatus {
+    pub sid: String,
+    pub client_id: String,
+    pub started_at: u64,
+    pub last_refreshed_at: u64,
+    pub ends_at: u64,
+    /// Not revoked (and, when asked about one refresh token, that token still refreshes).
+    pub live: bool,
+}
+
+/// Set in a session's store when its subject was logged out before the session started: the
+/// start, arriving late, is refused.
+fn revoked_before_start_key(sid: &str) -> String {
+    format!("revoked-before-start:{sid}")
+}
+
+/// The rotation of one session: its store (a Durable Object's storage), the revocation list it
+/// publishes revocations to (KV, for verifiers of access tokens), a clock.
+pub struct SessionRotation<'a, S, R, C> {
     pub issuer: &'a TokenIssuer,
-    pub sessions: &'a F,
+    pub store: &'a S,
     pub revocations: &'a RevocationList<R>,
     pub clock: &'a C,
 }
 
-impl<F: Store, R: Store, C: Clock> Sessions<'_, F, R, C> {
+impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
     fn leeway(&self) -> u64 {
         self.issuer.policy().leeway
     }
 
-    /// Starts session `sid` and returns its first pair.
-    pub async fn start(&self, sid: &str, request: NewSession) -> Result<TokenPair> {
+    fn new_grant(iat: u64) -> Result<Grant> {
+        Ok(Grant {
+            iat,
+            refresh_jti: new_id()?,
+            access_jti: new_id()?,
+        })
+    }
+
+    /// Starts session `sid` and returns its first pair. `min_iat` comes from the subject
+    /// ([`crate::subject::Subject::register`]): no token of the session is dated earlier.
+    pub async fn start(&self, sid: &str, request: NewSession, min_iat: u64) -> Result<TokenPair> {
         if request.sub.is_empty() || request.sub.len() > MAX_SUBJECT_LENGTH {
             return Err(Error::InvalidOption(format!(
                 "sub must be 1 to {MAX_SUBJECT_LENGTH} bytes"
             )));
         }
         check_custom_claims(&request.claims)?;
+        if self
+            .store
+            .get(&revoked_before_start_key(sid))
+            .await?
+            .is_some()
+        {
+            return Err(Error::Revoked(RevokedBy::Subject));
+        }
+        if SessionRecord::load(self.store, sid).await?.is_some() {
+            return Err(Error::Internal(format!("session {sid} exists already")));
+        }
         let now = self.clock.now();
-        let revoked_before = self
-            .revocations
-            .subject_revoked_before(&request.sub)
-            .await?;
-        let iat = self.issuer.policy().issued_at(now, revoked_before);
-        let mut record = SessionRecord {
+        let record = SessionRecord {
             sid: sid.to_owned(),
             sub: request.sub,
             client_id: request.client_id,
@@ -60,112 +99,160 @@ impl<F: Store, R: Store, C: Clock> Sessions<'_, F, R, C> {
             claims: request.claims,
             started_at: now,
             ends_at: now + self.issuer.policy().session_max,
-            current_jti: String::new(),
+            min_iat,
+            current: Self::new_grant(now.max(min_iat))?,
             previous: None,
+            last_refreshed_at: now,
             revoked: false,
+            published: true,
         };
-        let (refresh_token, jti) = self.issuer.sign_refresh(&record, iat)?;
-        record.current_jti = jti;
-        record.save(self.sessions, self.leeway()).await?;
-        let (access_token, access_exp) = self.issuer.sign_access(&record, iat)?;
-        Ok(self
-            .issuer
-            .pair(&record, now, access_token, access_exp, refresh_token))
+        let pair = self.issuer.issue(&record, &record.current, now)?;
+        // Refused here, not later by every verifier: the issuer's own verifier (and the npm
+        // package's, by default) refuses tokens over this size.
+        let limit = self.issuer.access_verifier().options().max_token_length;
+        let longest = pair.access_token.len().max(pair.refresh_token.len());
+        if longest > limit {
+            return Err(Error::InvalidOption(format!(
+                "the session's claims make a {longest}-byte token, over the {limit}-byte limit \
+                 verifiers accept: send fewer or shorter claims"
+            )));
+        }
+        record.save(self.store, self.leeway()).await?;
+        Ok(pair)
     }
 
-    /// Rotates a refresh token (RFC 6749 §6) under the rules above.
-    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair> {
-        let claims = self
-            .issuer
-            .verify_refresh(refresh_token, self.clock.now())?;
-        self.refresh_verified(&claims).await
-    }
-
-    /// [`Sessions::refresh`] for claims that [`TokenIssuer::verify_refresh`] has already
-    /// returned, so that an adapter which verified the token to find its session does not pay
-    /// for a second signature check. Never pass claims from anywhere else.
-    pub async fn refresh_verified(&self, claims: &RefreshClaims) -> Result<TokenPair> {
+    /// Rotates a refresh token (RFC 6749 §6) under the rules above. `claims` are what
+    /// [`TokenIssuer::verify_refresh`] returned for the presented token: the adapter that
+    /// verified it to find this session passes them on, so the signature is checked once.
+    pub async fn refresh(&self, claims: &RefreshClaims) -> Result<TokenPair> {
         let now = self.clock.now();
-        // Revocation-list reads happen before the record is read: see the module comment.
-        let revoked_before = self.revocations.check(claims.ids()).await?;
-        let mut record = SessionRecord::load(self.sessions, &claims.sid)
+        let mut record = SessionRecord::load(self.store, &claims.sid)
             .await?
             .ok_or(Error::SessionNotFound)?;
         if record.revoked {
+            self.publish(&mut record).await?;
             return Err(Error::Revoked(RevokedBy::Session));
         }
-        let iat = self.issuer.policy().issued_at(now, revoked_before);
-        let grace = self.issuer.policy().reuse_grace;
-        let successor = if claims.jti == record.current_jti {
-            let (successor, jti) = self.issuer.sign_refresh(&record, iat)?;
+        if claims.jti == record.current.refresh_jti {
+            let grant = Self::new_grant(record.issued_at(now))?;
             record.previous = Some(Rotation {
-                jti: std::mem::replace(&mut record.current_jti, jti),
+                jti: claims.jti.clone(),
                 at: now,
-                refresh_token: successor.clone(),
+                grant: grant.clone(),
             });
-            record.save(self.sessions, self.leeway()).await?;
-            successor
-        } else {
-            match &record.previous {
-                Some(rotation) if rotation.jti == claims.jti && now <= rotation.at + grace => {
-                    rotation.refresh_token.clone()
-                }
-                _ => {
-                    record.revoked = true;
-                    record.save(self.sessions, self.leeway()).await?;
-                    self.revocations
-                        .revoke_session(&record.sid, record.ends_at, now)
-                        .await?;
-                    return Err(Error::RefreshTokenReused);
-                }
+            record.current = grant;
+            record.last_refreshed_at = now;
+            record.save(self.store, self.leeway()).await?;
+            return self.issuer.issue(&record, &record.current, now);
+        }
+        let grace = self.issuer.policy().reuse_grace;
+        match &record.previous {
+            // The same answer as the rotation that consumed it: nothing new is minted.
+            Some(rotation) if rotation.jti == claims.jti && now <= rotation.at + grace => {
+                self.issuer.issue(&record, &rotation.grant, now)
             }
-        };
-        let (access_token, access_exp) = self.issuer.sign_access(&record, iat)?;
-        Ok(self
-            .issuer
-            .pair(&record, now, access_token, access_exp, successor))
-    }
-
-    /// Ends a session (logout): its record is marked revoked and the revocation list blocks
-    /// its access tokens until the session's end.
-    pub async fn end(&self, claims: &RefreshClaims) -> Result<()> {
-        let now = self.clock.now();
-        if let Some(mut record) = SessionRecord::load(self.sessions, &claims.sid).await? {
-            if !record.revoked {
+            _ => {
                 record.revoked = true;
-                record.save(self.sessions, self.leeway()).await?;
+                record.published = false;
+                record.save(self.store, self.leeway()).await?;
+                self.publish(&mut record).await?;
+                Err(Error::RefreshTokenReused)
             }
         }
-        self.revocations
-            .revoke_session(&claims.sid, claims.session_end, now)
-            .await
     }
 
-    /// RFC 7009 revocation of any of the issuer's tokens: an access token by its `jti`, a
-    /// refresh token with its whole session. A token that is expired, foreign or malformed
-    /// needs nothing revoked and is not an error (RFC 7009 §2.2).
-    pub async fn revoke(&self, token: &str) -> Result<()> {
+    /// Makes a revocation marked in the record known to the revocation list, once. Until it
+    /// succeeds, every request to the session tries again.
+    async fn publish(&self, record: &mut SessionRecord) -> Result<()> {
+        if record.published {
+            return Ok(());
+        }
+        self.revocations
+            .revoke_session(&record.sid, record.ends_at, self.clock.now())
+            .await?;
+        record.published = true;
+        record.save(self.store, self.leeway()).await
+    }
+
+    /// Ends the session (logout, RFC 7009 revocation of its refresh token, or its subject
+    /// ending this one session): refresh tokens are refused at once, access tokens once the
+    /// revocation list has the entry. Returns whether the session was live; ending it again
+    /// writes nothing.
+    pub async fn end(&self, sid: &str) -> Result<bool> {
+        let Some(mut record) = SessionRecord::load(self.store, sid).await? else {
+            return Ok(false);
+        };
+        let was_live = !record.revoked;
+        if was_live {
+            record.revoked = true;
+            record.published = false;
+            record.save(self.store, self.leeway()).await?;
+        }
+        self.publish(&mut record).await?;
+        Ok(was_live)
+    }
+
+    /// Ends the session for its subject's logout-everywhere at `cutoff`. The subject's own
+    /// revocation entry blocks every access token dated up to `cutoff`; only a session that
+    /// issued a later one (a refresh that raced the logout) needs an entry of its own. A
+    /// session not started yet is refused when its start arrives.
+    pub async fn end_for_subject(&self, sid: &str, cutoff: u64) -> Result<()> {
         let now = self.clock.now();
-        match self.issuer.revocation_target(token, now) {
-            Some(RevocationTarget::Token { jti, exp }) => {
-                self.revocations.revoke_token(&jti, exp, now).await
-            }
-            Some(RevocationTarget::Session(claims)) => self.end(&claims).await,
-            None => Ok(()),
+        let Some(mut record) = SessionRecord::load(self.store, sid).await? else {
+            let until = now + self.issuer.policy().session_max + self.leeway();
+            return Ok(self
+                .store
+                .put(&revoked_before_start_key(sid), &cutoff.to_string(), until)
+                .await?);
+        };
+        if !record.revoked {
+            record.revoked = true;
+            record.published = record.current.iat <= cutoff;
+            record.save(self.store, self.leeway()).await?;
         }
+        self.publish(&mut record).await
     }
 
-    /// Verifies an access token and checks it against the revocation list (fails closed).
-    pub async fn check_access(&self, token: &str) -> Result<crate::claims::AccessClaims> {
-        let claims = self.issuer.verify_access(token, self.clock.now())?;
-        self.revocations.check(claims.ids()).await?;
-        Ok(claims)
+    /// Revokes one access token of the session until it expires. Returns whether it was new:
+    /// revoking it again writes nothing, here or in the revocation list.
+    pub async fn revoke_token(&self, jti: &str, exp: u64) -> Result<bool> {
+        let key = format!("revoked:jti:{jti}");
+        if self.store.get(&key).await?.is_some() {
+            return Ok(false);
+        }
+        let now = self.clock.now();
+        self.revocations.revoke_token(jti, exp, now).await?;
+        let until = self.revocations.entry_expiry(exp, now);
+        self.store.put(&key, "1", until).await?;
+        Ok(true)
     }
 
-    /// Logs a subject out everywhere.
-    pub async fn revoke_subject(&self, sub: &str) -> Result<()> {
-        self.revocations
-            .log_out_everywhere(sub, self.clock.now(), self.issuer.policy())
-            .await
+    /// The session's status; with `refresh_jti`, `live` also says whether that refresh token
+    /// still refreshes (the live one, or the one just consumed within the grace window).
+    pub async fn status(
+        &self,
+        sid: &str,
+        refresh_jti: Option<&str>,
+    ) -> Result<Option<SessionStatus>> {
+        let now = self.clock.now();
+        let Some(record) = SessionRecord::load(self.store, sid).await? else {
+            return Ok(None);
+        };
+        let grace = self.issuer.policy().reuse_grace;
+        let token_live = refresh_jti.is_none_or(|jti| {
+            jti == record.current.refresh_jti
+                || record
+                    .previous
+                    .as_ref()
+                    .is_some_and(|r| r.jti == jti && now <= r.at + grace)
+        });
+        Ok(Some(SessionStatus {
+            sid: record.sid,
+            client_id: record.client_id,
+            started_at: record.started_at,
+            last_refreshed_at: record.last_refreshed_at,
+            ends_at: record.ends_at,
+            live: !record.revoked && now < record.ends_at && token_live,
+        }))
     }
 }

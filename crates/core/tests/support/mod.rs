@@ -1,12 +1,17 @@
 //! Helpers shared by the core's integration tests: fixed keys, a test issuer, raw signing of
-//! arbitrary (hostile) headers and payloads.
+//! arbitrary (hostile) headers and payloads, and the issuer's stores in memory.
 #![allow(dead_code)]
 
+use edge_jwt_core::claims::AccessClaims;
 use edge_jwt_core::jose::b64;
 use edge_jwt_core::keys::{PrivateKey, SigningKey};
 use edge_jwt_core::revocation::RevocationList;
-use edge_jwt_core::testing::{FixedClock, MemoryStore};
-use edge_jwt_core::{Algorithm, KeySet, Policy, Sessions, TokenIssuer};
+use edge_jwt_core::session::{RevocationTarget, SessionRotation};
+use edge_jwt_core::testing::{FixedClock, MemorySessions, MemoryStore};
+use edge_jwt_core::{
+    Algorithm, Clock, Error, KeySet, NewSession, Policy, RefreshClaims, Subject, TokenIssuer,
+    TokenPair,
+};
 use jwt_simple::prelude::{EdDSAKeyPairLike, MACLike};
 use serde_json::Value;
 
@@ -48,36 +53,135 @@ pub fn sign_raw(key: &SigningKey, header: &Value, payload: &[u8]) -> String {
     format!("{signing_input}.{}", b64::encode(&signature))
 }
 
-/// A session store, a revocation store and a clock, all in memory.
+/// The issuer's three stores in memory (every session's, every subject's, the revocation
+/// list) and a clock: what the Worker's objects and KV hold, for the core's rules.
 pub struct World {
     pub issuer: TokenIssuer,
     pub clock: FixedClock,
     pub sessions: MemoryStore,
+    pub subjects: MemoryStore,
     pub revocations: RevocationList<MemoryStore>,
 }
 
 impl World {
     pub fn new() -> Self {
+        Self::with_issuer(issuer())
+    }
+
+    pub fn with_issuer(issuer: TokenIssuer) -> Self {
         let clock = FixedClock::at(T0);
-        let issuer = issuer();
         World {
             revocations: RevocationList::new(
                 MemoryStore::new(clock.clone()),
                 issuer.policy().leeway,
             ),
             sessions: MemoryStore::new(clock.clone()),
+            subjects: MemoryStore::new(clock.clone()),
             issuer,
             clock,
         }
     }
 
-    pub fn sessions(&self) -> Sessions<'_, MemoryStore, MemoryStore, FixedClock> {
-        Sessions {
-            issuer: &self.issuer,
-            sessions: &self.sessions,
-            revocations: &self.revocations,
-            clock: &self.clock,
+    /// A copy of every store on `clock`, to try something without changing this world.
+    pub fn fork(&self, clock: FixedClock) -> World {
+        World {
+            issuer: TokenIssuer::new(
+                KeySet::from_jwks(&self.issuer.keys().private_jwks().to_string()).expect("keys"),
+                self.issuer.policy().clone(),
+            )
+            .expect("issuer"),
+            sessions: self.sessions.fork(clock.clone()),
+            subjects: self.subjects.fork(clock.clone()),
+            revocations: RevocationList::new(
+                self.revocations.store().fork(clock.clone()),
+                self.issuer.policy().leeway,
+            ),
+            clock,
         }
+    }
+
+    pub fn sessions(&self) -> Deployment<'_> {
+        Deployment { w: self }
+    }
+}
+
+/// What the Worker does with the core per request, over the world's stores.
+pub struct Deployment<'w> {
+    w: &'w World,
+}
+
+impl Deployment<'_> {
+    pub fn rotation(&self) -> SessionRotation<'_, MemoryStore, MemoryStore, FixedClock> {
+        SessionRotation {
+            issuer: &self.w.issuer,
+            store: &self.w.sessions,
+            revocations: &self.w.revocations,
+            clock: &self.w.clock,
+        }
+    }
+
+    pub fn control(&self) -> MemorySessions<'_> {
+        MemorySessions {
+            issuer: &self.w.issuer,
+            store: &self.w.sessions,
+            revocations: &self.w.revocations,
+            clock: &self.w.clock,
+        }
+    }
+
+    pub fn subject<'s>(&'s self, sub: &'s str) -> Subject<'s, MemoryStore, FixedClock> {
+        Subject {
+            sub,
+            store: &self.w.subjects,
+            policy: self.w.issuer.policy(),
+            clock: &self.w.clock,
+        }
+    }
+
+    /// `POST /sessions`: the subject registers the session, then the session starts.
+    pub async fn start(&self, sid: &str, request: NewSession) -> Result<TokenPair, Error> {
+        let min_iat = self
+            .subject(&request.sub)
+            .register(sid, &request.client_id)
+            .await?;
+        self.rotation().start(sid, request, min_iat).await
+    }
+
+    /// `POST /token`.
+    pub async fn refresh(&self, token: &str) -> Result<TokenPair, Error> {
+        let claims = self.w.issuer.verify_refresh(token, self.w.clock.now())?;
+        self.refresh_verified(&claims).await
+    }
+
+    pub async fn refresh_verified(&self, claims: &RefreshClaims) -> Result<TokenPair, Error> {
+        self.rotation().refresh(claims).await
+    }
+
+    /// `POST /revoke` (RFC 7009).
+    pub async fn revoke(&self, token: &str) -> Result<(), Error> {
+        match self.w.issuer.revocation_target(token, self.w.clock.now()) {
+            Some(RevocationTarget::Token { jti, exp, .. }) => {
+                self.rotation().revoke_token(&jti, exp).await.map(|_| ())
+            }
+            Some(RevocationTarget::Session(claims)) => {
+                self.rotation().end(&claims.sid).await.map(|_| ())
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// `POST /subjects/{sub}/revoke`.
+    pub async fn revoke_subject(&self, sub: &str) -> Result<u64, Error> {
+        self.subject(sub)
+            .log_out_everywhere(&self.control(), &self.w.revocations)
+            .await
+    }
+
+    /// A resource server checking an access token against the revocation list.
+    pub async fn check_access(&self, token: &str) -> Result<AccessClaims, Error> {
+        let claims = self.w.issuer.verify_access(token, self.w.clock.now())?;
+        self.w.revocations.check(claims.ids()).await?;
+        Ok(claims)
     }
 }
 

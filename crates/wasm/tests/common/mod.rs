@@ -2,7 +2,7 @@
 //! runs a file either in Node or in a browser, never both: see TOOLCHAIN.md).
 
 use edge_jwt_core::keys::SigningKey;
-use edge_jwt_core::session::SessionRecord;
+use edge_jwt_core::session::{Grant, SessionRecord};
 use edge_jwt_core::{Algorithm, KeySet, Policy, TokenIssuer};
 use edge_jwt_wasm::WasmVerifier;
 use serde_json::{json, Map, Value};
@@ -29,7 +29,14 @@ pub fn fixture(alg: Algorithm) -> Fixture {
         claims: Map::new(),
         started_at: T0,
         ends_at: T0 + 86_400,
-        current_jti: String::new(),
+        min_iat: 0,
+        current: Grant {
+            iat: 0,
+            refresh_jti: String::new(),
+            access_jti: String::new(),
+        },
+        last_refreshed_at: 0,
+        published: true,
         previous: None,
         revoked: false,
     };

@@ -19,6 +19,46 @@ pub struct ApiError {
     /// `Allow` to send with a 405.
     #[serde(skip)]
     pub allow: Option<&'static str>,
+    /// `Retry-After` to send with a 429.
+    #[serde(skip)]
+    pub retry_after: Option<&'static str>,
+}
+
+/// Every code the core's errors have, so that a code that crossed from a Durable Object maps
+/// back to a `&'static str` (and an unknown one to a server error).
+const CODES: &[&str] = &[
+    "ERR_JWT_EXPIRED",
+    "ERR_JWT_CLAIM_VALIDATION_FAILED",
+    "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
+    "ERR_JWS_INVALID",
+    "ERR_JWT_INVALID",
+    "ERR_JOSE_ALG_NOT_ALLOWED",
+    "ERR_JWKS_NO_MATCHING_KEY",
+    "ERR_JWT_REVOKED",
+    "ERR_JWKS_INVALID",
+    "ERR_JWT_CLAIM_RESERVED",
+    "ERR_REFRESH_TOKEN_REUSED",
+    "ERR_SESSION_NOT_FOUND",
+    "ERR_STORE_UNAVAILABLE",
+    "ERR_INVALID_OPTION",
+    "ERR_CLIENT_MISMATCH",
+    "ERR_INTERNAL",
+];
+
+/// Server faults go to the log (never to the client).
+fn log_fault(err: &dyn std::fmt::Display) {
+    #[cfg(target_arch = "wasm32")]
+    worker::console_error!("edge-jwt: {err}");
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = err;
+}
+
+/// Every handler returns `Result<_, ApiError>` and uses `?` on the core's errors: a token
+/// presented as a grant (the token endpoint's view) unless the handler says otherwise.
+impl From<Error> for ApiError {
+    fn from(err: Error) -> Self {
+        ApiError::from_core(&err, Presented::Grant)
+    }
 }
 
 /// Where a token was presented, which decides how a bad token is reported.
@@ -39,6 +79,7 @@ impl ApiError {
             code: None,
             www_authenticate: None,
             allow: None,
+            retry_after: None,
         }
     }
 
@@ -87,24 +128,66 @@ impl ApiError {
         )
     }
 
+    /// A fault of the issuer itself: 500, details only in the log.
+    pub fn internal(err: &dyn std::fmt::Display) -> Self {
+        log_fault(err);
+        Self::new(500, "server_error", "the issuer failed; try again later")
+    }
+
+    /// The runtime could not complete the request (an object or binding failed): 503,
+    /// details only in the log.
+    pub fn unavailable(err: &dyn std::fmt::Display) -> Self {
+        log_fault(err);
+        Self::new(
+            503,
+            "temporarily_unavailable",
+            "the issuer could not complete the request; try again",
+        )
+    }
+
+    /// Too many requests from one client address: 429 with `Retry-After`.
+    pub fn too_many_requests(retry_after: &'static str) -> Self {
+        ApiError {
+            retry_after: Some(retry_after),
+            ..Self::new(
+                429,
+                "too_many_requests",
+                format!("too many requests from this address; try again in {retry_after} seconds"),
+            )
+        }
+    }
+
     /// The one mapping from the core's errors to HTTP.
     pub fn from_core(err: &Error, presented: Presented) -> Self {
-        let (status, error) = match err {
-            Error::StoreUnavailable(_) => (503, "temporarily_unavailable"),
-            Error::ReservedClaim(_) | Error::InvalidOption(_) => (400, "invalid_request"),
-            Error::JwksInvalid(_) => (503, "temporarily_unavailable"),
-            _ => match presented {
-                Presented::Grant => (400, "invalid_grant"),
-                Presented::Bearer => (401, "invalid_token"),
+        Self::from_code(err.code(), err.to_string(), presented)
+    }
+
+    /// The same mapping by the core's stable code (errors that crossed from a Durable Object
+    /// arrive as code and message).
+    pub fn from_code(code: &str, message: String, presented: Presented) -> Self {
+        let code = CODES.iter().find(|c| **c == code).copied();
+        let (status, error, description) = match code {
+            Some("ERR_STORE_UNAVAILABLE") => (
+                503,
+                "temporarily_unavailable",
+                "token store unavailable; try again".to_owned(),
+            ),
+            Some("ERR_INTERNAL") | None => (
+                500,
+                "server_error",
+                "the issuer failed; try again later".to_owned(),
+            ),
+            Some("ERR_JWKS_INVALID") => (503, "temporarily_unavailable", message),
+            Some("ERR_JWT_CLAIM_RESERVED" | "ERR_INVALID_OPTION") => {
+                (400, "invalid_request", message)
+            }
+            Some(_) => match presented {
+                Presented::Grant => (400, "invalid_grant", message),
+                Presented::Bearer => (401, "invalid_token", message),
             },
         };
-        let description = match err {
-            // Store details are operators' business, not clients'.
-            Error::StoreUnavailable(_) => "token store unavailable; try again".to_owned(),
-            other => other.to_string(),
-        };
         ApiError {
-            code: Some(err.code()),
+            code,
             www_authenticate: (status == 401).then_some(r#"Bearer error="invalid_token""#),
             ..Self::new(status, error, description)
         }
@@ -157,6 +240,22 @@ mod tests {
         assert_eq!((api.status, api.error), (503, "temporarily_unavailable"));
         assert!(!api.error_description.contains("kv-7"));
         assert_eq!(api.code, Some("ERR_STORE_UNAVAILABLE"));
+    }
+
+    #[test]
+    fn every_core_code_is_known_and_faults_are_500_without_details() {
+        for err in [
+            Error::ClientMismatch,
+            Error::SessionNotFound,
+            Error::Internal("no randomness source: x".into()),
+        ] {
+            assert!(CODES.contains(&err.code()), "{err:?}");
+        }
+        let api = ApiError::from_core(&Error::Internal("rng down".into()), Presented::Grant);
+        assert_eq!((api.status, api.error), (500, "server_error"));
+        assert!(!api.error_description.contains("rng"));
+        let unknown = ApiError::from_code("ERR_NEW", "x".into(), Presented::Grant);
+        assert_eq!(unknown.status, 500);
     }
 
     #[test]

@@ -65,21 +65,35 @@ impl Form {
     }
 }
 
-/// Percent-decoding with `+` as space; the result must be UTF-8.
+/// Form decoding (`application/x-www-form-urlencoded`): percent-decoding with `+` as space.
 pub fn decode(text: &str) -> Result<String, ApiError> {
+    percent_decode(text, true)
+}
+
+/// RFC 3986 percent-decoding (a path segment: `+` is a plus sign). Every `%` takes exactly
+/// two hex digits; the result must be UTF-8.
+pub fn decode_segment(text: &str) -> Result<String, ApiError> {
+    percent_decode(text, false)
+}
+
+fn percent_decode(text: &str, plus_is_space: bool) -> Result<String, ApiError> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'+' => out.push(b' '),
+            b'+' if plus_is_space => out.push(b' '),
             b'%' => {
-                let hex = bytes
-                    .get(i + 1..i + 3)
-                    .and_then(|h| std::str::from_utf8(h).ok())
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or_else(|| ApiError::invalid_request("malformed percent-encoding"))?;
-                out.push(hex);
+                let hex = |at: usize| {
+                    bytes
+                        .get(at)
+                        .and_then(|b| (*b as char).to_digit(16))
+                        .map(|d| d as u8)
+                };
+                let (Some(high), Some(low)) = (hex(i + 1), hex(i + 2)) else {
+                    return Err(ApiError::invalid_request("malformed percent-encoding"));
+                };
+                out.push(high << 4 | low);
                 i += 2;
             }
             b => out.push(b),
@@ -111,8 +125,21 @@ mod tests {
     fn bad_encodings_are_refused() {
         assert!(Form::parse(b"a=%zz").is_err());
         assert!(Form::parse(b"a=%4").is_err());
+        // Two hex digits, never a sign: `%+9` is not a tab.
+        assert!(Form::parse(b"a=%+9").is_err());
+        assert!(Form::parse(b"a=%-9").is_err());
         assert!(Form::parse(b"a=%ff%fe").is_err(), "not UTF-8 once decoded");
         assert!(Form::parse(&[b'a', b'=', 0xff]).is_err(), "not UTF-8 raw");
+    }
+
+    #[test]
+    fn path_segments_keep_plus_signs() {
+        assert_eq!(
+            decode_segment("ann+test%40example.com").unwrap(),
+            "ann+test@example.com"
+        );
+        assert!(decode_segment("%zz").is_err());
+        assert!(decode_segment("%ff").is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod error;
 pub mod form;
 pub mod responses;
+pub mod routes;
 pub mod settings;
 
 pub use error::ApiError;

@@ -1,0 +1,250 @@
+//! The security review's rules in the core (issue 11): exact logout everywhere through the
+//! subject's sessions, replays that mint nothing, no token at rest, a cutoff that only moves
+//! forward, tokens within the verifier's size limit, a client's own tokens, live refresh tokens.
+
+mod support;
+
+use edge_jwt_core::{Algorithm, Error, NewSession, RevokedBy, SessionControl, Store};
+use serde_json::{json, Map};
+use support::*;
+
+fn session(sub: &str) -> NewSession {
+    NewSession {
+        sub: sub.into(),
+        client_id: "web".into(),
+        ..NewSession::default()
+    }
+}
+
+#[test]
+fn logout_everywhere_is_exact_without_the_revocation_list() {
+    // Finding 1: the subject's sessions are ended in their own stores; a revocation list that
+    // never returns the subject's entry (a stale KV location) changes nothing for refreshes.
+    let w = World::new();
+    let one = block_on(w.sessions().start("sid-1", session("ann"))).unwrap();
+    let two = block_on(w.sessions().start("sid-2", session("ann"))).unwrap();
+    let bob = block_on(w.sessions().start("sid-3", session("bob"))).unwrap();
+    block_on(w.sessions().revoke_subject("ann")).unwrap();
+    let stale = w.fork(w.clock.clone());
+    let mut stale = stale;
+    stale.revocations = edge_jwt_core::RevocationList::new(
+        edge_jwt_core::testing::MemoryStore::new(w.clock.clone()),
+        30,
+    );
+    for world in [&w, &stale] {
+        for pair in [&one, &two] {
+            assert_eq!(
+                block_on(world.sessions().refresh(&pair.refresh_token)).unwrap_err(),
+                Error::Revoked(RevokedBy::Session)
+            );
+        }
+        block_on(world.sessions().refresh(&bob.refresh_token)).unwrap();
+    }
+    // One KV write for the logout, however many sessions: the subject's entry.
+    let writes = w.revocations.store().writes();
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    assert_eq!(writes[0].0, "revoked:sub:ann");
+}
+
+#[test]
+fn a_session_registered_before_a_logout_but_started_after_it_is_refused() {
+    // The race the subject's object serializes: registered, then the logout fans out before
+    // the start reaches the session's store.
+    let w = World::new();
+    let d = w.sessions();
+    let min_iat = block_on(d.subject("ann").register("sid-late", "web")).unwrap();
+    block_on(d.revoke_subject("ann")).unwrap();
+    let err = block_on(d.rotation().start("sid-late", session("ann"), min_iat)).unwrap_err();
+    assert_eq!(err, Error::Revoked(RevokedBy::Subject));
+    // A session registered after the logout starts, even in the same second.
+    block_on(d.start("sid-next", session("ann"))).unwrap();
+}
+
+#[test]
+fn two_logouts_in_one_second_never_miss_a_session_started_between_them() {
+    // Finding 5: the session started between them is dated cutoff + 1; the second logout's
+    // cutoff is at least that, so edge verifiers refuse its access token too.
+    let w = World::new();
+    let d = w.sessions();
+    block_on(d.revoke_subject("ann")).unwrap();
+    let between = block_on(d.start("sid-b", session("ann"))).unwrap();
+    block_on(d.check_access(&between.access_token)).unwrap();
+    let cutoff = block_on(d.revoke_subject("ann")).unwrap();
+    assert!(cutoff > T0, "the cutoff moved forward within the second");
+    assert_eq!(
+        block_on(d.check_access(&between.access_token)).unwrap_err(),
+        Error::Revoked(RevokedBy::Subject)
+    );
+    assert!(block_on(d.refresh(&between.refresh_token)).is_err());
+    // And never backwards: a later logout at an earlier clock keeps the cutoff.
+    let after = block_on(d.start("sid-c", session("ann"))).unwrap();
+    block_on(d.check_access(&after.access_token)).unwrap();
+}
+
+#[test]
+fn a_replay_inside_the_grace_window_answers_the_very_same_pair_for_every_algorithm() {
+    // Finding 3: nothing new is minted for a replay.
+    for alg in [Algorithm::EdDSA, Algorithm::ES256, Algorithm::HS256] {
+        let w = World::with_issuer(issuer_with(alg));
+        let first = block_on(w.sessions().start("sid-r", session("ann"))).unwrap();
+        let rotated = block_on(w.sessions().refresh(&first.refresh_token)).unwrap();
+        for _ in 0..5 {
+            w.clock.advance(1);
+            let replay = block_on(w.sessions().refresh(&first.refresh_token)).unwrap();
+            assert_eq!(replay.access_token, rotated.access_token, "{alg:?}");
+            assert_eq!(replay.refresh_token, rotated.refresh_token, "{alg:?}");
+        }
+    }
+}
+
+#[test]
+fn no_store_ever_holds_a_usable_token() {
+    // Finding 4: only ids and times are stored; the tokens are signed again from them.
+    let w = World::new();
+    let mut tokens = Vec::new();
+    let mut pair = block_on(w.sessions().start("sid-s", session("ann"))).unwrap();
+    for _ in 0..3 {
+        tokens.push(pair.access_token.clone());
+        tokens.push(pair.refresh_token.clone());
+        pair = block_on(w.sessions().refresh(&pair.refresh_token)).unwrap();
+    }
+    tokens.push(pair.access_token.clone());
+    tokens.push(pair.refresh_token.clone());
+    block_on(w.sessions().revoke(&pair.access_token)).unwrap();
+    let stored: Vec<String> = [&w.sessions, &w.subjects, w.revocations.store()]
+        .iter()
+        .flat_map(|store| store.entries())
+        .map(|(key, value, _)| format!("{key}={value}"))
+        .collect();
+    for token in &tokens {
+        let signature = token.rsplit('.').next().unwrap();
+        let payload = token.split('.').nth(1).unwrap();
+        for entry in &stored {
+            assert!(
+                !entry.contains(signature) && !entry.contains(payload),
+                "{entry}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_session_whose_tokens_would_exceed_the_verifier_limit_is_refused() {
+    // Finding 6.
+    let w = World::new();
+    let mut request = session("ann");
+    request.claims = Map::from_iter([("blob".to_owned(), json!("x".repeat(9000)))]);
+    let err = block_on(w.sessions().start("sid-big", request)).unwrap_err();
+    assert_eq!(err.code(), "ERR_INVALID_OPTION");
+    assert!(err.to_string().contains("8192"), "{err}");
+    assert!(
+        w.sessions.entries().is_empty(),
+        "nothing stored for a refused session"
+    );
+}
+
+#[test]
+fn an_authenticated_client_refreshes_only_its_own_tokens() {
+    // Finding 8.
+    let w = World::new();
+    let pair = block_on(w.sessions().start("sid-c", session("ann"))).unwrap();
+    let claims = w.issuer.verify_refresh(&pair.refresh_token, T0).unwrap();
+    assert_eq!(
+        claims.check_client(Some("other")),
+        Err(Error::ClientMismatch)
+    );
+    assert_eq!(claims.check_client(Some("web")), Ok(()));
+    assert_eq!(claims.check_client(None), Ok(()));
+}
+
+#[test]
+fn revoking_an_access_token_twice_writes_the_revocation_list_once() {
+    // Finding 2.
+    let w = World::new();
+    let pair = block_on(w.sessions().start("sid-t", session("ann"))).unwrap();
+    for _ in 0..5 {
+        block_on(w.sessions().revoke(&pair.access_token)).unwrap();
+        block_on(w.sessions().revoke(&pair.refresh_token)).unwrap();
+    }
+    let keys: Vec<String> = w
+        .revocations
+        .store()
+        .writes()
+        .into_iter()
+        .map(|(k, _, _)| k)
+        .collect();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+}
+
+#[test]
+fn only_a_live_refresh_token_introspects_active() {
+    // Finding 12.
+    let w = World::new();
+    let first = block_on(w.sessions().start("sid-i", session("ann"))).unwrap();
+    let jti = |t: &str| w.issuer.verify_refresh(t, w_now(&w)).unwrap().jti;
+    let status = |j: &str| {
+        block_on(w.sessions().rotation().status("sid-i", Some(j)))
+            .unwrap()
+            .unwrap()
+            .live
+    };
+    let first_jti = jti(&first.refresh_token);
+    assert!(status(&first_jti));
+    let second = block_on(w.sessions().refresh(&first.refresh_token)).unwrap();
+    assert!(status(&first_jti), "inside the grace window");
+    w.clock.advance(11);
+    assert!(!status(&first_jti), "consumed");
+    assert!(status(&jti(&second.refresh_token)));
+    block_on(w.sessions().revoke(&second.refresh_token)).unwrap();
+    assert!(!status(&jti(&second.refresh_token)), "revoked");
+}
+
+fn w_now(w: &World) -> u64 {
+    use edge_jwt_core::Clock;
+    w.clock.now()
+}
+
+#[test]
+fn a_subject_lists_its_live_sessions_and_ends_one() {
+    let w = World::new();
+    let d = w.sessions();
+    block_on(d.start("sid-phone", session("ann"))).unwrap();
+    w.clock.advance(5);
+    let laptop = block_on(d.start("sid-laptop", session("ann"))).unwrap();
+    block_on(d.start("sid-bob", session("bob"))).unwrap();
+    w.clock.advance(5);
+    block_on(d.refresh(&laptop.refresh_token)).unwrap();
+    let listed = block_on(d.subject("ann").sessions(&d.control())).unwrap();
+    let sids: Vec<&str> = listed.iter().map(|s| s.sid.as_str()).collect();
+    assert_eq!(sids, ["sid-phone", "sid-laptop"]);
+    assert_eq!(listed[1].last_refreshed_at, T0 + 10);
+    assert_eq!(listed[0].last_refreshed_at, T0);
+    block_on(d.subject("ann").end_session("sid-phone", &d.control())).unwrap();
+    assert_eq!(
+        block_on(d.subject("ann").end_session("sid-bob", &d.control())).unwrap_err(),
+        Error::SessionNotFound
+    );
+    let listed = block_on(d.subject("ann").sessions(&d.control())).unwrap();
+    assert_eq!(listed.len(), 1);
+    // A session ended some other way (its refresh token revoked) leaves the list too.
+    block_on(d.revoke(&laptop.refresh_token)).unwrap();
+    assert!(block_on(d.subject("ann").sessions(&d.control()))
+        .unwrap()
+        .is_empty());
+    assert!(
+        block_on(d.control().status("sid-bob"))
+            .unwrap()
+            .unwrap()
+            .live
+    );
+}
+
+#[test]
+fn subject_records_expire_once_no_session_or_cutoff_matters() {
+    let w = World::new();
+    block_on(w.sessions().start("sid-x", session("ann"))).unwrap();
+    let (key, _, expires_at) = w.subjects.entries().into_iter().next().unwrap();
+    assert_eq!(key, "subject:ann");
+    assert_eq!(expires_at, T0 + 30 * 86_400 + 30);
+    let _ = block_on(w.subjects.get("subject:ann")).unwrap().unwrap();
+}

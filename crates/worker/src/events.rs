@@ -1,0 +1,56 @@
+//! Security events: one JSON line per event in the Worker's log, for Workers Logs, `wrangler
+//! tail` and Logpush to alert on. Ids, the client and the time; never a token or a secret.
+
+use serde::Serialize;
+
+use crate::clock::WorkerClock;
+use edge_jwt_core::Clock;
+
+/// The events, by the name each line carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    RefreshTokenReused,
+    SessionRevoked,
+    SubjectLoggedOut,
+    ClientAuthenticationFailed,
+    TokenRevoked,
+}
+
+/// Who and what an event is about; fields not known are left out.
+#[derive(Debug, Default, Serialize)]
+pub struct Subjects<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jti: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Line<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    event: Event,
+    #[serde(flatten)]
+    about: Subjects<'a>,
+    client_address: Option<&'a str>,
+    time: u64,
+}
+
+/// Writes the event's line to the log.
+pub fn emit(event: Event, about: Subjects<'_>, client_address: Option<&str>) {
+    let line = Line {
+        kind: "edge_jwt_event",
+        event,
+        about,
+        client_address,
+        time: WorkerClock.now(),
+    };
+    if let Ok(text) = serde_json::to_string(&line) {
+        worker::console_log!("{text}");
+    }
+}

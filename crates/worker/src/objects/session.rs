@@ -1,0 +1,87 @@
+//! `SessionObject`: one Durable Object per session, addressed by `sid`. It holds the session's
+//! rotation state and runs the core's rotation rules ([`SessionRotation`]). Requests to one
+//! object are serialized while storage is awaited, so reuse detection is exact and a session
+//! never forks. The alarm deletes the state once it has expired (the session's end).
+
+use edge_jwt_core::{RevocationList, SessionRotation};
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
+
+use super::calls::{answer, RemoteError, SessionCall, SessionReply};
+use super::storage::{delete_expired, ObjectStore};
+use crate::api::ApiError;
+use crate::clock::WorkerClock;
+use crate::kv::{KvRevocations, BINDING};
+use crate::settings;
+
+/// The Durable Object binding.
+pub const NAMESPACE: &str = "EDGE_JWT_SESSIONS";
+
+#[durable_object]
+pub struct SessionObject {
+    state: State,
+    env: Env,
+}
+
+impl DurableObject for SessionObject {
+    fn new(state: State, env: Env) -> Self {
+        SessionObject { state, env }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        // The whole call is read before any state is: see the module comment.
+        let result = match req.json::<SessionCall>().await {
+            Ok(call) => self.run(call).await,
+            Err(e) => Err(RemoteError::from(edge_jwt_core::Error::Internal(format!(
+                "unreadable session call: {e}"
+            )))),
+        };
+        answer(result)
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        delete_expired(&self.state.storage()).await?;
+        Response::empty()
+    }
+}
+
+impl SessionObject {
+    async fn run(&self, call: SessionCall) -> std::result::Result<SessionReply, RemoteError> {
+        let settings = settings::load(&self.env).map_err(remote)?;
+        let kv = self
+            .env
+            .kv(BINDING)
+            .map_err(|_| remote(ApiError::misconfigured(BINDING, "is not bound")))?;
+        let revocations = RevocationList::new(KvRevocations(kv), settings.issuer.policy().leeway);
+        let store = ObjectStore(self.state.storage());
+        let rotation = SessionRotation {
+            issuer: &settings.issuer,
+            store: &store,
+            revocations: &revocations,
+            clock: &WorkerClock,
+        };
+        Ok(match call {
+            SessionCall::Start {
+                sid,
+                request,
+                min_iat,
+            } => SessionReply::Pair(rotation.start(&sid, request, min_iat).await?),
+            SessionCall::Refresh { claims } => SessionReply::Pair(rotation.refresh(&claims).await?),
+            SessionCall::End { sid } => SessionReply::Changed(rotation.end(&sid).await?),
+            SessionCall::EndForSubject { sid, cutoff } => {
+                rotation.end_for_subject(&sid, cutoff).await?;
+                SessionReply::Done
+            }
+            SessionCall::RevokeToken { jti, exp } => {
+                SessionReply::Changed(rotation.revoke_token(&jti, exp).await?)
+            }
+            SessionCall::Status { sid, refresh_jti } => {
+                SessionReply::Status(rotation.status(&sid, refresh_jti.as_deref()).await?)
+            }
+        })
+    }
+}
+
+/// A settings failure inside an object: the Worker answers it as the server fault it is.
+fn remote(err: ApiError) -> RemoteError {
+    RemoteError::from(edge_jwt_core::Error::Internal(err.error_description))
+}

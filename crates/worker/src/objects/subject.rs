@@ -1,0 +1,156 @@
+//! `SubjectObject`: one Durable Object per subject, addressed by `sub`. It holds the subject's
+//! logout-everywhere cutoff and its live sessions ([`Subject`]), so that starting a session
+//! and logging the subject out are serialized, and a logout ends every session in its own
+//! object before it answers.
+
+use edge_jwt_core::{Error, Policy, RevocationList, SessionControl, SessionStatus, Subject};
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
+
+use super::calls::{
+    answer, ObjectRef, RemoteError, SessionCall, SessionReply, SubjectCall, SubjectOp, SubjectReply,
+};
+use super::session;
+use super::storage::{delete_expired, ObjectStore};
+use crate::api::ApiError;
+use crate::clock::WorkerClock;
+use crate::kv::{KvRevocations, BINDING};
+use crate::settings;
+
+/// The Durable Object binding.
+pub const NAMESPACE: &str = "EDGE_JWT_SUBJECTS";
+
+#[durable_object]
+pub struct SubjectObject {
+    state: State,
+    env: Env,
+}
+
+impl DurableObject for SubjectObject {
+    fn new(state: State, env: Env) -> Self {
+        SubjectObject { state, env }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let result = match req.json::<SubjectCall>().await {
+            Ok(call) => self.run(&call.sub, call.op).await,
+            Err(e) => Err(RemoteError::from(Error::Internal(format!(
+                "unreadable subject call: {e}"
+            )))),
+        };
+        answer(result)
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        delete_expired(&self.state.storage()).await?;
+        Response::empty()
+    }
+}
+
+impl SubjectObject {
+    async fn run(
+        &self,
+        sub: &str,
+        call: SubjectOp,
+    ) -> std::result::Result<SubjectReply, RemoteError> {
+        let settings = settings::load(&self.env).map_err(|e| internal(e.error_description))?;
+        let policy: &Policy = settings.issuer.policy();
+        let store = ObjectStore(self.state.storage());
+        let subject = Subject {
+            sub,
+            store: &store,
+            policy,
+            clock: &WorkerClock,
+        };
+        let sessions = ObjectSessions { env: &self.env };
+        Ok(match call {
+            SubjectOp::Register { sid, client_id } => {
+                SubjectReply::MinIat(subject.register(&sid, &client_id).await?)
+            }
+            SubjectOp::LogOutEverywhere => {
+                let kv = self
+                    .env
+                    .kv(BINDING)
+                    .map_err(|_| internal(format!("{BINDING} is not bound")))?;
+                let revocations = RevocationList::new(KvRevocations(kv), policy.leeway);
+                SubjectReply::Cutoff(subject.log_out_everywhere(&sessions, &revocations).await?)
+            }
+            SubjectOp::Sessions => SubjectReply::Sessions(subject.sessions(&sessions).await?),
+            SubjectOp::EndSession { sid } => {
+                subject.end_session(&sid, &sessions).await?;
+                SubjectReply::Done
+            }
+        })
+    }
+}
+
+fn internal(why: String) -> RemoteError {
+    RemoteError::from(Error::Internal(why))
+}
+
+/// The subject's sessions, each in its own object, reached by typed calls.
+struct ObjectSessions<'a> {
+    env: &'a Env,
+}
+
+impl ObjectSessions<'_> {
+    async fn call(&self, sid: &str, call: SessionCall) -> std::result::Result<SessionReply, Error> {
+        let object = ObjectRef {
+            env: self.env,
+            namespace: session::NAMESPACE,
+            name: sid,
+        };
+        object.call(&call).await.map_err(api_to_core)
+    }
+}
+
+/// A failed call to a session's object, back in the core's terms: the subject's rules only
+/// need to know that it failed (the unfinished work is retried by the next logout).
+fn api_to_core(err: ApiError) -> Error {
+    match err.code {
+        Some("ERR_SESSION_NOT_FOUND") => Error::SessionNotFound,
+        _ => Error::StoreUnavailable(format!("session object: {}", err.error_description)),
+    }
+}
+
+fn unexpected(reply: SessionReply) -> Error {
+    Error::Internal(format!("unexpected session reply {reply:?}"))
+}
+
+impl SessionControl for ObjectSessions<'_> {
+    async fn end_for_subject(&self, sid: &str, cutoff: u64) -> std::result::Result<(), Error> {
+        let call = SessionCall::EndForSubject {
+            sid: sid.to_owned(),
+            cutoff,
+        };
+        match self.call(sid, call).await? {
+            SessionReply::Done => Ok(()),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    async fn end(&self, sid: &str) -> std::result::Result<bool, Error> {
+        match self
+            .call(
+                sid,
+                SessionCall::End {
+                    sid: sid.to_owned(),
+                },
+            )
+            .await?
+        {
+            SessionReply::Changed(changed) => Ok(changed),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    async fn status(&self, sid: &str) -> std::result::Result<Option<SessionStatus>, Error> {
+        let call = SessionCall::Status {
+            sid: sid.to_owned(),
+            refresh_jti: None,
+        };
+        match self.call(sid, call).await? {
+            SessionReply::Status(status) => Ok(status),
+            other => Err(unexpected(other)),
+        }
+    }
+}
