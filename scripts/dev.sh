@@ -2,11 +2,7 @@
 # make dev: the issuer on http://127.0.0.1:8787 under wrangler dev, state kept in .wrangler/state.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -f .dev.vars ]; then
-  cargo run -q -p edge-jwt-cli -- dev-vars dev-backend > .dev.vars.tmp
-  mv .dev.vars.tmp .dev.vars
-  echo "wrote .dev.vars (a fresh Ed25519 key and client secret; git-ignored)"
-fi
+scripts/dev-vars.sh .dev.vars dev-backend
 client_id=$(sed -n "s/^EDGE_JWT_CLIENTS='{\"\([^\"]*\)\".*/\1/p" .dev.vars)
 cat <<MSG
 

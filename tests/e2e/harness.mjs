@@ -50,7 +50,7 @@ export async function startIssuer({ vars = {}, persistDir, secrets, config, logL
   persistDir ??= mkdtempSync(join(tmpdir(), 'edge-jwt-state-'));
   secrets ??= devVars();
   const envFile = join(mkdtempSync(join(tmpdir(), 'edge-jwt-env-')), '.env');
-  writeFileSync(envFile, secrets.text);
+  writeFileSync(envFile, secrets.text, { mode: 0o600 });
   const base = `http://127.0.0.1:${port}`;
   const allVars = { EDGE_JWT_ISSUER: base, EDGE_JWT_AUDIENCE: `${base}/api`, ...vars };
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),

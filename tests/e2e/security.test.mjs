@@ -2,11 +2,13 @@
 // the review did, and the subject's sessions and security events built on the fixes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { decodeJwt } from 'jose';
-import { startIssuer, devVars, startSession as start, form, json, kvKeys, kvDelete } from './harness.mjs';
+import { root, startIssuer, devVars, startSession as start, form, json, kvKeys, kvDelete } from './harness.mjs';
 
 const GRACE = 3;
 let issuer;
@@ -197,6 +199,15 @@ test('finding 12: a consumed refresh token introspects inactive; the live one ac
   assert.equal((await introspect(next.body.refresh_token)).active, true);
 });
 
+test('finding 13: make dev writes .dev.vars readable by its owner only', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'edge-jwt-devvars-'));
+  const path = join(dir, '.dev.vars');
+  execFileSync(join(root, 'scripts', 'dev-vars.sh'), [path], { cwd: root, encoding: 'utf8' });
+  assert.equal(statSync(path).mode & 0o777, 0o600);
+  assert.match(readFileSync(path, 'utf8'), /^EDGE_JWT_SIGNING_KEYS=/m);
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test('finding 13: a percent sign needs two hex digits in form bodies', async () => {
   const res = await fetch(`${issuer.base}/token`, { ...form({}), body: 'grant_type=refresh_token&refresh_token=%+9' });
   assert.equal(res.status, 400);
@@ -243,6 +254,7 @@ test('security events: one JSON line per event, with sid, sub, client and addres
   await refresh(pair.refresh_token, { Authorization: basic(issuer.secrets.clientId, 'wrong-secret') });
   const fresh = await startSession({ sub: 'events' });
   await revoke(fresh.access_token);
+  await revoke(fresh.refresh_token);
   await logout('events');
   await sleep(1);
   const events = issuer.log().split('\n')

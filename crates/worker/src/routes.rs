@@ -247,16 +247,17 @@ async fn revoke(mut req: Request, ctx: &Ctx<'_>) -> Answer {
         .revocation_target(token, WorkerClock.now())
     {
         None => {}
-        Some(RevocationTarget::Token { sid, jti, exp }) => {
+        Some(RevocationTarget::Token(claims)) => {
             let call = SessionCall::RevokeToken {
-                jti: jti.clone(),
-                exp,
+                jti: claims.jti.clone(),
+                exp: claims.exp,
             };
-            if let SessionReply::Changed(true) = ctx.session(&sid).call(&call).await? {
+            if let SessionReply::Changed(true) = ctx.session(&claims.sid).call(&call).await? {
                 let about = Subjects {
-                    sid: Some(&sid),
-                    jti: Some(&jti),
-                    ..Subjects::default()
+                    sid: Some(&claims.sid),
+                    sub: Some(&claims.sub),
+                    client_id: Some(&claims.client_id),
+                    jti: Some(&claims.jti),
                 };
                 ctx.event(Event::TokenRevoked, about);
             }

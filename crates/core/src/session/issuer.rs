@@ -110,11 +110,7 @@ impl TokenIssuer {
     /// needs nothing revoked.
     pub fn revocation_target(&self, token: &str, now: u64) -> Option<RevocationTarget> {
         match self.verify_any(token, now).ok()? {
-            IssuedToken::Access(claims) => Some(RevocationTarget::Token {
-                sid: claims.sid,
-                jti: claims.jti,
-                exp: claims.exp,
-            }),
+            IssuedToken::Access(claims) => Some(RevocationTarget::Token(claims)),
             IssuedToken::Refresh(claims) => Some(RevocationTarget::Session(claims)),
         }
     }
@@ -212,14 +208,10 @@ impl TokenIssuer {
 }
 
 /// What a revocation request revokes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum RevocationTarget {
     /// An access token: its `jti` until its `exp`, through its session's store.
-    Token {
-        sid: String,
-        jti: String,
-        exp: u64,
-    },
+    Token(AccessClaims),
     Session(RefreshClaims),
 }
 

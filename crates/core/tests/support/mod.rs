@@ -160,9 +160,11 @@ impl Deployment<'_> {
     /// `POST /revoke` (RFC 7009).
     pub async fn revoke(&self, token: &str) -> Result<(), Error> {
         match self.w.issuer.revocation_target(token, self.w.clock.now()) {
-            Some(RevocationTarget::Token { jti, exp, .. }) => {
-                self.rotation().revoke_token(&jti, exp).await.map(|_| ())
-            }
+            Some(RevocationTarget::Token(claims)) => self
+                .rotation()
+                .revoke_token(&claims.jti, claims.exp)
+                .await
+                .map(|_| ()),
             Some(RevocationTarget::Session(claims)) => {
                 self.rotation().end(&claims.sid).await.map(|_| ())
             }
