@@ -131,8 +131,8 @@ test('two tabs sharing localStorage never both rotate the same refresh token (We
     await first.waitForTimeout(3_000);
     await first.screenshot({ path: join(artifacts, 'two-tabs.png'), fullPage: true });
     assert.ok(presented.length >= 2, `refreshes happened (${presented.length})`);
+    assert.deepEqual(statuses, Array(statuses.length).fill(200), 'every /token answer was 200');
     assert.equal(new Set(presented).size, presented.length, 'a refresh token was rotated twice');
-    assert.deepEqual(statuses, Array(statuses.length).fill(200));
   } finally {
     await context.unrouteAll({ behavior: 'ignoreErrors' });
     await context.close();

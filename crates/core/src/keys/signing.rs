@@ -236,4 +236,29 @@ mod tests {
             .expect("jwt-simple verifies it");
         assert_eq!(verified.subject.as_deref(), Some("alice"));
     }
+
+    #[test]
+    fn es256_tokens_are_deterministic_and_jwt_simple_accepts_them() {
+        use jwt_simple::prelude::ECDSAP256PublicKeyLike;
+        let key = SigningKey::generate(Algorithm::ES256).expect("key");
+        let claims = jwt_simple::prelude::Claims::create(Duration::from_secs(300))
+            .with_issuer("https://issuer.test")
+            .with_subject("alice");
+        let token = key.sign(claims.clone(), "at+jwt").expect("signed");
+        // RFC 6979: the same claims make the same token, so a replay can be answered again.
+        assert_eq!(key.sign(claims, "at+jwt").expect("signed"), token);
+        let PrivateKey::Es256(pair) = key.private_key() else {
+            panic!("an ES256 key");
+        };
+        let options = VerificationOptions {
+            required_signature_type: Some("at+jwt".into()),
+            required_key_id: Some(key.kid().to_owned()),
+            ..Default::default()
+        };
+        let verified = pair
+            .public_key()
+            .verify_token::<NoCustomClaims>(&token, Some(options))
+            .expect("jwt-simple verifies it");
+        assert_eq!(verified.subject.as_deref(), Some("alice"));
+    }
 }
