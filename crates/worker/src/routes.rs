@@ -170,6 +170,8 @@ async fn start_session(mut req: Request, ctx: &Ctx<'_>) -> Answer {
 /// Registers the session with its subject (which dates it after any logout), then starts it
 /// in its own object.
 async fn begin_session(ctx: &Ctx<'_>, request: edge_jwt_core::NewSession) -> Answer {
+    // Refused before the subject's object is woken (the session's object checks again).
+    request.validate()?;
     let sid = edge_jwt_core::random::new_id()?;
     let op = SubjectOp::Register {
         sid: sid.clone(),

@@ -30,6 +30,19 @@ pub struct NewSession {
     pub claims: Map<String, Value>,
 }
 
+impl NewSession {
+    /// The rules a new session's request must meet (a subject of 1 to 256 bytes, no reserved
+    /// custom claim); checked again by [`SessionRotation::start`].
+    pub fn validate(&self) -> Result<()> {
+        if self.sub.is_empty() || self.sub.len() > MAX_SUBJECT_LENGTH {
+            return Err(Error::InvalidOption(format!(
+                "sub must be 1 to {MAX_SUBJECT_LENGTH} bytes"
+            )));
+        }
+        check_custom_claims(&self.claims)
+    }
+}
+
 /// What a session says of itself: for its subject's list of sessions, and for introspection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionStatus {
@@ -73,12 +86,7 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
     /// Starts session `sid` and returns its first pair. `min_iat` comes from the subject
     /// ([`crate::subject::Subject::register`]): no token of the session is dated earlier.
     pub async fn start(&self, sid: &str, request: NewSession, min_iat: u64) -> Result<TokenPair> {
-        if request.sub.is_empty() || request.sub.len() > MAX_SUBJECT_LENGTH {
-            return Err(Error::InvalidOption(format!(
-                "sub must be 1 to {MAX_SUBJECT_LENGTH} bytes"
-            )));
-        }
-        check_custom_claims(&request.claims)?;
+        request.validate()?;
         if self
             .store
             .get(&revoked_before_start_key(sid))
