@@ -82,6 +82,10 @@ pub enum Error {
     InvalidOption(String),
     /// A refresh token presented by a client other than the one it was issued to.
     ClientMismatch,
+    /// A scope the client may not ask for (RFC 6749 §5.2 `invalid_scope`).
+    InvalidScope(String),
+    /// A grant the client may not use (RFC 6749 §5.2 `unauthorized_client`).
+    UnauthorizedClient(String),
     /// A fault of the issuer itself (no randomness, a key that cannot sign): not the caller's.
     Internal(String),
 }
@@ -105,6 +109,8 @@ impl Error {
             Error::StoreUnavailable(_) => "ERR_STORE_UNAVAILABLE",
             Error::InvalidOption(_) => "ERR_INVALID_OPTION",
             Error::ClientMismatch => "ERR_CLIENT_MISMATCH",
+            Error::InvalidScope(_) => "ERR_INVALID_SCOPE",
+            Error::UnauthorizedClient(_) => "ERR_UNAUTHORIZED_CLIENT",
             Error::Internal(_) => "ERR_INTERNAL",
         }
     }
@@ -165,6 +171,12 @@ impl fmt::Display for Error {
             Error::StoreUnavailable(why) => write!(f, "token store unavailable: {why}"),
             Error::InvalidOption(why) => write!(f, "invalid option: {why}"),
             Error::ClientMismatch => f.write_str("the refresh token was issued to another client"),
+            Error::InvalidScope(scope) => {
+                write!(f, "scope \"{scope}\" is not one this client may ask for")
+            }
+            Error::UnauthorizedClient(grant) => {
+                write!(f, "this client may not use the {grant} grant")
+            }
             Error::Internal(why) => write!(f, "internal error: {why}"),
         }
     }

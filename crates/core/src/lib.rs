@@ -3,6 +3,7 @@
 //! - [`keys`]: one key type per algorithm (EdDSA, ES256, HS256), key sets, JWKS import/export.
 //! - [`verify`]: the [`Verifier`] and its [`VerifyOptions`] (leeway 30 s by default).
 //! - [`claims`]: access tokens (RFC 9068, `typ` at+jwt) and refresh tokens (`typ` rt+jwt).
+//! - [`issuer`]: the [`TokenIssuer`], which signs and verifies the issuer's own tokens.
 //! - [`session`]: issuing, rotating and ending one session over its own [`Store`].
 //! - [`subject`]: a subject's sessions and its logout-everywhere, over the subject's [`Store`].
 //! - [`revocation`]: the self-pruning revocation list over a [`Store`].
@@ -14,6 +15,7 @@
 pub mod claims;
 pub mod clock;
 pub mod error;
+pub mod issuer;
 pub mod jose;
 pub mod keys;
 pub mod policy;
@@ -29,10 +31,11 @@ pub mod verify;
 pub use claims::{AccessClaims, Claims, RefreshClaims};
 pub use clock::Clock;
 pub use error::{ClaimReason, Error, Result, RevokedBy};
+pub use issuer::{SessionClaims, TokenIssuer, TokenPair};
 pub use keys::{Algorithm, KeySet, SigningKey, VerificationKeys};
 pub use policy::Policy;
 pub use revocation::RevocationList;
-pub use session::{NewSession, SessionRotation, SessionStatus, TokenIssuer, TokenPair};
+pub use session::{NewSession, SessionRotation, SessionStatus};
 pub use store::{Store, StoreError};
 pub use subject::{SessionControl, Subject};
 pub use verify::{Verifier, VerifyOptions};

@@ -7,8 +7,9 @@ use std::rc::Rc;
 
 use crate::clock::Clock;
 use crate::error::Error;
+use crate::issuer::TokenIssuer;
 use crate::revocation::RevocationList;
-use crate::session::{SessionRotation, SessionStatus, TokenIssuer};
+use crate::session::{SessionRotation, SessionStatus};
 use crate::store::{Store, StoreError};
 use crate::subject::SessionControl;
 

@@ -4,30 +4,19 @@
 mod support;
 
 use edge_jwt_core::keys::{PrivateKey, SigningKey};
-use edge_jwt_core::session::{Grant, SessionRecord};
+use edge_jwt_core::SessionClaims;
 use edge_jwt_core::{Algorithm, Error, KeySet, VerificationKeys, Verifier, VerifyOptions};
 use serde_json::{json, Map, Value};
 use support::*;
 
-fn record(now: u64) -> SessionRecord {
-    SessionRecord {
+fn record(now: u64) -> SessionClaims {
+    SessionClaims {
         sid: "sid-1".into(),
         sub: "user-1".into(),
         client_id: "app".into(),
         scope: Some("read".into()),
         claims: Map::new(),
-        started_at: now,
         ends_at: now + 30 * 86_400,
-        min_iat: 0,
-        current: Grant {
-            iat: 0,
-            refresh_jti: String::new(),
-            access_jti: String::new(),
-        },
-        last_refreshed_at: 0,
-        published: true,
-        previous: None,
-        revoked: false,
     }
 }
 

@@ -334,7 +334,7 @@ fn session_records_expire_with_the_session() {
 
 #[test]
 fn either_kind_of_token_is_recognised_and_a_forged_typ_gains_nothing() {
-    use edge_jwt_core::session::IssuedToken;
+    use edge_jwt_core::issuer::IssuedToken;
     let w = World::new();
     let pair = block_on(w.sessions().start("sid-k", new_session("kim"))).unwrap();
     assert!(matches!(

@@ -4,11 +4,12 @@
 
 use std::rc::Rc;
 
-use edge_jwt_core::session::{IssuedToken, RevocationTarget};
+use edge_jwt_core::issuer::{grant_scope, IssuedToken, RevocationTarget};
 use edge_jwt_core::{Clock, RevocationList};
 use serde_json::json;
 use worker::{Env, Request, Response};
 
+use crate::api::auth::CLIENT_CREDENTIALS;
 use crate::api::error::Presented;
 use crate::api::form::{self, Form};
 use crate::api::responses::{self, SessionRequest};
@@ -199,12 +200,16 @@ async fn token(mut req: Request, ctx: &Ctx<'_>) -> Answer {
         None => None,
     };
     let form = read_form(&mut req).await?;
-    if form.require("grant_type")? != "refresh_token" {
-        return Err(ApiError::new(
-            400,
-            "unsupported_grant_type",
-            "only grant_type=refresh_token is supported",
-        ));
+    match form.require("grant_type")? {
+        "refresh_token" => {}
+        "client_credentials" => return client_credentials(client, &form, ctx),
+        _ => {
+            return Err(ApiError::new(
+                400,
+                "unsupported_grant_type",
+                "grant_type must be refresh_token or client_credentials",
+            ))
+        }
     }
     // Refused here already when it is not a valid refresh token: no object is woken for it.
     let claims = ctx
@@ -235,6 +240,26 @@ async fn token(mut req: Request, ctx: &Ctx<'_>) -> Answer {
             Err(err)
         }
     }
+}
+
+/// `grant_type=client_credentials` (RFC 6749 §4.4): a trusted client given the grant gets an
+/// access token for itself, with scopes it may ask for, and no refresh token.
+fn client_credentials(client: Option<String>, form: &Form, ctx: &Ctx<'_>) -> Answer {
+    let Some(client_id) = client else {
+        return Err(ApiError::invalid_client());
+    };
+    let settings = ctx.settings.clients.get(&client_id);
+    let allowed = settings.is_some_and(|c| c.grant_types.iter().any(|g| g == CLIENT_CREDENTIALS));
+    if !allowed {
+        return Err(edge_jwt_core::Error::UnauthorizedClient(CLIENT_CREDENTIALS.to_owned()).into());
+    }
+    let scopes = settings.map(|c| c.scopes.as_slice()).unwrap_or_default();
+    let scope = grant_scope(form.get("scope"), scopes)?;
+    let token = ctx
+        .settings
+        .issuer
+        .issue_client_token(&client_id, scope, WorkerClock.now())?;
+    http::tokens(200, &token)
 }
 
 /// `POST /revoke` (RFC 7009): no client authentication, limited per address; unknown tokens

@@ -3,22 +3,10 @@
 //! holds a token: only the ids and times from which the issuer signs the same tokens again.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::issuer::{Grant, SessionClaims};
 use crate::store::Store;
-
-/// What one pair of tokens was signed from: with the session's record, enough to sign the very
-/// same pair again (signing is deterministic), and not enough to use it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Grant {
-    /// `iat` of both tokens.
-    pub iat: u64,
-    /// `jti` of the refresh token.
-    pub refresh_jti: String,
-    /// `jti` of the access token.
-    pub access_jti: String,
-}
 
 /// The last rotation: the refresh token it consumed and the grant it answered with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,15 +21,10 @@ pub struct Rotation {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionRecord {
-    pub sid: String,
-    pub sub: String,
-    pub client_id: String,
-    pub scope: Option<String>,
-    /// Custom claims copied into every access token of the session.
-    pub claims: Map<String, Value>,
+    /// What every token of the session carries (stored flat, beside the rotation state).
+    #[serde(flatten)]
+    pub session: SessionClaims,
     pub started_at: u64,
-    /// The absolute end: no token of the session is valid past it.
-    pub ends_at: u64,
     /// No token of the session is dated earlier: one second after the subject's latest
     /// logout-everywhere when the session started in that very second.
     pub min_iat: u64,
@@ -77,7 +60,11 @@ impl SessionRecord {
         let text = serde_json::to_string(self)
             .map_err(|e| Error::Internal(format!("cannot encode session: {e}")))?;
         Ok(store
-            .put(&Self::store_key(&self.sid), &text, self.ends_at + leeway)
+            .put(
+                &Self::store_key(&self.session.sid),
+                &text,
+                self.session.ends_at + leeway,
+            )
             .await?)
     }
 

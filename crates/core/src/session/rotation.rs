@@ -12,10 +12,11 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{Grant, Rotation, SessionRecord, TokenIssuer, TokenPair};
+use super::{Rotation, SessionRecord};
 use crate::claims::{check_custom_claims, RefreshClaims, MAX_SUBJECT_LENGTH};
 use crate::clock::Clock;
 use crate::error::{Error, Result, RevokedBy};
+use crate::issuer::{Grant, SessionClaims, TokenIssuer, TokenPair};
 use crate::random::new_id;
 use crate::revocation::RevocationList;
 use crate::store::Store;
@@ -100,13 +101,15 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
         }
         let now = self.clock.now();
         let record = SessionRecord {
-            sid: sid.to_owned(),
-            sub: request.sub,
-            client_id: request.client_id,
-            scope: request.scope,
-            claims: request.claims,
+            session: SessionClaims {
+                sid: sid.to_owned(),
+                sub: request.sub,
+                client_id: request.client_id,
+                scope: request.scope,
+                claims: request.claims,
+                ends_at: now + self.issuer.policy().session_max,
+            },
             started_at: now,
-            ends_at: now + self.issuer.policy().session_max,
             min_iat,
             current: Self::new_grant(now.max(min_iat))?,
             previous: None,
@@ -114,7 +117,7 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
             revoked: false,
             published: true,
         };
-        let pair = self.issuer.issue(&record, &record.current, now)?;
+        let pair = self.issuer.issue(&record.session, &record.current, now)?;
         // Refused here, not later by every verifier: the issuer's own verifier (and the npm
         // package's, by default) refuses tokens over this size.
         let limit = self.issuer.access_verifier().options().max_token_length;
@@ -151,13 +154,13 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
             record.current = grant;
             record.last_refreshed_at = now;
             record.save(self.store, self.leeway()).await?;
-            return self.issuer.issue(&record, &record.current, now);
+            return self.issuer.issue(&record.session, &record.current, now);
         }
         let grace = self.issuer.policy().reuse_grace;
         match &record.previous {
             // The same answer as the rotation that consumed it: nothing new is minted.
             Some(rotation) if rotation.jti == claims.jti && now <= rotation.at + grace => {
-                self.issuer.issue(&record, &rotation.grant, now)
+                self.issuer.issue(&record.session, &rotation.grant, now)
             }
             _ => {
                 record.revoked = true;
@@ -176,7 +179,11 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
             return Ok(());
         }
         self.revocations
-            .revoke_session(&record.sid, record.ends_at, self.clock.now())
+            .revoke_session(
+                &record.session.sid,
+                record.session.ends_at,
+                self.clock.now(),
+            )
             .await?;
         record.published = true;
         record.save(self.store, self.leeway()).await
@@ -255,12 +262,12 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
                     .is_some_and(|r| r.jti == jti && now <= r.at + grace)
         });
         Ok(Some(SessionStatus {
-            sid: record.sid,
-            client_id: record.client_id,
+            sid: record.session.sid,
+            client_id: record.session.client_id,
             started_at: record.started_at,
             last_refreshed_at: record.last_refreshed_at,
-            ends_at: record.ends_at,
-            live: !record.revoked && now < record.ends_at && token_live,
+            ends_at: record.session.ends_at,
+            live: !record.revoked && now < record.session.ends_at && token_live,
         }))
     }
 }

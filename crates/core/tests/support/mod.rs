@@ -3,10 +3,11 @@
 #![allow(dead_code)]
 
 use edge_jwt_core::claims::AccessClaims;
+use edge_jwt_core::issuer::RevocationTarget;
 use edge_jwt_core::jose::b64;
 use edge_jwt_core::keys::{PrivateKey, SigningKey};
 use edge_jwt_core::revocation::RevocationList;
-use edge_jwt_core::session::{RevocationTarget, SessionRotation};
+use edge_jwt_core::session::SessionRotation;
 use edge_jwt_core::testing::{FixedClock, MemorySessions, MemoryStore};
 use edge_jwt_core::{
     Algorithm, Clock, Error, KeySet, NewSession, Policy, RefreshClaims, Subject, TokenIssuer,

@@ -2,8 +2,7 @@
 //! runs a file either in Node or in a browser, never both: see TOOLCHAIN.md).
 
 use edge_jwt_core::keys::SigningKey;
-use edge_jwt_core::session::{Grant, SessionRecord};
-use edge_jwt_core::{Algorithm, KeySet, Policy, TokenIssuer};
+use edge_jwt_core::{Algorithm, KeySet, Policy, SessionClaims, TokenIssuer};
 use edge_jwt_wasm::WasmVerifier;
 use serde_json::{json, Map, Value};
 use wasm_bindgen::JsValue;
@@ -21,24 +20,13 @@ pub struct Fixture {
 pub fn fixture(alg: Algorithm) -> Fixture {
     let keys = KeySet::new(vec![SigningKey::generate(alg).unwrap()]).unwrap();
     let issuer = TokenIssuer::new(keys, Policy::new(ISS, AUD)).unwrap();
-    let record = SessionRecord {
+    let record = SessionClaims {
         sid: "s1".into(),
         sub: "user-1".into(),
         client_id: "app".into(),
         scope: None,
         claims: Map::new(),
-        started_at: T0,
         ends_at: T0 + 86_400,
-        min_iat: 0,
-        current: Grant {
-            iat: 0,
-            refresh_jti: String::new(),
-            access_jti: String::new(),
-        },
-        last_refreshed_at: 0,
-        published: true,
-        previous: None,
-        revoked: false,
     };
     let access = issuer.sign_access_for_tests(&record, T0);
     let refresh = issuer.sign_refresh_for_tests(&record, T0);

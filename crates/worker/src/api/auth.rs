@@ -4,15 +4,39 @@ use std::collections::BTreeMap;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+use serde::Deserialize;
 
 use super::{form, ApiError};
 
 /// Longest `Authorization` header looked at.
 const MAX_AUTHORIZATION: usize = 1024;
 
-/// Client id to secret, from the `EDGE_JWT_CLIENTS` secret.
+/// A trusted client: its secret, the scopes it may ask for in the client credentials grant, and
+/// the grants it may use besides starting sessions and refreshing them.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Client {
+    secret: String,
+    /// Scopes for its client-credentials tokens. Default: none.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Extra grants (`client_credentials`). Default: none.
+    #[serde(default)]
+    pub grant_types: Vec<String>,
+}
+
+/// `EDGE_JWT_CLIENTS`: client id to `{"secret", "scopes"?, "grant_types"?}`, or to the secret
+/// alone (then no scopes and no extra grant).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ClientSetting {
+    Secret(String),
+    Full(Client),
+}
+
+/// The trusted clients, from the `EDGE_JWT_CLIENTS` secret.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Clients(BTreeMap<String, String>);
+pub struct Clients(BTreeMap<String, Client>);
 
 impl std::fmt::Debug for Clients {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -21,21 +45,59 @@ impl std::fmt::Debug for Clients {
     }
 }
 
+/// The grant a client must be given to use `grant_type=client_credentials`.
+pub const CLIENT_CREDENTIALS: &str = "client_credentials";
+
 impl Clients {
     /// Parses the JSON object; secrets must be at least 16 characters.
     pub fn parse(json: &str) -> Result<Self, &'static str> {
-        let clients: BTreeMap<String, String> =
-            serde_json::from_str(json).map_err(|_| "must be a JSON object of strings")?;
+        let settings: BTreeMap<String, ClientSetting> =
+            serde_json::from_str(json).map_err(|_| {
+                "must be a JSON object of client ids to secrets or to {secret, scopes, grant_types}"
+            })?;
+        let clients: BTreeMap<String, Client> = settings
+            .into_iter()
+            .map(|(id, setting)| {
+                let client = match setting {
+                    ClientSetting::Secret(secret) => Client {
+                        secret,
+                        scopes: Vec::new(),
+                        grant_types: Vec::new(),
+                    },
+                    ClientSetting::Full(client) => client,
+                };
+                (id, client)
+            })
+            .collect();
         if clients.is_empty() {
             return Err("must name at least one client");
         }
         if clients
             .iter()
-            .any(|(id, secret)| id.is_empty() || secret.len() < 16)
+            .any(|(id, client)| id.is_empty() || client.secret.len() < 16)
         {
             return Err("needs non-empty client ids and secrets of 16 or more characters");
         }
+        if clients
+            .values()
+            .flat_map(|c| &c.grant_types)
+            .any(|g| g != CLIENT_CREDENTIALS)
+        {
+            return Err("grant_types may only name client_credentials");
+        }
+        if clients
+            .values()
+            .flat_map(|c| &c.scopes)
+            .any(|s| s.is_empty() || s.contains(' '))
+        {
+            return Err("scopes must be non-empty and contain no spaces");
+        }
         Ok(Clients(clients))
+    }
+
+    /// A client's settings, by id.
+    pub fn get(&self, id: &str) -> Option<&Client> {
+        self.0.get(id)
     }
 
     /// The authenticated client id, from an `Authorization: Basic` header.
@@ -44,7 +106,7 @@ impl Clients {
         // Compare against a dummy secret for unknown ids so timing does not reveal which ids exist.
         let expected = self.0.get(&id);
         let candidate = expected
-            .map(String::as_str)
+            .map(|c| c.secret.as_str())
             .unwrap_or("edge-jwt-no-such-client-secret");
         let matches = ct_codecs::verify(candidate.as_bytes(), secret.as_bytes());
         if matches && expected.is_some() {
@@ -108,10 +170,30 @@ mod tests {
     }
 
     #[test]
+    fn clients_may_be_given_scopes_and_the_client_credentials_grant() {
+        let c = Clients::parse(
+            r#"{"svc":{"secret":"0123456789abcdef-svc","scopes":["read","write"],"grant_types":["client_credentials"]},"web":"0123456789abcdef-web"}"#,
+        )
+        .unwrap();
+        let svc = c.get("svc").unwrap();
+        assert_eq!(svc.scopes, ["read", "write"]);
+        assert_eq!(svc.grant_types, [CLIENT_CREDENTIALS]);
+        assert!(c.get("web").unwrap().grant_types.is_empty());
+        let auth = format!("Basic {}", STANDARD.encode("svc:0123456789abcdef-svc"));
+        assert_eq!(c.authenticate(Some(&auth)).unwrap(), "svc");
+    }
+
+    #[test]
     fn weak_or_malformed_client_settings_are_refused() {
         assert!(Clients::parse("{}").is_err());
         assert!(Clients::parse(r#"{"a":"short"}"#).is_err());
         assert!(Clients::parse("[1]").is_err());
+        assert!(Clients::parse(
+            r#"{"a":{"secret":"0123456789abcdef","grant_types":["password"]}}"#
+        )
+        .is_err());
+        assert!(Clients::parse(r#"{"a":{"secret":"0123456789abcdef","scopes":["a b"]}}"#).is_err());
+        assert!(Clients::parse(r#"{"a":{"secret":"0123456789abcdef","admin":true}}"#).is_err());
         assert!(!format!("{:?}", clients()).contains("secret"));
     }
 }

@@ -42,6 +42,8 @@ const CODES: &[&str] = &[
     "ERR_STORE_UNAVAILABLE",
     "ERR_INVALID_OPTION",
     "ERR_CLIENT_MISMATCH",
+    "ERR_INVALID_SCOPE",
+    "ERR_UNAUTHORIZED_CLIENT",
     "ERR_INTERNAL",
 ];
 
@@ -181,6 +183,8 @@ impl ApiError {
             Some("ERR_JWT_CLAIM_RESERVED" | "ERR_INVALID_OPTION") => {
                 (400, "invalid_request", message)
             }
+            Some("ERR_INVALID_SCOPE") => (400, "invalid_scope", message),
+            Some("ERR_UNAUTHORIZED_CLIENT") => (400, "unauthorized_client", message),
             Some(_) => match presented {
                 Presented::Grant => (400, "invalid_grant", message),
                 Presented::Bearer => (401, "invalid_token", message),

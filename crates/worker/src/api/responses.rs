@@ -89,7 +89,7 @@ pub fn metadata(issuer: &TokenIssuer) -> Value {
         "revocation_endpoint": format!("{base}/revoke"),
         "introspection_endpoint": format!("{base}/introspect"),
         "jwks_uri": format!("{base}/.well-known/jwks.json"),
-        "grant_types_supported": ["refresh_token"],
+        "grant_types_supported": ["refresh_token", "client_credentials"],
         "response_types_supported": [],
         "token_endpoint_auth_methods_supported": ["none", "client_secret_basic"],
         "revocation_endpoint_auth_methods_supported": ["none"],

@@ -20,6 +20,21 @@ pub const SIGNING_KEYS: &str = "EDGE_JWT_SIGNING_KEYS";
 /// Secret: a JSON object from client id to client secret.
 pub const CLIENTS: &str = "EDGE_JWT_CLIENTS";
 
+/// Every setting's name: the Worker reads these and nothing else.
+pub const NAMES: [&str; 11] = [
+    ISSUER,
+    AUDIENCE,
+    ACCESS_TTL,
+    REFRESH_TTL,
+    SESSION_MAX,
+    REUSE_GRACE,
+    LEEWAY,
+    CORS_ORIGINS,
+    DEMO_LOGIN,
+    SIGNING_KEYS,
+    CLIENTS,
+];
+
 /// Every setting, parsed and checked.
 #[derive(Debug)]
 pub struct Settings {

@@ -1,17 +1,45 @@
-//! Signing a session's tokens, and verifying the issuer's own tokens.
+//! The token issuer: signs a session's tokens (and a client's own), and verifies the issuer's
+//! own tokens. It knows nothing of stores: the services over them call it.
 
 use jwt_simple::prelude::{Audiences, JWTClaims, UnixTimeStamp};
 use serde::{Deserialize, Serialize};
 
-use super::{Grant, SessionRecord};
+use serde_json::{Map, Value};
+
 use crate::claims::{
     AccessClaims, AccessExtra, RefreshClaims, RefreshExtra, ACCESS_TOKEN_TYP, REFRESH_TOKEN_TYP,
 };
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::jose::CompactJws;
 use crate::keys::KeySet;
 use crate::policy::Policy;
 use crate::verify::{Verifier, VerifyOptions};
+
+/// What every token of a session carries: who, for which client, until when. A session's
+/// record keeps it; the issuer signs from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionClaims {
+    pub sid: String,
+    pub sub: String,
+    pub client_id: String,
+    pub scope: Option<String>,
+    /// Custom claims copied into every access token of the session.
+    pub claims: Map<String, Value>,
+    /// The absolute end: no token of the session is valid past it.
+    pub ends_at: u64,
+}
+
+/// What one pair of tokens was signed from: with the session's claims, enough to sign the very
+/// same pair again (signing is deterministic), and not enough to use it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    /// `iat` of both tokens.
+    pub iat: u64,
+    /// `jti` of the refresh token.
+    pub refresh_jti: String,
+    /// `jti` of the access token.
+    pub access_jti: String,
+}
 
 /// An access/refresh pair, as the token endpoint answers it (RFC 6749 §5.1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +51,34 @@ pub struct TokenPair {
     pub refresh_token: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+}
+
+/// The answer to a client credentials grant (RFC 6749 §4.4.3): an access token, no refresh token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientToken {
+    pub access_token: String,
+    pub token_type: String,
+    pub expires_in: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+/// The scope a client gets (RFC 6749 §3.3): what it asked for, each scope one it may have;
+/// when it asked for none, all it may have.
+pub fn grant_scope(requested: Option<&str>, allowed: &[String]) -> Result<Option<String>> {
+    let Some(requested) = requested.filter(|r| !r.trim().is_empty()) else {
+        return Ok((!allowed.is_empty()).then(|| allowed.join(" ")));
+    };
+    let mut granted: Vec<&str> = Vec::new();
+    for scope in requested.split(' ').filter(|s| !s.is_empty()) {
+        if !allowed.iter().any(|a| a == scope) {
+            return Err(Error::InvalidScope(scope.to_owned()));
+        }
+        if !granted.contains(&scope) {
+            granted.push(scope);
+        }
+    }
+    Ok(Some(granted.join(" ")))
 }
 
 /// The issuer's keys and policy, with a verifier for each of its two token types.
@@ -139,7 +195,7 @@ impl TokenIssuer {
     /// `exp`. The same arguments give the same token (signing is deterministic).
     pub(crate) fn sign_access(
         &self,
-        session: &SessionRecord,
+        session: &SessionClaims,
         iat: u64,
         jti: &str,
     ) -> Result<(String, u64)> {
@@ -157,7 +213,7 @@ impl TokenIssuer {
     /// Signs the refresh token of `session` issued at `iat` with id `jti`.
     pub(crate) fn sign_refresh(
         &self,
-        session: &SessionRecord,
+        session: &SessionClaims,
         iat: u64,
         jti: &str,
     ) -> Result<String> {
@@ -171,11 +227,38 @@ impl TokenIssuer {
         self.keys.signer().sign(claims, REFRESH_TOKEN_TYP)
     }
 
+    /// An access token for client `client_id` itself (the client credentials grant): `sub`
+    /// and `client_id` are the client; its `sid` is its own, so that it can be revoked like
+    /// any access token; no refresh token.
+    pub fn issue_client_token(
+        &self,
+        client_id: &str,
+        scope: Option<String>,
+        now: u64,
+    ) -> Result<ClientToken> {
+        let session = SessionClaims {
+            sid: crate::random::new_id()?,
+            sub: client_id.to_owned(),
+            client_id: client_id.to_owned(),
+            scope,
+            claims: Map::new(),
+            ends_at: now + self.policy.access_ttl,
+        };
+        let jti = crate::random::new_id()?;
+        let (access_token, exp) = self.sign_access(&session, now, &jti)?;
+        Ok(ClientToken {
+            access_token,
+            token_type: "Bearer".to_owned(),
+            expires_in: exp.saturating_sub(now),
+            scope: session.scope,
+        })
+    }
+
     /// The pair a rotation (or a session's start) hands out: both tokens signed from what the
     /// record keeps, so that the same grant can be answered again without storing a token.
     pub(crate) fn issue(
         &self,
-        session: &SessionRecord,
+        session: &SessionClaims,
         grant: &Grant,
         now: u64,
     ) -> Result<TokenPair> {
@@ -192,7 +275,7 @@ impl TokenIssuer {
 
     /// A signed access token for `session`, for tests that need a real one.
     #[cfg(any(test, feature = "testing"))]
-    pub fn sign_access_for_tests(&self, session: &SessionRecord, iat: u64) -> String {
+    pub fn sign_access_for_tests(&self, session: &SessionClaims, iat: u64) -> String {
         let jti = crate::random::new_id().unwrap_or_default();
         self.sign_access(session, iat, &jti)
             .map(|(t, _)| t)
@@ -201,7 +284,7 @@ impl TokenIssuer {
 
     /// A signed refresh token for `session`, for tests that need a real one.
     #[cfg(any(test, feature = "testing"))]
-    pub fn sign_refresh_for_tests(&self, session: &SessionRecord, iat: u64) -> String {
+    pub fn sign_refresh_for_tests(&self, session: &SessionClaims, iat: u64) -> String {
         let jti = crate::random::new_id().unwrap_or_default();
         self.sign_refresh(session, iat, &jti).unwrap_or_default()
     }
