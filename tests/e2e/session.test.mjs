@@ -99,3 +99,68 @@ test('the demo resource answers 401 invalid_token with WWW-Authenticate for a ba
   assert.match(res.headers.get('www-authenticate'), /^Bearer error="invalid_token"/);
   assert.equal((await json(res)).error, 'invalid_token');
 });
+
+/** A fetch that records the Authorization sent per URL; foreign origins answer 401 offline. */
+function recordingFetch({ failRevoke = false, slowToken = 0 } = {}) {
+  const sent = [];
+  const counts = {};
+  const state = { failRevoke };
+  const wrapped = async (input, init = {}) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const authorization = new Headers(init.headers).get('authorization');
+    sent.push({ origin: url.origin, path: url.pathname, authorization });
+    counts[url.pathname] = (counts[url.pathname] ?? 0) + 1;
+    if (url.origin !== issuer.base) return new Response('{}', { status: url.hostname === 'api.test' ? 200 : 401 });
+    if (state.failRevoke && url.pathname === '/revoke') return new Response('{"error":"temporarily_unavailable"}', { status: 503 });
+    if (slowToken && url.pathname === '/token') await new Promise((r) => setTimeout(r, slowToken));
+    return fetch(input, init);
+  };
+  return { fetch: wrapped, sent, counts, state };
+}
+
+test('session.fetch sends the token only to the issuer and the listed origins; a foreign 401 refreshes nothing', async () => {
+  const tokens = await login('dora');
+  const recorder = recordingFetch();
+  const session = new pkg.Session({ issuer: issuer.base, tokens, fetch: recorder.fetch, origins: ['https://api.test'] });
+  const foreign = await session.fetch('https://evil.test/collect');
+  assert.equal(foreign.status, 401, 'answered as is');
+  assert.equal(recorder.sent.find((s) => s.origin === 'https://evil.test').authorization, null, 'no token to a foreign origin');
+  assert.equal(recorder.counts['/token'] ?? 0, 0, 'a foreign 401 forces no refresh');
+  await session.fetch(new Request('https://api.test/me'));
+  assert.equal(recorder.sent.find((s) => s.origin === 'https://api.test').authorization, `Bearer ${tokens.access_token}`);
+  const own = await session.fetch(`${issuer.base}/demo/me`);
+  assert.equal(own.status, 200);
+  assert.throws(() => new pkg.Session({ issuer: issuer.base, origins: 'https://api.test' }), { code: 'ERR_INVALID_OPTION' });
+});
+
+test('session.end() clears at once and reports a failed revocation, which retry() completes', async () => {
+  const tokens = await login('erin');
+  const recorder = recordingFetch({ failRevoke: true });
+  const session = new pkg.Session({ issuer: issuer.base, tokens, fetch: recorder.fetch });
+  const failure = await session.end().then(() => null, (e) => e);
+  assert.ok(failure, 'end() rejected');
+  assert.equal(failure.code, 'ERR_REVOKE_FAILED');
+  assert.equal(failure.status, 503);
+  assert.equal(session.active, false, 'the tokens are gone here all the same');
+  const refresh = (token) => fetch(`${issuer.base}/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: `grant_type=refresh_token&refresh_token=${token}` });
+  // Not revoked at the issuer: the session lives on there until retry() reaches it.
+  const rotated = await json(await refresh(tokens.refresh_token));
+  assert.ok(rotated.refresh_token, 'still live at the issuer before retry()');
+  recorder.state.failRevoke = false;
+  await failure.retry();
+  assert.equal((await refresh(rotated.refresh_token)).status, 400, 'revoked by retry()');
+});
+
+test('a refresh in flight when the session ends stores nothing', async () => {
+  const tokens = await login('fay');
+  const recorder = recordingFetch({ slowToken: 400 });
+  const session = new pkg.Session({ issuer: issuer.base, tokens, fetch: recorder.fetch });
+  const refreshing = session.refresh({ force: true }).then(() => null, (e) => e);
+  await new Promise((r) => setTimeout(r, 100));
+  await session.end();
+  const error = await refreshing;
+  assert.equal(error?.code, 'ERR_SESSION_ENDED');
+  assert.equal(session.active, false, 'the late refresh stored no tokens');
+  assert.equal(session.tokens, null);
+});

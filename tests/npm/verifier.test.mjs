@@ -217,6 +217,97 @@ test('RemoteJwks caches, and refetches on an unknown kid within its cooldown', a
   }
 });
 
+/** A local JWKS server whose answer the test sets per request: `(req, res) => void`. */
+async function jwksServer() {
+  const state = { fetches: 0, answer: null };
+  const server = createServer((req, res) => { state.fetches++; state.answer(req, res); });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  state.url = `http://127.0.0.1:${server.address().port}/jwks.json`;
+  state.close = () => { server.closeAllConnections?.(); server.close(); };
+  return state;
+}
+const good = (jwks) => (req, res) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(jwks)); };
+const html = (req, res) => { res.setHeader('content-type', 'text/html'); res.end('<html><body>Sign in to the proxy</body></html>'); };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+test('RemoteJwks never caches a bad answer: the last good set is served, the refetch retried after the cooldown', async () => {
+  const server = await jwksServer();
+  try {
+    const jwks = new pkg.RemoteJwks(server.url, { cacheMaxAge: 0, cooldown: 0.3 });
+    const remote = pkg.Verifier.fromRemote(jwks, { issuer: ISS });
+    const token = await sign('ES256');
+    server.answer = good({ keys: [keys.ES256.jwk] });
+    assert.equal((await remote.verify(token, { now: T0 })).sub, 'user-1');
+    // The proxy's HTML page: the set is due (cacheMaxAge 0), the refetch fails, the last good set serves.
+    server.answer = html;
+    await sleep(350);
+    assert.equal((await remote.verify(token, { now: T0 })).sub, 'user-1');
+    assert.equal(server.fetches, 2);
+    // Within the cooldown, no new fetch; still the last good set.
+    assert.equal((await remote.verify(token, { now: T0 })).sub, 'user-1');
+    assert.equal(server.fetches, 2);
+    // A JSON answer that is not a usable key set for this verifier is refused the same way.
+    server.answer = good({ keys: [{ kty: 'RSA', n: 'AQAB', e: 'AQAB' }] });
+    await sleep(350);
+    assert.equal((await remote.verify(token, { now: T0 })).sub, 'user-1');
+    // After the cooldown, a good answer (a rotation) is used.
+    server.answer = good({ keys: [keys.EdDSA.jwk] });
+    await sleep(350);
+    assert.equal((await remote.verify(await sign('EdDSA'), { now: T0 })).sub, 'user-1');
+    assert.equal(server.fetches, 4);
+  } finally {
+    server.close();
+  }
+});
+
+test('RemoteJwks: a first answer that is not a key set fails, and is retried only after the cooldown', async () => {
+  const server = await jwksServer();
+  try {
+    server.answer = html;
+    const remote = pkg.Verifier.fromRemote(new pkg.RemoteJwks(server.url, { cooldown: 0.3 }), { issuer: ISS });
+    const token = await sign('ES256');
+    await assert.rejects(remote.verify(token, { now: T0 }), (e) => e.code === 'ERR_JWKS_INVALID' && /key set|JSON/.test(e.message));
+    await assert.rejects(remote.verify(token, { now: T0 }), { code: 'ERR_JWKS_INVALID' });
+    assert.equal(server.fetches, 1, 'no retry inside the cooldown');
+    server.answer = good({ keys: [keys.ES256.jwk] });
+    await sleep(350);
+    assert.equal((await remote.verify(token, { now: T0 })).sub, 'user-1');
+  } finally {
+    server.close();
+  }
+});
+
+test('RemoteJwks: a fetch times out, reads at most 1 MiB, and follows no redirect', async () => {
+  const server = await jwksServer();
+  try {
+    server.answer = () => {}; // never answers
+    const started = Date.now();
+    await assert.rejects(new pkg.RemoteJwks(server.url, { timeout: 0.3 }).get(), (e) => e.code === 'ERR_JWKS_INVALID' && /0.3 s/.test(e.message));
+    assert.ok(Date.now() - started < 3000, 'the timeout applied');
+    server.answer = (req, res) => { res.setHeader('content-type', 'application/json'); res.end(`{"keys":[],"pad":"${'x'.repeat(2 * 1024 * 1024)}"}`); };
+    await assert.rejects(new pkg.RemoteJwks(server.url).get(), (e) => e.code === 'ERR_JWKS_INVALID' && /over 1048576 bytes/.test(e.message));
+    server.answer = (req, res) => { res.writeHead(302, { location: '/elsewhere.json' }); res.end(); };
+    await assert.rejects(new pkg.RemoteJwks(server.url).get(), (e) => e.code === 'ERR_JWKS_INVALID' && /redirect/.test(e.message));
+    assert.throws(() => new pkg.RemoteJwks(server.url, { timeout: -1 }), { code: 'ERR_INVALID_OPTION' });
+  } finally {
+    server.close();
+  }
+});
+
+test('{ now: null } is the current time, not 1970', async () => {
+  // Signed for 2026-01-01, 5 minutes: long expired at the current time.
+  const token = await sign('EdDSA');
+  assert.equal(code(() => verifier('EdDSA').verify(token, { now: null })).code, 'ERR_JWT_EXPIRED');
+});
+
+test('a key set with no usable key says what was skipped and how to opt in', () => {
+  const e = code(() => new pkg.Verifier(keys.HS256.jwk));
+  assert.equal(e.code, 'ERR_JWKS_INVALID');
+  assert.match(e.message, /key "HS256-1" skipped: a shared secret \(oct\) is used only when the algorithms option names "HS256"/);
+  const rsa = code(() => new pkg.Verifier({ keys: [{ kty: 'RSA', kid: 'r1', n: 'AQAB', e: 'AQAB' }] }));
+  assert.match(rsa.message, /key "r1" skipped: kty "RSA" is not supported/);
+});
+
 test('Wycheproof JWS vectors (HS256, ES256) through the package', () => {
   const doc = JSON.parse(readFileSync(join(root, 'tests/vectors/wycheproof/json_web_signature_test.json'), 'utf8'));
   const deviations = new Map([[367, true], [370, true], [372, false], [373, false]]);

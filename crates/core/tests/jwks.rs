@@ -84,6 +84,26 @@ fn a_jwks_without_a_usable_key_is_an_error() {
 }
 
 #[test]
+fn no_usable_key_names_every_skipped_key_and_why() {
+    let jwks = json!({"keys": [
+        {"kty": "RSA", "kid": "rsa-1", "n": "AQAB", "e": "AQAB"},
+        {"kty": "OKP", "crv": "Ed25519", "kid": "enc-1", "use": "enc", "x": "AAAA"},
+        {"kty": "oct", "kid": "hs-1", "k": "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA"},
+        {"kty": "EC", "crv": "P-384"},
+    ]});
+    let err = VerificationKeys::from_jwks(&jwks.to_string(), false).unwrap_err();
+    let text = err.to_string();
+    for expected in [
+        "key \"rsa-1\" skipped: kty \"RSA\" is not supported",
+        "key \"enc-1\" skipped: \"use\" is \"enc\"",
+        "key \"hs-1\" skipped: a shared secret (oct) is used only when the algorithms option names \"HS256\"",
+        "key #3 (no kid) skipped: kty \"EC\" with crv \"P-384\"",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in {text}");
+    }
+}
+
+#[test]
 fn a_single_jwk_is_accepted() {
     let keys = VerificationKeys::from_jwks(&public_ed25519().to_string(), false).unwrap();
     assert_eq!(keys.keys().len(), 1);

@@ -54,10 +54,13 @@ function checkToken(token, maxLength) {
   if (token.length > maxLength) throw new JwtError('ERR_JWS_INVALID', 'invalid JWS: token exceeds the length limit');
 }
 
-/** `{now}` → seconds; the core refuses anything but a whole, non-negative number. */
+/**
+ * `{now}` → seconds: a number is used as given (the core refuses anything but a whole,
+ * non-negative one); anything else (absent, `null`) is the current time.
+ */
 function when(options) {
   const now = options?.now;
-  return now === undefined ? nowSeconds() : now;
+  return typeof now === 'number' ? now : nowSeconds();
 }
 
 /**
@@ -172,79 +175,193 @@ class RemoteVerifier {
   }
 
   async #current(force) {
-    const text = await this.#jwks.get({ force });
+    // A fetched set is cached only if a verifier with these options can use it.
+    let built;
+    const accept = (text) => { built = { text, verifier: new Verifier(text, this.#options) }; };
+    const text = await this.#jwks.get({ force, accept });
     if (text !== this.#text) {
-      this.#verifier = new Verifier(text, this.#options);
+      this.#verifier = built?.text === text ? built.verifier : new Verifier(text, this.#options);
       this.#text = text;
     }
     return this.#verifier;
   }
 
-  async verify(token, options) {
+  /** Runs `check` with the current keys; on an unknown `kid`, once more after a refetch. */
+  async #withKeys(check) {
     const verifier = await this.#current(false);
     try {
-      return await verifier.verifyAsync(token, options);
+      return await check(verifier);
     } catch (error) {
       if (error?.code !== 'ERR_JWKS_NO_MATCHING_KEY') throw error;
       const before = this.#text;
       const refreshed = await this.#current(true);
       if (this.#text === before) throw error;
-      return refreshed.verifyAsync(token, options);
+      return check(refreshed);
     }
   }
 
+  async verify(token, options) {
+    return this.#withKeys((verifier) => verifier.verifyAsync(token, options));
+  }
+
+  /** `verify` and the revocation list's check, with one signature check. */
   async verifyNotRevoked(token, kv, options) {
-    await this.verify(token, options);
-    return this.#verifier.verifyNotRevoked(token, kv, options);
+    return this.#withKeys((verifier) => verifier.verifyNotRevoked(token, kv, options));
   }
 }
 
+/** Largest key set body read, in bytes. */
+const MAX_JWKS_BYTES = 1024 * 1024;
+
 /**
  * A JWKS fetched from a URL and cached for `cacheMaxAge` seconds; a forced refetch (unknown
- * `kid`) happens at most once per `cooldown` seconds.
+ * `kid`) happens at most once per `cooldown` seconds. An answer replaces the cached set only
+ * once it has been parsed into a usable key set; when a refetch fails (network, status, a body
+ * that is not a key set), the last good set keeps being served for up to `maxStale` seconds
+ * past its age, and the refetch is tried again after the cooldown. Each fetch has a `timeout`,
+ * reads at most 1 MiB, and never follows a redirect.
  * @example
- * const jwks = new RemoteJwks('https://auth.example/.well-known/jwks.json');
+ * const jwks = new RemoteJwks('https://auth.example/.well-known/jwks.json', { timeout: 5 });
  * const claims = await Verifier.fromRemote(jwks, { issuer }).verify(token);
  */
 export class RemoteJwks {
   #url;
   #maxAge;
   #cooldown;
+  #timeout;
+  #maxStale;
   #fetch;
   #text;
   #fetchedAt = -Infinity;
+  #attemptedAt = -Infinity;
+  #error;
   #pending;
 
-  constructor(url, { cacheMaxAge = 600, cooldown = 30, fetch: fetchImpl } = {}) {
+  /**
+   * @param {string | URL} url
+   * @param {object} [options]
+   * @param {number} [options.cacheMaxAge=600] seconds a fetched set is used before a refetch
+   * @param {number} [options.cooldown=30] seconds between two fetches (unknown `kid`, failures)
+   * @param {number} [options.timeout=5] seconds a fetch may take
+   * @param {number} [options.maxStale=3600] seconds past `cacheMaxAge` the last good set is
+   *   still served while refetches fail
+   */
+  constructor(url, { cacheMaxAge = 600, cooldown = 30, timeout = 5, maxStale = 3600, fetch: fetchImpl } = {}) {
+    for (const [name, value] of Object.entries({ cacheMaxAge, cooldown, timeout, maxStale })) {
+      if (typeof value !== 'number' || !(value >= 0)) {
+        throw new JwtError('ERR_INVALID_OPTION', `${name} must be a number of seconds, 0 or more`);
+      }
+    }
     this.#url = String(url);
     this.#maxAge = cacheMaxAge * 1000;
     this.#cooldown = cooldown * 1000;
+    this.#timeout = timeout * 1000;
+    this.#maxStale = maxStale * 1000;
     this.#fetch = fetchImpl ?? ((...args) => globalThis.fetch(...args));
   }
 
-  /** The JWKS as JSON text, from the cache when it is fresh enough. */
-  async get({ force = false } = {}) {
-    const age = Date.now() - this.#fetchedAt;
-    const stale = this.#text === undefined || age > this.#maxAge || (force && age > this.#cooldown);
-    if (!stale) return this.#text;
-    this.#pending ??= this.#load().finally(() => { this.#pending = undefined; });
-    return this.#pending;
+  /**
+   * The JWKS as JSON text, from the cache when it is fresh enough. `accept(text)` may refuse a
+   * fetched set by throwing (the verifier's own check, with its options); a refused set is
+   * never cached.
+   */
+  async get({ force = false, accept } = {}) {
+    const now = Date.now();
+    const age = now - this.#fetchedAt;
+    const due = this.#text === undefined || age > this.#maxAge || force;
+    const cooling = now - this.#attemptedAt < this.#cooldown;
+    if (!due || (cooling && this.#text !== undefined && (force || this.#servable(now)))) return this.#text;
+    if (cooling && this.#error && !this.#pending) return this.#fallback(now);
+    this.#pending ??= this.#load(accept).finally(() => { this.#pending = undefined; });
+    try {
+      return await this.#pending;
+    } catch {
+      return this.#fallback(Date.now());
+    }
   }
 
-  async #load() {
-    let response;
+  #servable(now) {
+    return this.#text !== undefined && now - this.#fetchedAt <= this.#maxAge + this.#maxStale;
+  }
+
+  /** The last good set while it may still be served; otherwise the last failure. */
+  #fallback(now) {
+    if (this.#servable(now)) return this.#text;
+    throw this.#error;
+  }
+
+  async #load(accept) {
+    this.#attemptedAt = Date.now();
     try {
-      response = await this.#fetch(this.#url, { headers: { accept: 'application/json' } });
+      const text = await this.#fetchText();
+      let parsed;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new JwtError('ERR_JWKS_INVALID', 'the JWKS URL did not answer JSON');
+      }
+      if (!parsed || !Array.isArray(parsed.keys)) {
+        throw new JwtError('ERR_JWKS_INVALID', 'the JWKS URL did not answer a key set ({"keys": [...]})');
+      }
+      accept?.(text);
+      this.#text = text;
+      this.#fetchedAt = Date.now();
+      this.#error = undefined;
+      return text;
     } catch (error) {
-      throw new JwtError('ERR_JWKS_INVALID', `fetching the JWKS failed: ${error?.message ?? error}`);
+      this.#error = error instanceof JwtError ? error : new JwtError('ERR_JWKS_INVALID', String(error?.message ?? error));
+      throw this.#error;
     }
-    if (!response.ok) throw new JwtError('ERR_JWKS_INVALID', `fetching the JWKS answered ${response.status}`);
-    const text = await response.text();
-    this.#text = text;
-    this.#fetchedAt = Date.now();
-    return text;
+  }
+
+  async #fetchText() {
+    const controller = typeof AbortController === 'function' ? new AbortController() : undefined;
+    const timer = controller && setTimeout(() => controller.abort(), this.#timeout);
+    try {
+      let response;
+      try {
+        response = await this.#fetch(this.#url, {
+          headers: { accept: 'application/json' }, redirect: 'manual', signal: controller?.signal,
+        });
+      } catch (error) {
+        const why = controller?.signal.aborted ? `no answer within ${this.#timeout / 1000} s` : (error?.message ?? error);
+        throw new JwtError('ERR_JWKS_INVALID', `fetching the JWKS failed: ${why}`);
+      }
+      if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
+        throw new JwtError('ERR_JWKS_INVALID', 'the JWKS URL answered a redirect, which is not followed: give the final URL');
+      }
+      if (!response.ok) throw new JwtError('ERR_JWKS_INVALID', `fetching the JWKS answered ${response.status}`);
+      const declared = Number(response.headers?.get?.('content-length'));
+      if (declared > MAX_JWKS_BYTES) throw tooLarge();
+      if (!response.body?.getReader) {
+        const text = await response.text();
+        if (text.length > MAX_JWKS_BYTES) throw tooLarge();
+        return text;
+      }
+      const reader = response.body.getReader();
+      const chunks = [];
+      let size = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > MAX_JWKS_BYTES) {
+          reader.cancel().catch(() => undefined);
+          throw tooLarge();
+        }
+        chunks.push(value);
+      }
+      const bytes = new Uint8Array(size);
+      let at = 0;
+      for (const chunk of chunks) { bytes.set(chunk, at); at += chunk.byteLength; }
+      return new TextDecoder().decode(bytes);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
   }
 }
+
+const tooLarge = () => new JwtError('ERR_JWKS_INVALID', `the JWKS answer is over ${MAX_JWKS_BYTES} bytes`);
 
 /**
  * The claims of a token, NOT verified: for showing in a UI, never for deciding access.
@@ -291,8 +408,8 @@ class MemoryStorage {
  * need one at once. Events: `refresh` (with `tokens`), `end` (with `reason`).
  * @example
  * const session = new Session({ issuer: 'https://auth.example', tokens: await loginResponse.json(),
- *                               storage: localStorage });
- * const res = await session.fetch('/api/me');      // Authorization: Bearer …, refreshed as needed
+ *                               origins: ['https://api.example'] });   // kept in memory
+ * const res = await session.fetch('https://api.example/me'); // Authorization: Bearer …, refreshed as needed
  * session.addEventListener('end', (e) => showLogin(e.reason));
  */
 export class Session extends EventTarget {
@@ -303,13 +420,19 @@ export class Session extends EventTarget {
   #fetch;
   #now;
   #inflight;
+  #origins;
+  /** Bumped by every end: a refresh that started before an end never stores its answer. */
+  #generation = 0;
 
-  constructor({ issuer, tokens, storage, storageKey = 'edge-jwt:session', skew = 30, fetch: fetchImpl, now } = {}) {
+  constructor({ issuer, tokens, storage, storageKey = 'edge-jwt:session', skew = 30, fetch: fetchImpl, now, origins = [] } = {}) {
     super();
     if (typeof issuer !== 'string' && !(issuer instanceof URL)) {
       throw new JwtError('ERR_INVALID_OPTION', 'issuer must be the issuer URL');
     }
     this.#issuer = String(issuer).replace(/\/$/, '');
+    if (!Array.isArray(origins)) throw new JwtError('ERR_INVALID_OPTION', 'origins must be an array of origins');
+    // The bearer token goes to the issuer's origin and to these, never elsewhere.
+    this.#origins = new Set([this.#issuer, ...origins].map((o) => originOf(o)));
     this.#storage = storage ?? new MemoryStorage();
     this.#key = storageKey;
     this.#skew = skew;
@@ -371,6 +494,7 @@ export class Session extends EventTarget {
   }
 
   async #refreshOnce(force) {
+    const generation = this.#generation;
     const pair = this.#load();
     if (!pair) throw new JwtError('ERR_SESSION_ENDED', 'no session');
     // Another tab may have refreshed while this one waited for the lock.
@@ -381,6 +505,9 @@ export class Session extends EventTarget {
       body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: pair.refresh_token }).toString(),
     });
     const body = await response.json().catch(() => ({}));
+    if (generation !== this.#generation) {
+      throw new JwtError('ERR_SESSION_ENDED', 'the session ended while it was being refreshed');
+    }
     if (!response.ok) {
       const error = new JwtError(body.code ?? 'ERR_REFRESH_FAILED',
         body.error_description ?? `refresh failed with HTTP ${response.status}`);
@@ -397,16 +524,23 @@ export class Session extends EventTarget {
   }
 
   #end(reason) {
+    this.#generation++;
     this.#storage.removeItem(this.#key);
     const event = new Event('end');
     event.reason = reason;
     this.dispatchEvent(event);
   }
 
-  /** `fetch` with `Authorization: Bearer …`; on a 401 it refreshes once and retries once. */
+  /**
+   * `fetch` with `Authorization: Bearer …` for the issuer's origin and the `origins` given;
+   * on a 401 from one of them it refreshes once and retries once. Any other URL is fetched as
+   * is: no token, no refresh.
+   */
   async fetch(input, init = {}) {
+    const url = typeof input === 'string' || input instanceof URL ? String(input) : input?.url;
+    if (!this.#origins.has(originOf(url))) return this.#fetch(input, init);
     const send = (token) => {
-      const headers = new Headers(init.headers);
+      const headers = new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined));
       headers.set('Authorization', `Bearer ${token}`);
       return this.#fetch(input, { ...init, headers });
     };
@@ -416,16 +550,44 @@ export class Session extends EventTarget {
     return send(access_token);
   }
 
-  /** Logs out: revokes the session at the issuer (RFC 7009) and clears storage. */
+  /**
+   * Logs out: clears the session here at once (a refresh in flight stores nothing), then
+   * revokes it at the issuer (RFC 7009). Rejects with `ERR_REVOKE_FAILED` when the issuer
+   * could not be told: the tokens are gone from this page, but the session lives on at the
+   * issuer until it expires, so tell the user, or retry with the returned `retry`.
+   */
   async end() {
     const pair = this.#load();
-    if (pair) {
-      await this.#fetch(`${this.#issuer}/revoke`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ token: pair.refresh_token }).toString(),
-      }).catch(() => undefined);
-    }
     this.#end('logout');
+    if (!pair) return;
+    const revoke = async () => {
+      let response;
+      try {
+        response = await this.#fetch(`${this.#issuer}/revoke`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ token: pair.refresh_token }).toString(),
+        });
+      } catch (error) {
+        response = { ok: false, status: 0, statusText: String(error?.message ?? error) };
+      }
+      if (!response.ok) {
+        const error = new JwtError('ERR_REVOKE_FAILED',
+          `the issuer could not revoke the session (HTTP ${response.status}); it stays valid there until it expires: call error.retry() to try again`);
+        error.status = response.status;
+        error.retry = revoke;
+        throw error;
+      }
+    };
+    await revoke();
+  }
+}
+
+/** The origin of a URL, resolved against the page's location where there is one. */
+function originOf(url) {
+  try {
+    return new URL(String(url), globalThis.location?.href).origin;
+  } catch {
+    return null;
   }
 }

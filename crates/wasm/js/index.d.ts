@@ -11,10 +11,12 @@ export type JwtErrorCode =
   | 'ERR_JWKS_NO_MATCHING_KEY'
   | 'ERR_JWT_REVOKED'
   | 'ERR_JWKS_INVALID'
+  | 'ERR_JWT_CLAIM_RESERVED'
   | 'ERR_STORE_UNAVAILABLE'
   | 'ERR_INVALID_OPTION'
   | 'ERR_SESSION_ENDED'
   | 'ERR_REFRESH_FAILED'
+  | 'ERR_REVOKE_FAILED'
   | 'ERR_REFRESH_TOKEN_REUSED'
   | 'ERR_SESSION_NOT_FOUND';
 
@@ -133,21 +135,28 @@ export interface RemoteVerifier {
 export interface RemoteJwksOptions {
   /** Seconds a fetched JWKS is used before it is fetched again (default 600). */
   cacheMaxAge?: number;
-  /** Seconds between forced refetches on an unknown `kid` (default 30). */
+  /** Seconds between two fetches: forced refetches on an unknown `kid`, and retries after a failed fetch (default 30). */
   cooldown?: number;
+  /** Seconds a fetch may take before it fails (default 5). */
+  timeout?: number;
+  /** Seconds past `cacheMaxAge` the last good key set is still served while refetches fail (default 3600). */
+  maxStale?: number;
   /** The fetch to use (default: globalThis.fetch). */
   fetch?: typeof fetch;
 }
 
 /**
- * A JWKS fetched from a URL and cached.
+ * A JWKS fetched from a URL and cached. A fetched answer replaces the cache only once it has
+ * been parsed into a usable key set; a failed refetch keeps the last good set (up to
+ * `maxStale`) and is retried after the cooldown. Fetches time out, read at most 1 MiB and
+ * never follow a redirect.
  * @example
- * const jwks = new RemoteJwks('https://auth.example/.well-known/jwks.json', { cacheMaxAge: 600, cooldown: 30 });
+ * const jwks = new RemoteJwks('https://auth.example/.well-known/jwks.json', { cacheMaxAge: 600, cooldown: 30, timeout: 5 });
  */
 export class RemoteJwks {
   constructor(url: string | URL, options?: RemoteJwksOptions);
-  /** The JWKS as JSON text. */
-  get(options?: { force?: boolean }): Promise<string>;
+  /** The JWKS as JSON text; `accept` may refuse a fetched set by throwing (it is then not cached). */
+  get(options?: { force?: boolean; accept?: (text: string) => void }): Promise<string>;
 }
 
 /**
@@ -192,8 +201,20 @@ export interface SessionOptions {
   issuer: string | URL;
   /** A pair to start with (a `/sessions` or demo-login answer); otherwise restored from storage. */
   tokens?: TokenResponse;
-  /** Where the pair is kept (default: memory). */
+  /**
+   * Where the pair is kept (default: memory, which is the safe choice). Web storage
+   * (`localStorage`, `sessionStorage`) survives reloads, but any script that runs on the page (an
+   * XSS, a compromised dependency) can read it and take the refresh token, which keeps working
+   * from anywhere until the session ends or its reuse is detected. Prefer memory and a fresh
+   * login; or keep the refresh token on a back end for the front end and give the page only
+   * access tokens; or use sender-constrained tokens once the package has them.
+   */
   storage?: StorageLike;
+  /**
+   * Origins besides the issuer's that `fetch` sends the access token to (e.g.
+   * `['https://api.example']`). Requests to any other origin get no token and no refresh on 401.
+   */
+  origins?: string[];
   storageKey?: string;
   /** Refresh when the access token expires within this many seconds (default 30). */
   skew?: number;
@@ -211,8 +232,8 @@ export interface RefreshError extends JwtError {
 /**
  * A front end's session: single-flight refresh, Web Locks across tabs, events `refresh` and `end`.
  * @example
- * const session = new Session({ issuer: 'https://auth.example', tokens, storage: localStorage });
- * const me = await (await session.fetch('/api/me')).json();
+ * const session = new Session({ issuer: 'https://auth.example', tokens, origins: ['https://api.example'] });
+ * const me = await (await session.fetch('https://api.example/me')).json();
  */
 export class Session extends EventTarget {
   constructor(options: SessionOptions);
@@ -223,8 +244,14 @@ export class Session extends EventTarget {
   accessToken(): Promise<string>;
   /** Refreshes now; concurrent calls share one request. */
   refresh(options?: { force?: boolean }): Promise<TokenResponse>;
-  /** fetch with the bearer token; one refresh and one retry on a 401. */
+  /**
+   * fetch with the bearer token, for the issuer's origin and `origins` only; one refresh and one
+   * retry on a 401 from those. Other URLs are fetched as they are.
+   */
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
-  /** Revokes the session at the issuer and clears storage. */
+  /**
+   * Clears the session here at once, then revokes it at the issuer. Rejects with
+   * `ERR_REVOKE_FAILED` (with `status` and `retry()`) when the issuer could not be told.
+   */
   end(): Promise<void>;
 }

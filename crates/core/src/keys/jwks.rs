@@ -28,8 +28,37 @@ pub struct JwksEntry {
     json: Map<String, Value>,
 }
 
+/// A parsed JWKS: the entries edge-jwt can use, and why each other one was skipped.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedJwks {
+    pub entries: Vec<JwksEntry>,
+    /// One line per skipped member: which (its `kid`, or its position) and why.
+    pub skipped: Vec<String>,
+}
+
+impl ParsedJwks {
+    /// The error for a set left with no usable key: it names what was skipped and why.
+    pub fn no_usable_key(&self) -> Error {
+        if self.skipped.is_empty() {
+            return Error::JwksInvalid("the key set has no keys".into());
+        }
+        Error::JwksInvalid(format!(
+            "the key set has no usable key: {}",
+            self.skipped.join("; ")
+        ))
+    }
+}
+
+/// A JWKS member as error messages name it.
+fn describe(json: &Map<String, Value>, position: usize) -> String {
+    match json.get("kid").and_then(Value::as_str) {
+        Some(kid) => format!("key \"{kid}\""),
+        None => format!("key #{position} (no kid)"),
+    }
+}
+
 /// Parses a JWKS (`{"keys": [...]}`) or a single JWK, keeping the entries edge-jwt can use.
-pub fn parse_jwks_entries(text: &str) -> Result<Vec<JwksEntry>> {
+pub fn parse_jwks_entries(text: &str) -> Result<ParsedJwks> {
     if text.len() > MAX_JWKS_LENGTH {
         return Err(Error::JwksInvalid("document exceeds 64 KiB".into()));
     }
@@ -42,26 +71,31 @@ pub fn parse_jwks_entries(text: &str) -> Result<Vec<JwksEntry>> {
         None if document.contains_key("kty") => vec![Value::Object(document)],
         None => return Err(Error::JwksInvalid("neither a JWKS nor a JWK".into())),
     };
-    let mut entries = Vec::new();
+    let mut parsed = ParsedJwks::default();
     for (position, member) in members.into_iter().enumerate() {
         let Value::Object(json) = member else {
             return Err(Error::JwksInvalid(
                 "every JWKS member must be an object".into(),
             ));
         };
-        if let Some(entry) = classify(json, position)? {
-            entries.push(entry);
+        match classify(json, position)? {
+            Ok(entry) => parsed.entries.push(entry),
+            Err(why) => parsed.skipped.push(why),
         }
     }
-    Ok(entries)
+    Ok(parsed)
 }
 
-/// Decides whether edge-jwt uses this JWK, and as what. `None` skips it.
-fn classify(json: Map<String, Value>, position: usize) -> Result<Option<JwksEntry>> {
+/// Decides whether edge-jwt uses this JWK, and as what; `Err(why)` skips it.
+fn classify(
+    json: Map<String, Value>,
+    position: usize,
+) -> Result<std::result::Result<JwksEntry, String>> {
     let text = |name: &str| json.get(name).and_then(Value::as_str);
+    let skip = |why: String| Ok(Err(format!("{} skipped: {why}", describe(&json, position))));
     // Keys meant for encryption, or whose key_ops exclude signatures, are not ours to use.
-    if text("use").is_some_and(|u| u != "sig") {
-        return Ok(None);
+    if let Some(u) = text("use").filter(|u| *u != "sig") {
+        return skip(format!("\"use\" is \"{u}\", not \"sig\""));
     }
     if let Some(ops) = json.get("key_ops") {
         let ops: Vec<&str> = ops
@@ -69,19 +103,31 @@ fn classify(json: Map<String, Value>, position: usize) -> Result<Option<JwksEntr
             .map(|a| a.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
         if !ops.iter().any(|op| *op == "verify" || *op == "sign") {
-            return Ok(None);
+            return skip("\"key_ops\" has neither \"verify\" nor \"sign\"".into());
         }
     }
     let algorithm = match (text("kty"), text("crv")) {
         (Some("OKP"), Some("Ed25519")) => Algorithm::EdDSA,
         (Some("EC"), Some("P-256")) => Algorithm::ES256,
         (Some("oct"), _) => Algorithm::HS256,
-        _ => return Ok(None),
+        (kty, crv) => {
+            let what = match (kty, crv) {
+                (Some(kty), Some(crv)) => format!("kty \"{kty}\" with crv \"{crv}\""),
+                (Some(kty), None) => format!("kty \"{kty}\""),
+                _ => "a key without kty".to_owned(),
+            };
+            return skip(format!(
+                "{what} is not supported (OKP Ed25519 for EdDSA, EC P-256 for ES256, oct for HS256)"
+            ));
+        }
     };
     // An `alg` member narrows the key; one that names another algorithm makes it unusable here.
     if let Some(alg) = json.get("alg") {
         if alg.as_str().and_then(Algorithm::from_name) != Some(algorithm) {
-            return Ok(None);
+            return skip(format!(
+                "its \"alg\" {alg} does not fit its key type ({})",
+                algorithm.name()
+            ));
         }
     }
     let kid = match json.get("kid") {
@@ -94,7 +140,7 @@ fn classify(json: Map<String, Value>, position: usize) -> Result<Option<JwksEntr
         }
     };
     let private = algorithm == Algorithm::HS256 || json.contains_key("d");
-    Ok(Some(JwksEntry {
+    Ok(Ok(JwksEntry {
         algorithm,
         kid,
         private,
@@ -190,10 +236,20 @@ impl VerificationKeys {
     /// A verifier's keys from a JWKS or one JWK. Symmetric (`oct`) keys are used only when
     /// `allow_hs256` is set, and never mixed with public keys.
     pub fn from_jwks(text: &str, allow_hs256: bool) -> Result<Self> {
-        let entries: Vec<_> = parse_jwks_entries(text)?
+        let mut parsed = parse_jwks_entries(text)?;
+        let (entries, secrets): (Vec<_>, Vec<_>) = std::mem::take(&mut parsed.entries)
             .into_iter()
-            .filter(|e| allow_hs256 || e.algorithm != Algorithm::HS256)
-            .collect();
+            .partition(|e| allow_hs256 || e.algorithm != Algorithm::HS256);
+        for secret in secrets {
+            parsed.skipped.push(format!(
+                "{} skipped: a shared secret (oct) is used only when the algorithms option \
+                 names \"HS256\" (for example {{ algorithms: [\"HS256\"] }})",
+                secret.describe()
+            ));
+        }
+        if entries.is_empty() {
+            return Err(parsed.no_usable_key());
+        }
         let symmetric = entries
             .iter()
             .filter(|e| e.algorithm == Algorithm::HS256)
@@ -214,7 +270,12 @@ impl VerificationKeys {
 impl KeySet {
     /// The issuer's key set from a JWKS of private keys (a Worker secret). The first key signs.
     pub fn from_jwks(text: &str) -> Result<Self> {
-        let keys = parse_jwks_entries(text)?
+        let parsed = parse_jwks_entries(text)?;
+        if parsed.entries.is_empty() {
+            return Err(parsed.no_usable_key());
+        }
+        let keys = parsed
+            .entries
             .iter()
             .map(JwksEntry::to_signing_key)
             .collect::<Result<Vec<_>>>()?;

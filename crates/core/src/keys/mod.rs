@@ -6,7 +6,7 @@ mod jwks;
 mod signing;
 mod verifying;
 
-pub use jwks::{parse_jwks_entries, JwksEntry};
+pub use jwks::{parse_jwks_entries, JwksEntry, ParsedJwks};
 pub use signing::{KeySet, PrivateKey, SigningKey};
 pub use verifying::{HmacSecret, PublicKey, VerificationKey, VerificationKeys};
 
