@@ -34,6 +34,9 @@ function show() {
   $('session-view').hidden = !active;
 }
 
+// The demo keeps the pair in localStorage so that it survives a reload and two tabs share it
+// (the Web Locks demonstration). A real app should prefer the default, memory: any script on
+// the page can read localStorage (README, "Where the refresh token lives").
 function start(tokens) {
   session = new Session({ issuer: location.origin, tokens, storage: localStorage, now });
   session.addEventListener('refresh', (e) => {
