@@ -294,6 +294,43 @@ test('RemoteJwks: a fetch times out, reads at most 1 MiB, and follows no redirec
   }
 });
 
+test('Verifier.fromIssuer discovers the keys: OpenID Connect metadata, then RFC 8414; the issuer must match', async () => {
+  let routes = {};
+  const server = createServer((req, res) => {
+    const route = routes[req.url];
+    if (!route) { res.writeHead(404).end('{}'); return; }
+    route(req, res);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const token = await new jose.SignJWT({ sub: 'user-1' })
+    .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: 'EdDSA-1' })
+    .setIssuer(base).setAudience(AUD).setIssuedAt(T0).setExpirationTime(T0 + 300)
+    .sign(keys.EdDSA.privateKey);
+  const jwks = good({ keys: [keys.EdDSA.jwk] });
+  try {
+    routes = { '/.well-known/openid-configuration': good({ issuer: base, jwks_uri: `${base}/keys` }), '/keys': jwks };
+    const oidc = await pkg.Verifier.fromIssuer(base, { audience: AUD });
+    assert.equal((await oidc.verify(token, { now: T0 })).sub, 'user-1');
+    // The issuer became the expected iss: a token of another issuer is refused.
+    await assert.rejects(oidc.verify(await sign('EdDSA'), { now: T0 }), { code: 'ERR_JWT_CLAIM_VALIDATION_FAILED', claim: 'iss' });
+    routes = { '/.well-known/oauth-authorization-server': good({ issuer: base, jwks_uri: `${base}/keys` }), '/keys': jwks };
+    const rfc8414 = await pkg.Verifier.fromIssuer(base, { audience: AUD });
+    assert.equal((await rfc8414.verify(token, { now: T0 })).sub, 'user-1');
+    routes = { '/.well-known/openid-configuration': good({ issuer: `${base}/other`, jwks_uri: `${base}/keys` }) };
+    await assert.rejects(pkg.Verifier.fromIssuer(base), (e) => e.code === 'ERR_DISCOVERY_FAILED' && /identical/.test(e.message));
+    routes = { '/.well-known/openid-configuration': good({ issuer: base }) };
+    await assert.rejects(pkg.Verifier.fromIssuer(base), (e) => e.code === 'ERR_DISCOVERY_FAILED' && /jwks_uri/.test(e.message));
+    routes = { '/.well-known/openid-configuration': (req, res) => { res.writeHead(302, { location: 'https://evil.test/' }); res.end(); } };
+    await assert.rejects(pkg.Verifier.fromIssuer(base), (e) => e.code === 'ERR_DISCOVERY_FAILED' && /redirect/.test(e.message));
+    routes = {};
+    await assert.rejects(pkg.Verifier.fromIssuer(base), (e) => e.code === 'ERR_DISCOVERY_FAILED' && /404/.test(e.message));
+    await assert.rejects(pkg.Verifier.fromIssuer('not a url'), { code: 'ERR_INVALID_OPTION' });
+  } finally {
+    server.close();
+  }
+});
+
 test('{ now: null } is the current time, not 1970', async () => {
   // Signed for 2026-01-01, 5 minutes: long expired at the current time.
   const token = await sign('EdDSA');

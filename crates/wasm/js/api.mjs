@@ -160,6 +160,28 @@ export class Verifier {
   static fromRemote(remoteJwks, options = {}) {
     return new RemoteVerifier(remoteJwks, options);
   }
+
+  /**
+   * A verifier for the tokens of `issuer`, found by discovery: its OpenID Connect metadata
+   * (`/.well-known/openid-configuration`), else its RFC 8414 metadata
+   * (`/.well-known/oauth-authorization-server`). The metadata's `issuer` must be exactly
+   * `issuer` (RFC 8414 §3.3), its `jwks_uri` gives the keys (a RemoteJwks with
+   * `remoteOptions`), and `issuer` becomes the expected `iss` unless `options.issuer` is set.
+   * Redirects are not followed. Fails with `ERR_DISCOVERY_FAILED`.
+   * @example
+   * const verifier = await Verifier.fromIssuer('https://auth.example', { audience: 'https://api.example' });
+   * const claims = await verifier.verify(token);
+   */
+  static async fromIssuer(issuer, options = {}, remoteOptions = {}) {
+    if (typeof issuer !== 'string' || !isUrl(issuer)) {
+      throw new JwtError('ERR_INVALID_OPTION', 'issuer must be the issuer URL, as a string');
+    }
+    const fetchImpl = remoteOptions.fetch ?? ((...args) => globalThis.fetch(...args));
+    const timeout = (remoteOptions.timeout ?? 5) * 1000;
+    const metadata = await discover(issuer, fetchImpl, timeout);
+    const jwks = new RemoteJwks(metadata.jwks_uri, remoteOptions);
+    return new RemoteVerifier(jwks, { issuer, ...options });
+  }
 }
 
 class RemoteVerifier {
@@ -208,6 +230,48 @@ class RemoteVerifier {
   async verifyNotRevoked(token, kv, options) {
     return this.#withKeys((verifier) => verifier.verifyNotRevoked(token, kv, options));
   }
+}
+
+function isUrl(text) {
+  try {
+    return Boolean(new URL(text));
+  } catch {
+    return false;
+  }
+}
+
+/** The issuer's metadata: OpenID Connect discovery, then RFC 8414; checked as RFC 8414 §3.3 says. */
+async function discover(issuer, fetchImpl, timeout) {
+  const url = new URL(issuer);
+  const path = url.pathname.replace(/\/$/, '');
+  const places = [
+    `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`,
+    `${url.origin}/.well-known/oauth-authorization-server${path}`,
+  ];
+  let text;
+  for (const place of places) {
+    try {
+      text = await fetchBounded(fetchImpl, place, timeout, "the issuer's metadata", 'ERR_DISCOVERY_FAILED');
+      break;
+    } catch (error) {
+      // Only "not here" moves on to the next place; a redirect, a timeout or an outage does not.
+      if (error.status === undefined || error.status >= 500 || place === places.at(-1)) throw error;
+    }
+  }
+  let metadata;
+  try {
+    metadata = JSON.parse(text);
+  } catch {
+    throw new JwtError('ERR_DISCOVERY_FAILED', `the issuer's metadata is not JSON`);
+  }
+  if (!metadata || typeof metadata !== 'object' || metadata.issuer !== issuer) {
+    throw new JwtError('ERR_DISCOVERY_FAILED',
+      `the metadata's issuer (${JSON.stringify(metadata?.issuer)}) is not ${JSON.stringify(issuer)}: RFC 8414 §3.3 requires them to be identical`);
+  }
+  if (typeof metadata.jwks_uri !== 'string' || !isUrl(metadata.jwks_uri)) {
+    throw new JwtError('ERR_DISCOVERY_FAILED', "the issuer's metadata has no jwks_uri: it publishes no keys to verify with");
+  }
+  return metadata;
 }
 
 /** Largest key set body read, in bytes. */
@@ -293,7 +357,7 @@ export class RemoteJwks {
   async #load(accept) {
     this.#attemptedAt = Date.now();
     try {
-      const text = await this.#fetchText();
+      const text = await fetchBounded(this.#fetch, this.#url, this.#timeout, 'the JWKS');
       let parsed;
       try {
         parsed = JSON.parse(text);
@@ -314,54 +378,60 @@ export class RemoteJwks {
     }
   }
 
-  async #fetchText() {
-    const controller = typeof AbortController === 'function' ? new AbortController() : undefined;
-    const timer = controller && setTimeout(() => controller.abort(), this.#timeout);
+}
+
+/**
+ * GETs `url` as JSON text with a timeout (ms), at most 1 MiB, never following a redirect; every
+ * failure is a JwtError with `code` and a message naming `what` was fetched.
+ */
+async function fetchBounded(fetchImpl, url, timeout, what, code = 'ERR_JWKS_INVALID') {
+  const controller = typeof AbortController === 'function' ? new AbortController() : undefined;
+  const timer = controller && setTimeout(() => controller.abort(), timeout);
+  const fail = (why) => new JwtError(code, `fetching ${what} (${url}) failed: ${why}`);
+  try {
+    let response;
     try {
-      let response;
-      try {
-        response = await this.#fetch(this.#url, {
-          headers: { accept: 'application/json' }, redirect: 'manual', signal: controller?.signal,
-        });
-      } catch (error) {
-        const why = controller?.signal.aborted ? `no answer within ${this.#timeout / 1000} s` : (error?.message ?? error);
-        throw new JwtError('ERR_JWKS_INVALID', `fetching the JWKS failed: ${why}`);
-      }
-      if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
-        throw new JwtError('ERR_JWKS_INVALID', 'the JWKS URL answered a redirect, which is not followed: give the final URL');
-      }
-      if (!response.ok) throw new JwtError('ERR_JWKS_INVALID', `fetching the JWKS answered ${response.status}`);
-      const declared = Number(response.headers?.get?.('content-length'));
-      if (declared > MAX_JWKS_BYTES) throw tooLarge();
-      if (!response.body?.getReader) {
-        const text = await response.text();
-        if (text.length > MAX_JWKS_BYTES) throw tooLarge();
-        return text;
-      }
-      const reader = response.body.getReader();
-      const chunks = [];
-      let size = 0;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > MAX_JWKS_BYTES) {
-          reader.cancel().catch(() => undefined);
-          throw tooLarge();
-        }
-        chunks.push(value);
-      }
-      const bytes = new Uint8Array(size);
-      let at = 0;
-      for (const chunk of chunks) { bytes.set(chunk, at); at += chunk.byteLength; }
-      return new TextDecoder().decode(bytes);
-    } finally {
-      if (timer) clearTimeout(timer);
+      response = await fetchImpl(url, { headers: { accept: 'application/json' }, redirect: 'manual', signal: controller?.signal });
+    } catch (error) {
+      throw fail(controller?.signal.aborted ? `no answer within ${timeout / 1000} s` : (error?.message ?? error));
     }
+    if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
+      throw fail('it answered a redirect, which is not followed: give the final URL');
+    }
+    if (!response.ok) {
+      const error = fail(`it answered HTTP ${response.status}`);
+      error.status = response.status;
+      throw error;
+    }
+    const declared = Number(response.headers?.get?.('content-length'));
+    if (declared > MAX_JWKS_BYTES) throw fail(`the answer is over ${MAX_JWKS_BYTES} bytes`);
+    if (!response.body?.getReader) {
+      const text = await response.text();
+      if (text.length > MAX_JWKS_BYTES) throw fail(`the answer is over ${MAX_JWKS_BYTES} bytes`);
+      return text;
+    }
+    const reader = response.body.getReader();
+    const chunks = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_JWKS_BYTES) {
+        reader.cancel().catch(() => undefined);
+        throw fail(`the answer is over ${MAX_JWKS_BYTES} bytes`);
+      }
+      chunks.push(value);
+    }
+    const bytes = new Uint8Array(size);
+    let at = 0;
+    for (const chunk of chunks) { bytes.set(chunk, at); at += chunk.byteLength; }
+    return new TextDecoder().decode(bytes);
+  } finally {
+    if (timer) clearTimeout(timer);
   }
 }
 
-const tooLarge = () => new JwtError('ERR_JWKS_INVALID', `the JWKS answer is over ${MAX_JWKS_BYTES} bytes`);
 
 /**
  * The claims of a token, NOT verified: for showing in a UI, never for deciding access.

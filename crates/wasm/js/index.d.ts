@@ -17,6 +17,7 @@ export type JwtErrorCode =
   | 'ERR_SESSION_ENDED'
   | 'ERR_REFRESH_FAILED'
   | 'ERR_REVOKE_FAILED'
+  | 'ERR_DISCOVERY_FAILED'
   | 'ERR_REFRESH_TOKEN_REUSED'
   | 'ERR_SESSION_NOT_FOUND';
 
@@ -124,6 +125,15 @@ export class Verifier {
    * const claims = await Verifier.fromRemote(new RemoteJwks(url), { issuer }).verify(token);
    */
   static fromRemote(jwks: RemoteJwks, options?: VerifierOptions): RemoteVerifier;
+  /**
+   * A verifier for `issuer`'s tokens by discovery (OpenID Connect metadata, then RFC 8414): the
+   * metadata's `issuer` must equal `issuer`; its `jwks_uri` gives the keys; `issuer` is the
+   * expected `iss` unless `options.issuer` is set. Rejects with `ERR_DISCOVERY_FAILED`.
+   * @example
+   * const verifier = await Verifier.fromIssuer('https://auth.example', { audience: 'https://api.example' });
+   * const claims = await verifier.verify(token);
+   */
+  static fromIssuer(issuer: string, options?: VerifierOptions, remoteOptions?: RemoteJwksOptions): Promise<RemoteVerifier>;
 }
 
 /** A verifier over a RemoteJwks; its methods are async. */

@@ -1,7 +1,7 @@
 // Uses every export of `edge-jwt` under `tsc --strict --noEmit`.
 import {
   Verifier, RemoteJwks, JwtError, Session, decode, isExpired, expiresIn,
-  type Jwks, type JwtClaims, type VerifierOptions, type KvNamespaceLike, type JwtErrorCode,
+  type Jwks, type JwtClaims, type VerifierOptions, type KvNamespaceLike, type JwtErrorCode, type RemoteVerifier,
 } from 'edge-jwt';
 
 const jwks: Jwks = { keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'k1' }] };
@@ -43,3 +43,8 @@ async function front(): Promise<number> {
   return token.length + res.status + Number(session.active);
 }
 console.log(front, await verifier.verifyAsync('a.b.c'));
+
+const discovered: RemoteVerifier = await Verifier.fromIssuer('https://auth.example', { audience: 'https://api.example' },
+  { cacheMaxAge: 600, cooldown: 30, timeout: 5, maxStale: 3600 });
+const apiSession = new Session({ issuer: 'https://auth.example', origins: ['https://api.example'] });
+console.log(discovered, apiSession, await discovered.verify('a.b.c'));
