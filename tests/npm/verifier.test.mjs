@@ -345,6 +345,20 @@ test('a key set with no usable key says what was skipped and how to opt in', () 
   assert.match(rsa.message, /key "r1" skipped: kty "RSA" is not supported/);
 });
 
+test('every error code of the core is in the .d.ts union and in the README table', () => {
+  const core = new Set(readFileSync(join(root, 'crates/core/src/error.rs'), 'utf8').match(/"ERR_[A-Z_]+"/g).map((c) => c.slice(1, -1)));
+  const declared = new Set(readFileSync(join(root, 'crates/wasm/js/index.d.ts'), 'utf8').match(/'ERR_[A-Z_]+'/g).map((c) => c.slice(1, -1)));
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  assert.ok(core.size >= 18, `read ${core.size} codes from the core`);
+  for (const code of core) {
+    assert.ok(declared.has(code), `${code} is missing from index.d.ts`);
+    assert.ok(readme.includes(`| \`${code}\` |`), `${code} is missing from the README's error table`);
+  }
+  // And the package's own codes are declared too.
+  const js = new Set(readFileSync(join(root, 'crates/wasm/js/api.mjs'), 'utf8').match(/'ERR_[A-Z_]+'/g).map((c) => c.slice(1, -1)));
+  for (const code of js) assert.ok(declared.has(code), `${code} (thrown by api.mjs) is missing from index.d.ts`);
+});
+
 test('Wycheproof JWS vectors (HS256, ES256) through the package', () => {
   const doc = JSON.parse(readFileSync(join(root, 'tests/vectors/wycheproof/json_web_signature_test.json'), 'utf8'));
   const deviations = new Map([[367, true], [370, true], [372, false], [373, false]]);

@@ -19,7 +19,12 @@ export type JwtErrorCode =
   | 'ERR_REVOKE_FAILED'
   | 'ERR_DISCOVERY_FAILED'
   | 'ERR_REFRESH_TOKEN_REUSED'
-  | 'ERR_SESSION_NOT_FOUND';
+  | 'ERR_SESSION_NOT_FOUND'
+  // The issuer's own failures, as a Session's refresh may carry them from the server.
+  | 'ERR_CLIENT_MISMATCH'
+  | 'ERR_INVALID_SCOPE'
+  | 'ERR_UNAUTHORIZED_CLIENT'
+  | 'ERR_INTERNAL';
 
 /**
  * The error every edge-jwt function throws.
