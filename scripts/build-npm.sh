@@ -15,7 +15,7 @@ wasm-bindgen --target web --out-dir "$out" --out-name edge_jwt \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$out/edge_jwt_bg.wasm" -o "$out/edge_jwt_bg.wasm"
 rm -f "$out/edge_jwt.d.ts" "$out/edge_jwt_bg.wasm.d.ts"
-cp crates/wasm/js/{api.mjs,node.mjs,workerd.mjs,browser.mjs,index.d.ts,package.json} "$out/"
+cp crates/wasm/js/{api.mjs,node.mjs,workerd.mjs,browser.mjs,hono.mjs,index.d.ts,hono.d.ts,package.json} "$out/"
 cp crates/wasm/README.md "$out/README.md"
 cp crates/wasm/js/node-cjs.mjs "$out/"
 "$bin/esbuild" "$out/node-cjs.mjs" --bundle --platform=node --format=cjs \

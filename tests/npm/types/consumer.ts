@@ -3,6 +3,7 @@ import {
   Verifier, RemoteJwks, JwtError, Session, decode, isExpired, expiresIn,
   type Jwks, type JwtClaims, type VerifierOptions, type KvNamespaceLike, type JwtErrorCode, type RemoteVerifier,
 } from 'edge-jwt';
+import { edgeJwt, type EdgeJwtOptions } from 'edge-jwt/hono';
 
 const jwks: Jwks = { keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'k1' }] };
 const options: VerifierOptions = { issuer: 'https://auth.example', audience: 'https://api.example', leeway: 30, typ: 'at+jwt', algorithms: ['EdDSA', 'ES256'], maxTokenLength: 8192 };
@@ -48,3 +49,6 @@ const discovered: RemoteVerifier = await Verifier.fromIssuer('https://auth.examp
   { cacheMaxAge: 600, cooldown: 30, timeout: 5, maxStale: 3600 });
 const apiSession = new Session({ issuer: 'https://auth.example', origins: ['https://api.example'] });
 console.log(discovered, apiSession, await discovered.verify('a.b.c'));
+
+const honoOptions: EdgeJwtOptions = { issuer: 'https://auth.example', audience: 'https://api.example', kv: 'EDGE_JWT_KV', remote: { timeout: 5 } };
+console.log(edgeJwt(honoOptions), edgeJwt({ jwks, issuer: 'https://auth.example' }));

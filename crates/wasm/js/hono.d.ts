@@ -1,0 +1,22 @@
+// Type declarations of `edge-jwt/hono`.
+import type { Jwks, Jwk, VerifierOptions, RemoteJwks, RemoteJwksOptions } from 'edge-jwt';
+
+export interface EdgeJwtOptions extends VerifierOptions {
+  /** The keys: a key set (object or JSON text), one JWK, or a RemoteJwks. Without it, `issuer` is used for discovery. */
+  jwks?: Jwks | Jwk | string | RemoteJwks;
+  /** The name of the KV binding holding the issuer's revocation list (checked when given). */
+  kv?: string;
+  /** RemoteJwks options for the key set found by discovery. */
+  remote?: RemoteJwksOptions;
+  /** The `realm` of the `WWW-Authenticate` challenge (default `api`). */
+  realm?: string;
+}
+
+/**
+ * A Hono middleware that verifies `Authorization: Bearer …` and sets the claims as
+ * `c.get('jwtPayload')`; 401 with an RFC 6750 challenge otherwise.
+ * @example
+ * app.use('/api/*', edgeJwt({ issuer: 'https://auth.example', audience: 'https://api.example', kv: 'EDGE_JWT_KV' }));
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function edgeJwt(options: EdgeJwtOptions): (c: any, next: () => Promise<void>) => Promise<Response | void>;

@@ -1,0 +1,117 @@
+// edge-jwt/hono in a real Worker (Hono, under `wrangler dev`) in front of a real issuer (also
+// `wrangler dev`): discovery from the issuer's URL, its tokens verified, its revocation list
+// read from the same local KV.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import * as jose from 'jose';
+import { startIssuer, startSession, form, freePort, toolEnv, root } from './harness.mjs';
+import { installPackage } from '../npm/install.mjs';
+
+let issuer;
+let api;
+
+before(async () => {
+  issuer = await startIssuer();
+  const dir = installPackage({
+    'worker.mjs': readFileSync(join(root, 'tests', 'e2e', 'fixtures', 'hono-worker.mjs'), 'utf8'),
+    'wrangler.toml': [
+      'name = "edge-jwt-hono-test"', 'main = "worker.mjs"', 'compatibility_date = "2026-11-01"',
+      // The issuer's KV namespace (same id, same persist folder): its revocation list.
+      '[[kv_namespaces]]', 'binding = "EDGE_JWT_KV"', 'id = "00000000000000000000000000000000"',
+      '[vars]', `ISSUER = "${issuer.base}"`, `AUDIENCE = "${issuer.base}/api"`, '',
+    ].join('\n'),
+  });
+  // Hono is the user's dependency (an optional peer of edge-jwt): the workspace's pinned copy.
+  mkdirSync(join(dir, 'node_modules'), { recursive: true });
+  symlinkSync(join(root, 'node_modules', 'hono'), join(dir, 'node_modules', 'hono'), 'dir');
+  api = await startWorker(dir, issuer.persistDir);
+});
+
+after(async () => {
+  await api?.stop();
+  await issuer?.stop();
+  issuer?.cleanup();
+});
+
+async function startWorker(dir, persistDir) {
+  const port = await freePort();
+  const child = spawn(join(root, 'node_modules', '.bin', 'wrangler'), ['dev', '--ip', '127.0.0.1', '--port', String(port),
+    '--inspector-port', String(await freePort()), '--persist-to', persistDir, '--log-level', 'warn',
+    '--show-interactive-dev-session=false'],
+  { cwd: dir, env: { ...toolEnv, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let log = '';
+  child.stdout.on('data', (d) => { log += d; });
+  child.stderr.on('data', (d) => { log += d; });
+  const exited = new Promise((r) => child.on('exit', r));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${log}`);
+    try { await fetch(`${base}/health`); break; } catch {}
+    if (Date.now() > deadline) throw new Error(`wrangler dev did not start:\n${log}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    base, log: () => log,
+    async stop() {
+      try { process.kill(-child.pid, 'SIGTERM'); } catch {}
+      await exited;
+    },
+  };
+}
+
+const me = (authorization) => fetch(`${api.base}/api/me`, { headers: authorization ? { Authorization: authorization } : {} });
+
+/** A token signed with the issuer's own key, with claims of the test's choosing. */
+async function forged(claims) {
+  const jwk = issuer.secrets.keys.keys[0];
+  const key = await jose.importJWK(jwk, 'EdDSA');
+  const now = Math.floor(Date.now() / 1000);
+  return new jose.SignJWT({ iss: issuer.base, sub: 'mallory', sid: 's', client_id: 'c', jti: `j-${now}`,
+    iat: now - 600, exp: now + 300, ...claims })
+    .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: jwk.kid })
+    .sign(key);
+}
+
+test('a token of the issuer passes; its claims are c.get("jwtPayload")', async () => {
+  const pair = await startSession(issuer, { sub: 'hono-user', claims: { role: 'reader' } });
+  const res = await me(`Bearer ${pair.access_token}`);
+  const body = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(body));
+  assert.equal(body.sub, 'hono-user');
+  assert.equal(body.claims.role, 'reader');
+  // The scheme is case-insensitive (RFC 7235).
+  assert.equal((await me(`bearer ${pair.access_token}`)).status, 200);
+});
+
+test('expired, wrong audience, revoked through KV: 401 invalid_token with the code', async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const expired = await forged({ aud: `${issuer.base}/api`, exp: now - 120 });
+  let res = await me(`Bearer ${expired}`);
+  assert.equal(res.status, 401);
+  assert.equal((await res.json()).code, 'ERR_JWT_EXPIRED');
+  assert.match(res.headers.get('www-authenticate'), /^Bearer realm="api", error="invalid_token"/);
+  res = await me(`Bearer ${await forged({ aud: 'https://another.api' })}`);
+  const wrongAudience = await res.json();
+  assert.equal(res.status, 401);
+  assert.equal(wrongAudience.code, 'ERR_JWT_CLAIM_VALIDATION_FAILED');
+  const pair = await startSession(issuer, { sub: 'hono-revoked' });
+  assert.equal((await me(`Bearer ${pair.access_token}`)).status, 200);
+  assert.equal((await fetch(`${issuer.base}/revoke`, form({ token: pair.access_token }))).status, 200);
+  res = await me(`Bearer ${pair.access_token}`);
+  assert.equal(res.status, 401);
+  assert.equal((await res.json()).code, 'ERR_JWT_REVOKED');
+});
+
+test('no header, or another scheme (DPoP, Basic): 401 with the bare Bearer challenge', async () => {
+  const pair = await startSession(issuer, { sub: 'hono-schemes' });
+  for (const authorization of [undefined, `DPoP ${pair.access_token}`, 'Basic dXNlcjpwYXNz', 'Bearer']) {
+    const res = await me(authorization);
+    assert.equal(res.status, 401, String(authorization));
+    assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="api"');
+    assert.equal((await res.json()).error, 'invalid_request');
+  }
+});
