@@ -134,6 +134,42 @@ export function kvKeys(persistDir) {
   return JSON.parse(out.slice(out.indexOf('[')));
 }
 
+/**
+ * Starts `wrangler dev` for a Worker other than the issuer (its wrangler.toml in `cwd`), on
+ * `persistDir`; resolves once `readyPath` answers at all.
+ */
+export async function startWorker({ cwd, persistDir, readyPath = '/' }) {
+  const port = await freePort();
+  const child = spawn(wrangler, ['dev', '--ip', '127.0.0.1', '--port', String(port),
+    '--inspector-port', String(await freePort()), '--persist-to', persistDir, '--log-level', 'warn',
+    '--show-interactive-dev-session=false'],
+  { cwd, env: { ...toolEnv, CLOUDFLARE_API_TOKEN: '', CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let log = '';
+  child.stdout.on('data', (d) => { log += d; });
+  child.stderr.on('data', (d) => { log += d; });
+  const exited = new Promise((r) => child.on('exit', r));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${log}`);
+    try { await fetch(`${base}${readyPath}`); break; } catch {}
+    if (Date.now() > deadline) {
+      stopGroup(child, 'SIGKILL');
+      throw new Error(`wrangler dev did not answer within 120 s:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    base, log: () => log,
+    async stop() {
+      stopGroup(child, 'SIGTERM');
+      const timer = setTimeout(() => stopGroup(child, 'SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
 /** Deletes one key of the local KV under `persistDir`: a KV that never returns that entry. */
 export function kvDelete(persistDir, key) {
   execFileSync(wrangler, ['kv', 'key', 'delete', key, '--binding', 'EDGE_JWT_KV', '--local', '--persist-to', persistDir],

@@ -3,11 +3,10 @@
 // read from the same local KV.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import * as jose from 'jose';
-import { startIssuer, startSession, form, freePort, toolEnv, root } from './harness.mjs';
+import { startIssuer, startWorker, startSession, form, root } from './harness.mjs';
 import { installPackage } from '../npm/install.mjs';
 
 let issuer;
@@ -27,7 +26,7 @@ before(async () => {
   // Hono is the user's dependency (an optional peer of edge-jwt): the workspace's pinned copy.
   mkdirSync(join(dir, 'node_modules'), { recursive: true });
   symlinkSync(join(root, 'node_modules', 'hono'), join(dir, 'node_modules', 'hono'), 'dir');
-  api = await startWorker(dir, issuer.persistDir);
+  api = await startWorker({ cwd: dir, persistDir: issuer.persistDir, readyPath: '/health' });
 });
 
 after(async () => {
@@ -35,33 +34,6 @@ after(async () => {
   await issuer?.stop();
   issuer?.cleanup();
 });
-
-async function startWorker(dir, persistDir) {
-  const port = await freePort();
-  const child = spawn(join(root, 'node_modules', '.bin', 'wrangler'), ['dev', '--ip', '127.0.0.1', '--port', String(port),
-    '--inspector-port', String(await freePort()), '--persist-to', persistDir, '--log-level', 'warn',
-    '--show-interactive-dev-session=false'],
-  { cwd: dir, env: { ...toolEnv, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let log = '';
-  child.stdout.on('data', (d) => { log += d; });
-  child.stderr.on('data', (d) => { log += d; });
-  const exited = new Promise((r) => child.on('exit', r));
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${log}`);
-    try { await fetch(`${base}/health`); break; } catch {}
-    if (Date.now() > deadline) throw new Error(`wrangler dev did not start:\n${log}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    base, log: () => log,
-    async stop() {
-      try { process.kill(-child.pid, 'SIGTERM'); } catch {}
-      await exited;
-    },
-  };
-}
 
 const me = (authorization) => fetch(`${api.base}/api/me`, { headers: authorization ? { Authorization: authorization } : {} });
 

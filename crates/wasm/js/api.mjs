@@ -297,6 +297,8 @@ export class RemoteJwks {
   #fetch;
   #text;
   #fetchedAt = -Infinity;
+  /** How long the current set is fresh (ms): the answer's max-age within the bounds. */
+  #ttl = 0;
   #attemptedAt = -Infinity;
   #error;
   #pending;
@@ -332,11 +334,11 @@ export class RemoteJwks {
   async get({ force = false, accept } = {}) {
     const now = Date.now();
     const age = now - this.#fetchedAt;
-    const due = this.#text === undefined || age > this.#maxAge || force;
+    const due = this.#text === undefined || age > this.#ttl || force;
     const cooling = now - this.#attemptedAt < this.#cooldown;
     if (!due || (cooling && this.#text !== undefined && (force || this.#servable(now)))) return this.#text;
     if (cooling && this.#error && !this.#pending) return this.#fallback(now);
-    this.#pending ??= this.#load(accept).finally(() => { this.#pending = undefined; });
+    this.#pending ??= this.#load(accept, force).finally(() => { this.#pending = undefined; });
     try {
       return await this.#pending;
     } catch {
@@ -345,7 +347,7 @@ export class RemoteJwks {
   }
 
   #servable(now) {
-    return this.#text !== undefined && now - this.#fetchedAt <= this.#maxAge + this.#maxStale;
+    return this.#text !== undefined && now - this.#fetchedAt <= this.#ttl + this.#maxStale;
   }
 
   /** The last good set while it may still be served; otherwise the last failure. */
@@ -354,10 +356,13 @@ export class RemoteJwks {
     throw this.#error;
   }
 
-  async #load(accept) {
+  async #load(accept, force) {
     this.#attemptedAt = Date.now();
     try {
-      const text = await fetchBounded(this.#fetch, this.#url, this.#timeout, 'the JWKS');
+      // Another isolate may have fetched it: the Cache API (Workers) shares it across them.
+      const shared = force ? undefined : await sharedCache.get(this.#url);
+      const info = {};
+      const text = shared?.text ?? await fetchBounded(this.#fetch, this.#url, this.#timeout, 'the JWKS', undefined, info);
       let parsed;
       try {
         parsed = JSON.parse(text);
@@ -369,22 +374,61 @@ export class RemoteJwks {
       }
       accept?.(text);
       this.#text = text;
-      this.#fetchedAt = Date.now();
       this.#error = undefined;
+      if (shared) {
+        this.#fetchedAt = shared.fetchedAt;
+        this.#ttl = shared.ttl;
+      } else {
+        // The answer's own max-age, within [cooldown, cacheMaxAge].
+        this.#ttl = Math.min(Math.max((info.maxAge ?? Infinity) * 1000, this.#cooldown), this.#maxAge);
+        this.#fetchedAt = Date.now();
+        await sharedCache.put(this.#url, text, this.#fetchedAt, this.#ttl);
+      }
       return text;
     } catch (error) {
       this.#error = error instanceof JwtError ? error : new JwtError('ERR_JWKS_INVALID', String(error?.message ?? error));
       throw this.#error;
     }
   }
-
 }
 
 /**
- * GETs `url` as JSON text with a timeout (ms), at most 1 MiB, never following a redirect; every
- * failure is a JwtError with `code` and a message naming `what` was fetched.
+ * Key sets shared by every isolate of a Worker through the Cache API (`caches.default`), keyed
+ * by the JWKS URL; a no-op where there is none (Node, Deno, browsers: the in-isolate cache is
+ * all). Only sets that were accepted are stored. Failures to read or write it are ignored: it
+ * only saves fetches.
  */
-async function fetchBounded(fetchImpl, url, timeout, what, code = 'ERR_JWKS_INVALID') {
+const sharedCache = {
+  store() {
+    return globalThis.caches?.default;
+  },
+  async get(url) {
+    try {
+      const hit = await this.store()?.match(url);
+      if (!hit) return undefined;
+      const fetchedAt = Number(hit.headers.get('x-edge-jwt-fetched-at'));
+      const ttl = Number(hit.headers.get('x-edge-jwt-ttl'));
+      if (!(fetchedAt > 0 && ttl > 0) || Date.now() - fetchedAt > ttl) return undefined;
+      return { text: await hit.text(), fetchedAt, ttl };
+    } catch {
+      return undefined;
+    }
+  },
+  async put(url, text, fetchedAt, ttl) {
+    try {
+      await this.store()?.put(url, new Response(text, { headers: {
+        'content-type': 'application/json',
+        'cache-control': `max-age=${Math.max(1, Math.floor((ttl - (Date.now() - fetchedAt)) / 1000))}`,
+        'x-edge-jwt-fetched-at': String(fetchedAt),
+        'x-edge-jwt-ttl': String(ttl),
+      } }));
+    } catch {
+      // The shared cache only saves fetches; the set is cached in this isolate regardless.
+    }
+  },
+};
+
+async function fetchBounded(fetchImpl, url, timeout, what, code = 'ERR_JWKS_INVALID', info = {}) {
   const controller = typeof AbortController === 'function' ? new AbortController() : undefined;
   const timer = controller && setTimeout(() => controller.abort(), timeout);
   const fail = (why) => new JwtError(code, `fetching ${what} (${url}) failed: ${why}`);
@@ -403,6 +447,8 @@ async function fetchBounded(fetchImpl, url, timeout, what, code = 'ERR_JWKS_INVA
       error.status = response.status;
       throw error;
     }
+    const maxAge = /(?:^|,)\s*(?:s-)?max-age\s*=\s*(\d+)/i.exec(response.headers?.get?.('cache-control') ?? '');
+    if (maxAge) info.maxAge = Number(maxAge[1]);
     const declared = Number(response.headers?.get?.('content-length'));
     if (declared > MAX_JWKS_BYTES) throw fail(`the answer is over ${MAX_JWKS_BYTES} bytes`);
     if (!response.body?.getReader) {

@@ -164,7 +164,7 @@ export interface RemoteJwksOptions {
  * A JWKS fetched from a URL and cached. A fetched answer replaces the cache only once it has
  * been parsed into a usable key set; a failed refetch keeps the last good set (up to
  * `maxStale`) and is retried after the cooldown. Fetches time out, read at most 1 MiB and
- * never follow a redirect.
+ * never follow a redirect. In Workers the set is shared across isolates through the Cache API.
  * @example
  * const jwks = new RemoteJwks('https://auth.example/.well-known/jwks.json', { cacheMaxAge: 600, cooldown: 30, timeout: 5 });
  */
