@@ -124,8 +124,9 @@ fn classify(
     // An `alg` member narrows the key; one that names another algorithm makes it unusable here.
     if let Some(alg) = json.get("alg") {
         if alg.as_str().and_then(Algorithm::from_name) != Some(algorithm) {
+            let named = alg.as_str().unwrap_or("(not a string)");
             return skip(format!(
-                "its \"alg\" {alg} does not fit its key type ({})",
+                "its \"alg\" \"{named}\" does not fit its key type ({})",
                 algorithm.name()
             ));
         }
