@@ -15,12 +15,11 @@ wasm-bindgen --target web --out-dir "$out" --out-name edge_jwt \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$out/edge_jwt_bg.wasm" -o "$out/edge_jwt_bg.wasm"
 rm -f "$out/edge_jwt.d.ts" "$out/edge_jwt_bg.wasm.d.ts"
-cp crates/wasm/js/{api.mjs,node.mjs,workerd.mjs,browser.mjs,hono.mjs,index.d.ts,hono.d.ts,package.json} "$out/"
+cp crates/wasm/js/*.mjs crates/wasm/js/{index.d.ts,hono.d.ts,package.json} "$out/"
 cp crates/wasm/README.md "$out/README.md"
-cp crates/wasm/js/node-cjs.mjs "$out/"
 "$bin/esbuild" "$out/node-cjs.mjs" --bundle --platform=node --format=cjs \
   --outfile="$out/node.cjs" --log-level=error
 rm "$out/node-cjs.mjs"
 (cd "$root/dist" && rm -f edge-jwt-*.tgz && npm pack ./npm --silent >/dev/null)
 echo "build-npm: $(ls "$root"/dist/edge-jwt-*.tgz)"
-echo "build-npm: wasm $(wc -c < "$out/edge_jwt_bg.wasm") bytes, gzip -9: wasm $(gzip -9c "$out/edge_jwt_bg.wasm" | wc -c) + glue $(cat "$out/edge_jwt.js" "$out/api.mjs" | gzip -9c | wc -c) bytes"
+echo "build-npm: wasm $(wc -c < "$out/edge_jwt_bg.wasm") bytes, gzip -9: wasm $(gzip -9c "$out/edge_jwt_bg.wasm" | wc -c) + JS $(cat "$out/edge_jwt.js" "$out"/*.mjs | gzip -9c | wc -c) bytes (every entry point, unminified)"

@@ -3,4 +3,4 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 mkdir -p "$root/www/vendor/edge-jwt"
-cp "$root"/dist/npm/{browser.mjs,api.mjs,edge_jwt.js,edge_jwt_bg.wasm} "$root/www/vendor/edge-jwt/"
+cp "$root"/dist/npm/*.mjs "$root"/dist/npm/{edge_jwt.js,edge_jwt_bg.wasm} "$root/www/vendor/edge-jwt/"

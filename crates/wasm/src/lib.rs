@@ -53,6 +53,12 @@ impl WasmVerifier {
         Ok(WasmVerifier { inner, leeway })
     }
 
+    /// The longest token this verifier reads, in bytes (its `maxTokenLength` option).
+    #[wasm_bindgen(getter, js_name = maxTokenLength)]
+    pub fn max_token_length(&self) -> u32 {
+        u32::try_from(self.inner.options().max_token_length).unwrap_or(u32::MAX)
+    }
+
     /// Verifies `token` at `now` (seconds); returns the claims as JSON text.
     pub fn verify(&self, token: &str, now: f64) -> Result<String, JsValue> {
         let now = seconds(now)?;
@@ -135,6 +141,12 @@ fn seconds(now: f64) -> Result<u64, JsValue> {
 }
 
 /// The claims of `token` as JSON text, unverified.
+/// The longest token read by default, in bytes (the core's default).
+#[wasm_bindgen(js_name = defaultMaxTokenLength)]
+pub fn default_max_token_length() -> u32 {
+    u32::try_from(edge_jwt_core::VerifyOptions::default().max_token_length).unwrap_or(u32::MAX)
+}
+
 #[wasm_bindgen]
 pub fn decode(token: &str) -> Result<String, JsValue> {
     decode_unverified(token, DEFAULT_MAX_TOKEN_LENGTH)

@@ -1,0 +1,173 @@
+// Verifying tokens: the Verifier over a key set, and the verifier over a remote key set.
+import * as wasm from './edge_jwt.js';
+import { JwtError, call, rethrow } from './errors.mjs';
+import { checkToken, jwksText, when } from './input.mjs';
+import { RemoteJwks, discover, isUrl } from './remote.mjs';
+
+/**
+ * WebCrypto parameters per algorithm, for the signature check `verifyAsync` hands the host.
+ * Only ES256: pure-Rust P-256 in wasm is 4x slower than the host, while Ed25519 in wasm
+ * (ed25519-dalek's 32-bit backend) is faster than a WebCrypto round trip (README, Benchmarks).
+ */
+const HOST_ALGORITHMS = {
+  ES256: { import: { name: 'ECDSA', namedCurve: 'P-256' }, verify: { name: 'ECDSA', hash: 'SHA-256' } },
+};
+
+/**
+ * Verifies tokens against a key set: signature (algorithm from the key, never the token),
+ * `typ`, `exp`/`nbf`/`iat` with an explicit leeway, `iss`, `aud`.
+ * @example
+ * import { Verifier } from 'edge-jwt';
+ * const verifier = new Verifier(jwks, { issuer: 'https://auth.example', audience: 'https://api.example' });
+ * const claims = verifier.verify(token); // throws JwtError
+ */
+export class Verifier {
+  #inner;
+  #maxTokenLength;
+  #jwks;
+  /** Key index → Promise of a CryptoKey, or of null when the host cannot use that key. */
+  #hostKeys = new Map();
+
+  constructor(jwks, options = {}) {
+    const text = jwksText(jwks);
+    this.#inner = call(() => new wasm.WasmVerifier(text, options));
+    this.#jwks = JSON.parse(text); // valid: the core has just parsed it
+    this.#maxTokenLength = this.#inner.maxTokenLength;
+  }
+
+  /** Verifies `token` at `now` (seconds; default: the current time) and returns its claims. */
+  verify(token, options) {
+    checkToken(token, this.#maxTokenLength);
+    return JSON.parse(call(() => this.#inner.verify(token, when(options))));
+  }
+
+  /**
+   * Like `verify`, but an ES256 signature is checked by the host's WebCrypto, which is native
+   * and 4x faster than the wasm P-256 code; every other rule still runs in the core. EdDSA and
+   * HS256 are already fastest in wasm, so they, and hosts without WebCrypto, use `verify`.
+   * @example
+   * const claims = await verifier.verifyAsync(token);
+   */
+  async verifyAsync(token, options) {
+    checkToken(token, this.#maxTokenLength);
+    const job = call(() => this.#inner.signatureJob(token));
+    const host = HOST_ALGORITHMS[job.alg];
+    const subtle = globalThis.crypto?.subtle;
+    if (!host || !subtle) return this.verify(token, options);
+    for (const index of job.keys) {
+      const key = await this.#hostKey(index, host, subtle);
+      if (key === null) return this.verify(token, options);
+      if (await subtle.verify(host.verify, key, job.signature, job.input)) {
+        return JSON.parse(call(() => this.#inner.verifyWithHostSignature(token, when(options), index)));
+      }
+    }
+    throw new JwtError('ERR_JWS_SIGNATURE_VERIFICATION_FAILED', 'signature verification failed');
+  }
+
+  #hostKey(index, host, subtle) {
+    let key = this.#hostKeys.get(index);
+    if (!key) {
+      // The key material as given (the core has checked it); metadata left to the core.
+      const position = this.#inner.keyPosition(index);
+      const { kty, crv, x, y } = Array.isArray(this.#jwks.keys) ? this.#jwks.keys[position] : this.#jwks;
+      key = subtle.importKey('jwk', { kty, crv, x, y }, host.import, false, ['verify']).catch(() => null);
+      this.#hostKeys.set(index, key);
+    }
+    return key;
+  }
+
+  /**
+   * Verifies `token`, then checks the issuer's revocation list in a Workers KV binding (or any
+   * object with an async `get(key)`). A KV that cannot be read fails closed
+   * (`ERR_STORE_UNAVAILABLE`).
+   */
+  async verifyNotRevoked(token, kv, options) {
+    checkToken(token, this.#maxTokenLength);
+    if (!kv || typeof kv.get !== 'function') {
+      throw new JwtError('ERR_INVALID_OPTION', 'kv must be a KV namespace binding');
+    }
+    try {
+      return JSON.parse(await this.#inner.verifyNotRevoked(token, when(options), kv));
+    } catch (error) {
+      rethrow(error);
+    }
+  }
+
+  /**
+   * A verifier whose keys come from a RemoteJwks: refetched (within its cooldown) when a token
+   * names an unknown `kid`. Its `verify` is async.
+   */
+  static fromRemote(remoteJwks, options = {}) {
+    return new RemoteVerifier(remoteJwks, options);
+  }
+
+  /**
+   * A verifier for the tokens of `issuer`, found by discovery: its OpenID Connect metadata
+   * (`/.well-known/openid-configuration`), else its RFC 8414 metadata
+   * (`/.well-known/oauth-authorization-server`). The metadata's `issuer` must be exactly
+   * `issuer` (RFC 8414 §3.3), its `jwks_uri` gives the keys (a RemoteJwks with
+   * `remoteOptions`), and `issuer` becomes the expected `iss` unless `options.issuer` is set.
+   * Redirects are not followed. Fails with `ERR_DISCOVERY_FAILED`.
+   * @example
+   * const verifier = await Verifier.fromIssuer('https://auth.example', { audience: 'https://api.example' });
+   * const claims = await verifier.verify(token);
+   */
+  static async fromIssuer(issuer, options = {}, remoteOptions = {}) {
+    if (typeof issuer !== 'string' || !isUrl(issuer)) {
+      throw new JwtError('ERR_INVALID_OPTION', 'issuer must be the issuer URL, as a string');
+    }
+    const fetchImpl = remoteOptions.fetch ?? ((...args) => globalThis.fetch(...args));
+    const timeout = (remoteOptions.timeout ?? 5) * 1000;
+    const metadata = await discover(issuer, fetchImpl, timeout);
+    const jwks = new RemoteJwks(metadata.jwks_uri, remoteOptions);
+    return new RemoteVerifier(jwks, { issuer, ...options });
+  }
+}
+
+export class RemoteVerifier {
+  #jwks;
+  #options;
+  #text;
+  #verifier;
+
+  constructor(jwks, options) {
+    if (!(jwks instanceof RemoteJwks)) throw new JwtError('ERR_INVALID_OPTION', 'expected a RemoteJwks');
+    this.#jwks = jwks;
+    this.#options = options;
+  }
+
+  async #current(force) {
+    // A fetched set is cached only if a verifier with these options can use it.
+    let built;
+    const accept = (text) => { built = { text, verifier: new Verifier(text, this.#options) }; };
+    const text = await this.#jwks.get({ force, accept });
+    if (text !== this.#text) {
+      this.#verifier = built?.text === text ? built.verifier : new Verifier(text, this.#options);
+      this.#text = text;
+    }
+    return this.#verifier;
+  }
+
+  /** Runs `check` with the current keys; on an unknown `kid`, once more after a refetch. */
+  async #withKeys(check) {
+    const verifier = await this.#current(false);
+    try {
+      return await check(verifier);
+    } catch (error) {
+      if (error?.code !== 'ERR_JWKS_NO_MATCHING_KEY') throw error;
+      const before = this.#text;
+      const refreshed = await this.#current(true);
+      if (this.#text === before) throw error;
+      return check(refreshed);
+    }
+  }
+
+  async verify(token, options) {
+    return this.#withKeys((verifier) => verifier.verifyAsync(token, options));
+  }
+
+  /** `verify` and the revocation list's check, with one signature check. */
+  async verifyNotRevoked(token, kv, options) {
+    return this.#withKeys((verifier) => verifier.verifyNotRevoked(token, kv, options));
+  }
+}
