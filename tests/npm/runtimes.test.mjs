@@ -2,14 +2,14 @@
 // (with a real KV binding), headless Chromium (playwright-core, Debian's chromium), and Deno.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, extname } from 'node:path';
 import * as jose from 'jose';
 import { installPackage, root } from './install.mjs';
-import { freePort, toolEnv, launchChromium } from '../e2e/harness.mjs';
+import { toolEnv, launchChromium, startWorker } from '../e2e/harness.mjs';
 
 const bin = join(root, 'node_modules', '.bin');
 let dir;
@@ -34,28 +34,12 @@ before(async () => {
 });
 
 test('in a Worker under wrangler dev: verifies, then refuses once the jti is in KV', async () => {
-  const port = await freePort();
-  const child = spawn(join(bin, 'wrangler'), ['dev', '--ip', '127.0.0.1', '--port', String(port),
-    '--inspector-port', String(await freePort()), '--persist-to', mkdtempSync(join(tmpdir(), 'edge-jwt-pkg-')),
-    '--log-level', 'warn', '--show-interactive-dev-session=false'],
-  { cwd: dir, env: { ...toolEnv, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let log = '';
-  child.stdout.on('data', (d) => { log += d; });
-  child.stderr.on('data', (d) => { log += d; });
-  const exited = new Promise((r) => child.on('exit', r));
+  const worker = await startWorker({ cwd: dir, persistDir: mkdtempSync(join(tmpdir(), 'edge-jwt-pkg-')) });
   try {
-    const base = `http://127.0.0.1:${port}`;
     const post = async (body) => {
-      const res = await fetch(base, { method: 'POST', body: JSON.stringify(body) });
+      const res = await fetch(worker.base, { method: 'POST', body: JSON.stringify(body) });
       return { status: res.status, body: await res.json() };
     };
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      if (child.exitCode !== null) assert.fail(`wrangler dev exited:\n${log}`);
-      try { await fetch(base, { method: 'POST', body: '{}' }); break; } catch {}
-      if (Date.now() > deadline) assert.fail(`wrangler dev did not start:\n${log}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
     const ok = await post({ token, jwks });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.equal(ok.body.claims.sub, 'user-1');
@@ -63,8 +47,7 @@ test('in a Worker under wrangler dev: verifies, then refuses once the jti is in 
     const revoked = await post({ token, jwks });
     assert.deepEqual(revoked.body, { code: 'ERR_JWT_REVOKED', jwtError: true });
   } finally {
-    try { process.kill(-child.pid, 'SIGTERM'); } catch {}
-    await exited;
+    await worker.stop();
   }
 });
 
