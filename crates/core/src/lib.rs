@@ -14,6 +14,7 @@
 
 pub mod claims;
 pub mod clock;
+pub mod conformance;
 pub mod error;
 pub mod issuer;
 pub mod jose;

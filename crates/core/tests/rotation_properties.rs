@@ -174,3 +174,26 @@ fn the_memory_store_forgets_expired_entries() {
     clock.advance(60);
     assert_eq!(block_on(store.get("k")).unwrap(), None);
 }
+
+#[test]
+fn the_memory_store_keeps_the_store_contract_and_a_broken_store_does_not() {
+    use edge_jwt_core::conformance::check_store;
+    use edge_jwt_core::testing::MemoryStore;
+    use edge_jwt_core::{Store, StoreError};
+    let store = MemoryStore::new(FixedClock::at(T0));
+    block_on(check_store(&store, T0, "run-1")).unwrap();
+
+    /// A store that folds keys to lower case: the suite must catch it.
+    struct Folding(MemoryStore);
+    impl Store for Folding {
+        async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+            self.0.get(&key.to_lowercase()).await
+        }
+        async fn put(&self, key: &str, value: &str, expires_at: u64) -> Result<(), StoreError> {
+            self.0.put(&key.to_lowercase(), value, expires_at).await
+        }
+    }
+    let folding = Folding(MemoryStore::new(FixedClock::at(T0)));
+    let err = block_on(check_store(&folding, T0, "run-2")).unwrap_err();
+    assert!(err.contains("key \"a:b\""), "{err}");
+}

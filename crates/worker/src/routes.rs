@@ -59,7 +59,8 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
 }
 
 async fn route(req: Request, env: &Env, settings: &Rc<Settings>) -> Answer {
-    let (route, methods) = Route::resolve(&req.path(), settings.demo_login)?;
+    let (route, methods) =
+        Route::resolve(&req.path(), settings.demo_login, settings.store_conformance)?;
     let method = req.method().to_string();
     if method == "OPTIONS" {
         return http::empty(204);
@@ -86,6 +87,7 @@ async fn route(req: Request, env: &Env, settings: &Rc<Settings>) -> Answer {
         Route::DemoLogin => demo_login(req, &ctx).await,
         Route::DemoMe => demo_me(req, &ctx).await,
         Route::DemoLogoutEverywhere => demo_logout_everywhere(req, &ctx).await,
+        Route::StoreConformance => store_conformance(&ctx).await,
     }
 }
 
@@ -448,6 +450,26 @@ async fn demo_me(req: Request, ctx: &Ctx<'_>) -> Answer {
 async fn demo_logout_everywhere(req: Request, ctx: &Ctx<'_>) -> Answer {
     let claims = bearer(&req, ctx).await?;
     log_out_everywhere(ctx, &claims.sub).await
+}
+
+/// `POST /test/store-conformance` (tests only): the core's store contract, run against the
+/// deployed stores themselves: Workers KV here, and a Durable Object's storage in the object.
+async fn store_conformance(ctx: &Ctx<'_>) -> Answer {
+    let run = edge_jwt_core::random::new_id()?;
+    let prefix = format!("conformance:{run}");
+    let revocations = ctx.revocations()?;
+    let kv =
+        edge_jwt_core::conformance::check_store(revocations.store(), WorkerClock.now(), &prefix)
+            .await
+            .err();
+    let call = SessionCall::StoreConformance {
+        prefix: prefix.clone(),
+    };
+    let object = match ctx.session(&prefix).call(&call).await? {
+        SessionReply::Conformance(outcome) => outcome,
+        _ => return Err(ApiError::internal(&"unexpected session reply")),
+    };
+    http::tokens(200, &json!({ "kv": kv, "durable_object": object }))
 }
 
 async fn read_form(req: &mut Request) -> Result<Form, ApiError> {

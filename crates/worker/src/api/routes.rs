@@ -35,6 +35,8 @@ pub enum Route {
     DemoLogin,
     DemoMe,
     DemoLogoutEverywhere,
+    /// `POST /test/store-conformance`: the store contract against KV and a Durable Object.
+    StoreConformance,
 }
 
 /// The methods a route takes (`OPTIONS` always, for CORS preflight).
@@ -64,7 +66,7 @@ impl Methods {
 impl Route {
     /// The route of `path` (as it appears in the URL, percent-encoded), or 404; a `{sub}`
     /// that does not decode (RFC 3986, `+` is a plus sign) or is too long is 400.
-    pub fn resolve(path: &str, demo: bool) -> Result<(Route, Methods), ApiError> {
+    pub fn resolve(path: &str, demo: bool, tests: bool) -> Result<(Route, Methods), ApiError> {
         let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
         let route = match segments.as_slice() {
             ["healthz"] => (Route::Health, Methods::Get),
@@ -91,6 +93,8 @@ impl Route {
             ["demo", "login"] if demo => (Route::DemoLogin, Methods::Post),
             ["demo", "me"] if demo => (Route::DemoMe, Methods::Get),
             ["demo", "logout-everywhere"] if demo => (Route::DemoLogoutEverywhere, Methods::Post),
+            // For the end-to-end tests only, when the configuration turns it on.
+            ["test", "store-conformance"] if tests => (Route::StoreConformance, Methods::Post),
             _ => return Err(ApiError::not_found()),
         };
         Ok(route)
@@ -131,7 +135,7 @@ mod tests {
     #[test]
     fn subjects_decode_as_path_segments() {
         let (route, methods) =
-            Route::resolve("/subjects/ann+test%40example.com/revoke", false).unwrap();
+            Route::resolve("/subjects/ann+test%40example.com/revoke", false, false).unwrap();
         assert_eq!(
             route,
             Route::LogOutSubject {
@@ -144,21 +148,25 @@ mod tests {
             "/subjects/%ff/revoke",
             "/subjects/%+9/revoke",
         ] {
-            let err = Route::resolve(bad, false).unwrap_err();
+            let err = Route::resolve(bad, false, false).unwrap_err();
             assert_eq!((err.status, err.error), (400, "invalid_request"), "{bad}");
         }
         let long = format!("/subjects/{}/revoke", "a".repeat(MAX_SUBJECT_LENGTH + 1));
-        assert_eq!(Route::resolve(&long, false).unwrap_err().status, 400);
+        assert_eq!(Route::resolve(&long, false, false).unwrap_err().status, 400);
     }
 
     #[test]
     fn sessions_of_a_subject() {
-        let (route, methods) = Route::resolve("/subjects/ann/sessions", false).unwrap();
+        let (route, methods) = Route::resolve("/subjects/ann/sessions", false, false).unwrap();
         assert_eq!(route, Route::SubjectSessions { sub: "ann".into() });
         assert!(methods.allows("GET") && !methods.allows("POST"));
         let sid = "AAAAAAAAAAAAAAAAAAAAAA";
-        let (route, _) =
-            Route::resolve(&format!("/subjects/ann/sessions/{sid}/revoke"), false).unwrap();
+        let (route, _) = Route::resolve(
+            &format!("/subjects/ann/sessions/{sid}/revoke"),
+            false,
+            false,
+        )
+        .unwrap();
         assert_eq!(
             route,
             Route::EndSubjectSession {
@@ -167,7 +175,7 @@ mod tests {
             }
         );
         assert_eq!(
-            Route::resolve("/subjects/ann/sessions/x/revoke", false)
+            Route::resolve("/subjects/ann/sessions/x/revoke", false, false)
                 .unwrap_err()
                 .status,
             400
@@ -184,13 +192,13 @@ mod tests {
             "/../../etc/passwd",
         ] {
             assert_eq!(
-                Route::resolve(path, false).unwrap_err().status,
+                Route::resolve(path, false, false).unwrap_err().status,
                 404,
                 "{path}"
             );
         }
         assert_eq!(
-            Route::resolve("/demo/login", true).unwrap().0,
+            Route::resolve("/demo/login", true, false).unwrap().0,
             Route::DemoLogin
         );
     }

@@ -15,13 +15,15 @@ pub const REUSE_GRACE: &str = "EDGE_JWT_REUSE_GRACE";
 pub const LEEWAY: &str = "EDGE_JWT_LEEWAY";
 pub const CORS_ORIGINS: &str = "EDGE_JWT_CORS_ORIGINS";
 pub const DEMO_LOGIN: &str = "EDGE_JWT_DEMO_LOGIN";
+/// `true` turns on `POST /test/store-conformance`, for the end-to-end tests only.
+pub const STORE_CONFORMANCE: &str = "EDGE_JWT_STORE_CONFORMANCE";
 /// Secret: a JWKS of private keys; the first signs.
 pub const SIGNING_KEYS: &str = "EDGE_JWT_SIGNING_KEYS";
 /// Secret: a JSON object from client id to client secret.
 pub const CLIENTS: &str = "EDGE_JWT_CLIENTS";
 
 /// Every setting's name: the Worker reads these and nothing else.
-pub const NAMES: [&str; 11] = [
+pub const NAMES: [&str; 12] = [
     ISSUER,
     AUDIENCE,
     ACCESS_TTL,
@@ -31,6 +33,7 @@ pub const NAMES: [&str; 11] = [
     LEEWAY,
     CORS_ORIGINS,
     DEMO_LOGIN,
+    STORE_CONFORMANCE,
     SIGNING_KEYS,
     CLIENTS,
 ];
@@ -44,6 +47,8 @@ pub struct Settings {
     pub clients: Clients,
     pub cors_origins: Vec<String>,
     pub demo_login: bool,
+    /// Whether the store contract may be run against the deployed stores (tests only).
+    pub store_conformance: bool,
 }
 
 impl Settings {
@@ -85,12 +90,14 @@ impl Settings {
             .filter(|o| !o.is_empty())
             .collect();
         let demo_login = lookup(DEMO_LOGIN).is_some_and(|v| v.trim() == "true");
+        let store_conformance = lookup(STORE_CONFORMANCE).is_some_and(|v| v.trim() == "true");
         Ok(Settings {
             public_jwks: issuer.keys().public_jwks().to_string(),
             issuer,
             clients,
             cors_origins,
             demo_login,
+            store_conformance,
         })
     }
 
@@ -139,6 +146,7 @@ pub(crate) mod tests {
         assert!(settings.allows_origin("https://app.test"));
         assert!(!settings.allows_origin("https://evil.test"));
         assert!(!settings.demo_login);
+        assert!(!settings.store_conformance);
     }
 
     #[test]

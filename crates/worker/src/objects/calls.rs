@@ -30,6 +30,9 @@ pub enum SessionCall {
     EndForSubject { sid: String, cutoff: u64 },
     /// Revokes one of the session's access tokens.
     RevokeToken { jti: String, exp: u64 },
+    /// Runs the store contract against this object's storage, under `prefix` (tests only: the
+    /// object refuses unless the configuration turns it on).
+    StoreConformance { prefix: String },
     /// The session's status, and whether `refresh_jti` (if given) still refreshes.
     Status {
         sid: String,
@@ -46,6 +49,8 @@ pub enum SessionReply {
     Changed(bool),
     Done,
     Status(Option<SessionStatus>),
+    /// The store contract's outcome: `None` kept, or the first rule broken.
+    Conformance(Option<String>),
 }
 
 /// What the Worker asks of a subject's object, for subject `sub` (an object does not know the

@@ -74,6 +74,14 @@ impl SessionObject {
             SessionCall::RevokeToken { jti, exp } => {
                 SessionReply::Changed(rotation.revoke_token(&jti, exp).await?)
             }
+            SessionCall::StoreConformance { prefix } => {
+                if !settings.store_conformance {
+                    return Err(remote(ApiError::not_found()));
+                }
+                let now = edge_jwt_core::Clock::now(&WorkerClock);
+                let outcome = edge_jwt_core::conformance::check_store(&store, now, &prefix).await;
+                SessionReply::Conformance(outcome.err())
+            }
             SessionCall::Status { sid, refresh_jti } => {
                 SessionReply::Status(rotation.status(&sid, refresh_jti.as_deref()).await?)
             }
