@@ -57,6 +57,10 @@ if (worker) {
   for (const [op, { 'edge-jwt': e, baseline: b }] of Object.entries(worker.rows)) {
     row('Worker, wrangler dev', `${op} req/s (p50 / p99 ms: ${e.p50} / ${e.p99} vs ${b.p50} / ${b.p99})`, e.rps, b.rps, 'jose Worker');
   }
+  if (worker.floor) {
+    const { 'workers-rs': r, js: j } = worker.floor;
+    row('Worker, wrangler dev', `framework floor: static JSON, workers-rs vs JS req/s (p50 / p99 ms: ${r.p50} / ${r.p99} vs ${j.p50} / ${j.p99})`, r.rps, j.rps, 'the same in JS');
+  }
 }
 
 console.log(`\nmake bench: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${new Date().toISOString().slice(0, 10)}` +

@@ -2,7 +2,10 @@
 // jose, same KV layout, a Durable Object per session), both under the same `wrangler dev`
 // settings on loopback, driven by autocannon with bounded duration and connections. Rows:
 // POST /token (refresh of distinct sessions), POST /introspect, GET /.well-known/jwks.json; each
-// a median of interleaved runs. Also the uploaded bundle (`wrangler deploy --dry-run --outdir`).
+// a median of interleaved runs. Every Worker measured has the same [assets] section (under
+// wrangler dev the asset router sits in front of each request). Then the framework floor: a
+// static JSON from idiomatic workers-rs and from plain JS (benches/floor). Also the uploaded
+// bundle (`wrangler deploy --dry-run --outdir`).
 // Writes target/bench/worker.json for benches/report.mjs. Never a pass/fail test.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -17,6 +20,8 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const SESSIONS = CONNECTIONS * 8;
 const baselineConfig = join(root, 'benches', 'baseline', 'wrangler.toml');
+// The framework floor: a static JSON answered by idiomatic workers-rs and by plain JavaScript.
+const floorConfigs = { 'workers-rs': join(root, 'benches', 'floor', 'rust', 'wrangler.toml'), js: join(root, 'benches', 'floor', 'js', 'wrangler.toml') };
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -105,6 +110,27 @@ try {
   for (const server of servers) {
     await server.stop();
     server.cleanup();
+  }
+}
+// The floor, measured the same way: how much of the JWKS row's gap is the framework itself.
+execFileSync('bash', [join(root, 'scripts', 'build-worker.sh'), 'benches/floor/rust'], { cwd: root, env: toolEnv, stdio: 'inherit' });
+const floors = [];
+for (const [name, config] of Object.entries(floorConfigs)) floors.push({ name, ...(await startIssuer({ secrets, config })) });
+try {
+  const runs = Object.fromEntries(floors.map((f) => [f.name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? floors : [...floors].reverse();
+    for (const floor of order) runs[floor.name].push(await run(floor, await jwksScenario()));
+  }
+  results.floor = Object.fromEntries(Object.entries(runs).map(([name, rs]) => [name, {
+    rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)),
+  }]));
+  const { 'workers-rs': r, js: j } = results.floor;
+  console.log(`floor (static JSON): workers-rs ${r.rps.toFixed(0)} req/s, JS ${j.rps.toFixed(0)} req/s, ratio ${(r.rps / j.rps).toFixed(2)}x`);
+} finally {
+  for (const floor of floors) {
+    await floor.stop();
+    floor.cleanup();
   }
 }
 results.bundle = { 'edge-jwt': bundleSize(), baseline: bundleSize(baselineConfig) };
