@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{ClaimReason, Error, Result};
-use crate::revocation::TokenIds;
 
 /// `typ` of access tokens (RFC 9068 §2.1).
 pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
@@ -36,6 +35,16 @@ pub const RESERVED_CLAIMS: &[&str] = &[
 
 /// Longest `sub` accepted: it becomes part of a KV key, which Workers KV limits to 512 bytes.
 pub const MAX_SUBJECT_LENGTH: usize = 256;
+
+/// The identifiers of a verified token that the revocation list is checked against (defined
+/// here, with the claims, so that imports run one way: claims before revocation).
+#[derive(Debug, Clone, Copy)]
+pub struct TokenIds<'a> {
+    pub jti: &'a str,
+    pub sid: &'a str,
+    pub sub: &'a str,
+    pub iat: u64,
+}
 
 /// A verified JWT claims set: a JSON object, as signed.
 #[derive(Debug, Clone, PartialEq)]

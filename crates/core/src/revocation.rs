@@ -8,14 +8,7 @@ use crate::store::Store;
 /// Workers KV refuses an expiry less than 60 seconds away; no entry asks for less.
 pub const MIN_ENTRY_TTL: u64 = 60;
 
-/// The identifiers of a verified token that the list is checked against.
-#[derive(Debug, Clone, Copy)]
-pub struct TokenIds<'a> {
-    pub jti: &'a str,
-    pub sid: &'a str,
-    pub sub: &'a str,
-    pub iat: u64,
-}
+pub use crate::claims::TokenIds;
 
 #[derive(Debug, Clone)]
 pub struct RevocationList<S> {
