@@ -25,7 +25,7 @@ pub async fn check_store<S: Store>(store: &S, now: u64, prefix: &str) -> Result<
             .await
             .map_err(|e| format!("put {k} failed: {e}"))
     };
-    let expect = |what: &str, got: Option<String>, want: Option<&str>| {
+    let same = |what: &str, got: Option<String>, want: Option<&str>| {
         if got.as_deref() == want {
             Ok(())
         } else {
@@ -33,12 +33,12 @@ pub async fn check_store<S: Store>(store: &S, now: u64, prefix: &str) -> Result<
         }
     };
 
-    expect("a key never written", get(key("missing")).await?, None)?;
+    same("a key never written", get(key("missing")).await?, None)?;
 
     put(key("one"), "first".into()).await?;
-    expect("a value written", get(key("one")).await?, Some("first"))?;
+    same("a value written", get(key("one")).await?, Some("first"))?;
     put(key("one"), "second".into()).await?;
-    expect(
+    same(
         "a value overwritten",
         get(key("one")).await?,
         Some("second"),
@@ -50,7 +50,7 @@ pub async fn check_store<S: Store>(store: &S, now: u64, prefix: &str) -> Result<
         "x".repeat(4096)
     );
     put(key("json"), text.clone()).await?;
-    expect("a long JSON value", get(key("json")).await?, Some(&text))?;
+    same("a long JSON value", get(key("json")).await?, Some(&text))?;
 
     // Keys that differ only in characters a store might fold or escape stay distinct.
     let keys = [
@@ -61,12 +61,12 @@ pub async fn check_store<S: Store>(store: &S, now: u64, prefix: &str) -> Result<
     }
     for (i, k) in keys.iter().enumerate() {
         let want = format!("value {i}");
-        expect(&format!("key {k:?}"), get(key(k)).await?, Some(&want))?;
+        same(&format!("key {k:?}"), get(key(k)).await?, Some(&want))?;
     }
 
     // A long key (a subject of 256 bytes inside a revocation key).
     let long = key(&format!("revoked:sub:{}", "s".repeat(256)));
     put(long.clone(), "1".into()).await?;
-    expect("a long key", get(long).await?, Some("1"))?;
+    same("a long key", get(long).await?, Some("1"))?;
     Ok(())
 }

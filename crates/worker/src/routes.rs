@@ -19,7 +19,7 @@ use crate::api::ApiError;
 use crate::clock::WorkerClock;
 use crate::events::{self, Event, Subjects};
 use crate::http;
-use crate::kv::{KvRevocations, BINDING};
+use crate::kv::{self, KvRevocations};
 use crate::objects::calls::{
     ObjectRef, SessionCall, SessionReply, SubjectCall, SubjectOp, SubjectReply,
 };
@@ -115,14 +115,7 @@ impl Ctx<'_> {
     }
 
     fn revocations(&self) -> Result<RevocationList<KvRevocations>, ApiError> {
-        let kv = self
-            .env
-            .kv(BINDING)
-            .map_err(|_| ApiError::misconfigured(BINDING, "is not bound"))?;
-        Ok(RevocationList::new(
-            KvRevocations(kv),
-            self.settings.issuer.policy().leeway,
-        ))
+        kv::revocation_list(self.env, self.settings.issuer.policy().leeway)
     }
 
     /// A trusted client, from `Authorization: Basic` (a failure is logged as an event).

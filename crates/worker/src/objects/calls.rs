@@ -107,8 +107,28 @@ impl From<Error> for RemoteError {
     }
 }
 
-/// The answer an object gives for a call's result.
-pub fn answer<T: Serialize>(result: Result<T, RemoteError>) -> worker::Result<Response> {
+/// An object's own setup failing (a setting, a binding): a fault of the issuer, as the core
+/// names them. Its description stays in the object's log.
+impl From<ApiError> for RemoteError {
+    fn from(err: ApiError) -> Self {
+        RemoteError::from(Error::Internal(err.error_description))
+    }
+}
+
+/// How an object answers: reads the whole call (before any state, so requests to one object
+/// stay serialized), runs it, and answers its result, always with status 200.
+pub async fn serve<C, R, F>(mut req: Request, run: impl FnOnce(C) -> F) -> worker::Result<Response>
+where
+    C: DeserializeOwned,
+    R: Serialize,
+    F: std::future::Future<Output = Result<R, RemoteError>>,
+{
+    let result = match req.json::<C>().await {
+        Ok(call) => run(call).await,
+        Err(e) => Err(RemoteError::from(Error::Internal(format!(
+            "unreadable object call: {e}"
+        )))),
+    };
     Response::from_json(&result)
 }
 

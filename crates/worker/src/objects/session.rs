@@ -3,14 +3,14 @@
 //! object are serialized while storage is awaited, so reuse detection is exact and a session
 //! never forks. The alarm deletes the state once it has expired (the session's end).
 
-use edge_jwt_core::{RevocationList, SessionRotation};
+use edge_jwt_core::SessionRotation;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
-use super::calls::{answer, RemoteError, SessionCall, SessionReply};
+use super::calls::{serve, RemoteError, SessionCall, SessionReply};
 use super::storage::{delete_expired, ObjectStore};
 use crate::api::ApiError;
 use crate::clock::WorkerClock;
-use crate::kv::{KvRevocations, BINDING};
+use crate::kv::revocation_list;
 use crate::settings;
 
 /// The Durable Object binding.
@@ -27,15 +27,8 @@ impl DurableObject for SessionObject {
         SessionObject { state, env }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
-        // The whole call is read before any state is: see the module comment.
-        let result = match req.json::<SessionCall>().await {
-            Ok(call) => self.run(call).await,
-            Err(e) => Err(RemoteError::from(edge_jwt_core::Error::Internal(format!(
-                "unreadable session call: {e}"
-            )))),
-        };
-        answer(result)
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        serve(req, |call: SessionCall| self.run(call)).await
     }
 
     async fn alarm(&self) -> Result<Response> {
@@ -46,12 +39,8 @@ impl DurableObject for SessionObject {
 
 impl SessionObject {
     async fn run(&self, call: SessionCall) -> std::result::Result<SessionReply, RemoteError> {
-        let settings = settings::load(&self.env).map_err(remote)?;
-        let kv = self
-            .env
-            .kv(BINDING)
-            .map_err(|_| remote(ApiError::misconfigured(BINDING, "is not bound")))?;
-        let revocations = RevocationList::new(KvRevocations(kv), settings.issuer.policy().leeway);
+        let settings = settings::load(&self.env)?;
+        let revocations = revocation_list(&self.env, settings.issuer.policy().leeway)?;
         let store = ObjectStore(self.state.storage());
         let rotation = SessionRotation {
             issuer: &settings.issuer,
@@ -76,7 +65,7 @@ impl SessionObject {
             }
             SessionCall::StoreConformance { prefix } => {
                 if !settings.store_conformance {
-                    return Err(remote(ApiError::not_found()));
+                    return Err(ApiError::not_found().into());
                 }
                 let now = edge_jwt_core::Clock::now(&WorkerClock);
                 let outcome = edge_jwt_core::conformance::check_store(&store, now, &prefix).await;
@@ -87,9 +76,4 @@ impl SessionObject {
             }
         })
     }
-}
-
-/// A settings failure inside an object: the Worker answers it as the server fault it is.
-fn remote(err: ApiError) -> RemoteError {
-    RemoteError::from(edge_jwt_core::Error::Internal(err.error_description))
 }

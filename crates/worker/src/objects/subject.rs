@@ -3,17 +3,17 @@
 //! and logging the subject out are serialized, and a logout ends every session in its own
 //! object before it answers.
 
-use edge_jwt_core::{Error, Policy, RevocationList, SessionControl, SessionStatus, Subject};
+use edge_jwt_core::{Error, Policy, SessionControl, SessionStatus, Subject};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use super::calls::{
-    answer, ObjectRef, RemoteError, SessionCall, SessionReply, SubjectCall, SubjectOp, SubjectReply,
+    serve, ObjectRef, RemoteError, SessionCall, SessionReply, SubjectCall, SubjectOp, SubjectReply,
 };
 use super::session;
 use super::storage::{delete_expired, ObjectStore};
 use crate::api::ApiError;
 use crate::clock::WorkerClock;
-use crate::kv::{KvRevocations, BINDING};
+use crate::kv::revocation_list;
 use crate::settings;
 
 /// The Durable Object binding.
@@ -30,14 +30,11 @@ impl DurableObject for SubjectObject {
         SubjectObject { state, env }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let result = match req.json::<SubjectCall>().await {
-            Ok(call) => self.run(&call.sub, call.op).await,
-            Err(e) => Err(RemoteError::from(Error::Internal(format!(
-                "unreadable subject call: {e}"
-            )))),
-        };
-        answer(result)
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        serve(req, |call: SubjectCall| async move {
+            self.run(&call.sub, call.op).await
+        })
+        .await
     }
 
     async fn alarm(&self) -> Result<Response> {
@@ -52,7 +49,7 @@ impl SubjectObject {
         sub: &str,
         call: SubjectOp,
     ) -> std::result::Result<SubjectReply, RemoteError> {
-        let settings = settings::load(&self.env).map_err(|e| internal(e.error_description))?;
+        let settings = settings::load(&self.env)?;
         let policy: &Policy = settings.issuer.policy();
         let store = ObjectStore(self.state.storage());
         let subject = Subject {
@@ -67,11 +64,7 @@ impl SubjectObject {
                 SubjectReply::MinIat(subject.register(&sid, &client_id).await?)
             }
             SubjectOp::LogOutEverywhere => {
-                let kv = self
-                    .env
-                    .kv(BINDING)
-                    .map_err(|_| internal(format!("{BINDING} is not bound")))?;
-                let revocations = RevocationList::new(KvRevocations(kv), policy.leeway);
+                let revocations = revocation_list(&self.env, policy.leeway)?;
                 SubjectReply::Cutoff(subject.log_out_everywhere(&sessions, &revocations).await?)
             }
             SubjectOp::Sessions => SubjectReply::Sessions(subject.sessions(&sessions).await?),
@@ -81,10 +74,6 @@ impl SubjectObject {
             }
         })
     }
-}
-
-fn internal(why: String) -> RemoteError {
-    RemoteError::from(Error::Internal(why))
 }
 
 /// The subject's sessions, each in its own object, reached by typed calls.
