@@ -8,7 +8,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-# Pinned tool versions (../shared/TOOLCHAIN.md says why each one). wasm-bindgen-cli must equal
+# Pinned tool versions (docs/TOOLCHAIN.md says why each one). wasm-bindgen-cli must equal
 # the wasm-bindgen crate pinned in Cargo.toml; worker-build must match the worker crate's line.
 WASM_TARGET          := wasm32-unknown-unknown
 WASM_BINDGEN_VERSION := 0.2.130

@@ -1,5 +1,5 @@
 //! The `#[wasm_bindgen_test]` suite, shared by `node.rs` and `browser.rs` (wasm-bindgen-test
-//! runs a file either in Node or in a browser, never both: see TOOLCHAIN.md).
+//! runs a file either in Node or in a browser, never both: see docs/TOOLCHAIN.md).
 
 use edge_jwt_core::keys::SigningKey;
 use edge_jwt_core::{Algorithm, KeySet, Policy, SessionClaims, TokenIssuer};
