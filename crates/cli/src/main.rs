@@ -93,7 +93,7 @@ fn decode(token: &str) -> Result<String, String> {
 
 fn verify(jwks_file: &str, token: &str, now: Option<u64>) -> Result<String, String> {
     let text = std::fs::read_to_string(jwks_file).map_err(|e| format!("{jwks_file}: {e}"))?;
-    let keys = VerificationKeys::from_jwks(&text, false).map_err(|e| e.to_string())?;
+    let keys = VerificationKeys::from_jwks(&text, None).map_err(|e| e.to_string())?;
     let verifier = Verifier::new(keys, VerifyOptions::default()).map_err(|e| e.to_string())?;
     let now = match now {
         Some(now) => now,

@@ -74,7 +74,7 @@ fn jwt_simple_verify(key: &SigningKey, token: &str) -> bool {
 }
 
 fn sign_and_verify(c: &mut Criterion) {
-    for alg in Algorithm::ALL {
+    for alg in Algorithm::SIGNING {
         let Ok(key) = SigningKey::generate(alg) else {
             continue;
         };
@@ -164,12 +164,12 @@ fn jwks_parse(c: &mut Criterion) {
         return;
     };
     let text = set.public_jwks().to_string();
-    assert!(VerificationKeys::from_jwks(&text, false).is_ok());
+    assert!(VerificationKeys::from_jwks(&text, None).is_ok());
     let mut group = c.benchmark_group("jwks-parse");
     group.bench_function("edge-jwt", |b| {
         b.iter_batched(
             || text.clone(),
-            |t| VerificationKeys::from_jwks(&t, false),
+            |t| VerificationKeys::from_jwks(&t, None),
             BatchSize::SmallInput,
         )
     });

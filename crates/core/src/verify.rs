@@ -131,7 +131,13 @@ impl Verifier {
     /// What a host crypto API (WebCrypto) must check for `token`: every rule but the signature
     /// has been applied, and the keys are the ones the token may be verified with.
     pub fn signature_job(&self, token: &str) -> Result<SignatureJob> {
-        let (jws, keys) = self.prepare(token)?;
+        let (jws, mut keys) = self.prepare(token)?;
+        // A host API may be laxer about the signature's length than the core (see
+        // `PublicKey::fits_signature`): a signature of the wrong length never reaches it.
+        keys.retain(|&i| self.keys.keys()[i].key.fits_signature(&jws.signature));
+        if keys.is_empty() {
+            return Err(Error::SignatureVerificationFailed);
+        }
         Ok(SignatureJob {
             algorithm: self.keys.keys()[keys[0]].key.algorithm(),
             keys,

@@ -378,7 +378,7 @@ fn an_algorithm_outside_the_allow_list_is_refused() {
 
 #[test]
 fn every_algorithm_round_trips_and_old_keys_keep_verifying() {
-    for alg in Algorithm::ALL {
+    for alg in Algorithm::SIGNING {
         let old = SigningKey::generate(alg).unwrap();
         let old_kid = old.kid().to_owned();
         let old_set = KeySet::new(vec![old]).unwrap();
@@ -404,7 +404,7 @@ fn every_algorithm_round_trips_and_old_keys_keep_verifying() {
         // And public verifiers get the same answer from the JWKS (HS256 is never published).
         if alg != Algorithm::HS256 {
             let public =
-                VerificationKeys::from_jwks(&rotated.public_jwks().to_string(), false).unwrap();
+                VerificationKeys::from_jwks(&rotated.public_jwks().to_string(), None).unwrap();
             Verifier::new(public, VerifyOptions::default())
                 .unwrap()
                 .verify(&token, now)
@@ -450,7 +450,7 @@ fn a_host_checked_signature_gets_every_other_rule_and_only_offered_keys() {
         .as_array_mut()
         .unwrap()
         .insert(0, json!({"kty": "RSA", "n": "AQAB", "e": "AQAB"}));
-    let public = VerificationKeys::from_jwks(&jwks.to_string(), false).unwrap();
+    let public = VerificationKeys::from_jwks(&jwks.to_string(), None).unwrap();
     let verifier = Verifier::new(public, VerifyOptions::default()).unwrap();
     let job = verifier.signature_job(&token).unwrap();
     assert_eq!(verifier.key_position(job.keys[0]), Some(1));

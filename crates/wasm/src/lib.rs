@@ -46,7 +46,7 @@ impl WasmVerifier {
     #[wasm_bindgen(constructor)]
     pub fn new(jwks: &str, options: JsValue) -> Result<WasmVerifier, JsValue> {
         let options = options::verify_options(&options).map_err(|e| js_error(&e))?;
-        let keys = VerificationKeys::from_jwks(jwks, options::allows_hs256(&options))
+        let keys = VerificationKeys::from_jwks(jwks, options.algorithms.as_deref())
             .map_err(|e| js_error(&e))?;
         let leeway = options.leeway;
         let inner = Verifier::new(keys, options).map_err(|e| js_error(&e))?;

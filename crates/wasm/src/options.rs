@@ -73,11 +73,3 @@ pub fn verify_options(options: &JsValue) -> Result<VerifyOptions, Error> {
     }
     Ok(result)
 }
-
-/// A shared secret (`oct`) is used only when HS256 is asked for by name.
-pub fn allows_hs256(options: &VerifyOptions) -> bool {
-    options
-        .algorithms
-        .as_ref()
-        .is_some_and(|algs| algs.contains(&Algorithm::HS256))
-}

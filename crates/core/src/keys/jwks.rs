@@ -1,14 +1,16 @@
-//! JWKS import and export (RFC 7517; RFC 8037 `OKP`/`Ed25519`; RFC 7518 `EC`/`P-256`, `oct`).
-//! Entries of a type edge-jwt does not use (RSA, X25519, P-384, `use: enc`...) are skipped, so a
-//! provider's mixed JWKS still works; a set left with no usable key is an error. An entry of a
-//! usable type whose key material is broken is an error, never silently dropped.
+//! JWKS import and export (RFC 7517; RFC 8037 `OKP`/`Ed25519`; RFC 7518 `EC` `P-256`/`P-384`,
+//! `RSA`, `oct`). Entries of a type edge-jwt does not use (X25519, P-521, `use: enc`...) are
+//! skipped, so a provider's mixed JWKS still works; a set left with no usable key is an error. An
+//! entry of a usable type whose key material is broken or weak is an error, never silently
+//! dropped. `x5c`, `x5t` and `x5u` are never read: a key is its `n`/`e` or `x`/`y`, not a
+//! certificate's.
 
 use jwt_simple::prelude::{ES256KeyPair, Ed25519KeyPair, HS256Key};
 use serde_json::{json, Map, Value};
 
 use super::{
-    Algorithm, HmacSecret, KeySet, PrivateKey, PublicKey, SigningKey, VerificationKey,
-    VerificationKeys,
+    Algorithm, HmacSecret, KeySet, PrivateKey, PublicKey, RsaPublicKey, RsaVerifyingKey,
+    SigningKey, VerificationKey, VerificationKeys,
 };
 use crate::error::{Error, Result};
 use crate::jose::{b64, json};
@@ -16,10 +18,41 @@ use crate::jose::{b64, json};
 /// Largest JWKS document accepted, in bytes.
 pub const MAX_JWKS_LENGTH: usize = 64 * 1024;
 
+/// The key types edge-jwt reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyType {
+    /// `OKP` with `crv` `Ed25519`.
+    Ed25519,
+    /// `EC` with `crv` `P-256`.
+    P256,
+    /// `EC` with `crv` `P-384`.
+    P384,
+    /// `RSA`, 2048 to 4096 bits.
+    Rsa,
+    /// `oct`: a shared secret.
+    Oct,
+}
+
+impl KeyType {
+    /// The algorithms a key of this type may verify.
+    pub fn algorithms(self) -> &'static [Algorithm] {
+        use Algorithm::*;
+        match self {
+            KeyType::Ed25519 => &[EdDSA],
+            KeyType::P256 => &[ES256],
+            KeyType::P384 => &[ES384],
+            KeyType::Rsa => &[RS256, RS384, RS512, PS256, PS384, PS512],
+            KeyType::Oct => &[HS256],
+        }
+    }
+}
+
 /// One JWKS member this crate can use, classified but not yet loaded.
 #[derive(Debug, Clone)]
 pub struct JwksEntry {
-    pub algorithm: Algorithm,
+    pub key_type: KeyType,
+    /// The entry's own `alg`, if it has one (always one of its type's algorithms).
+    pub alg: Option<Algorithm>,
     pub kid: Option<String>,
     /// Whether the entry carries private material (`d` for OKP/EC; always for `oct`).
     pub private: bool,
@@ -106,10 +139,12 @@ fn classify(
             return skip("\"key_ops\" has neither \"verify\" nor \"sign\"".into());
         }
     }
-    let algorithm = match (text("kty"), text("crv")) {
-        (Some("OKP"), Some("Ed25519")) => Algorithm::EdDSA,
-        (Some("EC"), Some("P-256")) => Algorithm::ES256,
-        (Some("oct"), _) => Algorithm::HS256,
+    let key_type = match (text("kty"), text("crv")) {
+        (Some("OKP"), Some("Ed25519")) => KeyType::Ed25519,
+        (Some("EC"), Some("P-256")) => KeyType::P256,
+        (Some("EC"), Some("P-384")) => KeyType::P384,
+        (Some("RSA"), _) => KeyType::Rsa,
+        (Some("oct"), _) => KeyType::Oct,
         (kty, crv) => {
             let what = match (kty, crv) {
                 (Some(kty), Some(crv)) => format!("kty \"{kty}\" with crv \"{crv}\""),
@@ -117,20 +152,26 @@ fn classify(
                 _ => "a key without kty".to_owned(),
             };
             return skip(format!(
-                "{what} is not supported (OKP Ed25519 for EdDSA, EC P-256 for ES256, oct for HS256)"
+                "{what} is not supported (OKP Ed25519, EC P-256 or P-384, RSA, oct)"
             ));
         }
     };
     // An `alg` member narrows the key; one that names another algorithm makes it unusable here.
-    if let Some(alg) = json.get("alg") {
-        if alg.as_str().and_then(Algorithm::from_name) != Some(algorithm) {
-            let named = alg.as_str().unwrap_or("(not a string)");
-            return skip(format!(
-                "its \"alg\" \"{named}\" does not fit its key type ({})",
-                algorithm.name()
-            ));
+    let alg = match json.get("alg") {
+        None => None,
+        Some(alg) => {
+            let named = alg.as_str().and_then(Algorithm::from_name);
+            match named.filter(|a| key_type.algorithms().contains(a)) {
+                Some(alg) => Some(alg),
+                None => {
+                    let named = alg.as_str().unwrap_or("(not a string)");
+                    return skip(format!(
+                        "its \"alg\" \"{named}\" is not one edge-jwt verifies with this key type"
+                    ));
+                }
+            }
         }
-    }
+    };
     let kid = match json.get("kid") {
         None => None,
         Some(Value::String(kid)) if !kid.is_empty() => Some(kid.clone()),
@@ -140,9 +181,10 @@ fn classify(
             ))
         }
     };
-    let private = algorithm == Algorithm::HS256 || json.contains_key("d");
+    let private = key_type == KeyType::Oct || json.contains_key("d");
     Ok(Ok(JwksEntry {
-        algorithm,
+        key_type,
+        alg,
         kid,
         private,
         position,
@@ -159,11 +201,26 @@ impl JwksEntry {
     }
 
     fn load_error(&self, e: impl std::fmt::Display) -> Error {
-        Error::JwksInvalid(format!(
-            "{} ({}): {e}",
-            self.describe(),
-            self.algorithm.name()
-        ))
+        let what = match self.alg {
+            Some(alg) => alg.name(),
+            None => self.key_type.algorithms()[0].name(),
+        };
+        Error::JwksInvalid(format!("{} ({what}): {e}", self.describe()))
+    }
+
+    /// The algorithms this entry verifies: its `alg`, else its type's one algorithm; an RSA key
+    /// without `alg` verifies the RSA algorithms that `allowed` names, and none if it names
+    /// none (such a key could otherwise verify PS256 tokens where RS256 was meant).
+    pub fn algorithms(&self, allowed: Option<&[Algorithm]>) -> Vec<Algorithm> {
+        match (self.alg, self.key_type.algorithms()) {
+            (Some(alg), _) => vec![alg],
+            (None, [only]) => vec![*only],
+            (None, several) => several
+                .iter()
+                .copied()
+                .filter(|alg| allowed.is_some_and(|allowed| allowed.contains(alg)))
+                .collect(),
+        }
     }
 
     /// A key-material member: canonical base64url of exactly `len` bytes (any length if 0).
@@ -181,32 +238,57 @@ impl JwksEntry {
         HmacSecret::new(self.material("k", 0)?).map_err(|e| self.load_error(e))
     }
 
-    /// Loads the entry as a verification key. Private members are refused: a verifier is never
-    /// handed a signing key.
-    pub fn to_verification_key(&self) -> Result<VerificationKey> {
-        let key = match self.algorithm {
-            Algorithm::EdDSA | Algorithm::ES256 if self.private => {
-                return Err(self.load_error("a verifier's JWKS must not contain private keys"));
-            }
-            Algorithm::EdDSA => PublicKey::ed25519(&self.material("x", 32)?)
-                .map_err(|_| self.load_error("not an Ed25519 public key"))?,
-            Algorithm::ES256 => {
+    /// Loads the entry as the verification keys of `algorithms` (see [`JwksEntry::algorithms`]).
+    /// Private members are refused: a verifier is never handed a signing key.
+    pub fn to_verification_keys(&self, algorithms: &[Algorithm]) -> Result<Vec<VerificationKey>> {
+        if self.private && self.key_type != KeyType::Oct {
+            return Err(self.load_error("a verifier's JWKS must not contain private keys"));
+        }
+        let keys: Vec<PublicKey> = match self.key_type {
+            KeyType::Ed25519 => vec![PublicKey::ed25519(&self.material("x", 32)?)
+                .map_err(|_| self.load_error("not an Ed25519 public key"))?],
+            KeyType::P256 => {
                 // SEC1 uncompressed point: 0x04 || x || y; the point is checked to be on P-256.
-                let mut point = vec![4u8];
-                point.extend(self.material("x", 32)?);
-                point.extend(self.material("y", 32)?);
-                PublicKey::Es256(
+                let point = self.sec1_point(32)?;
+                vec![PublicKey::Es256(
                     p256::ecdsa::VerifyingKey::from_sec1_bytes(&point)
                         .map_err(|_| self.load_error("not a point on P-256"))?,
-                )
+                )]
             }
-            Algorithm::HS256 => PublicKey::Hs256(self.hmac_secret()?),
+            KeyType::P384 => {
+                let point = self.sec1_point(48)?;
+                vec![PublicKey::Es384(
+                    p384::ecdsa::VerifyingKey::from_sec1_bytes(&point)
+                        .map_err(|_| self.load_error("not a point on P-384"))?,
+                )]
+            }
+            KeyType::Rsa => {
+                let key = RsaPublicKey::new(&self.material("n", 0)?, &self.material("e", 0)?)
+                    .map_err(|e| self.load_error(e))?;
+                algorithms
+                    .iter()
+                    .filter_map(|alg| RsaVerifyingKey::new(key.clone(), *alg))
+                    .map(PublicKey::Rsa)
+                    .collect()
+            }
+            KeyType::Oct => vec![PublicKey::Hs256(self.hmac_secret()?)],
         };
-        Ok(VerificationKey {
-            kid: self.kid.clone(),
-            key,
-            position: Some(self.position),
-        })
+        Ok(keys
+            .into_iter()
+            .map(|key| VerificationKey {
+                kid: self.kid.clone(),
+                key,
+                position: Some(self.position),
+            })
+            .collect())
+    }
+
+    /// `0x04 || x || y`, each coordinate `len` bytes.
+    fn sec1_point(&self, len: usize) -> Result<Vec<u8>> {
+        let mut point = vec![4u8];
+        point.extend(self.material("x", len)?);
+        point.extend(self.material("y", len)?);
+        Ok(point)
     }
 
     /// Loads the entry as a signing key; it must be private and have a `kid`.
@@ -218,15 +300,17 @@ impl JwksEntry {
             return Err(self.load_error("a signing key set needs private keys (\"d\")"));
         }
         let text = Value::Object(self.json.clone()).to_string();
-        let key = match self.algorithm {
-            Algorithm::EdDSA => PrivateKey::Ed25519(
+        let key = match self.key_type {
+            KeyType::Ed25519 => PrivateKey::Ed25519(
                 Ed25519KeyPair::from_jwk(&text).map_err(|e| self.load_error(e))?,
             ),
-            Algorithm::ES256 => {
+            KeyType::P256 => {
                 PrivateKey::Es256(ES256KeyPair::from_jwk(&text).map_err(|e| self.load_error(e))?)
             }
-            Algorithm::HS256 => {
-                PrivateKey::Hs256(HS256Key::from_bytes(self.hmac_secret()?.as_bytes()))
+            KeyType::Oct => PrivateKey::Hs256(HS256Key::from_bytes(self.hmac_secret()?.as_bytes())),
+            KeyType::P384 | KeyType::Rsa => {
+                let alg = self.key_type.algorithms()[0];
+                return Err(self.load_error(super::signing::not_a_signing_algorithm(alg)));
             }
         };
         SigningKey::new(kid, key)
@@ -234,36 +318,48 @@ impl JwksEntry {
 }
 
 impl VerificationKeys {
-    /// A verifier's keys from a JWKS or one JWK. Symmetric (`oct`) keys are used only when
-    /// `allow_hs256` is set, and never mixed with public keys.
-    pub fn from_jwks(text: &str, allow_hs256: bool) -> Result<Self> {
+    /// A verifier's keys from a JWKS or one JWK, for the `algorithms` a verifier allows (`None`:
+    /// each key's own). Symmetric (`oct`) keys are used only when `algorithms` names `HS256`,
+    /// and never mixed with public keys; an RSA key without `alg` only for the RSA algorithms
+    /// that `algorithms` names.
+    pub fn from_jwks(text: &str, algorithms: Option<&[Algorithm]>) -> Result<Self> {
         let mut parsed = parse_jwks_entries(text)?;
-        let (entries, secrets): (Vec<_>, Vec<_>) = std::mem::take(&mut parsed.entries)
-            .into_iter()
-            .partition(|e| allow_hs256 || e.algorithm != Algorithm::HS256);
-        for secret in secrets {
-            parsed.skipped.push(format!(
-                "{} skipped: a shared secret (oct) is used only when the algorithms option \
-                 names \"HS256\" (for example {{ algorithms: [\"HS256\"] }})",
-                secret.describe()
-            ));
+        let allows_hs256 = algorithms.is_some_and(|algs| algs.contains(&Algorithm::HS256));
+        let mut usable = Vec::new();
+        for entry in std::mem::take(&mut parsed.entries) {
+            let entry_algorithms = entry.algorithms(algorithms);
+            if entry.key_type == KeyType::Oct && !allows_hs256 {
+                parsed.skipped.push(format!(
+                    "{} skipped: a shared secret (oct) is used only when the algorithms option \
+                     names \"HS256\" (for example {{ algorithms: [\"HS256\"] }})",
+                    entry.describe()
+                ));
+            } else if entry_algorithms.is_empty() {
+                parsed.skipped.push(format!(
+                    "{} skipped: an RSA key without \"alg\" is used only for the RSA algorithms \
+                     the algorithms option names (for example {{ algorithms: [\"RS256\"] }})",
+                    entry.describe()
+                ));
+            } else {
+                usable.push((entry, entry_algorithms));
+            }
         }
-        if entries.is_empty() {
+        if usable.is_empty() {
             return Err(parsed.no_usable_key());
         }
-        let symmetric = entries
+        let symmetric = usable
             .iter()
-            .filter(|e| e.algorithm == Algorithm::HS256)
+            .filter(|(e, _)| e.key_type == KeyType::Oct)
             .count();
-        if symmetric > 0 && symmetric < entries.len() {
+        if symmetric > 0 && symmetric < usable.len() {
             return Err(Error::JwksInvalid(
                 "a JWKS must not mix shared secrets (oct) with public keys".into(),
             ));
         }
-        let keys = entries
-            .iter()
-            .map(JwksEntry::to_verification_key)
-            .collect::<Result<Vec<_>>>()?;
+        let mut keys = Vec::new();
+        for (entry, entry_algorithms) in &usable {
+            keys.extend(entry.to_verification_keys(entry_algorithms)?);
+        }
         VerificationKeys::new(keys)
     }
 }

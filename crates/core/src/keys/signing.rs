@@ -91,6 +91,7 @@ impl SigningKey {
                 let key = HS256Key::generate();
                 (crate::random::new_id()?, PrivateKey::Hs256(key))
             }
+            other => return Err(not_a_signing_algorithm(other)),
         };
         SigningKey::new(kid, key)
     }
@@ -174,7 +175,7 @@ pub struct KeySet {
 
 impl KeySet {
     pub fn new(keys: Vec<SigningKey>) -> Result<Self> {
-        super::check_key_set(keys.iter().map(|k| Some(k.kid.as_str())))?;
+        super::check_key_set(keys.iter().map(|k| (Some(k.kid.as_str()), None)))?;
         Ok(KeySet { keys })
     }
 
@@ -203,6 +204,14 @@ impl KeySet {
                 .collect(),
         }
     }
+}
+
+/// The issuer signs with EdDSA, ES256 or HS256; the other algorithms are verified only.
+pub(super) fn not_a_signing_algorithm(alg: Algorithm) -> Error {
+    Error::InvalidOption(format!(
+        "{} is verified but never used for signing: the issuer signs with EdDSA, ES256 or HS256",
+        alg.name()
+    ))
 }
 
 #[cfg(test)]

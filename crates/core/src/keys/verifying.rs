@@ -2,7 +2,7 @@
 
 use p256::ecdsa::{self, signature::DigestVerifier as _};
 
-use super::Algorithm;
+use super::{Algorithm, RsaPublicKey};
 use crate::error::{Error, Result};
 use crate::jose::Header;
 
@@ -15,8 +15,30 @@ pub enum PublicKey {
     /// needs no emulated 128-bit multiply, which makes verification about 2x faster there.
     Ed25519(ed25519_dalek::VerifyingKey),
     Es256(ecdsa::VerifyingKey),
+    Es384(p384::ecdsa::VerifyingKey),
+    /// An RSA key bound to one of the six RSA algorithms.
+    Rsa(RsaVerifyingKey),
     /// A shared secret: it verifies and could sign, so it belongs only on trusted servers.
     Hs256(HmacSecret),
+}
+
+/// An RSA public key and the one algorithm (`RS*` or `PS*`) it verifies here.
+#[derive(Debug, Clone)]
+pub struct RsaVerifyingKey {
+    key: RsaPublicKey,
+    algorithm: Algorithm,
+}
+
+impl RsaVerifyingKey {
+    /// `None` unless `algorithm` is an RSA algorithm.
+    pub fn new(key: RsaPublicKey, algorithm: Algorithm) -> Option<Self> {
+        algorithm.rsa()?;
+        Some(RsaVerifyingKey { key, algorithm })
+    }
+
+    pub fn key(&self) -> &RsaPublicKey {
+        &self.key
+    }
 }
 
 /// An HMAC-SHA-256 secret of at least 32 bytes (RFC 7518 §3.2). Never printed.
@@ -65,8 +87,24 @@ impl PublicKey {
         match self {
             PublicKey::Ed25519(_) => Algorithm::EdDSA,
             PublicKey::Es256(_) => Algorithm::ES256,
+            PublicKey::Es384(_) => Algorithm::ES384,
+            PublicKey::Rsa(key) => key.algorithm,
             PublicKey::Hs256(_) => Algorithm::HS256,
         }
+    }
+
+    /// Whether `signature` has the one length a signature of this key has. Checked before a
+    /// signature is handed to a host crypto API too, which may be laxer (WebCrypto accepts an
+    /// RSA signature whose leading zero byte was dropped).
+    pub fn fits_signature(&self, signature: &[u8]) -> bool {
+        let len = match self {
+            PublicKey::Ed25519(_) => 64,
+            PublicKey::Es256(_) => 64,
+            PublicKey::Es384(_) => 96,
+            PublicKey::Rsa(key) => key.key.signature_len(),
+            PublicKey::Hs256(_) => 32,
+        };
+        signature.len() == len
     }
 
     /// Checks `signature` over `signing_input` with this key's one algorithm.
@@ -84,6 +122,14 @@ impl PublicKey {
                     &sig,
                 )
                 .is_ok()
+            }),
+            PublicKey::Es384(key) => {
+                use p384::ecdsa::signature::Verifier as _;
+                p384::ecdsa::Signature::try_from(signature)
+                    .is_ok_and(|sig| key.verify(signing_input, &sig).is_ok())
+            }
+            PublicKey::Rsa(rsa) => rsa.algorithm.rsa().is_some_and(|(padding, hash)| {
+                rsa.key.verifies(padding, hash, signing_input, signature)
             }),
             PublicKey::Hs256(key) => ct_codecs::verify(
                 &hmac_sha256::HMAC::mac(signing_input, key.as_bytes()),
@@ -112,7 +158,10 @@ pub struct VerificationKeys {
 impl VerificationKeys {
     /// A key set; refuses an empty set and a repeated `kid`.
     pub fn new(keys: Vec<VerificationKey>) -> Result<Self> {
-        super::check_key_set(keys.iter().map(|k| k.kid.as_deref()))?;
+        super::check_key_set(
+            keys.iter()
+                .map(|k| (k.kid.as_deref(), Some(k.key.algorithm()))),
+        )?;
         Ok(VerificationKeys { keys })
     }
 
@@ -137,14 +186,17 @@ impl VerificationKeys {
             .ok_or(Error::AlgNotAllowed)?;
         match &header.kid {
             Some(kid) => {
-                let index = self
-                    .keys
-                    .iter()
-                    .position(|k| k.kid.as_deref() == Some(kid))
-                    .ok_or(Error::NoMatchingKey)?;
-                if self.keys[index].key.algorithm() != alg {
-                    return Err(Error::AlgNotAllowed);
+                // One key per (kid, alg): an RSA JWK without `alg` appears once per algorithm
+                // the options allow.
+                let mut named = (0..self.keys.len())
+                    .filter(|&i| self.keys[i].kid.as_deref() == Some(kid))
+                    .peekable();
+                if named.peek().is_none() {
+                    return Err(Error::NoMatchingKey);
                 }
+                let index = named
+                    .find(|&i| self.keys[i].key.algorithm() == alg)
+                    .ok_or(Error::AlgNotAllowed)?;
                 Ok(vec![index])
             }
             None => {

@@ -74,7 +74,7 @@ fn verify(v: &WasmVerifier, token: &str, now: u64) -> Result<Value, String> {
 }
 
 pub fn every_algorithm_verifies() {
-    for alg in Algorithm::ALL {
+    for alg in Algorithm::SIGNING {
         let f = fixture(alg);
         let claims = verify(&default_verifier(&f), &f.access, T0).unwrap();
         assert_eq!(claims["sub"], "user-1", "{alg:?}");
