@@ -11,7 +11,7 @@ rm -rf "$out" && mkdir -p "$out"
 cargo build -p edge-jwt-wasm --target wasm32-unknown-unknown --release
 wasm-bindgen --target web --out-dir "$out" --out-name edge_jwt \
   target/wasm32-unknown-unknown/release/edge_jwt_wasm.wasm
-"$bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+"$bin/wasm-opt" -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$out/edge_jwt_bg.wasm" -o "$out/edge_jwt_bg.wasm"
 rm -f "$out/edge_jwt.d.ts" "$out/edge_jwt_bg.wasm.d.ts"

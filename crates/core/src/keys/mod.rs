@@ -3,6 +3,7 @@
 //! attack (HS256 over a public key, `alg: none`) ends in `ERR_JOSE_ALG_NOT_ALLOWED`.
 
 mod jwks;
+mod modpow;
 mod rsa;
 mod signing;
 mod verifying;
@@ -18,16 +19,18 @@ pub use verifying::{HmacSecret, PublicKey, RsaVerifyingKey, VerificationKey, Ver
 fn check_key_set<'a>(
     kids: impl Iterator<Item = (Option<&'a str>, Option<Algorithm>)>,
 ) -> crate::Result<()> {
-    let mut seen = std::collections::HashSet::new();
+    // A key set is a handful of keys: a list, and no hash table in the npm package's wasm.
+    let mut seen = Vec::new();
     let mut count = 0;
     for (kid, algorithm) in kids {
         count += 1;
         if let Some(kid) = kid {
-            if !seen.insert((kid, algorithm)) {
+            if seen.contains(&(kid, algorithm)) {
                 return Err(crate::Error::JwksInvalid(format!(
                     "kid \"{kid}\" is repeated"
                 )));
             }
+            seen.push((kid, algorithm));
         }
     }
     if count == 0 {

@@ -1,17 +1,17 @@
 //! RSA signature verification (RFC 8017; JWS RS256..RS512 and PS256..PS512, RFC 7518 §3.3, §3.5).
 //!
 //! Verification is a public-key operation, `s^e mod n`, followed by a padding check, so it needs
-//! no secret-handling code: the exponentiation is crypto-bigint's Montgomery arithmetic (the same
-//! crate the P-256 code already runs on), and the padding checks are written here from RFC 8017.
+//! no secret-handling code: the exponentiation is `modpow.rs`, and the padding checks are written
+//! here from RFC 8017.
 //! PKCS #1 v1.5 is checked by building the one valid encoding and comparing it whole, never by
 //! parsing the decrypted block, which is where signature forgeries against RSA verifiers came
 //! from (Bleichenbacher 2006 and its descendants).
 
 use std::sync::Arc;
 
-use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
-use crypto_bigint::{BoxedUint, Odd};
 use sha2::Digest as _;
+
+use super::modpow::Modulus;
 
 /// Smallest modulus accepted, in bits (RFC 7518 §3.3: "2048 bits or larger MUST be used").
 pub const MIN_MODULUS_BITS: u32 = 2048;
@@ -88,9 +88,8 @@ pub enum RsaPadding {
 pub struct RsaPublicKey(Arc<RsaParts>);
 
 struct RsaParts {
-    params: BoxedMontyParams,
-    exponent: BoxedUint,
-    exponent_bits: u32,
+    arithmetic: Modulus,
+    exponent: u64,
     /// `n` as big-endian bytes without leading zeros: `k` in RFC 8017.
     modulus: Vec<u8>,
     modulus_bits: u32,
@@ -144,15 +143,11 @@ impl RsaPublicKey {
                     .into(),
             );
         }
-        let precision = modulus_bits.div_ceil(64) * 64;
-        let n = BoxedUint::from_be_slice(&modulus, precision)
-            .map_err(|_| "the RSA modulus cannot be read".to_owned())?;
-        let n = Option::<Odd<BoxedUint>>::from(Odd::new(n))
-            .ok_or_else(|| "an RSA modulus must be odd".to_owned())?;
+        let arithmetic =
+            Modulus::new(&modulus).ok_or_else(|| "an RSA modulus must be odd".to_owned())?;
         Ok(RsaPublicKey(Arc::new(RsaParts {
-            params: BoxedMontyParams::new_vartime(n),
-            exponent: BoxedUint::from(exponent),
-            exponent_bits: 64 - exponent.leading_zeros(),
+            arithmetic,
+            exponent,
             modulus,
             modulus_bits,
         })))
@@ -178,13 +173,7 @@ impl RsaPublicKey {
         if signature.len() != k || signature >= parts.modulus.as_slice() {
             return None;
         }
-        let precision = parts.params.bits_precision();
-        let s = BoxedUint::from_be_slice(signature, precision).ok()?;
-        let m = BoxedMontyForm::new(s, &parts.params)
-            .pow_bounded_exp(&parts.exponent, parts.exponent_bits)
-            .retrieve();
-        let bytes = m.to_be_bytes();
-        Some(bytes[bytes.len() - k..].to_vec())
+        Some(parts.arithmetic.pow(signature, parts.exponent, k))
     }
 
     /// Whether `signature` is a valid signature of `message` under this key.

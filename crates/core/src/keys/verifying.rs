@@ -124,9 +124,11 @@ impl PublicKey {
                 .is_ok()
             }),
             PublicKey::Es384(key) => {
-                use p384::ecdsa::signature::Verifier as _;
+                use p384::ecdsa::signature::hazmat::PrehashVerifier as _;
+                use sha2::Digest as _;
+                let digest = sha2::Sha384::digest(signing_input);
                 p384::ecdsa::Signature::try_from(signature)
-                    .is_ok_and(|sig| key.verify(signing_input, &sig).is_ok())
+                    .is_ok_and(|sig| key.verify_prehash(&digest, &sig).is_ok())
             }
             PublicKey::Rsa(rsa) => rsa.algorithm.rsa().is_some_and(|(padding, hash)| {
                 rsa.key.verifies(padding, hash, signing_input, signature)
