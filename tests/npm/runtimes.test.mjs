@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, extname } from 'node:path';
 import * as jose from 'jose';
 import { installPackage, root } from './install.mjs';
+import { buildMatrix, expected } from './matrix.mjs';
 import { toolEnv, launchChromium, startWorker } from '../e2e/harness.mjs';
 
 const bin = join(root, 'node_modules', '.bin');
@@ -16,13 +17,16 @@ let dir;
 let token;
 let jwks;
 let jti;
+let matrix;
 
 before(async () => {
   const fixture = (name) => readFileSync(join(root, 'tests', 'npm', 'fixtures', name), 'utf8');
   dir = installPackage({
     'worker.mjs': fixture('worker.mjs'), 'wrangler.toml': fixture('wrangler.toml'),
     'page.html': fixture('page.html'), 'deno.mjs': fixture('deno.mjs'),
+    'matrix-runner.mjs': fixture('matrix-runner.mjs'),
   });
+  matrix = await buildMatrix();
   const { publicKey, privateKey } = await jose.generateKeyPair('EdDSA');
   jwks = { keys: [{ ...(await jose.exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA' }] };
   jti = `jti-${Date.now()}`;
@@ -30,10 +34,10 @@ before(async () => {
     .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: 'k1' })
     .setIssuer('https://issuer.test').setSubject('user-1').setJti(jti).setIssuedAt().setExpirationTime('5m')
     .sign(privateKey);
-  writeFileSync(join(dir, 'case.json'), JSON.stringify({ token, jwks }));
+  writeFileSync(join(dir, 'case.json'), JSON.stringify({ token, jwks, matrix }));
 });
 
-test('in a Worker under wrangler dev: verifies, then refuses once the jti is in KV', async () => {
+test('in a Worker under wrangler dev: verifies every algorithm, then refuses once the jti is in KV', async () => {
   const worker = await startWorker({ cwd: dir, persistDir: mkdtempSync(join(tmpdir(), 'edge-jwt-pkg-')) });
   try {
     const post = async (body) => {
@@ -46,12 +50,16 @@ test('in a Worker under wrangler dev: verifies, then refuses once the jti is in 
     await post({ revoke: `revoked:jti:${jti}` });
     const revoked = await post({ token, jwks });
     assert.deepEqual(revoked.body, { code: 'ERR_JWT_REVOKED', jwtError: true });
+    // Every algorithm, signed by jose, and its negative matrix, through verify and verifyAsync.
+    const results = await post({ matrix });
+    assert.equal(results.status, 200);
+    assert.deepEqual(results.body, expected(matrix));
   } finally {
     await worker.stop();
   }
 });
 
-test('in headless Chromium: the ESM build verifies with no bundler and no init call', async () => {
+test('in headless Chromium: the ESM build verifies every algorithm with no bundler and no init call', async () => {
   const types = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
   const server = createServer((req, res) => {
     try {
@@ -74,14 +82,15 @@ test('in headless Chromium: the ESM build verifies with no bundler and no init c
     const result = await page.evaluate(() => window.result);
     assert.equal(result.claims.sub, 'user-1');
     assert.equal(result.tampered, 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
+    assert.deepEqual(result.matrix, expected(matrix));
   } finally {
     await browser.close();
     server.close();
   }
 });
 
-test('in Deno: the ESM build loads and verifies', () => {
+test('in Deno: the ESM build loads and verifies every algorithm', () => {
   const out = execFileSync(join(bin, 'deno'), ['run', '--quiet', '--no-prompt', '--allow-read=.', 'deno.mjs'],
     { cwd: dir, encoding: 'utf8', env: { ...toolEnv, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } });
-  assert.deepEqual(JSON.parse(out.trim()), { sub: 'user-1' });
+  assert.deepEqual(JSON.parse(out.trim()), { sub: 'user-1', matrix: expected(matrix) });
 });

@@ -2,6 +2,7 @@
 //! them where jose has the failure, so code written against jose can branch on the same strings.
 //! The Worker maps this enum once to HTTP (status + OAuth error); the npm package once to JS codes.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// Why a claim failed validation, as jose reports it in `JWTClaimValidationFailed.reason`.
@@ -53,7 +54,8 @@ pub enum Error {
     Expired { claim: &'static str },
     /// A claim (or the `typ` header) is missing, malformed or not the expected value.
     ClaimValidationFailed {
-        claim: &'static str,
+        /// A registered claim's name, or a name from the `required_claims` option.
+        claim: Cow<'static, str>,
         reason: ClaimReason,
     },
     /// The signature does not verify with the selected key.
@@ -116,9 +118,10 @@ impl Error {
     }
 
     /// The claim a claim-level failure is about (`exp`, `nbf`, `iat`, `iss`, `aud`, `typ`...).
-    pub fn claim(&self) -> Option<&'static str> {
+    pub fn claim(&self) -> Option<&str> {
         match self {
-            Error::Expired { claim } | Error::ClaimValidationFailed { claim, .. } => Some(claim),
+            Error::Expired { claim } => Some(claim),
+            Error::ClaimValidationFailed { claim, .. } => Some(claim),
             _ => None,
         }
     }
@@ -132,8 +135,11 @@ impl Error {
         }
     }
 
-    pub(crate) fn invalid_claim(claim: &'static str, reason: ClaimReason) -> Error {
-        Error::ClaimValidationFailed { claim, reason }
+    pub(crate) fn invalid_claim(claim: impl Into<Cow<'static, str>>, reason: ClaimReason) -> Error {
+        Error::ClaimValidationFailed {
+            claim: claim.into(),
+            reason,
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! edge-jwt-core: every rule about edge-jwt's tokens, with no I/O and no clock of its own.
 //!
-//! - [`keys`]: one key type per algorithm (EdDSA, ES256, HS256), key sets, JWKS import/export.
+//! - [`keys`]: one key type per algorithm (EdDSA, ES256, HS256, which the issuer signs with; ES384,
+//!   RS256..RS512, PS256..PS512, verified only), key sets, JWKS import/export.
 //! - [`verify`]: the [`Verifier`] and its [`VerifyOptions`] (leeway 30 s by default).
 //! - [`claims`]: access tokens (RFC 9068, `typ` at+jwt) and refresh tokens (`typ` rt+jwt).
 //! - [`issuer`]: the [`TokenIssuer`], which signs and verifies the issuer's own tokens.

@@ -31,6 +31,12 @@ pub struct VerifyOptions {
     pub max_age: Option<u64>,
     /// Longest token accepted, in bytes. Default 8 KiB.
     pub max_token_length: usize,
+    /// Claims that must be present with exactly these JSON values, for example Cognito's
+    /// `token_use: "access"`. Default none.
+    pub required_claims: Vec<(String, serde_json::Value)>,
+    /// The `azp` values accepted (OpenID Connect §2; Clerk puts the page's origin there): when
+    /// set, a token must carry `azp` and it must be one of these. Default `None` (not checked).
+    pub authorized_parties: Option<Vec<String>>,
 }
 
 impl Default for VerifyOptions {
@@ -43,6 +49,8 @@ impl Default for VerifyOptions {
             algorithms: None,
             max_age: None,
             max_token_length: DEFAULT_MAX_TOKEN_LENGTH,
+            required_claims: Vec::new(),
+            authorized_parties: None,
         }
     }
 }
@@ -205,7 +213,8 @@ pub fn decode_unverified(token: &str, max_token_length: usize) -> Result<Claims>
         ))
 }
 
-/// The claim rules, in jose's order: `iss`, `sub`, `jti`, `aud`, then the times.
+/// The claim rules, in jose's order: `iss`, `sub`, `jti`, `aud`, then `azp` and the required
+/// claim values, then the times.
 fn check_claims(claims: &Claims, options: &VerifyOptions, now: u64) -> Result<()> {
     let issuer = claims.string("iss")?;
     if let Some(expected) = &options.issuer {
@@ -220,6 +229,23 @@ fn check_claims(claims: &Claims, options: &VerifyOptions, now: u64) -> Result<()
     claims.string("sub")?;
     claims.string("jti")?;
     check_audience(claims, options.audience.as_deref())?;
+    if let Some(parties) = &options.authorized_parties {
+        let azp = claims
+            .string("azp")?
+            .ok_or(Error::invalid_claim("azp", ClaimReason::Missing))?;
+        if !parties.iter().any(|party| party == azp) {
+            return Err(Error::invalid_claim("azp", ClaimReason::CheckFailed));
+        }
+    }
+    for (name, expected) in &options.required_claims {
+        match claims.as_map().get(name) {
+            None => return Err(Error::invalid_claim(name.clone(), ClaimReason::Missing)),
+            Some(value) if value != expected => {
+                return Err(Error::invalid_claim(name.clone(), ClaimReason::CheckFailed))
+            }
+            Some(_) => {}
+        }
+    }
 
     let now = now as f64;
     let leeway = options.leeway as f64;

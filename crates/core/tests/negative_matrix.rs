@@ -455,3 +455,65 @@ fn a_host_checked_signature_gets_every_other_rule_and_only_offered_keys() {
     let job = verifier.signature_job(&token).unwrap();
     assert_eq!(verifier.key_position(job.keys[0]), Some(1));
 }
+
+/// A verifier over the fixture's keys with other options.
+fn verifier_with(f: &Fixture, options: VerifyOptions) -> Verifier {
+    let jwks = f.issuer.keys().public_jwks().to_string();
+    Verifier::new(VerificationKeys::from_jwks(&jwks, None).unwrap(), options).unwrap()
+}
+
+#[test]
+fn required_claim_values_are_checked() {
+    let f = fixture();
+    let options = VerifyOptions {
+        required_claims: vec![("token_use".into(), json!("access"))],
+        ..VerifyOptions::default()
+    };
+    let v = verifier_with(&f, options);
+    let mut claims = f.claims();
+    claims["token_use"] = json!("access");
+    v.verify(&f.raw(&f.header(), &claims), T0).unwrap();
+
+    claims["token_use"] = json!("id");
+    let err = v.verify(&f.raw(&f.header(), &claims), T0).unwrap_err();
+    assert_eq!(err.code(), "ERR_JWT_CLAIM_VALIDATION_FAILED");
+    assert_eq!(
+        (err.claim(), err.reason()),
+        (Some("token_use"), Some("check_failed"))
+    );
+
+    claims.as_object_mut().unwrap().remove("token_use");
+    let err = v.verify(&f.raw(&f.header(), &claims), T0).unwrap_err();
+    assert_eq!(
+        (err.claim(), err.reason()),
+        (Some("token_use"), Some("missing"))
+    );
+}
+
+#[test]
+fn authorized_parties_check_azp() {
+    let f = fixture();
+    let options = VerifyOptions {
+        authorized_parties: Some(vec!["https://app.example".into()]),
+        ..VerifyOptions::default()
+    };
+    let v = verifier_with(&f, options);
+    let mut claims = f.claims();
+    claims["azp"] = json!("https://app.example");
+    v.verify(&f.raw(&f.header(), &claims), T0).unwrap();
+
+    claims["azp"] = json!("https://evil.example");
+    let err = v.verify(&f.raw(&f.header(), &claims), T0).unwrap_err();
+    assert_eq!(
+        (err.claim(), err.reason()),
+        (Some("azp"), Some("check_failed"))
+    );
+
+    claims["azp"] = json!(["https://app.example"]);
+    let err = v.verify(&f.raw(&f.header(), &claims), T0).unwrap_err();
+    assert_eq!((err.claim(), err.reason()), (Some("azp"), Some("invalid")));
+
+    claims.as_object_mut().unwrap().remove("azp");
+    let err = v.verify(&f.raw(&f.header(), &claims), T0).unwrap_err();
+    assert_eq!((err.claim(), err.reason()), (Some("azp"), Some("missing")));
+}

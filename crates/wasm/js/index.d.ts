@@ -40,7 +40,13 @@ export class JwtError extends Error {
   readonly reason?: 'missing' | 'invalid' | 'check_failed';
 }
 
-export type Algorithm = 'EdDSA' | 'Ed25519' | 'ES256' | 'HS256';
+/**
+ * The signature algorithms verified. RS*: RSASSA-PKCS1-v1_5; PS*: RSA-PSS with MGF1 of the same
+ * hash and a salt as long as the hash (RFC 7518 §3.3, §3.5). RSA keys of 2048 to 4096 bits.
+ */
+export type Algorithm =
+  | 'EdDSA' | 'Ed25519' | 'ES256' | 'ES384' | 'HS256'
+  | 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512';
 
 /** One JSON Web Key (RFC 7517). */
 export interface Jwk {
@@ -67,12 +73,26 @@ export interface VerifierOptions {
   leeway?: number;
   /** Required `typ` header (default `at+jwt`); `null` skips the check. */
   typ?: string | null;
-  /** Algorithms accepted (default: every algorithm the keys have). HS256 keys are used only when named here. */
+  /**
+   * Algorithms accepted (default: each key's own). A key's `alg` decides; HS256 (`oct`) keys are
+   * used only when named here, and an RSA key without `alg` only for the RSA algorithms named
+   * here (`['RS256']` for Microsoft Entra ID, whose keys carry no `alg`).
+   */
   algorithms?: Algorithm[];
   /** Longest token accepted, in bytes (default 8192). */
   maxTokenLength?: number;
   /** Oldest token accepted, in seconds since its `iat`. */
   maxAge?: number;
+  /**
+   * Claims that must be present with exactly these values (default none), e.g. Amazon Cognito's
+   * `{ token_use: 'access' }`. A failure is ERR_JWT_CLAIM_VALIDATION_FAILED with `claim` set.
+   */
+  requiredClaims?: Record<string, unknown>;
+  /**
+   * The `azp` (authorized party) values accepted (default: not checked), e.g. Clerk's
+   * `['https://app.example']`. When set, a token without `azp` fails.
+   */
+  authorizedParties?: string | string[];
 }
 
 /** The verified claims: a plain object. */

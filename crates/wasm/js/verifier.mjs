@@ -4,13 +4,26 @@ import { JwtError, call, rethrow } from './errors.mjs';
 import { checkToken, jwksText, when } from './input.mjs';
 import { RemoteJwks, discover, isUrl } from './remote.mjs';
 
+const rsa = (name, hash, saltLength) => ({
+  import: { name, hash },
+  verify: saltLength ? { name, saltLength } : { name },
+});
+
 /**
- * WebCrypto parameters per algorithm, for the signature check `verifyAsync` hands the host.
- * Only ES256: pure-Rust P-256 in wasm is 4x slower than the host, while Ed25519 in wasm
- * (ed25519-dalek's 32-bit backend) is faster than a WebCrypto round trip (README, Benchmarks).
+ * WebCrypto parameters per algorithm, for the signature check `verifyAsync` hands the host:
+ * ECDSA and RSA, which the host runs natively and faster than wasm. Ed25519 in wasm
+ * (ed25519-dalek's 32-bit backend) is faster than a WebCrypto round trip, and HMAC is cheap
+ * either way (README, Benchmarks). PSS salts are as long as the hash (RFC 7518 §3.5).
  */
 const HOST_ALGORITHMS = {
   ES256: { import: { name: 'ECDSA', namedCurve: 'P-256' }, verify: { name: 'ECDSA', hash: 'SHA-256' } },
+  ES384: { import: { name: 'ECDSA', namedCurve: 'P-384' }, verify: { name: 'ECDSA', hash: 'SHA-384' } },
+  RS256: rsa('RSASSA-PKCS1-v1_5', 'SHA-256'),
+  RS384: rsa('RSASSA-PKCS1-v1_5', 'SHA-384'),
+  RS512: rsa('RSASSA-PKCS1-v1_5', 'SHA-512'),
+  PS256: rsa('RSA-PSS', 'SHA-256', 32),
+  PS384: rsa('RSA-PSS', 'SHA-384', 48),
+  PS512: rsa('RSA-PSS', 'SHA-512', 64),
 };
 
 /**
@@ -42,9 +55,11 @@ export class Verifier {
   }
 
   /**
-   * Like `verify`, but an ES256 signature is checked by the host's WebCrypto, which is native
-   * and 4x faster than the wasm P-256 code; every other rule still runs in the core. EdDSA and
-   * HS256 are already fastest in wasm, so they, and hosts without WebCrypto, use `verify`.
+   * Like `verify`, but an ECDSA (ES256, ES384) or RSA (RS*, PS*) signature is checked by the
+   * host's WebCrypto, which is native and faster than wasm; every other rule, and the choice of
+   * key, still runs in the core, which also refuses a signature of the wrong length before the
+   * host sees it. EdDSA and HS256 are fastest in wasm, so they, and hosts without WebCrypto,
+   * use `verify`.
    * @example
    * const claims = await verifier.verifyAsync(token);
    */
@@ -67,10 +82,12 @@ export class Verifier {
   #hostKey(index, host, subtle) {
     let key = this.#hostKeys.get(index);
     if (!key) {
-      // The key material as given (the core has checked it); metadata left to the core.
+      // The key material as given (the core has checked it); metadata (`alg`, `use`, `x5c`)
+      // left to the core, which has chosen this key's one algorithm.
       const position = this.#inner.keyPosition(index);
-      const { kty, crv, x, y } = Array.isArray(this.#jwks.keys) ? this.#jwks.keys[position] : this.#jwks;
-      key = subtle.importKey('jwk', { kty, crv, x, y }, host.import, false, ['verify']).catch(() => null);
+      const { kty, crv, x, y, n, e } = Array.isArray(this.#jwks.keys) ? this.#jwks.keys[position] : this.#jwks;
+      const material = kty === 'RSA' ? { kty, n, e } : { kty, crv, x, y };
+      key = subtle.importKey('jwk', material, host.import, false, ['verify']).catch(() => null);
       this.#hostKeys.set(index, key);
     }
     return key;

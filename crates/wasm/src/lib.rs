@@ -160,7 +160,7 @@ fn exp_of(token: &str) -> Result<f64, JsValue> {
             claims
                 .numeric_date("exp")?
                 .ok_or(Error::ClaimValidationFailed {
-                    claim: "exp",
+                    claim: "exp".into(),
                     reason: edge_jwt_core::ClaimReason::Missing,
                 })
         })

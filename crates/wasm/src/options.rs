@@ -26,7 +26,8 @@ fn whole_seconds(name: &str, value: &JsValue) -> Result<u64, Error> {
     }
 }
 
-/// `{ issuer, audience, leeway, typ, algorithms, maxTokenLength, maxAge }`, all optional.
+/// `{ issuer, audience, leeway, typ, algorithms, maxTokenLength, maxAge, requiredClaims,
+/// authorizedParties }`, all optional.
 /// `typ` absent means `at+jwt`; `typ: null` skips the check. `undefined` counts as absent.
 pub fn verify_options(options: &JsValue) -> Result<VerifyOptions, Error> {
     let mut result = VerifyOptions::default();
@@ -68,8 +69,46 @@ pub fn verify_options(options: &JsValue) -> Result<VerifyOptions, Error> {
                     .collect::<Result<Vec<_>, _>>()?;
                 result.algorithms = Some(algorithms);
             }
+            "requiredClaims" => result.required_claims = required_claims(&value)?,
+            "authorizedParties" => {
+                let parties = match value.as_string() {
+                    Some(one) => vec![one],
+                    None => strings("authorizedParties", &value)?,
+                };
+                if parties.is_empty() {
+                    return Err(invalid("authorizedParties must not be empty".into()));
+                }
+                result.authorized_parties = Some(parties);
+            }
             other => return Err(invalid(format!("unknown option {other}"))),
         }
     }
     Ok(result)
+}
+
+fn strings(name: &str, value: &JsValue) -> Result<Vec<String>, Error> {
+    let items: &js_sys::Array = value
+        .dyn_ref()
+        .ok_or_else(|| invalid(format!("{name} must be a string or an array of strings")))?;
+    items
+        .iter()
+        .map(|item| string(&format!("{name}[]"), &item))
+        .collect()
+}
+
+/// `{ claim: value }`: each value any JSON value, compared exactly.
+fn required_claims(value: &JsValue) -> Result<Vec<(String, serde_json::Value)>, Error> {
+    let not_an_object =
+        || invalid("requiredClaims must be an object of claim names to values".into());
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return Err(not_an_object());
+    }
+    let text = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|text| text.as_string())
+        .ok_or_else(not_an_object)?;
+    // The core's own JSON reader: no second JSON parser in the wasm.
+    edge_jwt_core::jose::json::parse_object(text.as_bytes())
+        .map(|map| map.into_iter().collect())
+        .ok_or_else(not_an_object)
 }
