@@ -96,19 +96,26 @@ fn strings(name: &str, value: &JsValue) -> Result<Vec<String>, Error> {
         .collect()
 }
 
-/// `{ claim: value }`: each value any JSON value, compared exactly.
+/// `{ claim: value }`: each value any JSON value, compared exactly, in the object's order.
 fn required_claims(value: &JsValue) -> Result<Vec<(String, serde_json::Value)>, Error> {
-    let not_an_object =
-        || invalid("requiredClaims must be an object of claim names to values".into());
-    if !value.is_object() || js_sys::Array::is_array(value) {
-        return Err(not_an_object());
-    }
-    let text = js_sys::JSON::stringify(value)
-        .ok()
-        .and_then(|text| text.as_string())
-        .ok_or_else(not_an_object)?;
-    // The core's own JSON reader: no second JSON parser in the wasm.
-    edge_jwt_core::jose::json::parse_object(text.as_bytes())
-        .map(|map| map.into_iter().collect())
-        .ok_or_else(not_an_object)
+    let object: &js_sys::Object = value
+        .dyn_ref()
+        .filter(|_| value.is_object() && !js_sys::Array::is_array(value))
+        .ok_or_else(|| {
+            invalid("requiredClaims must be an object of claim names to values".into())
+        })?;
+    js_sys::Object::keys(object)
+        .iter()
+        .map(|key| {
+            let name = key.as_string().unwrap_or_default();
+            let item = js_sys::Reflect::get(object, &key).unwrap_or(JsValue::UNDEFINED);
+            // The core's own JSON reader: no second JSON parser in the wasm.
+            js_sys::JSON::stringify(&item)
+                .ok()
+                .and_then(|text| text.as_string())
+                .and_then(|text| edge_jwt_core::jose::json::parse_value(text.as_bytes()))
+                .map(|json| (name.clone(), json))
+                .ok_or_else(|| invalid(format!("requiredClaims.{name} must be a JSON value")))
+        })
+        .collect()
 }
