@@ -2,9 +2,9 @@
 //! 32-bit limbs, whose products are native 64-bit multiplies on wasm32. Every input is public
 //! (the key and the signature), so nothing here needs to run in constant time.
 //!
-//! Written here rather than taken from crypto-bigint's boxed integers: those bring a Karatsuba
-//! multiplier for every operand size, several times the size of this file in the npm package's
-//! wasm (README, "Size"). The tests check it against crypto-bigint on random operands.
+//! Written here rather than taken from crypto-bigint's boxed integers, which bring a Karatsuba
+//! multiplier for every operand size into the npm package's wasm (README, "How RSA is
+//! verified"). The tests check it against crypto-bigint on random operands.
 
 /// An odd modulus of at least two limbs, prepared for Montgomery arithmetic with `R = 2^(32L)`.
 #[derive(Clone)]
