@@ -1,7 +1,7 @@
 //! Fixed keys for the fuzz targets: the same keys in every run, so a crash reproduces.
 
 use edge_jwt_core::jose::b64;
-use edge_jwt_core::{VerificationKeys, Verifier, VerifyOptions};
+use edge_jwt_core::{Algorithm, VerificationKeys, Verifier, VerifyOptions};
 
 /// A fixed moment: every token is judged at this time.
 pub const NOW: u64 = 1_767_225_600;
@@ -44,7 +44,9 @@ impl Verifiers {
             ..VerifyOptions::default()
         };
         let build = |jwks: String, hs: bool| {
-            let keys = VerificationKeys::from_jwks(&jwks, hs).expect("fixed JWKS parses");
+            let algorithms: &[Algorithm] = &[Algorithm::HS256];
+            let keys = VerificationKeys::from_jwks(&jwks, hs.then_some(algorithms))
+                .expect("fixed JWKS parses");
             Verifier::new(keys, options.clone()).expect("fixed options are valid")
         };
         Verifiers {

@@ -136,9 +136,11 @@ impl Verifier {
         self.finish(&header, &payload, now)
     }
 
-    /// What a host crypto API (WebCrypto) must check for `token`: every rule but the signature
-    /// has been applied, and the keys are the ones the token may be verified with.
-    pub fn signature_job(&self, token: &str) -> Result<SignatureJob> {
+    /// What a host crypto API (WebCrypto) must check for `token`, with the outcome of every
+    /// other rule at `now`: the caller releases `outcome` only once the host has verified the
+    /// signature with one of `keys`, and reports a failed signature before any claim error, as
+    /// [`Verifier::verify`] does. One parse for both.
+    pub fn signature_job(&self, token: &str, now: u64) -> Result<SignatureJob> {
         let (jws, mut keys) = self.prepare(token)?;
         // A host API may be laxer about the signature's length than the core (see
         // `PublicKey::fits_signature`): a signature of the wrong length never reaches it.
@@ -150,19 +152,9 @@ impl Verifier {
             algorithm: self.keys.keys()[keys[0]].key.algorithm(),
             keys,
             signing_input: jws.signing_input.as_bytes().to_vec(),
+            outcome: self.finish(&jws.header, &jws.payload, now),
             signature: jws.signature,
         })
-    }
-
-    /// The claims of `token`, whose signature the host checked with key `key` of its
-    /// [`SignatureJob`]. Every other rule is applied again here; a key that the job did not
-    /// offer is refused.
-    pub fn verify_with_host_signature(&self, token: &str, now: u64, key: usize) -> Result<Claims> {
-        let (jws, keys) = self.prepare(token)?;
-        if !keys.contains(&key) {
-            return Err(Error::SignatureVerificationFailed);
-        }
-        self.finish(&jws.header, &jws.payload, now)
     }
 
     /// Where key `index` of a [`SignatureJob`] stands in the JWKS it came from, so that a host
@@ -187,13 +179,15 @@ impl Verifier {
 }
 
 /// A signature for the host to check: the algorithm, the indexes of the keys that may check it
-/// (any one verifying is enough), the signed bytes and the signature.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// (any one verifying is enough), the signed bytes and the signature; and what the token's other
+/// rules gave, which counts only if the signature verifies.
+#[derive(Debug, Clone)]
 pub struct SignatureJob {
     pub algorithm: Algorithm,
     pub keys: Vec<usize>,
     pub signing_input: Vec<u8>,
     pub signature: Vec<u8>,
+    pub outcome: Result<Claims>,
 }
 
 /// Whether a token whose `exp` is `exp` has expired at `now`, with `leeway`: as jose, a token

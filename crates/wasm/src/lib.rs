@@ -68,42 +68,32 @@ impl WasmVerifier {
             .map_err(|e| js_error(&e))
     }
 
-    /// What the host's WebCrypto must check for `token` (every other rule already applied):
-    /// `{ alg, keys: [index...], input: Uint8Array, signature: Uint8Array }`.
+    /// What the host's WebCrypto must check for `token`, and what every other rule gave at
+    /// `now`: `[alg, keys (Uint32Array of key indexes), input, signature, claims, error]`, with
+    /// `claims` the claims as JSON text or `error` the error object. Either counts only once the
+    /// host has verified the signature with one of `keys`. An array, not an object: its
+    /// property names would each be a string made across the boundary on every call.
     #[wasm_bindgen(js_name = signatureJob)]
-    pub fn signature_job(&self, token: &str) -> Result<JsValue, JsValue> {
-        let job = self.inner.signature_job(token).map_err(|e| js_error(&e))?;
-        let object = js_sys::Object::new();
-        let set = |name: &str, value: JsValue| {
-            let _ = js_sys::Reflect::set(&object, &JsValue::from_str(name), &value);
-        };
-        set("alg", JsValue::from_str(job.algorithm.name()));
-        let keys: js_sys::Array = job.keys.iter().map(|&i| JsValue::from(i as u32)).collect();
-        set("keys", keys.into());
-        set(
-            "input",
-            js_sys::Uint8Array::from(job.signing_input.as_slice()).into(),
-        );
-        set(
-            "signature",
-            js_sys::Uint8Array::from(job.signature.as_slice()).into(),
-        );
-        Ok(object.into())
-    }
-
-    /// The claims of `token` (JSON text), whose signature WebCrypto verified with key `key`.
-    #[wasm_bindgen(js_name = verifyWithHostSignature)]
-    pub fn verify_with_host_signature(
-        &self,
-        token: &str,
-        now: f64,
-        key: u32,
-    ) -> Result<String, JsValue> {
+    pub fn signature_job(&self, token: &str, now: f64) -> Result<js_sys::Array, JsValue> {
         let now = seconds(now)?;
-        self.inner
-            .verify_with_host_signature(token, now, key as usize)
-            .map(|claims| claims_json(&claims))
-            .map_err(|e| js_error(&e))
+        let job = self
+            .inner
+            .signature_job(token, now)
+            .map_err(|e| js_error(&e))?;
+        let keys: Vec<u32> = job.keys.iter().map(|&i| i as u32).collect();
+        let (claims, error) = match &job.outcome {
+            Ok(claims) => (JsValue::from_str(&claims_json(claims)), JsValue::UNDEFINED),
+            Err(e) => (JsValue::UNDEFINED, js_error(e)),
+        };
+        let job_array = js_sys::Array::of5(
+            &JsValue::from_str(job.algorithm.name()),
+            &js_sys::Uint32Array::from(keys.as_slice()),
+            &js_sys::Uint8Array::from(job.signing_input.as_slice()),
+            &js_sys::Uint8Array::from(job.signature.as_slice()),
+            &claims,
+        );
+        job_array.push(&error);
+        Ok(job_array)
     }
 
     /// Where key `index` stands in the JWKS given to the constructor (0 for a single JWK).

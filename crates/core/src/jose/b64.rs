@@ -4,35 +4,62 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
+/// Each byte's value as a base64url symbol; `INVALID` (top bits set) for any other byte.
+const INVALID: u8 = 0xff;
+const SYMBOLS: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut i = 0;
+    while i < 64 {
+        table[alphabet[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
 /// Decodes canonical, unpadded base64url; `None` for anything else: `+`, `/`, `=`, whitespace,
 /// an impossible length, or non-zero trailing bits. Written out (rather than the base64 crate's
 /// engine, which the encoder still uses) because it is all the npm package's wasm needs of it.
 pub fn decode(text: &str) -> Option<Vec<u8>> {
-    let symbols = text
-        .bytes()
-        .map(|c| match c {
-            b'A'..=b'Z' => Some(c - b'A'),
-            b'a'..=b'z' => Some(c - b'a' + 26),
-            b'0'..=b'9' => Some(c - b'0' + 52),
-            b'-' => Some(62),
-            b'_' => Some(63),
-            _ => None,
-        })
-        .collect::<Option<Vec<u8>>>()?;
-    if symbols.len() % 4 == 1 {
+    let bytes = text.as_bytes();
+    if bytes.len() % 4 == 1 {
         return None;
     }
-    let mut out = Vec::with_capacity(symbols.len() * 3 / 4);
-    for chunk in symbols.chunks(4) {
-        let bits =
-            chunk.iter().fold(0u32, |acc, s| (acc << 6) | u32::from(*s)) << (6 * (4 - chunk.len()));
-        let bytes = bits.to_be_bytes();
-        let whole = chunk.len() - 1;
-        // The bits past the last whole byte must be zero, or two texts would decode alike.
-        if bytes[1 + whole..].iter().any(|b| *b != 0) {
+    let symbol = |b: u8| u32::from(SYMBOLS[usize::from(b)]);
+    let mut out = Vec::with_capacity(bytes.len() / 4 * 3 + 2);
+    let mut quads = bytes.chunks_exact(4);
+    for quad in &mut quads {
+        let (a, b, c, d) = (
+            symbol(quad[0]),
+            symbol(quad[1]),
+            symbol(quad[2]),
+            symbol(quad[3]),
+        );
+        if (a | b | c | d) > 63 {
             return None;
         }
-        out.extend_from_slice(&bytes[1..1 + whole]);
+        let bits = (a << 18) | (b << 12) | (c << 6) | d;
+        out.extend_from_slice(&bits.to_be_bytes()[1..]);
+    }
+    // The bits past the last whole byte must be zero, or two texts would decode alike.
+    match *quads.remainder() {
+        [] => {}
+        [a, b] => {
+            let (a, b) = (symbol(a), symbol(b));
+            if (a | b) > 63 || b & 0x0f != 0 {
+                return None;
+            }
+            out.push(((a << 2) | (b >> 4)) as u8);
+        }
+        [a, b, c] => {
+            let (a, b, c) = (symbol(a), symbol(b), symbol(c));
+            if (a | b | c) > 63 || c & 0x03 != 0 {
+                return None;
+            }
+            let bits = (a << 10) | (b << 4) | (c >> 2);
+            out.extend_from_slice(&(bits as u16).to_be_bytes());
+        }
+        _ => return None,
     }
     Some(out)
 }

@@ -3,7 +3,6 @@
 //! attack (HS256 over a public key, `alg: none`) ends in `ERR_JOSE_ALG_NOT_ALLOWED`.
 
 mod jwks;
-mod modpow;
 mod rsa;
 mod signing;
 mod verifying;

@@ -1,7 +1,7 @@
 //! RSA signature verification (RFC 8017; JWS RS256..RS512 and PS256..PS512, RFC 7518 §3.3, §3.5).
 //!
 //! Verification is a public-key operation, `s^e mod n`, followed by a padding check, so it needs
-//! no secret-handling code: the exponentiation is `modpow.rs`, and the padding checks are written
+//! no secret-handling code: the exponentiation is the `edge-jwt-modpow` crate, and the padding checks are written
 //! here from RFC 8017.
 //! PKCS #1 v1.5 is checked by building the one valid encoding and comparing it whole, never by
 //! parsing the decrypted block, which is where signature forgeries against RSA verifiers came
@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use sha2::Digest as _;
 
-use super::modpow::Modulus;
+use edge_jwt_modpow::Modulus;
 
 /// Smallest modulus accepted, in bits (RFC 7518 §3.3: "2048 bits or larger MUST be used").
 pub const MIN_MODULUS_BITS: u32 = 2048;

@@ -4,11 +4,12 @@
 //!
 //! Written here rather than taken from crypto-bigint's boxed integers, which bring a Karatsuba
 //! multiplier for every operand size into the npm package's wasm (README, "How RSA is
-//! verified"). The tests check it against crypto-bigint on random operands.
+//! verified"). The tests check it against crypto-bigint on random operands. The caller
+//! (edge-jwt-core's `keys/rsa.rs`) applies RSA's rules: modulus size, exponent, padding.
 
 /// An odd modulus of at least two limbs, prepared for Montgomery arithmetic with `R = 2^(32L)`.
 #[derive(Clone)]
-pub(super) struct Modulus {
+pub struct Modulus {
     /// Little-endian limbs.
     n: Vec<u32>,
     /// `-n^-1 mod 2^32`.
@@ -19,7 +20,7 @@ pub(super) struct Modulus {
 
 impl Modulus {
     /// `n` as big-endian bytes without leading zeros; `None` if it is even or under 64 bits.
-    pub(super) fn new(big_endian: &[u8]) -> Option<Self> {
+    pub fn new(big_endian: &[u8]) -> Option<Self> {
         let n = limbs(big_endian, big_endian.len().div_ceil(4));
         if n.len() < 2 || n[0] & 1 == 0 || n.last() == Some(&0) {
             return None;
@@ -47,7 +48,7 @@ impl Modulus {
 
     /// `base^exponent mod n` as big-endian bytes of `len` (the modulus' byte length), for a
     /// `base` (big-endian, at most `len` bytes) below `n`.
-    pub(super) fn pow(&self, base: &[u8], exponent: u64, len: usize) -> Vec<u8> {
+    pub fn pow(&self, base: &[u8], exponent: u64, len: usize) -> Vec<u8> {
         let base = self.mul(&limbs(base, self.n.len()), &self.r_squared);
         let mut acc = base.clone();
         let top = 63 - exponent.leading_zeros();
