@@ -186,6 +186,14 @@ test('verifyNotRevoked checks the revocation list and fails closed', async () =>
   await v.verifyNotRevoked(token, kv({ 'revoked:sub:user-1': String(T0 - 1) }), { now: T0 });
   await assert.rejects(v.verifyNotRevoked(token, { get: async () => { throw new Error('down'); } }, { now: T0 }), { code: 'ERR_STORE_UNAVAILABLE' });
   await assert.rejects(v.verifyNotRevoked(token, {}, { now: T0 }), { code: 'ERR_INVALID_OPTION' });
+  // A get that throws at once, or answers something other than a string: closed, and said why.
+  await assert.rejects(v.verifyNotRevoked(token, { get: () => { throw new Error('no binding'); } }, { now: T0 }),
+    { code: 'ERR_STORE_UNAVAILABLE', message: /KV get failed: no binding/ });
+  await assert.rejects(v.verifyNotRevoked(token, { get: async () => 42 }, { now: T0 }),
+    { code: 'ERR_STORE_UNAVAILABLE', message: /KV get returned a non-string/ });
+  // A revoked token is refused even when another entry could not be read after it.
+  const partly = { get: async (key) => { if (key.startsWith('revoked:jti:')) return '1'; throw new Error('down'); } };
+  await assert.rejects(v.verifyNotRevoked(token, partly, { now: T0 }), { code: 'ERR_JWT_REVOKED' });
 });
 
 test('RemoteJwks caches, and refetches on an unknown kid within its cooldown', async () => {

@@ -26,16 +26,6 @@ impl<S: Store> RevocationList<S> {
         &self.store
     }
 
-    fn token_key(jti: &str) -> String {
-        format!("revoked:jti:{jti}")
-    }
-    fn session_key(sid: &str) -> String {
-        format!("revoked:sid:{sid}")
-    }
-    fn subject_key(sub: &str) -> String {
-        format!("revoked:sub:{sub}")
-    }
-
     /// When an entry blocking something valid until `blocks_until` may go.
     pub fn entry_expiry(&self, blocks_until: u64, now: u64) -> u64 {
         (blocks_until + self.leeway).max(now + MIN_ENTRY_TTL)
@@ -44,19 +34,13 @@ impl<S: Store> RevocationList<S> {
     /// Revokes one token by its `jti`, until its `exp` has passed.
     pub async fn revoke_token(&self, jti: &str, exp: u64, now: u64) -> Result<()> {
         let expires_at = self.entry_expiry(exp, now);
-        Ok(self
-            .store
-            .put(&Self::token_key(jti), "1", expires_at)
-            .await?)
+        Ok(self.store.put(&token_key(jti), "1", expires_at).await?)
     }
 
     /// Revokes a session and every token in it, until the session's absolute end.
     pub async fn revoke_session(&self, sid: &str, session_end: u64, now: u64) -> Result<()> {
         let expires_at = self.entry_expiry(session_end, now);
-        Ok(self
-            .store
-            .put(&Self::session_key(sid), "1", expires_at)
-            .await?)
+        Ok(self.store.put(&session_key(sid), "1", expires_at).await?)
     }
 
     /// Logs a subject out for verifiers of access tokens: every token dated at or before
@@ -73,18 +57,14 @@ impl<S: Store> RevocationList<S> {
         let expires_at = self.entry_expiry(cutoff + longest_lifetime, now);
         Ok(self
             .store
-            .put(&Self::subject_key(sub), &cutoff.to_string(), expires_at)
+            .put(&subject_key(sub), &cutoff.to_string(), expires_at)
             .await?)
     }
 
     /// The subject's "revoked before" time, if it was logged out everywhere.
     pub async fn subject_revoked_before(&self, sub: &str) -> Result<Option<u64>> {
-        match self.store.get(&Self::subject_key(sub)).await? {
-            None => Ok(None),
-            Some(value) => value.parse().map(Some).map_err(|_| {
-                Error::StoreUnavailable(format!("corrupt revocation entry for subject {sub}"))
-            }),
-        }
+        let value = self.store.get(&subject_key(sub)).await?;
+        cutoff_of(sub, value)
     }
 
     /// Fails with `Revoked` if the token, its session or its subject is revoked; fails closed
@@ -95,23 +75,65 @@ impl<S: Store> RevocationList<S> {
     /// answers are then judged in a fixed order, so the outcome is the same as reading them one
     /// after the other.
     pub async fn check(&self, ids: TokenIds<'_>) -> Result<Option<u64>> {
-        let (token_key, session_key) = (Self::token_key(ids.jti), Self::session_key(ids.sid));
-        let (token, session, before) = futures_util::future::join3(
+        let [token_key, session_key, subject_key] = entry_keys(ids);
+        let (token, session, subject) = futures_util::future::join3(
             self.store.get(&token_key),
             self.store.get(&session_key),
-            self.subject_revoked_before(ids.sub),
+            self.store.get(&subject_key),
         )
         .await;
-        if token?.is_some() {
-            return Err(Error::Revoked(RevokedBy::Token));
-        }
-        if session?.is_some() {
-            return Err(Error::Revoked(RevokedBy::Session));
-        }
-        let before = before?;
-        if before.is_some_and(|before| ids.iat <= before) {
-            return Err(Error::Revoked(RevokedBy::Subject));
-        }
-        Ok(before)
+        judge(ids, [token, session, subject])
+    }
+}
+
+/// The three entries that decide whether a token is revoked: its `jti`'s, its session's and its
+/// subject's, in the order [`judge`] takes what they hold. For a verifier that reads them
+/// itself ([`RevocationList::check`] reads them through its store).
+pub fn entry_keys(ids: TokenIds<'_>) -> [String; 3] {
+    [
+        token_key(ids.jti),
+        session_key(ids.sid),
+        subject_key(ids.sub),
+    ]
+}
+
+fn token_key(jti: &str) -> String {
+    format!("revoked:jti:{jti}")
+}
+fn session_key(sid: &str) -> String {
+    format!("revoked:sid:{sid}")
+}
+fn subject_key(sub: &str) -> String {
+    format!("revoked:sub:{sub}")
+}
+
+/// What the three [`entry_keys`] held (or why one could not be read), judged in a fixed order:
+/// `Revoked` if the token, its session or its subject is revoked; `StoreUnavailable` (fail
+/// closed) if an entry that decides could not be read. Returns the subject's "revoked before"
+/// time.
+pub fn judge<E: Into<Error>>(
+    ids: TokenIds<'_>,
+    [token, session, subject]: [std::result::Result<Option<String>, E>; 3],
+) -> Result<Option<u64>> {
+    if token.map_err(Into::into)?.is_some() {
+        return Err(Error::Revoked(RevokedBy::Token));
+    }
+    if session.map_err(Into::into)?.is_some() {
+        return Err(Error::Revoked(RevokedBy::Session));
+    }
+    let before = cutoff_of(ids.sub, subject.map_err(Into::into)?)?;
+    if before.is_some_and(|before| ids.iat <= before) {
+        return Err(Error::Revoked(RevokedBy::Subject));
+    }
+    Ok(before)
+}
+
+/// A subject entry's "revoked before" time.
+fn cutoff_of(sub: &str, value: Option<String>) -> Result<Option<u64>> {
+    match value {
+        None => Ok(None),
+        Some(value) => value.parse().map(Some).map_err(|_| {
+            Error::StoreUnavailable(format!("corrupt revocation entry for subject {sub}"))
+        }),
     }
 }

@@ -132,8 +132,14 @@ impl Verifier {
 
     /// Verifies a JWT at time `now` (seconds since the epoch) and returns its claims.
     pub fn verify(&self, token: &str, now: u64) -> Result<Claims> {
+        self.verify_to_json(token, now).map(|parsed| parsed.claims)
+    }
+
+    /// Like [`Verifier::verify`], with the payload's JSON text as signed, for callers that hand
+    /// the claims on as JSON (the npm package): no second serialization.
+    pub fn verify_to_json(&self, token: &str, now: u64) -> Result<ParsedClaims> {
         let (header, payload) = self.verify_jws(token)?;
-        self.finish(&header, &payload, now)
+        self.finish(&header, payload, now)
     }
 
     /// What a host crypto API (WebCrypto) must check for `token`, with the outcome of every
@@ -152,7 +158,7 @@ impl Verifier {
             algorithm: self.keys.keys()[keys[0]].key.algorithm(),
             keys,
             signing_input: jws.signing_input.as_bytes().to_vec(),
-            outcome: self.finish(&jws.header, &jws.payload, now),
+            outcome: self.finish(&jws.header, jws.payload, now),
             signature: jws.signature,
         })
     }
@@ -164,17 +170,15 @@ impl Verifier {
     }
 
     /// The rules after the signature: `typ`, then the claims.
-    fn finish(&self, header: &Header, payload: &[u8], now: u64) -> Result<Claims> {
+    fn finish(&self, header: &Header, payload: Vec<u8>, now: u64) -> Result<ParsedClaims> {
         if let Some(typ) = &self.options.typ {
             if !header.typ_is(typ) {
                 return Err(Error::invalid_claim("typ", ClaimReason::CheckFailed));
             }
         }
-        let claims = Claims(json::parse_object(payload).ok_or(Error::JwtInvalid(
-            "payload is not a JSON object without duplicate claim names",
-        ))?);
-        check_claims(&claims, &self.options, now)?;
-        Ok(claims)
+        let parsed = ParsedClaims::from_payload(payload)?;
+        check_claims(&parsed.claims, &self.options, now)?;
+        Ok(parsed)
     }
 }
 
@@ -187,7 +191,26 @@ pub struct SignatureJob {
     pub keys: Vec<usize>,
     pub signing_input: Vec<u8>,
     pub signature: Vec<u8>,
-    pub outcome: Result<Claims>,
+    pub outcome: Result<ParsedClaims>,
+}
+
+/// A token's claims and the payload's JSON text they were read from: a JSON object without
+/// repeated names, so the text and the claims say the same.
+#[derive(Debug, Clone)]
+pub struct ParsedClaims {
+    pub claims: Claims,
+    pub json: String,
+}
+
+impl ParsedClaims {
+    fn from_payload(payload: Vec<u8>) -> Result<Self> {
+        const NOT_AN_OBJECT: Error =
+            Error::JwtInvalid("payload is not a JSON object without duplicate claim names");
+        let claims = Claims(json::parse_object(&payload).ok_or(NOT_AN_OBJECT)?);
+        // The parser has accepted it, so it is UTF-8.
+        let json = String::from_utf8(payload).map_err(|_| NOT_AN_OBJECT)?;
+        Ok(ParsedClaims { claims, json })
+    }
 }
 
 /// Whether a token whose `exp` is `exp` has expired at `now`, with `leeway`: as jose, a token
@@ -198,13 +221,8 @@ pub fn expired(exp: f64, now: f64, leeway: f64) -> bool {
 
 /// Decodes a token's claims without verifying anything but its form (for UIs, never for
 /// authorization).
-pub fn decode_unverified(token: &str, max_token_length: usize) -> Result<Claims> {
-    let jws = CompactJws::parse(token, max_token_length)?;
-    json::parse_object(&jws.payload)
-        .map(Claims)
-        .ok_or(Error::JwtInvalid(
-            "payload is not a JSON object without duplicate claim names",
-        ))
+pub fn decode_unverified(token: &str, max_token_length: usize) -> Result<ParsedClaims> {
+    ParsedClaims::from_payload(CompactJws::parse(token, max_token_length)?.payload)
 }
 
 /// The claim rules, in jose's order: `iss`, `sub`, `jti`, `aud`, then `azp` and the required

@@ -425,7 +425,14 @@ fn a_host_checked_signature_gets_every_other_rule_and_only_offered_keys() {
     // What the host checks is exactly what the core checks.
     let key = f.issuer.keys().verification_keys().keys()[0].key.clone();
     assert!(key.verifies(&job.signing_input, &job.signature));
-    assert_eq!(job.outcome.unwrap().string("sub").unwrap(), Some("user-1"));
+    let parsed = job.outcome.unwrap();
+    assert_eq!(parsed.claims.string("sub").unwrap(), Some("user-1"));
+    // The claims' JSON text is the payload as signed.
+    let payload = token.split('.').nth(1).unwrap();
+    assert_eq!(
+        edge_jwt_core::jose::b64::decode(payload).unwrap(),
+        parsed.json.as_bytes()
+    );
     // Every rule besides the signature still applies...
     let late = f.verifier.signature_job(&token, T0 + 400).unwrap();
     assert_eq!(late.outcome.unwrap_err().code(), "ERR_JWT_EXPIRED");

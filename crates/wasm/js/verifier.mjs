@@ -105,10 +105,19 @@ export class Verifier {
     if (!kv || typeof kv.get !== 'function') {
       throw new JwtError('ERR_INVALID_OPTION', 'kv must be a KV namespace binding');
     }
+    const check = call(() => this.#inner.verifyForRevocation(token, when(options)));
     try {
-      return JSON.parse(await this.#inner.verifyNotRevoked(token, when(options), kv));
-    } catch (error) {
-      rethrow(error);
+      // The core names the entries and judges what they hold; only the reads happen here.
+      const values = await Promise.all(check.keys.map(async (key) => {
+        try {
+          return await kv.get(key);
+        } catch (error) {
+          return { failed: String(error?.message ?? error) };
+        }
+      }));
+      return JSON.parse(call(() => check.finish(values)));
+    } finally {
+      check.free();
     }
   }
 

@@ -2,15 +2,12 @@
 //! as JSON text or plain objects; errors cross as `{code, message, claim?, reason?}` objects,
 //! which `js/api.mjs` turns into `JwtError`. No token rule is written here.
 
-mod kv;
 mod options;
 
-use edge_jwt_core::revocation::RevocationList;
+use edge_jwt_core::revocation::{entry_keys, judge};
 use edge_jwt_core::verify::{decode_unverified, expired, DEFAULT_MAX_TOKEN_LENGTH};
-use edge_jwt_core::{AccessClaims, Error, VerificationKeys, Verifier};
+use edge_jwt_core::{AccessClaims, Error, StoreError, VerificationKeys, Verifier};
 use wasm_bindgen::prelude::*;
-
-use crate::kv::KvNamespace;
 
 /// The error object thrown to JavaScript.
 fn js_error(err: &Error) -> JsValue {
@@ -29,15 +26,10 @@ fn js_error(err: &Error) -> JsValue {
     object.into()
 }
 
-fn claims_json(claims: &edge_jwt_core::Claims) -> String {
-    serde_json::to_string(claims.as_map()).unwrap_or_else(|_| "{}".to_owned())
-}
-
 /// A key set and the options every token is held to.
 #[wasm_bindgen]
 pub struct WasmVerifier {
     inner: Verifier,
-    leeway: u64,
 }
 
 #[wasm_bindgen]
@@ -48,9 +40,8 @@ impl WasmVerifier {
         let options = options::verify_options(&options).map_err(|e| js_error(&e))?;
         let keys = VerificationKeys::from_jwks(jwks, options.algorithms.as_deref())
             .map_err(|e| js_error(&e))?;
-        let leeway = options.leeway;
         let inner = Verifier::new(keys, options).map_err(|e| js_error(&e))?;
-        Ok(WasmVerifier { inner, leeway })
+        Ok(WasmVerifier { inner })
     }
 
     /// The longest token this verifier reads, in bytes (its `maxTokenLength` option).
@@ -63,8 +54,8 @@ impl WasmVerifier {
     pub fn verify(&self, token: &str, now: f64) -> Result<String, JsValue> {
         let now = seconds(now)?;
         self.inner
-            .verify(token, now)
-            .map(|claims| claims_json(&claims))
+            .verify_to_json(token, now)
+            .map(|parsed| parsed.json)
             .map_err(|e| js_error(&e))
     }
 
@@ -82,7 +73,7 @@ impl WasmVerifier {
             .map_err(|e| js_error(&e))?;
         let keys: Vec<u32> = job.keys.iter().map(|&i| i as u32).collect();
         let (claims, error) = match &job.outcome {
-            Ok(claims) => (JsValue::from_str(&claims_json(claims)), JsValue::UNDEFINED),
+            Ok(parsed) => (JsValue::from_str(&parsed.json), JsValue::UNDEFINED),
             Err(e) => (JsValue::UNDEFINED, js_error(e)),
         };
         let job_array = js_sys::Array::of5(
@@ -102,21 +93,64 @@ impl WasmVerifier {
         self.inner.key_position(index as usize).map(|p| p as u32)
     }
 
-    /// Verifies `token`, then checks the issuer's revocation list in a KV namespace binding.
-    /// Resolves to the claims as JSON text.
-    #[wasm_bindgen(js_name = verifyNotRevoked)]
-    pub fn verify_not_revoked(&self, token: String, now: f64, kv: JsValue) -> js_sys::Promise {
-        let verifier = self.inner.clone();
-        let leeway = self.leeway;
-        wasm_bindgen_futures::future_to_promise(async move {
-            let now = seconds(now)?;
-            let claims = verifier.verify(&token, now).map_err(|e| js_error(&e))?;
-            let json = claims_json(&claims);
-            let access = AccessClaims::from_claims(claims).map_err(|e| js_error(&e))?;
-            let list = RevocationList::new(KvNamespace(kv), leeway);
-            list.check(access.ids()).await.map_err(|e| js_error(&e))?;
-            Ok(JsValue::from_str(&json))
+    /// Verifies `token` and starts its revocation check: the caller reads the check's `keys`
+    /// from the issuer's KV and hands what they held to `finish`. The reads are the only part
+    /// outside the core, which names the keys and judges the values.
+    #[wasm_bindgen(js_name = verifyForRevocation)]
+    pub fn verify_for_revocation(&self, token: &str, now: f64) -> Result<RevocationCheck, JsValue> {
+        let now = seconds(now)?;
+        let parsed = self
+            .inner
+            .verify_to_json(token, now)
+            .map_err(|e| js_error(&e))?;
+        let access = AccessClaims::from_claims(parsed.claims).map_err(|e| js_error(&e))?;
+        Ok(RevocationCheck {
+            access,
+            json: parsed.json,
         })
+    }
+}
+
+/// A verified token whose revocation entries are being read.
+#[wasm_bindgen]
+pub struct RevocationCheck {
+    access: AccessClaims,
+    json: String,
+}
+
+#[wasm_bindgen]
+impl RevocationCheck {
+    /// The KV keys to read, in the order `finish` takes what they held.
+    #[wasm_bindgen(getter)]
+    pub fn keys(&self) -> js_sys::Array {
+        entry_keys(self.access.ids())
+            .iter()
+            .map(|key| JsValue::from_str(key))
+            .collect()
+    }
+
+    /// `values[i]`: what key `i` held (a string, or `null` when absent), or `{ failed:
+    /// message }` when it could not be read. The claims as JSON text, or the error: revoked, or
+    /// `ERR_STORE_UNAVAILABLE` (fail closed).
+    pub fn finish(&self, values: js_sys::Array) -> Result<String, JsValue> {
+        let read = |i: u32| -> Result<Option<String>, StoreError> {
+            let value = values.get(i);
+            if value.is_null() || value.is_undefined() {
+                return Ok(None);
+            }
+            if let Some(text) = value.as_string() {
+                return Ok(Some(text));
+            }
+            let failed = js_sys::Reflect::get(&value, &JsValue::from_str("failed"))
+                .ok()
+                .and_then(|why| why.as_string());
+            Err(StoreError(match failed {
+                Some(why) => format!("KV get failed: {why}"),
+                None => "KV get returned a non-string".into(),
+            }))
+        };
+        judge(self.access.ids(), [read(0), read(1), read(2)]).map_err(|e| js_error(&e))?;
+        Ok(self.json.clone())
     }
 }
 
@@ -140,14 +174,15 @@ pub fn default_max_token_length() -> u32 {
 #[wasm_bindgen]
 pub fn decode(token: &str) -> Result<String, JsValue> {
     decode_unverified(token, DEFAULT_MAX_TOKEN_LENGTH)
-        .map(|claims| claims_json(&claims))
+        .map(|parsed| parsed.json)
         .map_err(|e| js_error(&e))
 }
 
 fn exp_of(token: &str) -> Result<f64, JsValue> {
     decode_unverified(token, DEFAULT_MAX_TOKEN_LENGTH)
-        .and_then(|claims| {
-            claims
+        .and_then(|parsed| {
+            parsed
+                .claims
                 .numeric_date("exp")?
                 .ok_or(Error::ClaimValidationFailed {
                     claim: "exp".into(),
