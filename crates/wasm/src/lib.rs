@@ -4,6 +4,10 @@
 
 mod options;
 
+// wasm32 here is single-threaded, which is what `TalckWasm` assumes.
+#[global_allocator]
+static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
+
 use edge_jwt_core::revocation::{entry_keys, judge};
 use edge_jwt_core::verify::{decode_unverified, expired, DEFAULT_MAX_TOKEN_LENGTH};
 use edge_jwt_core::{AccessClaims, Error, StoreError, VerificationKeys, Verifier};
