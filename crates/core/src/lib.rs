@@ -17,14 +17,17 @@ pub mod claims;
 pub mod clock;
 pub mod conformance;
 pub mod error;
+#[cfg(feature = "issuer")]
 pub mod issuer;
 pub mod jose;
 pub mod keys;
 pub mod policy;
 pub mod random;
 pub mod revocation;
+#[cfg(feature = "issuer")]
 pub mod session;
 pub mod store;
+#[cfg(feature = "issuer")]
 pub mod subject;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -33,11 +36,16 @@ pub mod verify;
 pub use claims::{AccessClaims, Claims, RefreshClaims};
 pub use clock::Clock;
 pub use error::{ClaimReason, Error, Result, RevokedBy};
+#[cfg(feature = "issuer")]
 pub use issuer::{SessionClaims, TokenIssuer, TokenPair};
-pub use keys::{Algorithm, KeySet, SigningKey, VerificationKeys};
+pub use keys::{Algorithm, VerificationKeys};
+#[cfg(feature = "issuer")]
+pub use keys::{KeySet, SigningKey};
 pub use policy::Policy;
 pub use revocation::RevocationList;
+#[cfg(feature = "issuer")]
 pub use session::{NewSession, SessionRotation, SessionStatus};
 pub use store::{Store, StoreError};
+#[cfg(feature = "issuer")]
 pub use subject::{SessionControl, Subject};
 pub use verify::{Verifier, VerifyOptions};

@@ -5,6 +5,7 @@
 mod options;
 
 // wasm32 here is single-threaded, which is what `TalckWasm` assumes.
+#[cfg(target_family = "wasm")]
 #[global_allocator]
 static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
 

@@ -5,13 +5,16 @@
 //! dropped. `x5c`, `x5t` and `x5u` are never read: a key is its `n`/`e` or `x`/`y`, not a
 //! certificate's.
 
+#[cfg(feature = "issuer")]
 use jwt_simple::prelude::{ES256KeyPair, Ed25519KeyPair, HS256Key};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::{
-    Algorithm, HmacSecret, KeySet, PrivateKey, PublicKey, RsaPublicKey, RsaVerifyingKey,
-    SigningKey, VerificationKey, VerificationKeys,
+    Algorithm, HmacSecret, PublicKey, RsaPublicKey, RsaVerifyingKey, VerificationKey,
+    VerificationKeys,
 };
+#[cfg(feature = "issuer")]
+use super::{KeySet, PrivateKey, SigningKey};
 use crate::error::{Error, Result};
 use crate::jose::{b64, json};
 
@@ -292,6 +295,7 @@ impl JwksEntry {
     }
 
     /// Loads the entry as a signing key; it must be private and have a `kid`.
+    #[cfg(feature = "issuer")]
     pub fn to_signing_key(&self) -> Result<SigningKey> {
         let Some(kid) = self.kid.clone() else {
             return Err(self.load_error("every signing key needs a \"kid\""));
@@ -364,6 +368,10 @@ impl VerificationKeys {
     }
 }
 
+#[cfg(feature = "issuer")]
+use serde_json::json;
+
+#[cfg(feature = "issuer")]
 impl KeySet {
     /// The issuer's key set from a JWKS of private keys (a Worker secret). The first key signs.
     pub fn from_jwks(text: &str) -> Result<Self> {

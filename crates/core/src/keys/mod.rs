@@ -4,11 +4,13 @@
 
 mod jwks;
 mod rsa;
+#[cfg(feature = "issuer")]
 mod signing;
 mod verifying;
 
 pub use jwks::{parse_jwks_entries, JwksEntry, KeyType, ParsedJwks};
 pub use rsa::{RsaHash, RsaPadding, RsaPublicKey, MAX_MODULUS_BITS, MIN_MODULUS_BITS};
+#[cfg(feature = "issuer")]
 pub use signing::{KeySet, PrivateKey, SigningKey};
 pub use verifying::{HmacSecret, PublicKey, RsaVerifyingKey, VerificationKey, VerificationKeys};
 

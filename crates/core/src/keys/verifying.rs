@@ -56,6 +56,7 @@ impl HmacSecret {
     }
 
     /// A secret whose length the caller already guarantees.
+    #[cfg(feature = "issuer")]
     pub(super) fn from_trusted(bytes: Vec<u8>) -> Self {
         HmacSecret(bytes)
     }
