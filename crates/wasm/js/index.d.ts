@@ -132,8 +132,10 @@ export class Verifier {
   /** Verifies synchronously; throws JwtError. */
   verify(token: string, options?: At): JwtClaims;
   /**
-   * Verifies with an ES256 signature checked by the host's WebCrypto (4x faster than wasm
-   * P-256); EdDSA and HS256, fastest in wasm, as `verify`. The same rules and errors as `verify`.
+   * Verifies with an ECDSA (ES256, ES384) or RSA (RS*, PS*) signature checked by the host's
+   * WebCrypto, which is native; EdDSA and HS256, fastest in wasm, as `verify`. The core still
+   * parses the token, chooses the key and checks the signature's length. The same rules and
+   * errors as `verify`.
    * @example
    * const claims = await verifier.verifyAsync(token);
    */
