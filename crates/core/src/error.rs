@@ -90,6 +90,14 @@ pub enum Error {
     UnauthorizedClient(String),
     /// A fault of the issuer itself (no randomness, a key that cannot sign): not the caller's.
     Internal(String),
+    /// A DPoP proof that fails a check of RFC 9449 §4.3 (the message says which).
+    DpopProofInvalid(String),
+    /// A DPoP proof signed by another key than the one the token or session is bound to.
+    DpopBindingMismatch,
+    /// A DPoP proof whose `jti` was seen before.
+    DpopReplayed,
+    /// The proof lacks the server's current nonce (RFC 9449 §8): retry with `DPoP-Nonce`.
+    DpopNonceRequired,
 }
 
 impl Error {
@@ -114,6 +122,10 @@ impl Error {
             Error::InvalidScope(_) => "ERR_INVALID_SCOPE",
             Error::UnauthorizedClient(_) => "ERR_UNAUTHORIZED_CLIENT",
             Error::Internal(_) => "ERR_INTERNAL",
+            Error::DpopProofInvalid(_) => "ERR_DPOP_PROOF_INVALID",
+            Error::DpopBindingMismatch => "ERR_DPOP_BINDING_MISMATCH",
+            Error::DpopReplayed => "ERR_DPOP_REPLAYED",
+            Error::DpopNonceRequired => "ERR_DPOP_NONCE_REQUIRED",
         }
     }
 
@@ -184,6 +196,16 @@ impl fmt::Display for Error {
                 write!(f, "this client may not use the {grant} grant")
             }
             Error::Internal(why) => write!(f, "internal error: {why}"),
+            Error::DpopProofInvalid(why) => write!(f, "invalid DPoP proof: {why}"),
+            Error::DpopBindingMismatch => f.write_str(
+                "the DPoP proof is signed by another key than the one the token is bound to",
+            ),
+            Error::DpopReplayed => {
+                f.write_str("this DPoP proof was used before: make a new proof for each request")
+            }
+            Error::DpopNonceRequired => f.write_str(
+                "the DPoP proof must carry the server's nonce: retry with the DPoP-Nonce value",
+            ),
         }
     }
 }

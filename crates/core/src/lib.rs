@@ -8,6 +8,7 @@
 //! - [`session`]: issuing, rotating and ending one session over its own [`Store`].
 //! - [`subject`]: a subject's sessions and its logout-everywhere, over the subject's [`Store`].
 //! - [`revocation`]: the self-pruning revocation list over a [`Store`].
+//! - [`dpop`]: DPoP proofs (RFC 9449) and key thumbprints (RFC 7638).
 //! - [`Error`]: one error enum with jose's stable codes.
 //!
 //! Time comes in through [`Clock`], storage through [`Store`]; the Worker and the npm package
@@ -16,6 +17,7 @@
 pub mod claims;
 pub mod clock;
 pub mod conformance;
+pub mod dpop;
 pub mod error;
 #[cfg(feature = "issuer")]
 pub mod issuer;

@@ -24,7 +24,11 @@ export type JwtErrorCode =
   | 'ERR_CLIENT_MISMATCH'
   | 'ERR_INVALID_SCOPE'
   | 'ERR_UNAUTHORIZED_CLIENT'
-  | 'ERR_INTERNAL';
+  | 'ERR_INTERNAL'
+  | 'ERR_DPOP_PROOF_INVALID'
+  | 'ERR_DPOP_BINDING_MISMATCH'
+  | 'ERR_DPOP_REPLAYED'
+  | 'ERR_DPOP_NONCE_REQUIRED';
 
 /**
  * The error every edge-jwt function throws.

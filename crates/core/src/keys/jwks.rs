@@ -122,6 +122,20 @@ pub fn parse_jwks_entries(text: &str) -> Result<ParsedJwks> {
     Ok(parsed)
 }
 
+/// One JWK that came inside a message (a DPoP proof's `jwk` header) rather than in a key set,
+/// as the public key of `alg`; refused if it is not a key of that algorithm.
+pub fn parse_jwk(jwk: Map<String, Value>, alg: Algorithm) -> Result<PublicKey> {
+    let entry = classify(jwk, 0)?.map_err(Error::JwksInvalid)?;
+    if !entry.algorithms(Some(&[alg])).contains(&alg) {
+        return Err(entry.load_error(format!("not a key for {}", alg.name())));
+    }
+    entry
+        .to_verification_keys(&[alg])?
+        .pop()
+        .map(|key| key.key)
+        .ok_or_else(|| entry.load_error(format!("not a key for {}", alg.name())))
+}
+
 /// Decides whether edge-jwt uses this JWK, and as what; `Err(why)` skips it.
 fn classify(
     json: Map<String, Value>,

@@ -8,7 +8,7 @@ mod rsa;
 mod signing;
 mod verifying;
 
-pub use jwks::{parse_jwks_entries, JwksEntry, KeyType, ParsedJwks};
+pub use jwks::{parse_jwk, parse_jwks_entries, JwksEntry, KeyType, ParsedJwks};
 pub use rsa::{RsaHash, RsaPadding, RsaPublicKey, MAX_MODULUS_BITS, MIN_MODULUS_BITS};
 #[cfg(feature = "issuer")]
 pub use signing::{KeySet, PrivateKey, SigningKey};

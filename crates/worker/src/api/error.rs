@@ -45,6 +45,10 @@ const CODES: &[&str] = &[
     "ERR_INVALID_SCOPE",
     "ERR_UNAUTHORIZED_CLIENT",
     "ERR_INTERNAL",
+    "ERR_DPOP_PROOF_INVALID",
+    "ERR_DPOP_BINDING_MISMATCH",
+    "ERR_DPOP_REPLAYED",
+    "ERR_DPOP_NONCE_REQUIRED",
 ];
 
 /// Server faults go to the log (never to the client).
@@ -185,6 +189,11 @@ impl ApiError {
             }
             Some("ERR_INVALID_SCOPE") => (400, "invalid_scope", message),
             Some("ERR_UNAUTHORIZED_CLIENT") => (400, "unauthorized_client", message),
+            // RFC 9449 §5 and §7.1: the same OAuth error at the token endpoint and a resource.
+            Some("ERR_DPOP_NONCE_REQUIRED") => (400, "use_dpop_nonce", message),
+            Some("ERR_DPOP_PROOF_INVALID" | "ERR_DPOP_BINDING_MISMATCH" | "ERR_DPOP_REPLAYED") => {
+                (400, "invalid_dpop_proof", message)
+            }
             Some(_) => match presented {
                 Presented::Grant => (400, "invalid_grant", message),
                 Presented::Bearer => (401, "invalid_token", message),
@@ -236,6 +245,24 @@ mod tests {
     }
 
     #[test]
+    fn dpop_failures_are_rfc_9449_errors() {
+        for err in [
+            Error::DpopProofInvalid("htu is not the request's URL".into()),
+            Error::DpopBindingMismatch,
+            Error::DpopReplayed,
+        ] {
+            let api = ApiError::from_core(&err, Presented::Grant);
+            assert_eq!(
+                (api.status, api.error),
+                (400, "invalid_dpop_proof"),
+                "{err:?}"
+            );
+        }
+        let api = ApiError::from_core(&Error::DpopNonceRequired, Presented::Grant);
+        assert_eq!((api.status, api.error), (400, "use_dpop_nonce"));
+    }
+
+    #[test]
     fn a_failing_store_is_503_and_hides_its_details() {
         let api = ApiError::from_core(
             &Error::StoreUnavailable("KV GET failed: internal host kv-7".into()),
@@ -252,6 +279,10 @@ mod tests {
             Error::ClientMismatch,
             Error::SessionNotFound,
             Error::Internal("no randomness source: x".into()),
+            Error::DpopProofInvalid("x".into()),
+            Error::DpopBindingMismatch,
+            Error::DpopReplayed,
+            Error::DpopNonceRequired,
         ] {
             assert!(CODES.contains(&err.code()), "{err:?}");
         }
