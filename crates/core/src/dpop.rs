@@ -101,14 +101,9 @@ pub fn verify_proof(
         .filter(|alg| *alg != Algorithm::HS256 && options.algorithms.contains(alg))
         .ok_or_else(|| {
             Error::DpopProofInvalid(format!(
-                "alg \"{}\" is not accepted (asymmetric algorithms only: {})",
-                jws.header.alg,
-                options
-                    .algorithms
-                    .iter()
-                    .map(|a| a.name())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "alg \"{}\" is not accepted: a proof is signed with an asymmetric key (EdDSA or \
+                 ES256 unless configured otherwise)",
+                jws.header.alg
             ))
         })?;
     // The key is the proof's own `jwk` header, read here and nowhere else.
@@ -227,7 +222,8 @@ pub fn jwk_thumbprint(jwk: &Map<String, Value>) -> Result<String> {
 /// anything but an absolute http(s) URL without user information.
 fn normalize_url(url: &str) -> Option<String> {
     let url = url.split(['?', '#']).next()?;
-    let (scheme, rest) = url.split_once("://")?;
+    let (scheme, rest) = url.split_once(':')?;
+    let rest = rest.strip_prefix("//")?;
     let scheme = scheme.to_ascii_lowercase();
     let default_port = match scheme.as_str() {
         "https" => "443",

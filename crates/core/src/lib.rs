@@ -9,6 +9,7 @@
 //! - [`subject`]: a subject's sessions and its logout-everywhere, over the subject's [`Store`].
 //! - [`revocation`]: the self-pruning revocation list over a [`Store`].
 //! - [`dpop`]: DPoP proofs (RFC 9449) and key thumbprints (RFC 7638).
+//! - [`resource`]: a resource server's request: its token, and the proof a bound token needs.
 //! - [`Error`]: one error enum with jose's stable codes.
 //!
 //! Time comes in through [`Clock`], storage through [`Store`]; the Worker and the npm package
@@ -25,6 +26,7 @@ pub mod jose;
 pub mod keys;
 pub mod policy;
 pub mod random;
+pub mod resource;
 pub mod revocation;
 #[cfg(feature = "issuer")]
 pub mod session;

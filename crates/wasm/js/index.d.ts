@@ -145,6 +145,16 @@ export class Verifier {
    */
   verifyAsync(token: string, options?: At): Promise<JwtClaims>;
   /**
+   * Verifies a Fetch `Request`'s access token as a resource server: `Bearer` or `DPoP` scheme
+   * (any case); a token bound to a key (`cnf.jkt`, RFC 9449) needs the `DPoP` scheme and a
+   * `DPoP` proof by that key for this method and URL (query and fragment ignored), with the
+   * token's hash as `ath`, not seen before by this verifier. A bound token sent as `Bearer` is
+   * refused.
+   * @example
+   * const claims = await verifier.verifyRequest(request);
+   */
+  verifyRequest(request: Request, options?: At): Promise<JwtClaims>;
+  /**
    * Verifies, then checks the issuer's revocation list in KV (token, session and subject).
    * @example
    * const claims = await verifier.verifyNotRevoked(token, env.EDGE_JWT_KV);
@@ -171,6 +181,8 @@ export class Verifier {
 export interface RemoteVerifier {
   verify(token: string, options?: At): Promise<JwtClaims>;
   verifyNotRevoked(token: string, kv: KvNamespaceLike, options?: At): Promise<JwtClaims>;
+  /** `Verifier.verifyRequest`, refetching the keys once on an unknown `kid`. */
+  verifyRequest(request: Request, options?: At): Promise<JwtClaims>;
 }
 
 export interface RemoteJwksOptions {

@@ -96,6 +96,33 @@ export class Verifier {
   }
 
   /**
+   * Verifies the access token of a Fetch `Request` (Workers, Node, Deno, service workers), as a
+   * resource server: `Authorization: Bearer …` or `DPoP …` (any case). A token bound to a key
+   * (`cnf.jkt`, RFC 9449) must come with the `DPoP` scheme and a `DPoP` proof signed by that
+   * key for this method and URL, carrying the token's hash, never seen before by this verifier;
+   * a bound token sent as `Bearer` is refused. Throws `JwtError` (`ERR_DPOP_PROOF_INVALID`,
+   * `ERR_DPOP_BINDING_MISMATCH`, `ERR_DPOP_REPLAYED`, or the token's own codes).
+   * @example
+   * const claims = await verifier.verifyRequest(request);
+   */
+  async verifyRequest(request, options) {
+    const headers = request?.headers;
+    if (typeof headers?.get !== 'function' || typeof request.url !== 'string' || typeof request.method !== 'string') {
+      throw new JwtError('ERR_INVALID_OPTION', 'request must be a Fetch Request (with method, url and headers)');
+    }
+    const authorization = headers.get('authorization') ?? undefined;
+    const dpop = headers.get('dpop') ?? undefined;
+    // Header values far longer than any token this verifier reads never cross into wasm (the
+    // core applies the exact limits).
+    for (const value of [authorization, dpop]) {
+      if (value !== undefined && value.length > this.#maxTokenLength + 64) {
+        throw new JwtError('ERR_JWS_INVALID', 'invalid JWS: a header exceeds the length limit');
+      }
+    }
+    return JSON.parse(call(() => this.#inner.verifyRequest(authorization, dpop, request.method, request.url, when(options))));
+  }
+
+  /**
    * Verifies `token`, then checks the issuer's revocation list in a Workers KV binding (or any
    * object with an async `get(key)`). A KV that cannot be read fails closed
    * (`ERR_STORE_UNAVAILABLE`).
@@ -192,6 +219,11 @@ export class RemoteVerifier {
 
   async verify(token, options) {
     return this.#withKeys((verifier) => verifier.verifyAsync(token, options));
+  }
+
+  /** `Verifier.verifyRequest` with the current keys. */
+  async verifyRequest(request, options) {
+    return this.#withKeys((verifier) => verifier.verifyRequest(request, options));
   }
 
   /** `verify` and the revocation list's check, with one signature check. */

@@ -9,6 +9,10 @@ mod options;
 #[global_allocator]
 static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
 
+use std::cell::RefCell;
+
+use edge_jwt_core::dpop::{ProofOptions, SeenProofs};
+use edge_jwt_core::resource::{verify_request, ResourceRequest};
 use edge_jwt_core::revocation::{entry_keys, judge};
 use edge_jwt_core::verify::{decode_unverified, expired, DEFAULT_MAX_TOKEN_LENGTH};
 use edge_jwt_core::{AccessClaims, Error, StoreError, VerificationKeys, Verifier};
@@ -35,7 +39,12 @@ fn js_error(err: &Error) -> JsValue {
 #[wasm_bindgen]
 pub struct WasmVerifier {
     inner: Verifier,
+    /// The DPoP proofs this verifier has accepted, for replay detection in this isolate.
+    seen_proofs: RefCell<SeenProofs>,
 }
+
+/// How many DPoP proofs a verifier remembers (each for about a minute).
+const SEEN_PROOFS_CAPACITY: usize = 100_000;
 
 #[wasm_bindgen]
 impl WasmVerifier {
@@ -46,7 +55,10 @@ impl WasmVerifier {
         let keys = VerificationKeys::from_jwks(jwks, options.algorithms.as_deref())
             .map_err(|e| js_error(&e))?;
         let inner = Verifier::new(keys, options).map_err(|e| js_error(&e))?;
-        Ok(WasmVerifier { inner })
+        Ok(WasmVerifier {
+            inner,
+            seen_proofs: RefCell::new(SeenProofs::new(SEEN_PROOFS_CAPACITY)),
+        })
     }
 
     /// The longest token this verifier reads, in bytes (its `maxTokenLength` option).
@@ -90,6 +102,30 @@ impl WasmVerifier {
         );
         job_array.push(&error);
         Ok(job_array)
+    }
+
+    /// Verifies a resource request's token and, for a bound token, its DPoP proof (RFC 9449
+    /// §7); returns the claims as JSON text.
+    #[wasm_bindgen(js_name = verifyRequest)]
+    pub fn verify_request(
+        &self,
+        authorization: Option<String>,
+        dpop: Option<String>,
+        method: &str,
+        url: &str,
+        now: f64,
+    ) -> Result<String, JsValue> {
+        let request = ResourceRequest {
+            authorization: authorization.as_deref(),
+            dpop: dpop.as_deref(),
+            method,
+            url,
+            now: seconds(now)?,
+        };
+        let mut seen = self.seen_proofs.borrow_mut();
+        verify_request(&self.inner, &request, &ProofOptions::default(), &mut seen)
+            .map(|verified| verified.claims.json)
+            .map_err(|e| js_error(&e))
     }
 
     /// Where key `index` stands in the JWKS given to the constructor (0 for a single JWK).

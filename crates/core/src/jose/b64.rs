@@ -1,25 +1,24 @@
 //! Canonical base64url (RFC 7515 §2): URL-safe alphabet, no padding, no whitespace, and zero
 //! trailing bits, so every byte string has exactly one encoding.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
+/// The base64url alphabet (RFC 4648 §5).
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// Each byte's value as a base64url symbol; `INVALID` (top bits set) for any other byte.
 const INVALID: u8 = 0xff;
 const SYMBOLS: [u8; 256] = {
     let mut table = [INVALID; 256];
-    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut i = 0;
     while i < 64 {
-        table[alphabet[i] as usize] = i as u8;
+        table[ALPHABET[i] as usize] = i as u8;
         i += 1;
     }
     table
 };
 
 /// Decodes canonical, unpadded base64url; `None` for anything else: `+`, `/`, `=`, whitespace,
-/// an impossible length, or non-zero trailing bits. Written out (rather than the base64 crate's
-/// engine, which the encoder still uses) because it is all the npm package's wasm needs of it.
+/// an impossible length, or non-zero trailing bits. Written out, with the encoder below, rather
+/// than taken from the base64 crate, whose engine is several KB of the npm package's wasm.
 pub fn decode(text: &str) -> Option<Vec<u8>> {
     let bytes = text.as_bytes();
     if bytes.len() % 4 == 1 {
@@ -64,13 +63,27 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Encodes as unpadded base64url.
 pub fn encode(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
+    let symbol = |bits: u32| ALPHABET[(bits & 63) as usize] as char;
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let bits = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(symbol(bits >> (18 - 6 * i)));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
 
     #[test]
     fn rejects_non_canonical_forms() {
@@ -110,5 +123,16 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    #[test]
+    fn encodes_as_the_base64_crate_does() {
+        for len in 0..70 {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 + len * 11) as u8).collect();
+            let text = encode(&bytes);
+            assert_eq!(text, URL_SAFE_NO_PAD.encode(&bytes), "{len}");
+            assert_eq!(decode(&text), Some(bytes));
+        }
+        assert_eq!(encode(&[0xfb, 0xff]), "-_8");
     }
 }

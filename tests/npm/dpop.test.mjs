@@ -1,0 +1,125 @@
+// verifyRequest as a resource server (RFC 9449 §7): DPoP-bound tokens signed by jose, with
+// proofs made by oauth4webapi (a DPoP client no one here wrote), through the installed package.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as jose from 'jose';
+import * as oauth from 'oauth4webapi';
+import { installPackage, importFrom } from './install.mjs';
+
+const ISS = 'https://issuer.test';
+const API = 'https://api.test/orders/42';
+let pkg;
+let issuerKey;
+let jwks;
+
+before(async () => {
+  pkg = await importFrom(installPackage());
+  const pair = await jose.generateKeyPair('EdDSA', { extractable: true });
+  issuerKey = pair.privateKey;
+  jwks = { keys: [{ ...(await jose.exportJWK(pair.publicKey)), kid: 'issuer-1', alg: 'EdDSA' }] };
+});
+
+/** A browser-like client: a non-extractable ES256 key, and oauth4webapi's DPoP handle for it. */
+async function client() {
+  const keyPair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+  const jkt = await jose.calculateJwkThumbprint(await crypto.subtle.exportKey('jwk', keyPair.publicKey));
+  return { keyPair, jkt, dpop: oauth.DPoP({}, keyPair) };
+}
+
+/** An access token from the issuer, bound to `jkt` when given. */
+function accessToken(jkt, claims = {}) {
+  return new jose.SignJWT({ client_id: 'spa', ...(jkt ? { cnf: { jkt } } : {}), ...claims })
+    .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: 'issuer-1' })
+    .setIssuer(ISS).setSubject('user-1').setJti(crypto.randomUUID()).setIssuedAt().setExpirationTime('5m')
+    .sign(issuerKey);
+}
+
+/** The Request oauth4webapi sends for `token` with `dpop` (captured, never sent). */
+async function requestFrom(token, dpop, { method = 'GET', url = API } = {}) {
+  let captured;
+  await oauth.protectedResourceRequest(token, method, new URL(url), new Headers(), null, {
+    DPoP: dpop,
+    [oauth.customFetch]: async (input, init) => {
+      captured = new Request(input, init);
+      return Response.json({});
+    },
+  });
+  return captured;
+}
+
+const verifier = () => new pkg.Verifier(jwks, { issuer: ISS });
+
+test('a bound token with an oauth4webapi proof is accepted, and its binding is the proof key', async () => {
+  const c = await client();
+  const token = await accessToken(c.jkt);
+  const request = await requestFrom(token, c.dpop);
+  assert.match(request.headers.get('authorization'), /^DPoP /);
+  const claims = await verifier().verifyRequest(request);
+  assert.equal(claims.sub, 'user-1');
+  assert.equal(claims.cnf.jkt, c.jkt);
+});
+
+test('the same request twice is a replay', async () => {
+  const c = await client();
+  const v = verifier();
+  const request = await requestFrom(await accessToken(c.jkt), c.dpop);
+  await v.verifyRequest(request.clone());
+  await assert.rejects(v.verifyRequest(request), { code: 'ERR_DPOP_REPLAYED' });
+});
+
+test('a bound token sent as Bearer, or without a proof, is refused (downgrade)', async () => {
+  const c = await client();
+  const token = await accessToken(c.jkt);
+  const asBearer = new Request(API, { headers: { authorization: `Bearer ${token}` } });
+  await assert.rejects(verifier().verifyRequest(asBearer), { code: 'ERR_DPOP_PROOF_INVALID', message: /DPoP scheme/ });
+  const noProof = new Request(API, { headers: { authorization: `DPoP ${token}` } });
+  await assert.rejects(verifier().verifyRequest(noProof), { code: 'ERR_DPOP_PROOF_INVALID', message: /header is missing/ });
+});
+
+test('a stolen token with the thief\'s own proof fails the binding', async () => {
+  const victim = await client();
+  const thief = await client();
+  const stolen = await accessToken(victim.jkt);
+  const request = await requestFrom(stolen, thief.dpop);
+  await assert.rejects(verifier().verifyRequest(request), { code: 'ERR_DPOP_BINDING_MISMATCH' });
+});
+
+test('a proof for another method, another URL or another token is refused', async () => {
+  const c = await client();
+  const token = await accessToken(c.jkt);
+  const post = await requestFrom(token, c.dpop, { method: 'POST' });
+  const asGet = new Request(API, { headers: post.headers });
+  await assert.rejects(verifier().verifyRequest(asGet), { code: 'ERR_DPOP_PROOF_INVALID', message: /htm/ });
+  const elsewhere = await requestFrom(token, c.dpop, { url: 'https://api.test/orders/43' });
+  await assert.rejects(verifier().verifyRequest(new Request(API, { headers: elsewhere.headers })),
+    { code: 'ERR_DPOP_PROOF_INVALID', message: /htu/ });
+  // The proof's ath is the hash of the token it came with, not of another token of the key.
+  const other = await requestFrom(await accessToken(c.jkt), c.dpop);
+  const swapped = new Headers(other.headers);
+  swapped.set('authorization', `DPoP ${token}`);
+  await assert.rejects(verifier().verifyRequest(new Request(API, { headers: swapped })),
+    { code: 'ERR_DPOP_PROOF_INVALID', message: /ath/ });
+  // The request's query is not part of htu.
+  const withQuery = await requestFrom(token, c.dpop, { url: `${API}?expand=items` });
+  assert.equal((await verifier().verifyRequest(withQuery)).sub, 'user-1');
+});
+
+test('an unbound token is a Bearer token: accepted as Bearer, refused with the DPoP scheme', async () => {
+  const token = await accessToken(undefined);
+  for (const scheme of ['Bearer', 'bearer', 'BEARER']) {
+    const request = new Request(API, { headers: { authorization: `${scheme} ${token}` } });
+    assert.equal((await verifier().verifyRequest(request)).sub, 'user-1');
+  }
+  const c = await client();
+  const request = await requestFrom(token, c.dpop);
+  await assert.rejects(verifier().verifyRequest(request), { code: 'ERR_DPOP_PROOF_INVALID', message: /not bound/ });
+});
+
+test('bad requests get clear errors', async () => {
+  await assert.rejects(verifier().verifyRequest({}), { code: 'ERR_INVALID_OPTION' });
+  await assert.rejects(verifier().verifyRequest(new Request(API)), { code: 'ERR_JWS_INVALID', message: /Authorization/ });
+  const huge = new Request(API, { headers: { authorization: `Bearer ${'a'.repeat(100_000)}` } });
+  await assert.rejects(verifier().verifyRequest(huge), { code: 'ERR_JWS_INVALID' });
+  const basic = new Request(API, { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+  await assert.rejects(verifier().verifyRequest(basic), { code: 'ERR_JWS_INVALID' });
+});
