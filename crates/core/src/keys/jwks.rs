@@ -80,7 +80,13 @@ impl ParsedJwks {
         }
         Error::JwksInvalid(format!(
             "the key set has no usable key: {}",
-            self.skipped.join("; ")
+            self.skipped.iter().fold(String::new(), |mut all, why| {
+                if !all.is_empty() {
+                    all.push_str("; ");
+                }
+                all.push_str(why);
+                all
+            })
         ))
     }
 }
@@ -134,6 +140,29 @@ pub fn parse_jwk(jwk: Map<String, Value>, alg: Algorithm) -> Result<PublicKey> {
         .pop()
         .map(|key| key.key)
         .ok_or_else(|| entry.load_error(format!("not a key for {}", alg.name())))
+}
+
+// A key from its affine coordinates, checked to be on the curve (and each coordinate below the
+// field's modulus). The coordinates are always given, so no SEC1 decoding, whose point
+// decompression (a square root) would be dead weight in the npm package.
+fn p256_key(x: &[u8], y: &[u8]) -> Option<p256::ecdsa::VerifyingKey> {
+    use p256::elliptic_curve::point::AffineCoordinates as _;
+    let (x, y) = (
+        p256::FieldBytes::try_from(x).ok()?,
+        p256::FieldBytes::try_from(y).ok()?,
+    );
+    let point = Option::from(p256::AffinePoint::from_coordinates(&x, &y))?;
+    p256::ecdsa::VerifyingKey::from_affine(point).ok()
+}
+
+fn p384_key(x: &[u8], y: &[u8]) -> Option<p384::ecdsa::VerifyingKey> {
+    use p384::elliptic_curve::point::AffineCoordinates as _;
+    let (x, y) = (
+        p384::FieldBytes::try_from(x).ok()?,
+        p384::FieldBytes::try_from(y).ok()?,
+    );
+    let point = Option::from(p384::AffinePoint::from_coordinates(&x, &y))?;
+    p384::ecdsa::VerifyingKey::from_affine(point).ok()
 }
 
 /// Decides whether edge-jwt uses this JWK, and as what; `Err(why)` skips it.
@@ -265,18 +294,15 @@ impl JwksEntry {
             KeyType::Ed25519 => vec![PublicKey::ed25519(&self.material("x", 32)?)
                 .map_err(|_| self.load_error("not an Ed25519 public key"))?],
             KeyType::P256 => {
-                // SEC1 uncompressed point: 0x04 || x || y; the point is checked to be on P-256.
-                let point = self.sec1_point(32)?;
+                let (x, y) = (self.material("x", 32)?, self.material("y", 32)?);
                 vec![PublicKey::Es256(
-                    p256::ecdsa::VerifyingKey::from_sec1_bytes(&point)
-                        .map_err(|_| self.load_error("not a point on P-256"))?,
+                    p256_key(&x, &y).ok_or_else(|| self.load_error("not a point on P-256"))?,
                 )]
             }
             KeyType::P384 => {
-                let point = self.sec1_point(48)?;
+                let (x, y) = (self.material("x", 48)?, self.material("y", 48)?);
                 vec![PublicKey::Es384(
-                    p384::ecdsa::VerifyingKey::from_sec1_bytes(&point)
-                        .map_err(|_| self.load_error("not a point on P-384"))?,
+                    p384_key(&x, &y).ok_or_else(|| self.load_error("not a point on P-384"))?,
                 )]
             }
             KeyType::Rsa => {
@@ -298,14 +324,6 @@ impl JwksEntry {
                 position: Some(self.position),
             })
             .collect())
-    }
-
-    /// `0x04 || x || y`, each coordinate `len` bytes.
-    fn sec1_point(&self, len: usize) -> Result<Vec<u8>> {
-        let mut point = vec![4u8];
-        point.extend(self.material("x", len)?);
-        point.extend(self.material("y", len)?);
-        Ok(point)
     }
 
     /// Loads the entry as a signing key; it must be private and have a `kid`.
