@@ -30,7 +30,7 @@ async function client() {
 function accessToken(jkt, claims = {}) {
   return new jose.SignJWT({ client_id: 'spa', ...(jkt ? { cnf: { jkt } } : {}), ...claims })
     .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: 'issuer-1' })
-    .setIssuer(ISS).setSubject('user-1').setJti(crypto.randomUUID()).setIssuedAt().setExpirationTime('5m')
+    .setIssuer(ISS).setSubject('user-1').setJti(claims.jti ?? crypto.randomUUID()).setIssuedAt().setExpirationTime('5m')
     .sign(issuerKey);
 }
 
@@ -122,4 +122,22 @@ test('bad requests get clear errors', async () => {
   await assert.rejects(verifier().verifyRequest(huge), { code: 'ERR_JWS_INVALID' });
   const basic = new Request(API, { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
   await assert.rejects(verifier().verifyRequest(basic), { code: 'ERR_JWS_INVALID' });
+});
+
+test('with kv, the revocation list is checked after the proof', async () => {
+  const c = await client();
+  const jti = crypto.randomUUID();
+  const token = await accessToken(c.jkt, { jti, sid: 's1' });
+  const kv = (entries) => ({ get: async (key) => entries[key] ?? null });
+  const v = verifier();
+  assert.equal((await v.verifyRequest(await requestFrom(token, c.dpop), { kv: kv({}) })).jti, jti);
+  await assert.rejects(v.verifyRequest(await requestFrom(token, c.dpop), { kv: kv({ [`revoked:jti:${jti}`]: '1' }) }),
+    { code: 'ERR_JWT_REVOKED' });
+  await assert.rejects(v.verifyRequest(await requestFrom(token, c.dpop), { kv: {} }), { code: 'ERR_INVALID_OPTION' });
+  // The proof is checked first: a replayed request is refused before any KV read.
+  const request = await requestFrom(token, c.dpop);
+  await v.verifyRequest(request.clone(), { kv: kv({}) });
+  let reads = 0;
+  await assert.rejects(v.verifyRequest(request, { kv: { get: async () => { reads += 1; return null; } } }), { code: 'ERR_DPOP_REPLAYED' });
+  assert.equal(reads, 0);
 });

@@ -119,6 +119,11 @@ export interface At {
   now?: number;
 }
 
+/** `verifyRequest`'s options: the time, and the revocation list to check, if any. */
+export interface RequestOptions extends At {
+  kv?: KvNamespaceLike;
+}
+
 /** A Workers KV namespace binding holding the issuer's revocation list (only `get` is used). */
 export interface KvNamespaceLike {
   get(key: string): Promise<string | null>;
@@ -149,11 +154,11 @@ export class Verifier {
    * (any case); a token bound to a key (`cnf.jkt`, RFC 9449) needs the `DPoP` scheme and a
    * `DPoP` proof by that key for this method and URL (query and fragment ignored), with the
    * token's hash as `ath`, not seen before by this verifier. A bound token sent as `Bearer` is
-   * refused.
+   * refused. With `kv`, the issuer's revocation list is checked too (as `verifyNotRevoked`).
    * @example
-   * const claims = await verifier.verifyRequest(request);
+   * const claims = await verifier.verifyRequest(request, { kv: env.EDGE_JWT_KV });
    */
-  verifyRequest(request: Request, options?: At): Promise<JwtClaims>;
+  verifyRequest(request: Request, options?: RequestOptions): Promise<JwtClaims>;
   /**
    * Verifies, then checks the issuer's revocation list in KV (token, session and subject).
    * @example
@@ -182,7 +187,7 @@ export interface RemoteVerifier {
   verify(token: string, options?: At): Promise<JwtClaims>;
   verifyNotRevoked(token: string, kv: KvNamespaceLike, options?: At): Promise<JwtClaims>;
   /** `Verifier.verifyRequest`, refetching the keys once on an unknown `kid`. */
-  verifyRequest(request: Request, options?: At): Promise<JwtClaims>;
+  verifyRequest(request: Request, options?: RequestOptions): Promise<JwtClaims>;
 }
 
 export interface RemoteJwksOptions {

@@ -101,9 +101,11 @@ export class Verifier {
    * (`cnf.jkt`, RFC 9449) must come with the `DPoP` scheme and a `DPoP` proof signed by that
    * key for this method and URL, carrying the token's hash, never seen before by this verifier;
    * a bound token sent as `Bearer` is refused. Throws `JwtError` (`ERR_DPOP_PROOF_INVALID`,
-   * `ERR_DPOP_BINDING_MISMATCH`, `ERR_DPOP_REPLAYED`, or the token's own codes).
+   * `ERR_DPOP_BINDING_MISMATCH`, `ERR_DPOP_REPLAYED`, or the token's own codes). With
+   * `options.kv` (a Workers KV binding), the issuer's revocation list is checked too, as
+   * `verifyNotRevoked` does.
    * @example
-   * const claims = await verifier.verifyRequest(request);
+   * const claims = await verifier.verifyRequest(request, { kv: env.EDGE_JWT_KV });
    */
   async verifyRequest(request, options) {
     const headers = request?.headers;
@@ -119,7 +121,10 @@ export class Verifier {
         throw new JwtError('ERR_JWS_INVALID', 'invalid JWS: a header exceeds the length limit');
       }
     }
-    return JSON.parse(call(() => this.#inner.verifyRequest(authorization, dpop, request.method, request.url, when(options))));
+    const args = [authorization, dpop, request.method, request.url, when(options)];
+    if (options?.kv === undefined) return JSON.parse(call(() => this.#inner.verifyRequest(...args)));
+    checkKv(options.kv);
+    return this.#notRevoked(call(() => this.#inner.verifyRequestForRevocation(...args)), options.kv);
   }
 
   /**
@@ -129,10 +134,12 @@ export class Verifier {
    */
   async verifyNotRevoked(token, kv, options) {
     checkToken(token, this.#maxTokenLength);
-    if (!kv || typeof kv.get !== 'function') {
-      throw new JwtError('ERR_INVALID_OPTION', 'kv must be a KV namespace binding');
-    }
-    const check = call(() => this.#inner.verifyForRevocation(token, when(options)));
+    checkKv(kv);
+    return this.#notRevoked(call(() => this.#inner.verifyForRevocation(token, when(options))), kv);
+  }
+
+  /** Finishes a revocation check: reads its entries from `kv`, then lets the core judge. */
+  async #notRevoked(check, kv) {
     try {
       // The core names the entries and judges what they hold; only the reads happen here.
       const values = await Promise.all(check.keys.map(async (key) => {
@@ -176,6 +183,12 @@ export class Verifier {
     const metadata = await discover(issuer, fetchImpl, timeout);
     const jwks = new RemoteJwks(metadata.jwks_uri, remoteOptions);
     return new RemoteVerifier(jwks, { issuer, ...options });
+  }
+}
+
+function checkKv(kv) {
+  if (!kv || typeof kv.get !== 'function') {
+    throw new JwtError('ERR_INVALID_OPTION', 'kv must be a KV namespace binding');
   }
 }
 

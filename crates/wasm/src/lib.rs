@@ -14,7 +14,7 @@ use std::cell::RefCell;
 use edge_jwt_core::dpop::{ProofOptions, SeenProofs};
 use edge_jwt_core::resource::{verify_request, ResourceRequest};
 use edge_jwt_core::revocation::{entry_keys, judge};
-use edge_jwt_core::verify::{decode_unverified, expired, DEFAULT_MAX_TOKEN_LENGTH};
+use edge_jwt_core::verify::{decode_unverified, expired, ParsedClaims, DEFAULT_MAX_TOKEN_LENGTH};
 use edge_jwt_core::{AccessClaims, Error, StoreError, VerificationKeys, Verifier};
 use wasm_bindgen::prelude::*;
 
@@ -115,6 +115,31 @@ impl WasmVerifier {
         url: &str,
         now: f64,
     ) -> Result<String, JsValue> {
+        self.checked_request(authorization, dpop, method, url, now)
+            .map(|claims| claims.json)
+    }
+
+    /// `verifyRequest`, then the revocation check of its token (see `verifyForRevocation`).
+    #[wasm_bindgen(js_name = verifyRequestForRevocation)]
+    pub fn verify_request_for_revocation(
+        &self,
+        authorization: Option<String>,
+        dpop: Option<String>,
+        method: &str,
+        url: &str,
+        now: f64,
+    ) -> Result<RevocationCheck, JsValue> {
+        RevocationCheck::of(self.checked_request(authorization, dpop, method, url, now)?)
+    }
+
+    fn checked_request(
+        &self,
+        authorization: Option<String>,
+        dpop: Option<String>,
+        method: &str,
+        url: &str,
+        now: f64,
+    ) -> Result<ParsedClaims, JsValue> {
         let request = ResourceRequest {
             authorization: authorization.as_deref(),
             dpop: dpop.as_deref(),
@@ -124,7 +149,7 @@ impl WasmVerifier {
         };
         let mut seen = self.seen_proofs.borrow_mut();
         verify_request(&self.inner, &request, &ProofOptions::default(), &mut seen)
-            .map(|verified| verified.claims.json)
+            .map(|verified| verified.claims)
             .map_err(|e| js_error(&e))
     }
 
@@ -144,11 +169,7 @@ impl WasmVerifier {
             .inner
             .verify_to_json(token, now)
             .map_err(|e| js_error(&e))?;
-        let access = AccessClaims::from_claims(parsed.claims).map_err(|e| js_error(&e))?;
-        Ok(RevocationCheck {
-            access,
-            json: parsed.json,
-        })
+        RevocationCheck::of(parsed)
     }
 }
 
@@ -157,6 +178,16 @@ impl WasmVerifier {
 pub struct RevocationCheck {
     access: AccessClaims,
     json: String,
+}
+
+impl RevocationCheck {
+    fn of(parsed: ParsedClaims) -> Result<Self, JsValue> {
+        let access = AccessClaims::from_claims(parsed.claims).map_err(|e| js_error(&e))?;
+        Ok(RevocationCheck {
+            access,
+            json: parsed.json,
+        })
+    }
 }
 
 #[wasm_bindgen]
