@@ -19,17 +19,20 @@ FUZZ_TOOLCHAIN       := nightly-2026-05-20
 CARGO_FUZZ_VERSION   := 0.13.2
 FUZZ_SECONDS         ?= 300
 FUZZ_SMOKE_SECONDS   ?= 20
+# twiggy: what each part of the npm package's wasm costs (make size).
+TWIGGY_VERSION       := 0.7.0
 
 export CARGO_TERM_COLOR ?= never
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help dev test bench lint fuzz fuzz-smoke fuzz-tools tools rust-tools cargo-tools node-tools chromium core-wasm cargo-test worker-build e2e npm wasm-test npm-test
+.PHONY: help dev test bench size lint fuzz fuzz-smoke fuzz-tools tools rust-tools cargo-tools node-tools chromium core-wasm cargo-test worker-build e2e npm wasm-test npm-test
 
 help:
 	@echo "make dev   - run the issuer locally on http://127.0.0.1:8787"
 	@echo "make test  - run every test"
 	@echo "make lint  - cargo fmt --check and clippy"
 	@echo "make bench - core, npm package and Worker speed and sizes against baselines (never in make test)"
+	@echo "make size  - what each part of the npm package's wasm costs, largest first (twiggy)"
 	@echo "make fuzz  - each cargo-fuzz target for FUZZ_SECONDS (default 300) seconds"
 
 ## Toolchain ------------------------------------------------------------------------------
@@ -123,6 +126,12 @@ bench: npm worker-build
 	node_modules/.bin/node benches/verify-js.mjs
 	node_modules/.bin/node benches/worker.mjs
 	node_modules/.bin/node benches/report.mjs
+
+# The package's wasm before wasm-bindgen and wasm-opt, where the function names are still
+# there: sizes relative to each other, not the shipped bytes (make bench has those).
+size: npm
+	@scripts/ensure-cargo-tool.sh twiggy $(TWIGGY_VERSION) twiggy
+	twiggy top -n 40 target/wasm32-unknown-unknown/release/edge_jwt_wasm.wasm
 
 ## Running --------------------------------------------------------------------------------
 
