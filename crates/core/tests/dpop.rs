@@ -203,6 +203,32 @@ fn a_replayed_jti_is_refused() {
 }
 
 #[test]
+fn the_replay_set_is_bounded_and_forgets_the_oldest_first() {
+    let c = client(Algorithm::EdDSA);
+    let options = ProofOptions::default();
+    let mut seen = SeenProofs::new(3);
+    let proofs: Vec<DpopProof> = (0..5)
+        .map(|i| {
+            let mut claims = c.claims();
+            claims["jti"] = json!(format!("proof-{i}"));
+            check(&c.sign(&c.header(), &claims), &request()).unwrap()
+        })
+        .collect();
+    for proof in &proofs {
+        seen.remember(proof, NOW, &options).unwrap();
+    }
+    assert_eq!(seen.len(), 3);
+    // The two oldest were dropped to make room; the three newest are still replays.
+    seen.remember(&proofs[0], NOW, &options).unwrap();
+    for proof in &proofs[3..] {
+        assert_eq!(
+            seen.remember(proof, NOW, &options).unwrap_err().code(),
+            "ERR_DPOP_REPLAYED"
+        );
+    }
+}
+
+#[test]
 fn ath_must_be_the_access_tokens_hash() {
     let c = client(Algorithm::EdDSA);
     let with_token = ProofRequest {
