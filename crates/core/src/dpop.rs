@@ -266,13 +266,12 @@ fn normalize_url(url: &str) -> Option<String> {
 
 /// The proofs a verifier has seen, by `jti`, each kept until it could no longer pass the `iat`
 /// check: a proof seen twice is a replay (§11.1). In memory, for one verifier (one isolate);
-/// a deployment with many isolates keeps them in a shared store, as the issuer does. A lookup
-/// costs O(log n), so a full set does not slow every request down.
+/// a deployment with many isolates keeps them in a shared store, as the issuer does. A list,
+/// searched whole: at the sizes a verifier keeps (about a minute of proofs) that costs
+/// microseconds, and a tree or a hash table would cost the npm package kilobytes.
 #[derive(Debug)]
 pub struct SeenProofs {
-    /// `jti` → the time after which it is forgotten.
-    by_jti: std::collections::BTreeMap<String, u64>,
-    /// The same entries in the order they came, to forget the oldest first.
+    /// (forget after, jti), in the order they came.
     arrivals: std::collections::VecDeque<(u64, String)>,
     /// Most entries kept: past it, the oldest are dropped (and a replay of theirs would pass).
     capacity: usize,
@@ -282,7 +281,6 @@ impl SeenProofs {
     /// A set that keeps at most `capacity` proofs (at least one).
     pub fn new(capacity: usize) -> Self {
         SeenProofs {
-            by_jti: Default::default(),
             arrivals: Default::default(),
             capacity: capacity.max(1),
         }
@@ -290,34 +288,27 @@ impl SeenProofs {
 
     /// How many proofs are kept.
     pub fn len(&self) -> usize {
-        self.by_jti.len()
+        self.arrivals.len()
     }
 
     /// Whether no proof is kept.
     pub fn is_empty(&self) -> bool {
-        self.by_jti.is_empty()
+        self.arrivals.is_empty()
     }
 
     /// Records `proof`, or fails with `DpopReplayed` if its `jti` was seen and is still kept.
     pub fn remember(&mut self, proof: &DpopProof, now: u64, options: &ProofOptions) -> Result<()> {
         while self.arrivals.front().is_some_and(|(until, _)| *until < now) {
-            self.forget_oldest();
+            self.arrivals.pop_front();
         }
-        if self.by_jti.contains_key(&proof.jti) {
+        if self.arrivals.iter().any(|(_, jti)| *jti == proof.jti) {
             return Err(Error::DpopReplayed);
         }
-        while self.by_jti.len() >= self.capacity && !self.arrivals.is_empty() {
-            self.forget_oldest();
+        while self.arrivals.len() >= self.capacity {
+            self.arrivals.pop_front();
         }
         let until = proof.iat + options.max_age + options.leeway;
-        self.by_jti.insert(proof.jti.clone(), until);
         self.arrivals.push_back((until, proof.jti.clone()));
         Ok(())
-    }
-
-    fn forget_oldest(&mut self) {
-        if let Some((_, jti)) = self.arrivals.pop_front() {
-            self.by_jti.remove(&jti);
-        }
     }
 }

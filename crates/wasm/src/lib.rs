@@ -44,7 +44,7 @@ pub struct WasmVerifier {
 }
 
 /// How many DPoP proofs a verifier remembers (each for about a minute).
-const SEEN_PROOFS_CAPACITY: usize = 100_000;
+const SEEN_PROOFS_CAPACITY: usize = 10_000;
 
 #[wasm_bindgen]
 impl WasmVerifier {
