@@ -97,6 +97,12 @@ impl Claims {
     }
 }
 
+/// `cnf` of a token bound to a key (RFC 9449 §6.1): the key's RFC 7638 thumbprint.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Confirmation {
+    pub jkt: String,
+}
+
 /// The private claims of an access token besides the registered ones jwt-simple carries.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AccessExtra {
@@ -104,6 +110,8 @@ pub struct AccessExtra {
     pub sid: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
     #[serde(flatten)]
     pub custom: Map<String, Value>,
 }

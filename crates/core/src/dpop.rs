@@ -61,8 +61,10 @@ pub struct ProofRequest<'a> {
     pub now: u64,
 }
 
-/// A proof that passed every check of §4.3 but the replay check.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A proof that passed every check of §4.3 but the replay check. Serializable, so that an
+/// adapter that checked it can hand it to the store that checks its `jti` (the Worker to a
+/// session's Durable Object).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DpopProof {
     /// The RFC 7638 SHA-256 thumbprint of the proof's key: what a bound token's `cnf.jkt` is.
     pub jkt: String,
@@ -178,6 +180,29 @@ pub fn verify_proof(
         jti: jti.to_owned(),
         iat,
     })
+}
+
+/// The proof in a request's `DPoP` header, checked against `request`; `None` when there is no
+/// header. Exactly one header is allowed (§4.3 step 1): a Fetch `Headers` joins repeated ones
+/// with `, `, which no compact JWS contains.
+pub fn header_proof(
+    header: Option<&str>,
+    request: &ProofRequest<'_>,
+    options: &ProofOptions,
+) -> Result<Option<DpopProof>> {
+    let Some(header) = header else {
+        return Ok(None);
+    };
+    if header.contains(',') {
+        return Err(invalid("more than one DPoP header"));
+    }
+    verify_proof(header.trim(), request, options).map(Some)
+}
+
+/// Whether `text` has the shape of a SHA-256 JWK thumbprint: 43 base64url characters (what a
+/// client sends as `dpop_jkt`, and a bound token carries as `cnf.jkt`).
+pub fn is_thumbprint(text: &str) -> bool {
+    text.len() == 43 && b64::decode(text).is_some_and(|bytes| bytes.len() == 32)
 }
 
 /// `ath` (§4.2): the base64url SHA-256 of the access token's ASCII text.

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::claims::{
-    AccessClaims, AccessExtra, RefreshClaims, RefreshExtra, ACCESS_TOKEN_TYP, REFRESH_TOKEN_TYP,
+    AccessClaims, AccessExtra, Confirmation, RefreshClaims, RefreshExtra, ACCESS_TOKEN_TYP,
+    REFRESH_TOKEN_TYP,
 };
 use crate::error::{Error, Result};
 use crate::jose::CompactJws;
@@ -27,6 +28,10 @@ pub struct SessionClaims {
     pub claims: Map<String, Value>,
     /// The absolute end: no token of the session is valid past it.
     pub ends_at: u64,
+    /// The thumbprint of the key the session is bound to (RFC 9449 §5): its refresh token
+    /// refreshes only with a DPoP proof by that key, and its access tokens carry `cnf.jkt`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jkt: Option<String>,
 }
 
 /// What one pair of tokens was signed from: with the session's claims, enough to sign the very
@@ -39,6 +44,14 @@ pub struct Grant {
     pub refresh_jti: String,
     /// `jti` of the access token.
     pub access_jti: String,
+    /// The thumbprint of the key the access token is bound to (`cnf.jkt`), if it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jkt: Option<String>,
+}
+
+/// `token_type` of an access token: `DPoP` when it is bound to a key (RFC 9449 §5).
+fn token_type(jkt: Option<&str>) -> String {
+    if jkt.is_some() { "DPoP" } else { "Bearer" }.to_owned()
 }
 
 /// An access/refresh pair, as the token endpoint answers it (RFC 6749 §5.1).
@@ -191,19 +204,23 @@ impl TokenIssuer {
         }
     }
 
-    /// Signs the access token of `session` issued at `iat` with id `jti`; returns it with its
-    /// `exp`. The same arguments give the same token (signing is deterministic).
+    /// Signs the access token of `session` issued at `iat` with id `jti`, bound to key `jkt`
+    /// if given; returns it with its `exp`. The same arguments give the same token (signing is
+    /// deterministic).
     pub(crate) fn sign_access(
         &self,
         session: &SessionClaims,
-        iat: u64,
-        jti: &str,
+        (iat, jti): (u64, &str),
+        jkt: Option<&str>,
     ) -> Result<(String, u64)> {
         let exp = (iat + self.policy.access_ttl).min(session.ends_at);
         let extra = AccessExtra {
             client_id: session.client_id.clone(),
             sid: session.sid.clone(),
             scope: session.scope.clone(),
+            cnf: jkt.map(|jkt| Confirmation {
+                jkt: jkt.to_owned(),
+            }),
             custom: session.claims.clone(),
         };
         let claims = self.claims(&self.policy.audience, &session.sub, (iat, exp, jti), extra);
@@ -229,11 +246,13 @@ impl TokenIssuer {
 
     /// An access token for client `client_id` itself (the client credentials grant): `sub`
     /// and `client_id` are the client; its `sid` is its own, so that it can be revoked like
-    /// any access token; no refresh token.
+    /// any access token; bound to key `jkt` when the request came with a DPoP proof; no
+    /// refresh token.
     pub fn issue_client_token(
         &self,
         client_id: &str,
         scope: Option<String>,
+        jkt: Option<&str>,
         now: u64,
     ) -> Result<ClientToken> {
         let session = SessionClaims {
@@ -243,12 +262,13 @@ impl TokenIssuer {
             scope,
             claims: Map::new(),
             ends_at: now + self.policy.access_ttl,
+            jkt: None,
         };
         let jti = crate::random::new_id()?;
-        let (access_token, exp) = self.sign_access(&session, now, &jti)?;
+        let (access_token, exp) = self.sign_access(&session, (now, &jti), jkt)?;
         Ok(ClientToken {
             access_token,
-            token_type: "Bearer".to_owned(),
+            token_type: token_type(jkt),
             expires_in: exp.saturating_sub(now),
             scope: session.scope,
         })
@@ -263,10 +283,14 @@ impl TokenIssuer {
         now: u64,
     ) -> Result<TokenPair> {
         let refresh_token = self.sign_refresh(session, grant.iat, &grant.refresh_jti)?;
-        let (access_token, access_exp) = self.sign_access(session, grant.iat, &grant.access_jti)?;
+        let (access_token, access_exp) = self.sign_access(
+            session,
+            (grant.iat, &grant.access_jti),
+            grant.jkt.as_deref(),
+        )?;
         Ok(TokenPair {
             access_token,
-            token_type: "Bearer".to_owned(),
+            token_type: token_type(grant.jkt.as_deref()),
             expires_in: access_exp.saturating_sub(now),
             refresh_token,
             scope: session.scope.clone(),
@@ -277,7 +301,7 @@ impl TokenIssuer {
     #[cfg(any(test, feature = "testing"))]
     pub fn sign_access_for_tests(&self, session: &SessionClaims, iat: u64) -> String {
         let jti = crate::random::new_id().unwrap_or_default();
-        self.sign_access(session, iat, &jti)
+        self.sign_access(session, (iat, &jti), session.jkt.as_deref())
             .map(|(t, _)| t)
             .unwrap_or_default()
     }

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::dpop::{verify_proof, DpopProof, ProofOptions, ProofRequest, SeenProofs};
+use crate::dpop::{header_proof, DpopProof, ProofOptions, ProofRequest, SeenProofs};
 use crate::error::{ClaimReason, Error, Result};
 use crate::verify::{ParsedClaims, Verifier};
 
@@ -93,12 +93,6 @@ pub fn verify_request(
                 .into(),
         )),
         (Some(jkt), Scheme::Dpop) => {
-            let header = request
-                .dpop
-                .ok_or_else(|| Error::DpopProofInvalid("the DPoP header is missing".into()))?;
-            if header.contains(',') {
-                return Err(Error::DpopProofInvalid("more than one DPoP header".into()));
-            }
             let proof_request = ProofRequest {
                 method: request.method,
                 url: request.url,
@@ -106,7 +100,8 @@ pub fn verify_request(
                 nonce: None,
                 now: request.now,
             };
-            let proof = verify_proof(header.trim(), &proof_request, options)?;
+            let proof = header_proof(request.dpop, &proof_request, options)?
+                .ok_or_else(|| Error::DpopProofInvalid("the DPoP header is missing".into()))?;
             proof.check_binding(jkt)?;
             seen.remember(&proof, request.now, options)?;
             Ok(VerifiedRequest {

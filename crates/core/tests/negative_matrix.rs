@@ -17,6 +17,7 @@ fn record(now: u64) -> SessionClaims {
         scope: Some("read".into()),
         claims: Map::new(),
         ends_at: now + 30 * 86_400,
+        jkt: None,
     }
 }
 

@@ -13,6 +13,7 @@ fn new_session(sub: &str) -> NewSession {
         client_id: "web".into(),
         scope: Some("read write".into()),
         claims: json!({"role": "admin"}).as_object().cloned().unwrap(),
+        dpop_jkt: None,
     }
 }
 

@@ -15,6 +15,9 @@ pub enum Event {
     SubjectLoggedOut,
     ClientAuthenticationFailed,
     TokenRevoked,
+    /// A refresh of a DPoP-bound session without a valid proof by its key, or a replayed
+    /// proof: a stolen refresh token, likely.
+    DpopProofRefused,
 }
 
 /// Who and what an event is about; fields not known are left out.

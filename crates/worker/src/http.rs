@@ -75,7 +75,11 @@ pub fn cors(response: Response, allowed_origin: Option<&str>) -> Result<Response
         headers.set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")?;
         headers.set(
             "Access-Control-Allow-Headers",
-            "Authorization, Content-Type",
+            "Authorization, Content-Type, DPoP",
+        )?;
+        headers.set(
+            "Access-Control-Expose-Headers",
+            "DPoP-Nonce, WWW-Authenticate",
         )?;
         headers.set("Access-Control-Max-Age", "600")?;
     }
@@ -105,17 +109,4 @@ pub async fn body(req: &mut Request) -> std::result::Result<Vec<u8>, ApiError> {
 
 pub fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()
-}
-
-/// The token of `Authorization: Bearer …` (RFC 6750 §2.1; the scheme is case-insensitive,
-/// RFC 7235), or empty.
-pub fn bearer_token(req: &Request) -> String {
-    header(req, "Authorization")
-        .and_then(|h| {
-            let (scheme, token) = h.trim().split_once(' ')?;
-            scheme
-                .eq_ignore_ascii_case("bearer")
-                .then(|| token.trim().to_owned())
-        })
-        .unwrap_or_default()
 }

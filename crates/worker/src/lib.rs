@@ -4,11 +4,13 @@
 //! - `routes`: the router and its handlers.
 //! - `objects`: a Durable Object per session (rotation) and per subject (its sessions and its
 //!   logout-everywhere), reached by typed calls.
+//! - `dpop`: DPoP proofs of token requests, and the issuer's own tokens at its resource.
 //! - `kv`: the revocation list's store, Workers KV.
 //! - `events`: security events, one JSON log line each.
 
 pub mod api;
 mod clock;
+mod dpop;
 mod events;
 mod http;
 mod kv;

@@ -4,8 +4,9 @@
 
 use std::rc::Rc;
 
+use edge_jwt_core::dpop::DpopProof;
 use edge_jwt_core::issuer::{grant_scope, IssuedToken, RevocationTarget};
-use edge_jwt_core::{Clock, RevocationList};
+use edge_jwt_core::{Clock, Presentation, RevocationList};
 use serde_json::json;
 use worker::{Env, Request, Response};
 
@@ -17,6 +18,7 @@ use crate::api::routes::Route;
 use crate::api::settings::Settings;
 use crate::api::ApiError;
 use crate::clock::WorkerClock;
+use crate::dpop;
 use crate::events::{self, Event, Subjects};
 use crate::http;
 use crate::kv::{self, KvRevocations};
@@ -188,16 +190,19 @@ async fn begin_session(ctx: &Ctx<'_>, request: edge_jwt_core::NewSession) -> Ans
 }
 
 /// `POST /token` (RFC 6749 §6): refresh-token rotation in the session's Durable Object. A
-/// client that presents credentials is checked (RFC 6749 §2.3) and refreshes only its own.
+/// client that presents credentials is checked (RFC 6749 §2.3) and refreshes only its own. A
+/// `DPoP` proof (RFC 9449 §5) is checked against the request here; its binding and its `jti`
+/// are checked by the session's object.
 async fn token(mut req: Request, ctx: &Ctx<'_>) -> Answer {
     let client = match http::header(&req, "Authorization") {
         Some(_) => Some(ctx.authenticate(&req)?),
         None => None,
     };
+    let proof = dpop::token_request_proof(&req)?;
     let form = read_form(&mut req).await?;
     match form.require("grant_type")? {
         "refresh_token" => {}
-        "client_credentials" => return client_credentials(client, &form, ctx),
+        "client_credentials" => return client_credentials(client, proof, &form, ctx),
         _ => {
             return Err(ApiError::new(
                 400,
@@ -219,18 +224,23 @@ async fn token(mut req: Request, ctx: &Ctx<'_>) -> Answer {
         client_id: Some(&claims.client_id),
         jti: Some(&claims.jti),
     };
-    match ctx
-        .session(&sid)
-        .call(&SessionCall::Refresh {
-            claims: claims.clone(),
-        })
-        .await
-    {
+    let call = SessionCall::Refresh {
+        claims: claims.clone(),
+        presented: Presentation {
+            proof,
+            client_authenticated: client.is_some(),
+        },
+    };
+    match ctx.session(&sid).call(&call).await {
         Ok(SessionReply::Pair(pair)) => http::tokens(200, &pair),
         Ok(_) => Err(ApiError::internal(&"unexpected session reply")),
         Err(err) => {
-            if err.code == Some("ERR_REFRESH_TOKEN_REUSED") {
-                ctx.event(Event::RefreshTokenReused, about());
+            match err.code {
+                Some("ERR_REFRESH_TOKEN_REUSED") => ctx.event(Event::RefreshTokenReused, about()),
+                Some(
+                    "ERR_DPOP_PROOF_INVALID" | "ERR_DPOP_BINDING_MISMATCH" | "ERR_DPOP_REPLAYED",
+                ) => ctx.event(Event::DpopProofRefused, about()),
+                _ => {}
             }
             Err(err)
         }
@@ -238,8 +248,14 @@ async fn token(mut req: Request, ctx: &Ctx<'_>) -> Answer {
 }
 
 /// `grant_type=client_credentials` (RFC 6749 §4.4): a trusted client given the grant gets an
-/// access token for itself, with scopes it may ask for, and no refresh token.
-fn client_credentials(client: Option<String>, form: &Form, ctx: &Ctx<'_>) -> Answer {
+/// access token for itself, with scopes it may ask for, and no refresh token; bound to the key
+/// of a `DPoP` proof if the request has one.
+fn client_credentials(
+    client: Option<String>,
+    proof: Option<DpopProof>,
+    form: &Form,
+    ctx: &Ctx<'_>,
+) -> Answer {
     let Some(client_id) = client else {
         return Err(ApiError::invalid_client());
     };
@@ -250,10 +266,15 @@ fn client_credentials(client: Option<String>, form: &Form, ctx: &Ctx<'_>) -> Ans
     }
     let scopes = settings.map(|c| c.scopes.as_slice()).unwrap_or_default();
     let scope = grant_scope(form.get("scope"), scopes)?;
-    let token = ctx
-        .settings
-        .issuer
-        .issue_client_token(&client_id, scope, WorkerClock.now())?;
+    if let Some(proof) = &proof {
+        dpop::remember(proof)?;
+    }
+    let token = ctx.settings.issuer.issue_client_token(
+        &client_id,
+        scope,
+        proof.as_ref().map(|p| p.jkt.as_str()),
+        WorkerClock.now(),
+    )?;
     http::tokens(200, &token)
 }
 
@@ -313,10 +334,7 @@ async fn introspect(mut req: Request, ctx: &Ctx<'_>) -> Answer {
     };
     match verified {
         IssuedToken::Access(claims) => match ctx.revocations()?.check(claims.ids()).await {
-            Ok(_) => http::tokens(
-                200,
-                &responses::introspection(claims.claims.as_map(), "access_token"),
-            ),
+            Ok(_) => http::tokens(200, &responses::introspection(claims.claims.as_map())),
             Err(edge_jwt_core::Error::Revoked(_)) => http::tokens(200, &responses::inactive()),
             Err(e) => Err(e.into()),
         },
@@ -326,15 +344,19 @@ async fn introspect(mut req: Request, ctx: &Ctx<'_>) -> Answer {
                 refresh_jti: Some(claims.jti.clone()),
             };
             match ctx.session(&claims.sid).call(&call).await? {
-                SessionReply::Status(Some(status)) if status.live => http::tokens(
-                    200,
-                    &json!({
+                SessionReply::Status(Some(status)) if status.live => {
+                    let mut answer = json!({
                         "active": true, "token_type": "refresh_token", "sub": claims.sub,
                         "sid": claims.sid, "jti": claims.jti, "client_id": claims.client_id,
                         "iat": claims.iat, "exp": claims.exp,
                         "iss": ctx.settings.issuer.policy().issuer,
-                    }),
-                ),
+                    });
+                    // A bound session's refresh token is bound to its key (RFC 9449 §6.2).
+                    if let Some(jkt) = status.jkt {
+                        answer["cnf"] = json!({ "jkt": jkt });
+                    }
+                    http::tokens(200, &answer)
+                }
                 _ => http::tokens(200, &responses::inactive()),
             }
         }
@@ -415,33 +437,27 @@ async fn demo_login(mut req: Request, ctx: &Ctx<'_>) -> Answer {
     .await
 }
 
-/// The verified, unrevoked access token of `Authorization: Bearer …`, or 401 with
-/// `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750).
-async fn bearer(req: &Request, ctx: &Ctx<'_>) -> Result<edge_jwt_core::AccessClaims, ApiError> {
-    let token = http::bearer_token(req);
-    let as_bearer = |e: edge_jwt_core::Error| ApiError::from_core(&e, Presented::Bearer);
-    let claims = ctx
-        .settings
-        .issuer
-        .verify_access(&token, WorkerClock.now())
-        .map_err(as_bearer)?;
+/// The verified, unrevoked access token of a request to a protected resource: `Bearer`, or
+/// `DPoP` with a proof by its key. Else 401 with `WWW-Authenticate` (RFC 6750, RFC 9449 §7.1).
+async fn access(req: &Request, ctx: &Ctx<'_>) -> Result<edge_jwt_core::AccessClaims, ApiError> {
+    let claims = dpop::resource_claims(req, ctx.settings)?;
     ctx.revocations()?
         .check(claims.ids())
         .await
-        .map_err(as_bearer)?;
+        .map_err(|e| ApiError::from_core(&e, Presented::Resource))?;
     Ok(claims)
 }
 
-/// `GET /demo/me` (demo only): a protected resource answering the bearer token's claims.
+/// `GET /demo/me` (demo only): a protected resource answering the access token's claims.
 async fn demo_me(req: Request, ctx: &Ctx<'_>) -> Answer {
-    let claims = bearer(&req, ctx).await?;
+    let claims = access(&req, ctx).await?;
     http::tokens(200, claims.claims.as_map())
 }
 
 /// `POST /demo/logout-everywhere` (demo only): the bearer's subject is logged out everywhere,
 /// as a trusted back end would do with `/subjects/{sub}/revoke`.
 async fn demo_logout_everywhere(req: Request, ctx: &Ctx<'_>) -> Answer {
-    let claims = bearer(&req, ctx).await?;
+    let claims = access(&req, ctx).await?;
     log_out_everywhere(ctx, &claims.sub).await
 }
 

@@ -5,4 +5,4 @@ mod record;
 mod rotation;
 
 pub use record::{Rotation, SessionRecord};
-pub use rotation::{NewSession, SessionRotation, SessionStatus};
+pub use rotation::{NewSession, Presentation, SessionRotation, SessionStatus};

@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use super::{Rotation, SessionRecord};
 use crate::claims::{check_custom_claims, RefreshClaims, MAX_SUBJECT_LENGTH};
 use crate::clock::Clock;
+use crate::dpop::{is_thumbprint, DpopProof, DEFAULT_PROOF_MAX_AGE};
 use crate::error::{Error, Result, RevokedBy};
 use crate::issuer::{Grant, SessionClaims, TokenIssuer, TokenPair};
 use crate::random::new_id;
@@ -29,6 +30,10 @@ pub struct NewSession {
     pub scope: Option<String>,
     /// Custom claims for the session's access tokens; reserved names are refused.
     pub claims: Map<String, Value>,
+    /// The RFC 7638 thumbprint of the browser's DPoP key, which binds the session to it from
+    /// its first pair on (RFC 9449 §10: the back end passes on what the browser sent it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_jkt: Option<String>,
 }
 
 impl NewSession {
@@ -40,8 +45,34 @@ impl NewSession {
                 "sub must be 1 to {MAX_SUBJECT_LENGTH} bytes"
             )));
         }
+        if self
+            .dpop_jkt
+            .as_deref()
+            .is_some_and(|jkt| !is_thumbprint(jkt))
+        {
+            return Err(Error::InvalidOption(
+                "dpop_jkt must be a JWK SHA-256 thumbprint (RFC 7638): 43 base64url characters"
+                    .into(),
+            ));
+        }
         check_custom_claims(&self.claims)
     }
+}
+
+/// How a refresh token was presented at the token endpoint: with a DPoP proof the adapter
+/// checked against the request (RFC 9449 §4.3, all but the `jti`), and whether the client
+/// authenticated. Default: no proof, a public client.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Presentation {
+    pub proof: Option<DpopProof>,
+    /// The client authenticated (a confidential client): its refresh tokens are bound to its
+    /// credentials, so a proof binds the access token only (RFC 9449 §5).
+    pub client_authenticated: bool,
+}
+
+/// Where a proof's `jti` is kept in the session's store, until the proof is too old to pass.
+fn proof_key(jti: &str) -> String {
+    format!("dpop-jti:{jti}")
 }
 
 /// What a session says of itself: for its subject's list of sessions, and for introspection.
@@ -54,6 +85,9 @@ pub struct SessionStatus {
     pub ends_at: u64,
     /// Not revoked (and, when asked about one refresh token, that token still refreshes).
     pub live: bool,
+    /// The thumbprint of the key the session is bound to, if it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jkt: Option<String>,
 }
 
 /// Set in a session's store when its subject was logged out before the session started: the
@@ -76,11 +110,12 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
         self.issuer.policy().leeway
     }
 
-    fn new_grant(iat: u64) -> Result<Grant> {
+    fn new_grant(iat: u64, jkt: Option<String>) -> Result<Grant> {
         Ok(Grant {
             iat,
             refresh_jti: new_id()?,
             access_jti: new_id()?,
+            jkt,
         })
     }
 
@@ -108,10 +143,11 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
                 scope: request.scope,
                 claims: request.claims,
                 ends_at: now + self.issuer.policy().session_max,
+                jkt: request.dpop_jkt.clone(),
             },
             started_at: now,
             min_iat,
-            current: Self::new_grant(now.max(min_iat))?,
+            current: Self::new_grant(now.max(min_iat), request.dpop_jkt)?,
             previous: None,
             last_refreshed_at: now,
             revoked: false,
@@ -132,10 +168,27 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
         Ok(pair)
     }
 
+    /// Rotates a refresh token (RFC 6749 §6) under the rules above, presented without a DPoP
+    /// proof by a public client.
+    pub async fn refresh(&self, claims: &RefreshClaims) -> Result<TokenPair> {
+        self.refresh_presented(claims, &Presentation::default())
+            .await
+    }
+
     /// Rotates a refresh token (RFC 6749 §6) under the rules above. `claims` are what
     /// [`TokenIssuer::verify_refresh`] returned for the presented token: the adapter that
     /// verified it to find this session passes them on, so the signature is checked once.
-    pub async fn refresh(&self, claims: &RefreshClaims) -> Result<TokenPair> {
+    ///
+    /// DPoP (RFC 9449 §5): a bound session refreshes only with a proof by its key, and a proof
+    /// is used once. Both are checked before anything else, so that a stolen copy of the
+    /// refresh token, without the key, changes nothing (it cannot even end the session as a
+    /// reuse). A public client's first proof binds an unbound session; a confidential client's
+    /// binds the access token only. The access tokens of a bound session carry `cnf.jkt`.
+    pub async fn refresh_presented(
+        &self,
+        claims: &RefreshClaims,
+        presented: &Presentation,
+    ) -> Result<TokenPair> {
         let now = self.clock.now();
         let mut record = SessionRecord::load(self.store, &claims.sid)
             .await?
@@ -144,8 +197,30 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
             self.publish(&mut record).await?;
             return Err(Error::Revoked(RevokedBy::Session));
         }
+        let proof = presented.proof.as_ref();
+        if let Some(jkt) = &record.session.jkt {
+            proof
+                .ok_or_else(|| {
+                    Error::DpopProofInvalid(
+                        "the session is bound to a key: a refresh needs a DPoP proof signed by it"
+                            .into(),
+                    )
+                })?
+                .check_binding(jkt)?;
+        }
+        if let Some(proof) = proof {
+            self.use_proof(proof).await?;
+        }
         if claims.jti == record.current.refresh_jti {
-            let grant = Self::new_grant(record.issued_at(now))?;
+            if record.session.jkt.is_none() && !presented.client_authenticated {
+                record.session.jkt = proof.map(|p| p.jkt.clone());
+            }
+            let jkt = record
+                .session
+                .jkt
+                .clone()
+                .or_else(|| proof.map(|p| p.jkt.clone()));
+            let grant = Self::new_grant(record.issued_at(now), jkt)?;
             record.previous = Some(Rotation {
                 jti: claims.jti.clone(),
                 at: now,
@@ -170,6 +245,18 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
                 Err(Error::RefreshTokenReused)
             }
         }
+    }
+
+    /// Marks a proof's `jti` used, until the proof is too old to pass its `iat` check;
+    /// `DpopReplayed` if it was used before (RFC 9449 §11.1). Exact: the session's store
+    /// serializes its requests.
+    async fn use_proof(&self, proof: &DpopProof) -> Result<()> {
+        let key = proof_key(&proof.jti);
+        if self.store.get(&key).await?.is_some() {
+            return Err(Error::DpopReplayed);
+        }
+        let until = proof.iat + DEFAULT_PROOF_MAX_AGE + self.leeway();
+        Ok(self.store.put(&key, "1", until).await?)
     }
 
     /// Makes a revocation marked in the record known to the revocation list, once. Until it
@@ -268,6 +355,7 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
             last_refreshed_at: record.last_refreshed_at,
             ends_at: record.session.ends_at,
             live: !record.revoked && now < record.session.ends_at && token_live,
+            jkt: record.session.jkt,
         }))
     }
 }

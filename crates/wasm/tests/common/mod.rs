@@ -27,6 +27,7 @@ pub fn fixture(alg: Algorithm) -> Fixture {
         scope: None,
         claims: Map::new(),
         ends_at: T0 + 86_400,
+        jkt: None,
     };
     let access = issuer.sign_access_for_tests(&record, T0);
     let refresh = issuer.sign_refresh_for_tests(&record, T0);

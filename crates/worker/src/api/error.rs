@@ -72,9 +72,17 @@ impl From<Error> for ApiError {
 pub enum Presented {
     /// As a grant at the token endpoint (RFC 6749 §5.2 `invalid_grant`).
     Grant,
-    /// As a bearer token at a resource (RFC 6750 §3.1 `invalid_token`).
-    Bearer,
+    /// As an access token at a resource, with the `Bearer` or `DPoP` scheme (RFC 6750 §3.1
+    /// `invalid_token`, RFC 9449 §7.1 `invalid_dpop_proof`): 401 with the challenge.
+    Resource,
 }
+
+/// A resource's challenge for a refused token: both schemes it takes (RFC 9449 §7.1).
+const INVALID_TOKEN_CHALLENGE: &str = r#"Bearer error="invalid_token", DPoP algs="EdDSA ES256""#;
+/// A resource's challenge for a refused DPoP proof.
+const INVALID_PROOF_CHALLENGE: &str = r#"DPoP error="invalid_dpop_proof", algs="EdDSA ES256""#;
+/// A resource's challenge asking for a nonce.
+const NONCE_CHALLENGE: &str = r#"DPoP error="use_dpop_nonce", algs="EdDSA ES256""#;
 
 impl ApiError {
     pub fn new(status: u16, error: &'static str, description: impl Into<String>) -> Self {
@@ -189,19 +197,31 @@ impl ApiError {
             }
             Some("ERR_INVALID_SCOPE") => (400, "invalid_scope", message),
             Some("ERR_UNAUTHORIZED_CLIENT") => (400, "unauthorized_client", message),
-            // RFC 9449 §5 and §7.1: the same OAuth error at the token endpoint and a resource.
-            Some("ERR_DPOP_NONCE_REQUIRED") => (400, "use_dpop_nonce", message),
+            // RFC 9449 §5 (400 at the token endpoint) and §7.1 (401 with a challenge at a resource).
+            Some("ERR_DPOP_NONCE_REQUIRED") => match presented {
+                Presented::Grant => (400, "use_dpop_nonce", message),
+                Presented::Resource => (401, "use_dpop_nonce", message),
+            },
             Some("ERR_DPOP_PROOF_INVALID" | "ERR_DPOP_BINDING_MISMATCH" | "ERR_DPOP_REPLAYED") => {
-                (400, "invalid_dpop_proof", message)
+                match presented {
+                    Presented::Grant => (400, "invalid_dpop_proof", message),
+                    Presented::Resource => (401, "invalid_dpop_proof", message),
+                }
             }
             Some(_) => match presented {
                 Presented::Grant => (400, "invalid_grant", message),
-                Presented::Bearer => (401, "invalid_token", message),
+                Presented::Resource => (401, "invalid_token", message),
             },
+        };
+        let challenge = match error {
+            _ if status != 401 => None,
+            "invalid_dpop_proof" => Some(INVALID_PROOF_CHALLENGE),
+            "use_dpop_nonce" => Some(NONCE_CHALLENGE),
+            _ => Some(INVALID_TOKEN_CHALLENGE),
         };
         ApiError {
             code,
-            www_authenticate: (status == 401).then_some(r#"Bearer error="invalid_token""#),
+            www_authenticate: challenge,
             ..Self::new(status, error, description)
         }
     }
@@ -236,11 +256,11 @@ mod tests {
 
     #[test]
     fn token_failures_are_invalid_token_at_a_resource() {
-        let api = ApiError::from_core(&Error::Expired { claim: "exp" }, Presented::Bearer);
+        let api = ApiError::from_core(&Error::Expired { claim: "exp" }, Presented::Resource);
         assert_eq!((api.status, api.error), (401, "invalid_token"));
         assert_eq!(
             api.www_authenticate,
-            Some(r#"Bearer error="invalid_token""#)
+            Some(r#"Bearer error="invalid_token", DPoP algs="EdDSA ES256""#)
         );
     }
 
@@ -260,6 +280,26 @@ mod tests {
         }
         let api = ApiError::from_core(&Error::DpopNonceRequired, Presented::Grant);
         assert_eq!((api.status, api.error), (400, "use_dpop_nonce"));
+        assert_eq!(api.www_authenticate, None);
+    }
+
+    #[test]
+    fn dpop_failures_at_a_resource_are_401_with_a_dpop_challenge() {
+        for err in [
+            Error::DpopProofInvalid("the DPoP header is missing".into()),
+            Error::DpopBindingMismatch,
+            Error::DpopReplayed,
+        ] {
+            let api = ApiError::from_core(&err, Presented::Resource);
+            assert_eq!((api.status, api.error), (401, "invalid_dpop_proof"));
+            assert_eq!(
+                api.www_authenticate,
+                Some(r#"DPoP error="invalid_dpop_proof", algs="EdDSA ES256""#)
+            );
+        }
+        let api = ApiError::from_core(&Error::DpopNonceRequired, Presented::Resource);
+        assert_eq!((api.status, api.error), (401, "use_dpop_nonce"));
+        assert!(api.www_authenticate.unwrap().starts_with("DPoP "));
     }
 
     #[test]

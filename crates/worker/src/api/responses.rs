@@ -1,5 +1,6 @@
 //! Request bodies and answers of the endpoints, as plain data.
 
+use edge_jwt_core::dpop::DEFAULT_PROOF_ALGORITHMS;
 use edge_jwt_core::{NewSession, SessionStatus, TokenIssuer};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -15,12 +16,17 @@ pub struct SessionRequest {
     pub claims: Map<String, Value>,
     #[serde(default)]
     pub scope: Option<String>,
+    /// The browser's DPoP key thumbprint (RFC 9449 §10): binds the session to that key.
+    #[serde(default)]
+    pub dpop_jkt: Option<String>,
 }
 
 impl SessionRequest {
     pub fn parse(body: &[u8], client_id: String) -> Result<NewSession, ApiError> {
         let request: SessionRequest = serde_json::from_slice(body).map_err(|e| {
-            ApiError::invalid_request(format!("body must be JSON {{sub, claims?, scope?}}: {e}"))
+            ApiError::invalid_request(format!(
+                "body must be JSON {{sub, claims?, scope?, dpop_jkt?}}: {e}"
+            ))
         })?;
         if request.scope.as_deref().is_some_and(|s| s.len() > 1024) {
             return Err(ApiError::invalid_request("scope is over 1024 bytes"));
@@ -30,6 +36,7 @@ impl SessionRequest {
             client_id,
             scope: request.scope.filter(|s| !s.is_empty()),
             claims: request.claims,
+            dpop_jkt: request.dpop_jkt,
         })
     }
 }
@@ -57,9 +64,15 @@ pub fn demo_name(body: &[u8]) -> Result<String, ApiError> {
     }
 }
 
-/// RFC 7662 §2.2: an active token's claims, with `active` and `token_type`.
-pub fn introspection(claims: &Map<String, Value>, token_type: &str) -> Value {
+/// RFC 7662 §2.2: an active access token's claims, with `active` and `token_type`: `DPoP`
+/// for a token bound to a key, whose `cnf` is among its claims (RFC 9449 §6.2).
+pub fn introspection(claims: &Map<String, Value>) -> Value {
     let mut answer = claims.clone();
+    let token_type = if claims.contains_key("cnf") {
+        "DPoP"
+    } else {
+        "access_token"
+    };
     answer.insert("active".into(), Value::Bool(true));
     answer.insert("token_type".into(), Value::String(token_type.into()));
     Value::Object(answer)
@@ -94,6 +107,7 @@ pub fn metadata(issuer: &TokenIssuer) -> Value {
         "token_endpoint_auth_methods_supported": ["none", "client_secret_basic"],
         "revocation_endpoint_auth_methods_supported": ["none"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic"],
+        "dpop_signing_alg_values_supported": DEFAULT_PROOF_ALGORITHMS.map(|alg| alg.name()),
     })
 }
 
@@ -125,9 +139,16 @@ mod tests {
     #[test]
     fn introspection_adds_active_and_token_type() {
         let claims = json!({"sub": "u1", "exp": 5}).as_object().cloned().unwrap();
-        let answer = introspection(&claims, "access_token");
+        let answer = introspection(&claims);
         assert_eq!(answer["active"], true);
         assert_eq!(answer["sub"], "u1");
+        assert_eq!(answer["token_type"], "access_token");
+        let bound = json!({"sub": "u1", "cnf": {"jkt": "k"}});
+        let answer = introspection(bound.as_object().unwrap());
+        assert_eq!(
+            (&answer["token_type"], &answer["cnf"]["jkt"]),
+            (&json!("DPoP"), &json!("k"))
+        );
         assert_eq!(inactive(), json!({"active": false}));
     }
 }

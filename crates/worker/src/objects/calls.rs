@@ -4,7 +4,7 @@
 //! HTTP-shaped crosses it: the body is the serialized call, the answer the serialized
 //! `Result<reply, RemoteError>`, always with status 200.
 
-use edge_jwt_core::{Error, NewSession, RefreshClaims, SessionStatus, TokenPair};
+use edge_jwt_core::{Error, NewSession, Presentation, RefreshClaims, SessionStatus, TokenPair};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use worker::{Env, Method, Request, RequestInit, Response};
@@ -21,9 +21,13 @@ pub enum SessionCall {
         request: NewSession,
         min_iat: u64,
     },
-    /// Rotates a refresh token the Worker verified: only the Worker's own bindings reach an
-    /// object, so the signature is checked once per request, not twice.
-    Refresh { claims: RefreshClaims },
+    /// Rotates a refresh token the Worker verified, presented with the DPoP proof the Worker
+    /// checked against the request (the object checks its binding and its `jti`): only the
+    /// Worker's own bindings reach an object, so signatures are checked once per request.
+    Refresh {
+        claims: RefreshClaims,
+        presented: Presentation,
+    },
     /// Ends the session (logout of this one session).
     End { sid: String },
     /// Ends the session for its subject's logout-everywhere at `cutoff`.

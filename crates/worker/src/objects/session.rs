@@ -54,7 +54,9 @@ impl SessionObject {
                 request,
                 min_iat,
             } => SessionReply::Pair(rotation.start(&sid, request, min_iat).await?),
-            SessionCall::Refresh { claims } => SessionReply::Pair(rotation.refresh(&claims).await?),
+            SessionCall::Refresh { claims, presented } => {
+                SessionReply::Pair(rotation.refresh_presented(&claims, &presented).await?)
+            }
             SessionCall::End { sid } => SessionReply::Changed(rotation.end(&sid).await?),
             SessionCall::EndForSubject { sid, cutoff } => {
                 rotation.end_for_subject(&sid, cutoff).await?;
