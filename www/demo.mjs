@@ -1,6 +1,6 @@
 // The demo page: the edge-jwt package's ESM build, no framework, no bundler. `?clockOffset=N`
 // moves the page's clock N seconds ahead (used by the browser tests to watch a refresh sooner).
-import { Session, Verifier, RemoteJwks, decode, expiresIn } from '/vendor/edge-jwt/browser.mjs';
+import { Session, DpopKey, Verifier, RemoteJwks, decode, expiresIn } from '/vendor/edge-jwt/browser.mjs';
 
 const $ = (id) => document.getElementById(id);
 const offset = Number(new URLSearchParams(location.search).get('clockOffset') ?? 0);
@@ -37,8 +37,11 @@ function show() {
 // The demo keeps the pair in localStorage so that it survives a reload and two tabs share it
 // (the Web Locks demonstration). A real app should prefer the default, memory: any script on
 // the page can read localStorage (README, "Where the refresh token lives").
+// With DPoP the tokens are bound to this browser's key (a non-extractable WebCrypto key in
+// IndexedDB): a copy of the refresh token is useless without it ("Use a stolen copy").
 function start(tokens) {
-  session = new Session({ issuer: location.origin, tokens, storage: localStorage, now });
+  const dpop = /^dpop$/i.test(tokens?.token_type ?? '');
+  session = new Session({ issuer: location.origin, tokens, storage: localStorage, now, dpop });
   session.addEventListener('refresh', (e) => {
     refreshes++;
     $('refresh-count').textContent = String(refreshes);
@@ -56,6 +59,9 @@ function start(tokens) {
 async function render() {
   const pair = session?.tokens;
   if (!pair) return;
+  const bound = decode(pair.access_token).cnf?.jkt;
+  $('token-jkt').textContent = bound ?? 'none: a bearer token';
+  $('key-jkt').textContent = bound ? (await DpopKey.load()).thumbprint : 'no key in use';
   try {
     const claims = await remote.verify(pair.access_token);
     $('claims').textContent = JSON.stringify(claims, null, 2);
@@ -84,11 +90,14 @@ function tick() {
 
 $('login-form').addEventListener('submit', async (event) => {
   event.preventDefault();
+  // The key's thumbprint goes with the login; a real back end passes it on as dpop_jkt.
+  const login = { name: $('name').value };
+  if ($('dpop').checked) login.dpop_jkt = (await DpopKey.load()).thumbprint;
   const res = await fetch('/demo/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ name: $('name').value }) });
+    body: JSON.stringify(login) });
   const body = await answer(res);
   if (!res.ok) return log(`login failed: ${body.error}: ${body.error_description}`, true);
-  log(`logged in as demo:${$('name').value}`);
+  log(`logged in as demo:${$('name').value}${login.dpop_jkt ? ', tokens bound to this browser\'s key (DPoP)' : ''}`);
   start(body);
 });
 
@@ -119,10 +128,18 @@ $('revoke').addEventListener('click', async () => {
   log('access token revoked (the next API call gets 401, refreshes and retries)');
 });
 
+/** `POST /token` with a refresh token, and a proof by this browser's key when `withKey`. */
+async function presentRefreshToken(refreshToken, withKey) {
+  const headers = { 'Content-Type': 'application/x-www-form-urlencoded' };
+  if (withKey) headers.DPoP = await (await DpopKey.load()).proof('POST', new URL('/token', location.origin));
+  return fetch('/token', { method: 'POST', headers,
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }) });
+}
+
 $('replay').addEventListener('click', async () => {
   if (!previousRefreshToken) return log('no previous refresh token yet: refresh first', true);
-  const res = await fetch('/token', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: previousRefreshToken }) });
+  // From this page, with its key: the reuse rules decide, not the binding.
+  const res = await presentRefreshToken(previousRefreshToken, session.tokens?.token_type === 'DPoP');
   const body = await answer(res);
   if (res.ok) {
     log('replay accepted: still inside the grace window, so it got the same refresh token the session holds; try again in 10 s');
@@ -130,6 +147,20 @@ $('replay').addEventListener('click', async () => {
     log(`replay refused: ${body.error}: ${body.error_description} (the whole session is now revoked)`, true);
     // The session's own next refresh now fails with invalid_grant and ends it.
     session.refresh({ force: true }).catch((e) => log(`refresh failed: ${describe(e)}`, true));
+  }
+});
+
+// What an attacker who copied the refresh token out of this page can do with it elsewhere: no
+// key, so no proof. A bound session refuses it (and stays alive); a bearer session does not.
+$('stolen').addEventListener('click', async () => {
+  const stolen = session.tokens?.refresh_token;
+  if (!stolen) return;
+  const body = await answer(await presentRefreshToken(stolen, false));
+  if (body.status) {
+    log(`stolen copy refused: ${body.error}: ${body.error_description}`, true);
+  } else {
+    previousRefreshToken = stolen;
+    log('stolen copy accepted: without DPoP a copied refresh token works anywhere (reuse detection ends the session when both sides refresh)', true);
   }
 });
 

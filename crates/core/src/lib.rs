@@ -19,6 +19,7 @@ pub mod claims;
 pub mod clock;
 pub mod conformance;
 pub mod dpop;
+pub mod dpop_client;
 pub mod error;
 #[cfg(feature = "issuer")]
 pub mod issuer;

@@ -7,6 +7,7 @@ use edge_jwt_core::dpop::{
     access_token_hash, jwk_thumbprint, verify_proof, DpopProof, ProofOptions, ProofRequest,
     SeenProofs,
 };
+use edge_jwt_core::jose::b64;
 use edge_jwt_core::{Algorithm, Error, KeySet, SigningKey};
 use serde_json::{json, Value};
 use support::sign_raw;
@@ -308,4 +309,53 @@ fn the_rfc_7638_example_thumbprint() {
         jwk_thumbprint(jwk.as_object().unwrap()).unwrap(),
         "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
     );
+}
+
+/// The client's side (`dpop_client`) writes proofs the server's side accepts: with `ath` and a
+/// nonce for a resource, without a query in `htu`, and never with private key members.
+#[test]
+fn proofs_written_by_the_client_side_pass_the_server_side() {
+    use edge_jwt_core::dpop_client::{proof_signing_input, ProofClaims};
+    let c = client(Algorithm::EdDSA);
+    let mut jwk = c.jwk.as_object().unwrap().clone();
+    jwk.insert("d".into(), json!("private, never sent"));
+    jwk.insert("kid".into(), json!("dropped"));
+    let claims = ProofClaims {
+        jwk: &jwk,
+        algorithm: Algorithm::EdDSA,
+        method: "GET",
+        url: "https://api.example/orders?page=2#top",
+        iat: NOW,
+        jti: "client-1",
+        access_token: Some("the.access.token"),
+        nonce: Some("n-1"),
+    };
+    let input = proof_signing_input(&claims).unwrap();
+    let header = b64::decode(input.split('.').next().unwrap()).unwrap();
+    let header: Value = serde_json::from_slice(&header).unwrap();
+    assert_eq!(header["jwk"].as_object().unwrap().len(), 3, "{header}");
+    let proof = support::sign_input(c.keys.signer(), &input);
+    let request = ProofRequest {
+        method: "GET",
+        url: "https://api.example/orders?page=3",
+        access_token: Some("the.access.token"),
+        nonce: Some("n-1"),
+        now: NOW,
+    };
+    let checked = check(&proof, &request).unwrap();
+    assert_eq!(
+        (checked.jkt, checked.jti.as_str()),
+        (c.thumbprint(), "client-1")
+    );
+    // A symmetric algorithm, or a key that is not EC or OKP, is refused before any signing.
+    for (algorithm, kty) in [(Algorithm::HS256, "OKP"), (Algorithm::ES256, "RSA")] {
+        let mut jwk = jwk.clone();
+        jwk.insert("kty".into(), json!(kty));
+        let err = proof_signing_input(&ProofClaims {
+            algorithm,
+            jwk: &jwk,
+            ..claims.clone()
+        });
+        assert_eq!(err.unwrap_err().code(), "ERR_INVALID_OPTION");
+    }
 }

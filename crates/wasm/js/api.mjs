@@ -6,3 +6,4 @@ export { Verifier } from './verifier.mjs';
 export { RemoteJwks } from './remote.mjs';
 export { decode, isExpired, expiresIn } from './unverified.mjs';
 export { Session } from './session.mjs';
+export { DpopKey } from './dpop-key.mjs';

@@ -265,9 +265,17 @@ export interface SessionOptions {
    * XSS, a compromised dependency) can read it and take the refresh token, which keeps working
    * from anywhere until the session ends or its reuse is detected. Prefer memory and a fresh
    * login; or keep the refresh token on a back end for the front end and give the page only
-   * access tokens; or use sender-constrained tokens once the package has them.
+   * access tokens; or bind the tokens to this browser's key with `dpop`, which makes a copied
+   * refresh token useless elsewhere.
    */
   storage?: StorageLike;
+  /**
+   * DPoP (RFC 9449): `true` to prove possession of this browser's key (`DpopKey.load()`, in
+   * IndexedDB) on every refresh and every `fetch`, or a `DpopKey` to use. Default `false`
+   * (bearer tokens). The session must have been started with the key's thumbprint as
+   * `dpop_jkt` (or an unbound session binds to the key on its first refresh).
+   */
+  dpop?: boolean | DpopKey;
   /**
    * Origins besides the issuer's that `fetch` sends the access token to (e.g.
    * `['https://api.example']`). Requests to any other origin get no token and no refresh on 401.
@@ -296,15 +304,16 @@ export interface RefreshError extends JwtError {
 export class Session extends EventTarget {
   constructor(options: SessionOptions);
   readonly active: boolean;
-  /** The stored pair (a copy), or null. */
-  readonly tokens: { access_token: string; refresh_token: string } | null;
+  /** The stored pair (a copy), or null; `token_type` is `'DPoP'` for tokens bound to a key. */
+  readonly tokens: { access_token: string; refresh_token: string; token_type?: 'DPoP' } | null;
   /** The current access token, refreshed first when it is about to expire. */
   accessToken(): Promise<string>;
   /** Refreshes now; concurrent calls share one request. */
   refresh(options?: { force?: boolean }): Promise<TokenResponse>;
   /**
-   * fetch with the bearer token, for the issuer's origin and `origins` only; one refresh and one
-   * retry on a 401 from those. Other URLs are fetched as they are.
+   * fetch with the access token, for the issuer's origin and `origins` only (`Bearer`, or
+   * `DPoP` with a proof for this method and URL); one refresh and one retry on a 401 from
+   * those, a retry with the nonce on a 401 `use_dpop_nonce`. Other URLs are fetched as they are.
    */
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
   /**
@@ -312,4 +321,38 @@ export class Session extends EventTarget {
    * `ERR_REVOKE_FAILED` (with `status` and `retry()`) when the issuer could not be told.
    */
   end(): Promise<void>;
+}
+
+export interface DpopKeyOptions {
+  /** The IndexedDB record the key is kept under (default `'edge-jwt:dpop'`). */
+  name?: string;
+  /** For a new key: `'ES256'` (default, in every browser) or `'EdDSA'` (where the browser has Ed25519). */
+  algorithm?: 'ES256' | 'EdDSA';
+  /** The IndexedDB factory (default `globalThis.indexedDB`); `null` keeps the key in memory. */
+  indexedDB?: IDBFactory | null;
+}
+
+/**
+ * A DPoP key pair held by this browser (RFC 9449): the private key is a non-extractable
+ * `CryptoKey` in IndexedDB, shared by every tab and reload of the origin. Its `thumbprint` is
+ * what the back end passes to the issuer's `/sessions` as `dpop_jkt`.
+ * @example
+ * const key = await DpopKey.load();
+ * await fetch('/login', { method: 'POST', body: JSON.stringify({ user, password, dpop_jkt: key.thumbprint }) });
+ * const session = new Session({ issuer, tokens, dpop: key });
+ */
+export class DpopKey {
+  private constructor();
+  /** The key under `name`, created on first use. */
+  static load(options?: DpopKeyOptions): Promise<DpopKey>;
+  /** Deletes the key under `name` (at logout, so that the next login binds a new key). */
+  static remove(options?: Pick<DpopKeyOptions, 'name' | 'indexedDB'>): Promise<void>;
+  readonly algorithm: 'ES256' | 'EdDSA';
+  /** The key's RFC 7638 SHA-256 thumbprint (`cnf.jkt` of the tokens bound to it). */
+  readonly thumbprint: string;
+  /**
+   * The `DPoP` header for one request; `accessToken` for a request to a resource (its hash
+   * becomes `ath`), `nonce` when the server gave one.
+   */
+  proof(method: string, url: string | URL, options?: { accessToken?: string; nonce?: string; now?: number }): Promise<string>;
 }

@@ -1,4 +1,5 @@
 // A browser session with an edge-jwt issuer: the pair, its refresh, its end.
+import { DpopKey } from './dpop-key.mjs';
 import { JwtError } from './errors.mjs';
 import { nowSeconds } from './input.mjs';
 import { isExpired } from './unverified.mjs';
@@ -20,6 +21,10 @@ class MemoryStorage {
  *                               origins: ['https://api.example'] });   // kept in memory
  * const res = await session.fetch('https://api.example/me'); // Authorization: Bearer …, refreshed as needed
  * session.addEventListener('end', (e) => showLogin(e.reason));
+ * @example
+ * // DPoP: the tokens are bound to this browser's non-extractable key (login sent its thumbprint).
+ * const session = new Session({ issuer: 'https://auth.example', tokens, dpop: true });
+ * const res = await session.fetch('https://api.example/me'); // Authorization: DPoP …, DPoP: <proof>
  */
 export class Session extends EventTarget {
   #issuer;
@@ -30,10 +35,16 @@ export class Session extends EventTarget {
   #now;
   #inflight;
   #origins;
+  /** Whether the session proves possession of a DPoP key (`dpop` option). */
+  #wantsDpop = false;
+  /** The DPoP key (a promise of it), loaded on first use when `dpop` is `true`. */
+  #dpop = null;
+  /** The latest `DPoP-Nonce` each origin gave (RFC 9449 §8). */
+  #nonces = new Map();
   /** Bumped by every end: a refresh that started before an end never stores its answer. */
   #generation = 0;
 
-  constructor({ issuer, tokens, storage, storageKey = 'edge-jwt:session', skew = 30, fetch: fetchImpl, now, origins = [] } = {}) {
+  constructor({ issuer, tokens, storage, storageKey = 'edge-jwt:session', skew = 30, fetch: fetchImpl, now, origins = [], dpop = false } = {}) {
     super();
     if (typeof issuer !== 'string' && !(issuer instanceof URL)) {
       throw new JwtError('ERR_INVALID_OPTION', 'issuer must be the issuer URL');
@@ -47,7 +58,31 @@ export class Session extends EventTarget {
     this.#skew = skew;
     this.#fetch = fetchImpl ?? ((...args) => globalThis.fetch(...args));
     this.#now = now ?? nowSeconds;
+    if (dpop instanceof DpopKey) this.#dpop = Promise.resolve(dpop);
+    else if (dpop !== true && dpop !== false) throw new JwtError('ERR_INVALID_OPTION', 'dpop must be true, false or a DpopKey');
+    this.#wantsDpop = dpop !== false;
     if (tokens) this.#store(tokens);
+  }
+
+  /** The session's DPoP key, or null for a bearer session. */
+  #key() {
+    if (!this.#wantsDpop) return null;
+    this.#dpop ??= DpopKey.load();
+    return this.#dpop;
+  }
+
+  /** A proof for a request, with the origin's latest nonce. */
+  async #proof(method, url, accessToken) {
+    const key = await this.#key();
+    return key.proof(method, url, { accessToken, nonce: this.#nonces.get(originOf(url)) ?? undefined, now: this.#now() });
+  }
+
+  /** Remembers a `DPoP-Nonce` an origin answered with; whether it gave a new one. */
+  #noteNonce(url, response) {
+    const nonce = response.headers?.get?.('DPoP-Nonce');
+    if (!nonce || this.#nonces.get(originOf(url)) === nonce) return false;
+    this.#nonces.set(originOf(url), nonce);
+    return true;
   }
 
   #load() {
@@ -61,6 +96,7 @@ export class Session extends EventTarget {
 
   #store(tokens) {
     const pair = { access_token: tokens.access_token, refresh_token: tokens.refresh_token };
+    if (/^dpop$/i.test(tokens.token_type ?? '')) pair.token_type = 'DPoP';
     this.#storage.setItem(this.#key, JSON.stringify(pair));
     return pair;
   }
@@ -69,7 +105,7 @@ export class Session extends EventTarget {
     return pair && !isExpired(pair.access_token, { leeway: 0, now: this.#now() + this.#skew });
   }
 
-  /** The stored pair `{access_token, refresh_token}`, or null (a copy, for display). */
+  /** The stored pair `{access_token, refresh_token, token_type?}`, or null (a copy, for display). */
   get tokens() {
     const pair = this.#load();
     return pair && { ...pair };
@@ -108,11 +144,22 @@ export class Session extends EventTarget {
     if (!pair) throw new JwtError('ERR_SESSION_ENDED', 'no session');
     // Another tab may have refreshed while this one waited for the lock.
     if (!force && this.#fresh(pair)) return pair;
-    const response = await this.#fetch(`${this.#issuer}/token`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: pair.refresh_token }).toString(),
-    });
+    const url = `${this.#issuer}/token`;
+    const send = async () => {
+      const headers = { 'Content-Type': 'application/x-www-form-urlencoded' };
+      if (this.#wantsDpop) headers.DPoP = await this.#proof('POST', url);
+      return this.#fetch(url, {
+        method: 'POST',
+        headers,
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: pair.refresh_token }).toString(),
+      });
+    };
+    let response = await send();
+    // RFC 9449 §8: the issuer asks for its nonce; one retry with it.
+    if (this.#wantsDpop && this.#noteNonce(url, response) && response.status === 400) {
+      const error = await response.clone().json().catch(() => ({}));
+      if (error.error === 'use_dpop_nonce') response = await send();
+    }
     const body = await response.json().catch(() => ({}));
     if (generation !== this.#generation) {
       throw new JwtError('ERR_SESSION_ENDED', 'the session ended while it was being refreshed');
@@ -141,22 +188,41 @@ export class Session extends EventTarget {
   }
 
   /**
-   * `fetch` with `Authorization: Bearer …` for the issuer's origin and the `origins` given;
-   * on a 401 from one of them it refreshes once and retries once. Any other URL is fetched as
-   * is: no token, no refresh.
+   * `fetch` with the access token for the issuer's origin and the `origins` given:
+   * `Authorization: Bearer …`, or for a DPoP-bound token `Authorization: DPoP …` with a fresh
+   * proof (`DPoP` header) for this method and URL. On a 401 from one of them it refreshes once
+   * and retries once (a 401 asking for a DPoP nonce is retried with it, without a refresh).
+   * Any other URL is fetched as is: no token, no refresh.
    */
   async fetch(input, init = {}) {
     const url = typeof input === 'string' || input instanceof URL ? String(input) : input?.url;
     if (!this.#origins.has(originOf(url))) return this.#fetch(input, init);
-    const send = (token) => {
+    const method = (init.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
+    const absolute = new URL(url, globalThis.location?.href).href;
+    const send = async (pair) => {
       const headers = new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined));
-      headers.set('Authorization', `Bearer ${token}`);
+      if (pair.token_type === 'DPoP') {
+        headers.set('Authorization', `DPoP ${pair.access_token}`);
+        headers.set('DPoP', await this.#proof(method, absolute, pair.access_token));
+      } else {
+        headers.set('Authorization', `Bearer ${pair.access_token}`);
+      }
       return this.#fetch(input, { ...init, headers });
     };
-    const response = await send(await this.accessToken());
+    const current = async () => {
+      await this.accessToken();
+      const pair = this.#load();
+      if (!pair) throw new JwtError('ERR_SESSION_ENDED', 'the session ended');
+      return pair;
+    };
+    let response = await send(await current());
     if (response.status !== 401) return response;
-    const { access_token } = await this.refresh({ force: true });
-    return send(access_token);
+    if (this.#wantsDpop && this.#noteNonce(absolute, response)
+        && /error="use_dpop_nonce"/.test(response.headers.get('WWW-Authenticate') ?? '')) {
+      response = await send(await current());
+      if (response.status !== 401) return response;
+    }
+    return send(await this.refresh({ force: true }));
   }
 
   /**

@@ -13,7 +13,7 @@ use worker::{Env, Request, Response};
 use crate::api::auth::CLIENT_CREDENTIALS;
 use crate::api::error::Presented;
 use crate::api::form::{self, Form};
-use crate::api::responses::{self, SessionRequest};
+use crate::api::responses::{self, DemoLogin, SessionRequest};
 use crate::api::routes::Route;
 use crate::api::settings::Settings;
 use crate::api::ApiError;
@@ -420,16 +420,20 @@ async fn end_subject_session(req: Request, ctx: &Ctx<'_>, sub: &str, sid: &str) 
     }
 }
 
-/// `POST /demo/login` (demo only): `{"name": "..."}` logs in as `demo:<name>`, no password.
+/// `POST /demo/login` (demo only): `{"name": "..."}` logs in as `demo:<name>`, no password;
+/// with `dpop_jkt`, the session is bound to that key.
 async fn demo_login(mut req: Request, ctx: &Ctx<'_>) -> Answer {
     ctx.limit().await?;
     form::require_media_type(
         http::header(&req, "Content-Type").as_deref(),
         "application/json",
     )?;
-    let name = responses::demo_name(&http::body(&mut req).await?)?;
-    let session =
-        json!({ "sub": format!("demo:{name}"), "claims": { "name": name }, "scope": "demo" });
+    let login = DemoLogin::parse(&http::body(&mut req).await?)?;
+    let name = &login.name;
+    let session = json!({
+        "sub": format!("demo:{name}"), "claims": { "name": name }, "scope": "demo",
+        "dpop_jkt": login.dpop_jkt,
+    });
     begin_session(
         ctx,
         SessionRequest::parse(session.to_string().as_bytes(), "demo".to_owned())?,

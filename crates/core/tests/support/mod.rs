@@ -41,6 +41,11 @@ pub fn sign_raw(key: &SigningKey, header: &Value, payload: &[u8]) -> String {
         b64::encode(header.to_string().as_bytes()),
         b64::encode(payload)
     );
+    sign_input(key, &signing_input)
+}
+
+/// Appends `key`'s signature of `signing_input` (`header.payload`): a compact JWS.
+pub fn sign_input(key: &SigningKey, signing_input: &str) -> String {
     let signature = match key.private_key() {
         PrivateKey::Ed25519(k) => k
             .key_pair()

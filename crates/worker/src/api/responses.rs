@@ -41,26 +41,35 @@ impl SessionRequest {
     }
 }
 
-/// The demo login's `{"name": "..."}`: 1 to 32 letters, digits, `-` or `_`.
-pub fn demo_name(body: &[u8]) -> Result<String, ApiError> {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct DemoLogin {
-        name: String,
-    }
-    let login: DemoLogin = serde_json::from_slice(body)
-        .map_err(|_| ApiError::invalid_request("body must be JSON {\"name\": \"...\"}"))?;
-    let valid = (1..=32).contains(&login.name.len())
-        && login
-            .name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if valid {
-        Ok(login.name)
-    } else {
-        Err(ApiError::invalid_request(
-            "name must be 1 to 32 letters, digits, - or _",
-        ))
+/// The demo login's `{"name": "...", "dpop_jkt"?: "..."}`: a name of 1 to 32 letters, digits,
+/// `-` or `_`, and the browser's DPoP key thumbprint when it binds the session.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoLogin {
+    pub name: String,
+    #[serde(default)]
+    pub dpop_jkt: Option<String>,
+}
+
+impl DemoLogin {
+    pub fn parse(body: &[u8]) -> Result<Self, ApiError> {
+        let login: DemoLogin = serde_json::from_slice(body).map_err(|_| {
+            ApiError::invalid_request(
+                "body must be JSON {\"name\": \"...\", \"dpop_jkt\"?: \"...\"}",
+            )
+        })?;
+        let valid = (1..=32).contains(&login.name.len())
+            && login
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if valid {
+            Ok(login)
+        } else {
+            Err(ApiError::invalid_request(
+                "name must be 1 to 32 letters, digits, - or _",
+            ))
+        }
     }
 }
 
@@ -132,6 +141,25 @@ mod tests {
             b"{}",
         ] {
             let err = SessionRequest::parse(bad, "c".into()).unwrap_err();
+            assert_eq!((err.status, err.error), (400, "invalid_request"));
+        }
+    }
+
+    #[test]
+    fn demo_logins_take_a_name_and_maybe_a_key_thumbprint() {
+        let login = DemoLogin::parse(br#"{"name":"alice","dpop_jkt":"k"}"#).unwrap();
+        assert_eq!(
+            (login.name.as_str(), login.dpop_jkt.as_deref()),
+            ("alice", Some("k"))
+        );
+        assert_eq!(DemoLogin::parse(br#"{"name":"bob"}"#).unwrap().dpop_jkt, None);
+        for bad in [
+            &br#"{"name":""}"#[..],
+            br#"{"name":"a b"}"#,
+            br#"{"name":"a","admin":true}"#,
+            b"[]",
+        ] {
+            let err = DemoLogin::parse(bad).unwrap_err();
             assert_eq!((err.status, err.error), (400, "invalid_request"));
         }
     }
