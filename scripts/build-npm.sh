@@ -12,7 +12,7 @@ rm -rf "$out" && mkdir -p "$out"
 # elliptic-curve crates, which Cargo.toml builds at opt-level 3 for the Worker's signatures,
 # are built for size here: ES256 and ES384 in the package go to WebCrypto in verifyAsync.
 size_first=()
-for crate in p256 primeorder crypto-bigint elliptic-curve ecdsa; do
+for crate in p256 primeorder crypto-bigint elliptic-curve ecdsa hmac-sha256; do
   size_first+=(--config "profile.release.package.$crate.opt-level=\"z\"")
 done
 cargo build -p edge-jwt-wasm --target wasm32-unknown-unknown --release "${size_first[@]}"

@@ -233,3 +233,43 @@ test('/sessions refuses a dpop_jkt that is not a thumbprint', async () => {
   assert.equal(body.error, 'invalid_request');
   assert.match(body.error_description, /dpop_jkt/);
 });
+
+test("the package's Session with a DpopKey refreshes with proofs, calls the resource with DPoP, and retries with a nonce", async () => {
+  const { installPackage, importFrom } = await import('../npm/install.mjs');
+  const pkg = await importFrom(installPackage());
+  const key = await pkg.DpopKey.load({ indexedDB: null, name: 'e2e-session' });
+  assert.equal(key.thumbprint, (await pkg.DpopKey.load({ indexedDB: null, name: 'e2e-session' })).thumbprint, 'one key per name');
+  const tokens = await startSession(issuer, { sub: 'kate', dpop_jkt: key.thumbprint });
+  // A server that asks for a nonce first (RFC 9449 §8), in front of the real issuer: the
+  // session must retry once, with the nonce in its proof.
+  const proofs = [];
+  let asked = false;
+  const fetchWithNonce = async (input, init = {}) => {
+    const dpop = new Headers(init.headers).get('DPoP');
+    if (dpop) proofs.push(jose.decodeJwt(dpop));
+    if (String(input).endsWith('/token') && !asked) {
+      asked = true;
+      return Response.json({ error: 'use_dpop_nonce', error_description: 'nonce required' },
+        { status: 400, headers: { 'DPoP-Nonce': 'n-1' } });
+    }
+    return fetch(input, init);
+  };
+  const session = new pkg.Session({ issuer: issuer.base, tokens, dpop: key, fetch: fetchWithNonce,
+    now: () => Math.floor(Date.now() / 1000) + 290 });
+  assert.equal(session.tokens.token_type, 'DPoP');
+  const access = await session.accessToken();
+  assert.notEqual(access, tokens.access_token);
+  assert.equal(jose.decodeJwt(access).cnf.jkt, key.thumbprint);
+  assert.deepEqual(proofs.map((p) => [p.htm, p.htu, p.nonce]),
+    [['POST', `${issuer.base}/token`, undefined], ['POST', `${issuer.base}/token`, 'n-1']]);
+  const res = await session.fetch(`${issuer.base}/demo/me?x=1`);
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).cnf.jkt, key.thumbprint);
+  // (The clock 290 s ahead makes every call refresh first: the token sent is the latest.)
+  const last = proofs.at(-1);
+  const sent = session.tokens.access_token;
+  assert.equal(last.htu, `${issuer.base}/demo/me`, 'htu has no query');
+  assert.equal(last.ath, jose.base64url.encode(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(sent)))));
+  await pkg.DpopKey.remove({ indexedDB: null, name: 'e2e-session' });
+  assert.notEqual((await pkg.DpopKey.load({ indexedDB: null, name: 'e2e-session' })).thumbprint, key.thumbprint);
+});

@@ -3,11 +3,12 @@
 //! proofs; this writes them, by the same rules (`htu` without query or fragment, `ath` the
 //! token's hash), so the two cannot drift apart.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use crate::dpop::{access_token_hash, jwk_thumbprint, PROOF_TYP};
 use crate::error::{Error, Result};
 use crate::jose::b64;
+use crate::jose::json::quote;
 use crate::keys::Algorithm;
 
 /// One proof to sign: the key's public JWK and algorithm, the request, and what makes it
@@ -35,33 +36,52 @@ pub struct ProofClaims<'a> {
 /// its signature. Refuses a symmetric algorithm and a key with private members.
 pub fn proof_signing_input(proof: &ProofClaims<'_>) -> Result<String> {
     let invalid = |why: &str| Error::InvalidOption(why.to_owned());
-    if !matches!(proof.algorithm, Algorithm::EdDSA | Algorithm::ES256) {
-        return Err(invalid("a DPoP key signs with ES256 or EdDSA"));
-    }
-    let members: &[&str] = match proof.jwk.get("kty").and_then(Value::as_str) {
-        Some("EC") => &["kty", "crv", "x", "y"],
-        Some("OKP") => &["kty", "crv", "x"],
-        _ => return Err(invalid("a DPoP key is an EC (P-256) or OKP (Ed25519) JWK")),
+    let members: &[&str] = match proof.algorithm {
+        Algorithm::ES256 => &["kty", "crv", "x", "y"],
+        Algorithm::EdDSA => &["kty", "crv", "x"],
+        _ => return Err(invalid("a DPoP key signs with ES256 or EdDSA")),
     };
-    let public: Map<String, Value> = members
-        .iter()
-        .filter_map(|name| Some(((*name).to_owned(), proof.jwk.get(*name)?.clone())))
-        .collect();
-    // The thumbprint's rules reject a key missing a member; it is the key servers will see.
-    jwk_thumbprint(&public)
-        .map_err(|e| invalid(&format!("the DPoP key's JWK is unusable: {e}")))?;
+    // The thumbprint's rules refuse a key missing a member: it is the key servers will see.
+    jwk_thumbprint(proof.jwk)
+        .map_err(|_| invalid("a DPoP key is a public EC (P-256) or OKP (Ed25519) JWK"))?;
+    // Only the public members go in the header (never `d`, nor `kid` or `ext`).
+    let mut jwk = String::new();
+    for name in members {
+        let value = proof
+            .jwk
+            .get(*name)
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if !jwk.is_empty() {
+            jwk.push(',');
+        }
+        jwk.push_str(&quote(name));
+        jwk.push(':');
+        jwk.push_str(&quote(value));
+    }
+    let header = format!(
+        r#"{{"typ":{},"alg":{},"jwk":{{{jwk}}}}}"#,
+        quote(PROOF_TYP),
+        quote(proof.algorithm.name())
+    );
     let htu = proof.url.split(['?', '#']).next().unwrap_or_default();
-    let header = json!({ "typ": PROOF_TYP, "alg": proof.algorithm.name(), "jwk": public });
-    let mut claims = json!({ "jti": proof.jti, "htm": proof.method, "htu": htu, "iat": proof.iat });
+    let mut claims = format!(
+        r#"{{"jti":{},"htm":{},"htu":{},"iat":{}"#,
+        quote(proof.jti),
+        quote(proof.method),
+        quote(htu),
+        proof.iat
+    );
     if let Some(token) = proof.access_token {
-        claims["ath"] = Value::String(access_token_hash(token));
+        claims.push_str(&format!(r#","ath":{}"#, quote(&access_token_hash(token))));
     }
     if let Some(nonce) = proof.nonce {
-        claims["nonce"] = Value::String(nonce.to_owned());
+        claims.push_str(&format!(r#","nonce":{}"#, quote(nonce)));
     }
+    claims.push('}');
     Ok(format!(
         "{}.{}",
-        b64::encode(header.to_string().as_bytes()),
-        b64::encode(claims.to_string().as_bytes())
+        b64::encode(header.as_bytes()),
+        b64::encode(claims.as_bytes())
     ))
 }

@@ -65,16 +65,19 @@ export class Session extends EventTarget {
   }
 
   /** The session's DPoP key, or null for a bearer session. */
-  #key() {
+  #dpopKey() {
     if (!this.#wantsDpop) return null;
     this.#dpop ??= DpopKey.load();
     return this.#dpop;
   }
 
-  /** A proof for a request, with the origin's latest nonce. */
+  /**
+   * A proof for a request, with the origin's latest nonce. Dated by the real clock, not
+   * `now`: the server checks `iat` against its own.
+   */
   async #proof(method, url, accessToken) {
-    const key = await this.#key();
-    return key.proof(method, url, { accessToken, nonce: this.#nonces.get(originOf(url)) ?? undefined, now: this.#now() });
+    const key = await this.#dpopKey();
+    return key.proof(method, url, { accessToken, nonce: this.#nonces.get(originOf(url)) ?? undefined });
   }
 
   /** Remembers a `DPoP-Nonce` an origin answered with; whether it gave a new one. */

@@ -292,16 +292,11 @@ pub fn dpop_proof_input(
     access_token: Option<String>,
     nonce: Option<String>,
 ) -> Result<String, JsValue> {
-    let jwk = edge_jwt_core::jose::json::parse_object(jwk.as_bytes()).ok_or_else(|| {
-        js_error(&Error::InvalidOption(
-            "the DPoP key's JWK is not a JSON object".into(),
-        ))
-    })?;
-    let algorithm = edge_jwt_core::Algorithm::from_name(alg).ok_or_else(|| {
-        js_error(&Error::InvalidOption(
-            "a DPoP key signs with ES256 or EdDSA".into(),
-        ))
-    })?;
+    // Text that is not a JSON object stands in as an empty JWK, which the core refuses.
+    let jwk = edge_jwt_core::jose::json::parse_object(jwk.as_bytes()).unwrap_or_default();
+    // An unknown name stands in as HS256, which the core refuses with its own message.
+    let algorithm =
+        edge_jwt_core::Algorithm::from_name(alg).unwrap_or(edge_jwt_core::Algorithm::HS256);
     let claims = edge_jwt_core::dpop_client::ProofClaims {
         jwk: &jwk,
         algorithm,

@@ -20,6 +20,30 @@ pub fn parse_value(bytes: &[u8]) -> Option<Value> {
         .map(|v| v.0)
 }
 
+/// `text` as a JSON string literal (RFC 8259 §7): quotes, backslashes and control characters
+/// escaped. Written by hand so that writing a little JSON does not pull serde_json's
+/// serializer (and its float formatting) into the npm package's wasm.
+pub fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                let code = u32::from(c) as usize;
+                out.push_str("\\u00");
+                out.push(char::from(HEX[code >> 4]));
+                out.push(char::from(HEX[code & 15]));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 struct StrictValue(Value);
 
 impl<'de> Deserialize<'de> for StrictValue {
@@ -93,5 +117,19 @@ mod tests {
         assert!(parse_object(br#"{"a":[{"c":1,"c":1}]}"#).is_none());
         assert!(parse_object(b"[1,2]").is_none());
         assert!(parse_object(b"{} x").is_none());
+    }
+
+    #[test]
+    fn quoted_strings_read_back_as_themselves() {
+        for text in [
+            "",
+            "plain",
+            "a\"b\\c",
+            "tab\there\nnewline\u{1}",
+            "é ü 🙂",
+            "</script>",
+        ] {
+            assert_eq!(serde_json::from_str::<String>(&quote(text)).unwrap(), text);
+        }
     }
 }

@@ -152,7 +152,10 @@ mod tests {
             (login.name.as_str(), login.dpop_jkt.as_deref()),
             ("alice", Some("k"))
         );
-        assert_eq!(DemoLogin::parse(br#"{"name":"bob"}"#).unwrap().dpop_jkt, None);
+        assert_eq!(
+            DemoLogin::parse(br#"{"name":"bob"}"#).unwrap().dpop_jkt,
+            None
+        );
         for bad in [
             &br#"{"name":""}"#[..],
             br#"{"name":"a b"}"#,
