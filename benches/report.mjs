@@ -50,6 +50,12 @@ if (js) {
       row(`npm (wasm), Node ${js.node}`, `verifyAsync ${alg}`, libs['edge-jwt verifyAsync'], libs.jose, 'jose');
       continue;
     }
+    if (alg.startsWith('DPoP')) {
+      const edge = libs['edge-jwt'] ?? libs['edge-jwt verifyRequest'];
+      const op = alg.includes('(sign)') ? 'DpopKey.proof (ES256)' : 'verifyRequest: EdDSA token + ES256 DPoP proof';
+      row(`npm (wasm), Node ${js.node}`, op, edge, libs.jose, alg.includes('(sign)') ? 'jose SignJWT' : 'jose: jwtVerify × 2 + thumbprint + ath');
+      continue;
+    }
     const op = alg === 'JWKS parse' ? 'JWKS parse (3 keys) → Verifier' : `verify ${alg}`;
     row(`npm (wasm), Node ${js.node}`, op, libs['edge-jwt'], libs.jose, 'jose');
     if (libs['edge-jwt verifyAsync']) row(`npm (wasm), Node ${js.node}`, `verifyAsync ${alg}`, libs['edge-jwt verifyAsync'], libs.jose, 'jose');
