@@ -78,12 +78,36 @@ test('expired, wrong audience, revoked through KV: 401 invalid_token with the co
   assert.equal((await res.json()).code, 'ERR_JWT_REVOKED');
 });
 
-test('no header, or another scheme (DPoP, Basic): 401 with the bare Bearer challenge', async () => {
-  const pair = await startSession(issuer, { sub: 'hono-schemes' });
-  for (const authorization of [undefined, `DPoP ${pair.access_token}`, 'Basic dXNlcjpwYXNz', 'Bearer']) {
+test('no header, or another scheme (Basic): 401 with the bare Bearer challenge', async () => {
+  for (const authorization of [undefined, 'Basic dXNlcjpwYXNz', 'Bearer', 'DPoP']) {
     const res = await me(authorization);
     assert.equal(res.status, 401, String(authorization));
     assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="api"');
     assert.equal((await res.json()).error, 'invalid_request');
   }
+});
+
+test('DPoP: a bound token with its proof passes; as Bearer, or with a thief\'s proof, 401 with a DPoP challenge', async () => {
+  const keyPair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+  const { x, y } = await crypto.subtle.exportKey('jwk', keyPair.publicKey);
+  const jwk = { kty: 'EC', crv: 'P-256', x, y };
+  const pair = await startSession(issuer, { sub: 'hono-dpop', dpop_jkt: await jose.calculateJwkThumbprint(jwk) });
+  const proof = async (key = keyPair, publicJwk = jwk) => {
+    const ath = jose.base64url.encode(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(pair.access_token))));
+    return new jose.SignJWT({ jti: crypto.randomUUID(), htm: 'GET', htu: `${api.base}/api/me`, ath })
+      .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: publicJwk }).setIssuedAt().sign(key.privateKey);
+  };
+  const call = async (authorization, dpop) => fetch(`${api.base}/api/me`, { headers: { Authorization: authorization, ...(dpop ? { DPoP: dpop } : {}) } });
+  const ok = await call(`DPoP ${pair.access_token}`, await proof());
+  assert.equal(ok.status, 200);
+  assert.equal((await ok.json()).sub, 'hono-dpop');
+  const asBearer = await call(`Bearer ${pair.access_token}`);
+  assert.equal(asBearer.status, 401);
+  assert.match(asBearer.headers.get('www-authenticate'), /^DPoP realm="api", error="invalid_dpop_proof"/);
+  assert.equal((await asBearer.json()).error, 'invalid_dpop_proof');
+  const thief = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+  const thiefJwk = await crypto.subtle.exportKey('jwk', thief.publicKey);
+  const stolen = await call(`DPoP ${pair.access_token}`, await proof(thief, { kty: 'EC', crv: 'P-256', x: thiefJwk.x, y: thiefJwk.y }));
+  assert.equal(stolen.status, 401);
+  assert.equal((await stolen.json()).code, 'ERR_DPOP_BINDING_MISMATCH');
 });

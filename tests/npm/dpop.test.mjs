@@ -141,3 +141,36 @@ test('with kv, the revocation list is checked after the proof', async () => {
   await assert.rejects(v.verifyRequest(request, { kv: { get: async () => { reads += 1; return null; } } }), { code: 'ERR_DPOP_REPLAYED' });
   assert.equal(reads, 0);
 });
+
+test('signatures through WebCrypto fail as they do in wasm: a tampered proof, a tampered ES256 token', async () => {
+  const c = await client();
+  const token = await accessToken(c.jkt);
+  const request = await requestFrom(token, c.dpop);
+  const proof = request.headers.get('dpop');
+  // The last signature character changed: still 64 bytes, no longer the key's signature.
+  const last = proof.at(-2) === 'A' ? 'B' : 'A';
+  const tampered = new Headers(request.headers);
+  tampered.set('dpop', `${proof.slice(0, -2)}${last}${proof.at(-1)}`);
+  await assert.rejects(verifier().verifyRequest(new Request(API, { headers: tampered })),
+    { code: 'ERR_DPOP_PROOF_INVALID', message: /signature/ });
+  // An ES256 issuer key: the token's signature also goes to WebCrypto.
+  const es = await jose.generateKeyPair('ES256', { extractable: true });
+  const esJwks = { keys: [{ ...(await jose.exportJWK(es.publicKey)), kid: 'es-1', alg: 'ES256' }] };
+  const esToken = await new jose.SignJWT({ client_id: 'spa', cnf: { jkt: c.jkt } })
+    .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'es-1' })
+    .setIssuer(ISS).setSubject('user-2').setJti(crypto.randomUUID()).setIssuedAt().setExpirationTime('5m')
+    .sign(es.privateKey);
+  const esVerifier = new pkg.Verifier(esJwks, { issuer: ISS });
+  assert.equal((await esVerifier.verifyRequest(await requestFrom(esToken, c.dpop))).sub, 'user-2');
+  const badToken = `${esToken.slice(0, -2)}${esToken.at(-2) === 'A' ? 'B' : 'A'}${esToken.at(-1)}`;
+  await assert.rejects(esVerifier.verifyRequest(await requestFrom(badToken, c.dpop)),
+    { code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
+});
+
+test('verifyNotRevoked takes Bearer tokens only: a bound token needs its proof, so verifyRequest', async () => {
+  const c = await client();
+  const kv = { get: async () => null };
+  await assert.rejects(verifier().verifyNotRevoked(await accessToken(c.jkt, { sid: 's1' }), kv),
+    { code: 'ERR_DPOP_PROOF_INVALID', message: /bound to a key/ });
+  assert.equal((await verifier().verifyNotRevoked(await accessToken(undefined, { sid: 's1' }), kv)).sub, 'user-1');
+});

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::jose::{b64, json, CompactJws};
-use crate::keys::{parse_jwk, Algorithm};
+use crate::keys::{parse_jwk, Algorithm, PublicKey};
 
 /// The `typ` of a DPoP proof (§4.2).
 pub const PROOF_TYP: &str = "dpop+jwt";
@@ -94,6 +94,45 @@ pub fn verify_proof(
     request: &ProofRequest<'_>,
     options: &ProofOptions,
 ) -> Result<DpopProof> {
+    proof_job(proof, request, options)?.finish(None)
+}
+
+/// A proof whose every check ran but its signature's: the key from its `jwk` header, the signed
+/// bytes and the signature, for the core or a host's WebCrypto to verify; and the outcome of
+/// the other checks, which counts only once the signature holds.
+#[derive(Debug, Clone)]
+pub struct ProofJob {
+    pub key: PublicKey,
+    /// The `jwk` header (public members only: a private one is refused), for a host to import.
+    pub jwk: Map<String, Value>,
+    pub signing_input: Vec<u8>,
+    pub signature: Vec<u8>,
+    pub outcome: Result<DpopProof>,
+}
+
+impl ProofJob {
+    /// The proof, once its signature holds: `signature_valid` is a host's verdict, or `None` to
+    /// check it here. A signature of the wrong length for the key fails either way.
+    pub fn finish(self, signature_valid: Option<bool>) -> Result<DpopProof> {
+        let valid = self.key.fits_signature(&self.signature)
+            && signature_valid
+                .unwrap_or_else(|| self.key.verifies(&self.signing_input, &self.signature));
+        if !valid {
+            return Err(invalid(
+                "the signature does not verify with the jwk header's key",
+            ));
+        }
+        self.outcome
+    }
+}
+
+/// [`verify_proof`] but the signature: what fails before it (a proof that cannot be read, its
+/// `typ`, `alg` and key) is the error; the rest is the job's outcome.
+pub fn proof_job(
+    proof: &str,
+    request: &ProofRequest<'_>,
+    options: &ProofOptions,
+) -> Result<ProofJob> {
     let jws = CompactJws::parse(proof, MAX_PROOF_LENGTH)
         .map_err(|e| Error::DpopProofInvalid(format!("not a compact JWS ({e})")))?;
     if !jws.header.typ_is(PROOF_TYP) {
@@ -125,14 +164,24 @@ pub fn verify_proof(
     }
     let key = parse_jwk(jwk.clone(), alg)
         .map_err(|e| Error::DpopProofInvalid(format!("the jwk header is not a usable key: {e}")))?;
-    if !key.verifies(jws.signing_input.as_bytes(), &jws.signature) {
-        return Err(invalid(
-            "the signature does not verify with the jwk header's key",
-        ));
-    }
+    Ok(ProofJob {
+        outcome: proof_claims(&jws.payload, &jwk, request, options),
+        key,
+        jwk,
+        signing_input: jws.signing_input.as_bytes().to_vec(),
+        signature: jws.signature,
+    })
+}
 
-    let claims = json::parse_object(&jws.payload)
-        .ok_or_else(|| invalid("the payload is not a JSON object"))?;
+/// The checks of a proof's claims (§4.3 steps 8-12), and its thumbprint.
+fn proof_claims(
+    payload: &[u8],
+    jwk: &Map<String, Value>,
+    request: &ProofRequest<'_>,
+    options: &ProofOptions,
+) -> Result<DpopProof> {
+    let claims =
+        json::parse_object(payload).ok_or_else(|| invalid("the payload is not a JSON object"))?;
     let text = |name: &str| match claims.get(name) {
         Some(Value::String(value)) => Ok(Some(value.as_str())),
         None => Ok(None),
@@ -176,27 +225,38 @@ pub fn verify_proof(
         }
     }
     Ok(DpopProof {
-        jkt: jwk_thumbprint(&jwk)?,
+        jkt: jwk_thumbprint(jwk)?,
         jti: jti.to_owned(),
         iat,
     })
 }
 
 /// The proof in a request's `DPoP` header, checked against `request`; `None` when there is no
-/// header. Exactly one header is allowed (§4.3 step 1): a Fetch `Headers` joins repeated ones
-/// with `, `, which no compact JWS contains.
+/// header.
 pub fn header_proof(
     header: Option<&str>,
     request: &ProofRequest<'_>,
     options: &ProofOptions,
 ) -> Result<Option<DpopProof>> {
+    header_proof_job(header, request, options)?
+        .map(|job| job.finish(None))
+        .transpose()
+}
+
+/// [`header_proof`] but the signature. Exactly one header is allowed (§4.3 step 1): a Fetch
+/// `Headers` joins repeated ones with `, `, which no compact JWS contains.
+pub fn header_proof_job(
+    header: Option<&str>,
+    request: &ProofRequest<'_>,
+    options: &ProofOptions,
+) -> Result<Option<ProofJob>> {
     let Some(header) = header else {
         return Ok(None);
     };
     if header.contains(',') {
         return Err(invalid("more than one DPoP header"));
     }
-    verify_proof(header.trim(), request, options).map(Some)
+    proof_job(header.trim(), request, options).map(Some)
 }
 
 /// Whether `text` has the shape of a SHA-256 JWK thumbprint: 43 base64url characters (what a

@@ -6,9 +6,9 @@
 
 use serde_json::Value;
 
-use crate::dpop::{header_proof, DpopProof, ProofOptions, ProofRequest, SeenProofs};
+use crate::dpop::{header_proof_job, DpopProof, ProofJob, ProofOptions, ProofRequest, SeenProofs};
 use crate::error::{ClaimReason, Error, Result};
-use crate::verify::{ParsedClaims, Verifier};
+use crate::verify::{ParsedClaims, SignatureJob, Verifier};
 
 /// What a resource server received.
 #[derive(Debug, Clone, Copy)]
@@ -77,37 +77,97 @@ pub fn verify_request(
     options: &ProofOptions,
     seen: &mut SeenProofs,
 ) -> Result<VerifiedRequest> {
+    request_job(verifier, request, options)?.finish(verifier, (None, None), options, seen)
+}
+
+/// A resource request with every check run but its two signatures' (the token's and, for a
+/// bound token, its proof's), for a host's WebCrypto to verify; [`RequestJob::finish`] then
+/// releases the outcome in the order [`verify_request`] reports it.
+#[derive(Debug, Clone)]
+pub struct RequestJob {
+    scheme: Scheme,
+    now: u64,
+    pub token: SignatureJob,
+    proof: Result<Option<ProofJob>>,
+}
+
+/// [`verify_request`] but the signatures: what fails before them is the error.
+pub fn request_job(
+    verifier: &Verifier,
+    request: &ResourceRequest<'_>,
+    options: &ProofOptions,
+) -> Result<RequestJob> {
     let (scheme, token) = credentials(request.authorization.unwrap_or_default())?;
-    let claims = verifier.verify_to_json(token, request.now)?;
-    match (bound_key(&claims)?, scheme) {
-        (None, Scheme::Bearer) => Ok(VerifiedRequest {
-            claims,
-            proof: None,
-        }),
-        (None, Scheme::Dpop) => Err(Error::DpopProofInvalid(
-            "the token is not bound to a key (no cnf.jkt): send it as a Bearer token".into(),
-        )),
-        (Some(_), Scheme::Bearer) => Err(Error::DpopProofInvalid(
-            "the token is bound to a key (cnf.jkt): send it with the DPoP scheme and a proof, \
-             not as a Bearer token"
-                .into(),
-        )),
-        (Some(jkt), Scheme::Dpop) => {
-            let proof_request = ProofRequest {
-                method: request.method,
-                url: request.url,
-                access_token: Some(token),
-                nonce: None,
-                now: request.now,
-            };
-            let proof = header_proof(request.dpop, &proof_request, options)?
-                .ok_or_else(|| Error::DpopProofInvalid("the DPoP header is missing".into()))?;
-            proof.check_binding(jkt)?;
-            seen.remember(&proof, request.now, options)?;
-            Ok(VerifiedRequest {
+    let token_job = verifier.signature_job(token, request.now)?;
+    let bound = token_job
+        .outcome
+        .as_ref()
+        .is_ok_and(|claims| matches!(bound_key(claims), Ok(Some(_))));
+    let proof = if bound && scheme == Scheme::Dpop {
+        let proof_request = ProofRequest {
+            method: request.method,
+            url: request.url,
+            access_token: Some(token),
+            nonce: None,
+            now: request.now,
+        };
+        header_proof_job(request.dpop, &proof_request, options)
+    } else {
+        Ok(None)
+    };
+    Ok(RequestJob {
+        scheme,
+        now: request.now,
+        token: token_job,
+        proof,
+    })
+}
+
+impl RequestJob {
+    /// The bound token's proof to verify, if the request has one that could be read.
+    pub fn proof(&self) -> Option<&ProofJob> {
+        self.proof.as_ref().ok().and_then(Option::as_ref)
+    }
+
+    /// The request's outcome, given the host's verdicts on the token's and the proof's
+    /// signatures (`None`: check it here).
+    pub fn finish(
+        self,
+        verifier: &Verifier,
+        (token_valid, proof_valid): (Option<bool>, Option<bool>),
+        options: &ProofOptions,
+        seen: &mut SeenProofs,
+    ) -> Result<VerifiedRequest> {
+        if !token_valid.unwrap_or_else(|| verifier.signature_holds(&self.token)) {
+            return Err(Error::SignatureVerificationFailed);
+        }
+        let claims = self.token.outcome?;
+        let jkt = bound_key(&claims)?.map(str::to_owned);
+        match (jkt, self.scheme) {
+            (None, Scheme::Bearer) => Ok(VerifiedRequest {
                 claims,
-                proof: Some(proof),
-            })
+                proof: None,
+            }),
+            (None, Scheme::Dpop) => Err(Error::DpopProofInvalid(
+                "the token is not bound to a key (no cnf.jkt): send it as a Bearer token".into(),
+            )),
+            (Some(_), Scheme::Bearer) => Err(Error::DpopProofInvalid(
+                "the token is bound to a key (cnf.jkt): send it with the DPoP scheme and a proof, \
+                 not as a Bearer token"
+                    .into(),
+            )),
+            (Some(jkt), Scheme::Dpop) => {
+                let proof = self
+                    .proof?
+                    .ok_or_else(|| Error::DpopProofInvalid("the DPoP header is missing".into()))?
+                    .finish(proof_valid)?;
+                proof.check_binding(&jkt)?;
+                seen.remember(&proof, self.now, options)?;
+                Ok(VerifiedRequest {
+                    claims,
+                    proof: Some(proof),
+                })
+            }
         }
     }
 }

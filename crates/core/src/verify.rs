@@ -163,6 +163,16 @@ impl Verifier {
         })
     }
 
+    /// Whether one of a [`SignatureJob`]'s keys verifies its signature, checked here (where
+    /// the host has no crypto API for its algorithm).
+    pub fn signature_holds(&self, job: &SignatureJob) -> bool {
+        job.keys.iter().any(|&i| {
+            self.keys.keys()[i]
+                .key
+                .verifies(&job.signing_input, &job.signature)
+        })
+    }
+
     /// Where key `index` of a [`SignatureJob`] stands in the JWKS it came from, so that a host
     /// crypto API can import it from there.
     pub fn key_position(&self, index: usize) -> Option<usize> {

@@ -13,8 +13,9 @@ export interface EdgeJwtOptions extends VerifierOptions {
 }
 
 /**
- * A Hono middleware that verifies `Authorization: Bearer …` and sets the claims as
- * `c.get('jwtPayload')`; 401 with an RFC 6750 challenge otherwise.
+ * A Hono middleware that verifies the request's access token (`Authorization: Bearer …`, or
+ * `DPoP …` with its proof for a token bound to a key) with `verifyRequest` and sets the claims
+ * as `c.get('jwtPayload')`; 401 with an RFC 6750 or RFC 9449 challenge otherwise.
  * @example
  * app.use('/api/*', edgeJwt({ issuer: 'https://auth.example', audience: 'https://api.example', kv: 'EDGE_JWT_KV' }));
  */

@@ -1,4 +1,4 @@
-// edge-jwt/hono: a Hono middleware that verifies the request's bearer token with edge-jwt and
+// edge-jwt/hono: a Hono middleware that verifies the request's access token with edge-jwt and
 // sets its claims as `c.get('jwtPayload')`, as Hono's own `jwt` middleware does. Hono is an
 // optional peer dependency: this module never imports it.
 import { Verifier, RemoteJwks, JwtError } from 'edge-jwt';
@@ -7,11 +7,13 @@ import { Verifier, RemoteJwks, JwtError } from 'edge-jwt';
 const OWN = ['jwks', 'kv', 'remote', 'realm'];
 
 /**
- * A Hono middleware: `Authorization: Bearer <token>` (the scheme case-insensitive, RFC 7235) is
- * verified by a Verifier built once per isolate from `jwks` (a key set, or a RemoteJwks) or by
- * discovery from `issuer`, then checked against the revocation list in the KV binding named
- * `kv`, if given. On success the claims are `c.get('jwtPayload')`; otherwise the answer is 401
- * with an RFC 6750 `WWW-Authenticate` challenge and a JSON body `{error, error_description, code}`.
+ * A Hono middleware: `Authorization: Bearer <token>`, or `DPoP <token>` with its `DPoP` proof
+ * for a token bound to a key (RFC 9449; schemes case-insensitive, RFC 7235), is verified by
+ * `verifyRequest` of a Verifier built once per isolate from `jwks` (a key set, or a
+ * RemoteJwks) or by discovery from `issuer`, then checked against the revocation list in the
+ * KV binding named `kv`, if given. On success the claims are `c.get('jwtPayload')`; otherwise
+ * the answer is 401 with an RFC 6750 (or RFC 9449 §7.1, for DPoP) `WWW-Authenticate` challenge
+ * and a JSON body `{error, error_description, code}`.
  * @example
  * import { Hono } from 'hono';
  * import { edgeJwt } from 'edge-jwt/hono';
@@ -40,35 +42,39 @@ export function edgeJwt(options = {}) {
 
   return async function edgeJwtMiddleware(c, next) {
     const header = c.req.header('Authorization') ?? '';
-    const match = /^Bearer[ ]+([^ ]+)[ ]*$/i.exec(header);
+    const match = /^(Bearer|DPoP)[ ]+[^ ]+[ ]*$/i.exec(header);
     if (!match) {
       // RFC 6750 §3.1: no token (or another scheme) gets the challenge without an error code.
-      return challenge(c, realm, null, { error: 'invalid_request', error_description: 'a Bearer token is required' });
+      return challenge(c, 'Bearer', realm, null, { error: 'invalid_request', error_description: 'a Bearer or DPoP token is required' });
     }
+    const scheme = /^dpop$/i.test(match[1]) ? 'DPoP' : 'Bearer';
     try {
       const v = await current();
       const store = kv === undefined ? undefined : c.env?.[kv];
       if (kv !== undefined && !store) throw new JwtError('ERR_INVALID_OPTION', `no KV binding named ${kv}`);
-      const claims = store
-        ? await v.verifyNotRevoked(match[1], store)
-        : await (v.verifyAsync ? v.verifyAsync(match[1]) : v.verify(match[1]));
-      c.set('jwtPayload', claims);
+      c.set('jwtPayload', await v.verifyRequest(c.req.raw, store ? { kv: store } : undefined));
     } catch (error) {
       if (!(error instanceof JwtError)) throw error;
       if (['ERR_STORE_UNAVAILABLE', 'ERR_JWKS_INVALID', 'ERR_DISCOVERY_FAILED', 'ERR_INVALID_OPTION'].includes(error.code)) {
         // Not the token's fault: the keys or the revocation list could not be had.
         return c.json({ error: 'temporarily_unavailable', error_description: error.message, code: error.code }, 503);
       }
-      return challenge(c, realm, 'invalid_token', { error: 'invalid_token', error_description: error.message, code: error.code });
+      if (error.code.startsWith('ERR_DPOP_')) {
+        // RFC 9449 §7.1: a proof's failure, or a bound token sent without one.
+        return challenge(c, 'DPoP', realm, 'invalid_dpop_proof', { error: 'invalid_dpop_proof', error_description: error.message, code: error.code });
+      }
+      return challenge(c, scheme, realm, 'invalid_token', { error: 'invalid_token', error_description: error.message, code: error.code });
     }
     await next();
   };
 }
 
-function challenge(c, realm, error, body) {
+function challenge(c, scheme, realm, error, body) {
   const quoted = (text) => `"${String(text).replace(/["\\]/g, '')}"`;
   const params = [`realm=${quoted(realm)}`];
   if (error) params.push(`error=${quoted(error)}`, `error_description=${quoted(body.error_description)}`);
-  c.header('WWW-Authenticate', `Bearer ${params.join(', ')}`);
+  // The DPoP challenge names the proof algorithms verifyRequest accepts (RFC 9449 §7.1).
+  if (scheme === 'DPoP') params.push('algs="EdDSA ES256"');
+  c.header('WWW-Authenticate', `${scheme} ${params.join(', ')}`);
   return c.json(body, 401);
 }

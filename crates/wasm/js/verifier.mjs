@@ -66,19 +66,42 @@ export class Verifier {
   async verifyAsync(token, options) {
     checkToken(token, this.#maxTokenLength);
     const [alg, keys, input, signature, claims, error] = call(() => this.#inner.signatureJob(token, when(options)));
+    const valid = await this.#hostVerdict(alg, keys, input, signature);
+    if (valid === undefined) return this.verify(token, options);
+    if (!valid) throw new JwtError('ERR_JWS_SIGNATURE_VERIFICATION_FAILED', 'signature verification failed');
+    // The core's outcome of every other rule, released now that the signature holds.
+    if (error) rethrow(error);
+    return JSON.parse(claims);
+  }
+
+  /**
+   * Whether one of `keys` verifies `signature` over `input` through the host's WebCrypto;
+   * `undefined` where the host does not do `alg` (or cannot import the key): the core decides.
+   */
+  async #hostVerdict(alg, keys, input, signature) {
     const host = HOST_ALGORITHMS[alg];
     const subtle = globalThis.crypto?.subtle;
-    if (!host || !subtle) return this.verify(token, options);
+    if (!host || !subtle) return undefined;
     for (const index of keys) {
       const key = await this.#hostKey(index, host, subtle);
-      if (key === null) return this.verify(token, options);
-      if (await subtle.verify(host.verify, key, signature, input)) {
-        // The core's outcome of every other rule, released now that the signature holds.
-        if (error) rethrow(error);
-        return JSON.parse(claims);
-      }
+      if (key === null) return undefined;
+      if (await subtle.verify(host.verify, key, signature, input)) return true;
     }
-    throw new JwtError('ERR_JWS_SIGNATURE_VERIFICATION_FAILED', 'signature verification failed');
+    return false;
+  }
+
+  /** A DPoP proof's signature (`[alg, x, y, input, signature]`) through WebCrypto, as above. */
+  async #proofVerdict(proof) {
+    const subtle = globalThis.crypto?.subtle;
+    if (!proof || proof[0] !== 'ES256' || !subtle) return undefined;
+    const [, x, y, input, signature] = proof;
+    const host = HOST_ALGORITHMS.ES256;
+    try {
+      const key = await subtle.importKey('jwk', { kty: 'EC', crv: 'P-256', x, y }, host.import, false, ['verify']);
+      return await subtle.verify(host.verify, key, signature, input);
+    } catch {
+      return undefined;
+    }
   }
 
   #hostKey(index, host, subtle) {
@@ -103,7 +126,8 @@ export class Verifier {
    * a bound token sent as `Bearer` is refused. Throws `JwtError` (`ERR_DPOP_PROOF_INVALID`,
    * `ERR_DPOP_BINDING_MISMATCH`, `ERR_DPOP_REPLAYED`, or the token's own codes). With
    * `options.kv` (a Workers KV binding), the issuer's revocation list is checked too, as
-   * `verifyNotRevoked` does.
+   * `verifyNotRevoked` does. ECDSA and RSA signatures (the token's, and an ES256 proof's) go to
+   * the host's WebCrypto, as in `verifyAsync`; every rule stays in the core.
    * @example
    * const claims = await verifier.verifyRequest(request, { kv: env.EDGE_JWT_KV });
    */
@@ -121,21 +145,38 @@ export class Verifier {
         throw new JwtError('ERR_JWS_INVALID', 'invalid JWS: a header exceeds the length limit');
       }
     }
-    const args = [authorization, dpop, request.method, request.url, when(options)];
-    if (options?.kv === undefined) return JSON.parse(call(() => this.#inner.verifyRequest(...args)));
-    checkKv(options.kv);
-    return this.#notRevoked(call(() => this.#inner.verifyRequestForRevocation(...args)), options.kv);
+    if (options?.kv !== undefined) checkKv(options.kv);
+    return this.#checkRequest([authorization, dpop, request.method, request.url, when(options)], options?.kv);
+  }
+
+  /** A resource request's check (`requestJob`'s arguments), with the revocation list in `kv`. */
+  async #checkRequest(args, kv) {
+    const check = call(() => this.#inner.requestJob(...args));
+    try {
+      // Both signatures at once through WebCrypto where it does their algorithms; the core
+      // checks the rest, and releases the outcome in the order the sync path reports it.
+      const [tokenValid, proofValid] = await Promise.all([this.#hostVerdict(...check.token), this.#proofVerdict(check.proof)]);
+      const finished = call(() => this.#inner.finishRequest(check, tokenValid, proofValid, kv !== undefined));
+      return kv === undefined ? JSON.parse(finished) : this.#notRevoked(finished, kv);
+    } finally {
+      check.free();
+    }
   }
 
   /**
    * Verifies `token`, then checks the issuer's revocation list in a Workers KV binding (or any
    * object with an async `get(key)`). A KV that cannot be read fails closed
-   * (`ERR_STORE_UNAVAILABLE`).
+   * (`ERR_STORE_UNAVAILABLE`). The token is taken as a `Bearer` token: one bound to a key
+   * (`cnf.jkt`) is refused, since its proof can only be checked with the request
+   * (`verifyRequest`).
+   * @example
+   * const claims = await verifier.verifyNotRevoked(token, env.EDGE_JWT_KV);
    */
   async verifyNotRevoked(token, kv, options) {
     checkToken(token, this.#maxTokenLength);
     checkKv(kv);
-    return this.#notRevoked(call(() => this.#inner.verifyForRevocation(token, when(options))), kv);
+    // Any URL: a Bearer token's check does not read it.
+    return this.#checkRequest([`Bearer ${token}`, undefined, 'GET', 'https://resource.invalid/', when(options)], kv);
   }
 
   /** Finishes a revocation check: reads its entries from `kv`, then lets the core judge. */

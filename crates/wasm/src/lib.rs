@@ -12,7 +12,7 @@ static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
 use std::cell::RefCell;
 
 use edge_jwt_core::dpop::{ProofOptions, SeenProofs};
-use edge_jwt_core::resource::{verify_request, ResourceRequest};
+use edge_jwt_core::resource::{request_job, RequestJob, ResourceRequest};
 use edge_jwt_core::revocation::{entry_keys, judge};
 use edge_jwt_core::verify::{decode_unverified, expired, ParsedClaims, DEFAULT_MAX_TOKEN_LENGTH};
 use edge_jwt_core::{AccessClaims, Error, StoreError, VerificationKeys, Verifier};
@@ -104,42 +104,18 @@ impl WasmVerifier {
         Ok(job_array)
     }
 
-    /// Verifies a resource request's token and, for a bound token, its DPoP proof (RFC 9449
-    /// §7); returns the claims as JSON text.
-    #[wasm_bindgen(js_name = verifyRequest)]
-    pub fn verify_request(
+    /// Starts the check of a resource request (RFC 9449 §7): everything but the token's and,
+    /// for a bound token, its DPoP proof's signatures, which the host may verify (`token`,
+    /// `proof`) before `finishRequest` releases the outcome.
+    #[wasm_bindgen(js_name = requestJob)]
+    pub fn request_job(
         &self,
         authorization: Option<String>,
         dpop: Option<String>,
         method: &str,
         url: &str,
         now: f64,
-    ) -> Result<String, JsValue> {
-        self.checked_request(authorization, dpop, method, url, now)
-            .map(|claims| claims.json)
-    }
-
-    /// `verifyRequest`, then the revocation check of its token (see `verifyForRevocation`).
-    #[wasm_bindgen(js_name = verifyRequestForRevocation)]
-    pub fn verify_request_for_revocation(
-        &self,
-        authorization: Option<String>,
-        dpop: Option<String>,
-        method: &str,
-        url: &str,
-        now: f64,
-    ) -> Result<RevocationCheck, JsValue> {
-        RevocationCheck::of(self.checked_request(authorization, dpop, method, url, now)?)
-    }
-
-    fn checked_request(
-        &self,
-        authorization: Option<String>,
-        dpop: Option<String>,
-        method: &str,
-        url: &str,
-        now: f64,
-    ) -> Result<ParsedClaims, JsValue> {
+    ) -> Result<RequestCheck, JsValue> {
         let request = ResourceRequest {
             authorization: authorization.as_deref(),
             dpop: dpop.as_deref(),
@@ -147,10 +123,51 @@ impl WasmVerifier {
             url,
             now: seconds(now)?,
         };
-        let mut seen = self.seen_proofs.borrow_mut();
-        verify_request(&self.inner, &request, &ProofOptions::default(), &mut seen)
-            .map(|verified| verified.claims)
+        request_job(&self.inner, &request, &ProofOptions::default())
+            .map(|job| RequestCheck { job: Some(job) })
             .map_err(|e| js_error(&e))
+    }
+
+    /// The request's claims as JSON text, given the host's verdicts on its signatures
+    /// (`undefined`: checked here); the proof's `jti` is remembered for replay detection. With
+    /// `revocation`, a `RevocationCheck` of its token instead: the caller reads the check's
+    /// `keys` from the issuer's KV and hands what they held to `finish`. The reads are the only
+    /// part outside the core, which names the keys and judges the values.
+    #[wasm_bindgen(js_name = finishRequest)]
+    pub fn finish_request(
+        &self,
+        check: &mut RequestCheck,
+        token_valid: Option<bool>,
+        proof_valid: Option<bool>,
+        revocation: bool,
+    ) -> Result<JsValue, JsValue> {
+        let claims = self.finished(check, token_valid, proof_valid)?;
+        if revocation {
+            RevocationCheck::of(claims).map(JsValue::from)
+        } else {
+            Ok(JsValue::from_str(&claims.json))
+        }
+    }
+
+    fn finished(
+        &self,
+        check: &mut RequestCheck,
+        token_valid: Option<bool>,
+        proof_valid: Option<bool>,
+    ) -> Result<ParsedClaims, JsValue> {
+        let job = check
+            .job
+            .take()
+            .ok_or_else(|| js_error(&Error::Internal("a request check is finished once".into())))?;
+        let mut seen = self.seen_proofs.borrow_mut();
+        job.finish(
+            &self.inner,
+            (token_valid, proof_valid),
+            &ProofOptions::default(),
+            &mut seen,
+        )
+        .map(|verified| verified.claims)
+        .map_err(|e| js_error(&e))
     }
 
     /// Where key `index` stands in the JWKS given to the constructor (0 for a single JWK).
@@ -158,18 +175,52 @@ impl WasmVerifier {
     pub fn key_position(&self, index: u32) -> Option<u32> {
         self.inner.key_position(index as usize).map(|p| p as u32)
     }
+}
 
-    /// Verifies `token` and starts its revocation check: the caller reads the check's `keys`
-    /// from the issuer's KV and hands what they held to `finish`. The reads are the only part
-    /// outside the core, which names the keys and judges the values.
-    #[wasm_bindgen(js_name = verifyForRevocation)]
-    pub fn verify_for_revocation(&self, token: &str, now: f64) -> Result<RevocationCheck, JsValue> {
-        let now = seconds(now)?;
-        let parsed = self
-            .inner
-            .verify_to_json(token, now)
-            .map_err(|e| js_error(&e))?;
-        RevocationCheck::of(parsed)
+/// A resource request being checked (see `WasmVerifier.requestJob`).
+#[wasm_bindgen]
+pub struct RequestCheck {
+    job: Option<RequestJob>,
+}
+
+#[wasm_bindgen]
+impl RequestCheck {
+    /// The token's signature for the host: `[alg, keys (Uint32Array), input, signature]`.
+    #[wasm_bindgen(getter)]
+    pub fn token(&self) -> js_sys::Array {
+        let Some(job) = &self.job else {
+            return js_sys::Array::new();
+        };
+        let keys: Vec<u32> = job.token.keys.iter().map(|&i| i as u32).collect();
+        js_sys::Array::of4(
+            &JsValue::from_str(job.token.algorithm.name()),
+            &js_sys::Uint32Array::from(keys.as_slice()),
+            &js_sys::Uint8Array::from(job.token.signing_input.as_slice()),
+            &js_sys::Uint8Array::from(job.token.signature.as_slice()),
+        )
+    }
+
+    /// The bound token's DPoP proof signature for the host, if there is one to verify:
+    /// `[alg, x, y, input, signature]` (`x`, `y`: the `jwk` header's coordinates).
+    #[wasm_bindgen(getter)]
+    pub fn proof(&self) -> Option<js_sys::Array> {
+        let proof = self.job.as_ref()?.proof()?;
+        let member = |name: &str| {
+            JsValue::from_str(
+                proof
+                    .jwk
+                    .get(name)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default(),
+            )
+        };
+        Some(js_sys::Array::of5(
+            &JsValue::from_str(proof.key.algorithm().name()),
+            &member("x"),
+            &member("y"),
+            &js_sys::Uint8Array::from(proof.signing_input.as_slice()),
+            &js_sys::Uint8Array::from(proof.signature.as_slice()),
+        ))
     }
 }
 
