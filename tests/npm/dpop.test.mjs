@@ -174,3 +174,24 @@ test('verifyNotRevoked takes Bearer tokens only: a bound token needs its proof, 
     { code: 'ERR_DPOP_PROOF_INVALID', message: /bound to a key/ });
   assert.equal((await verifier().verifyNotRevoked(await accessToken(undefined, { sid: 's1' }), kv)).sub, 'user-1');
 });
+
+test('a replay store shared by two verifiers (two isolates) catches a proof replayed to the other', async () => {
+  const c = await client();
+  const token = await accessToken(c.jkt);
+  const used = new Map();
+  const replay = { use: async (jti, until) => !used.has(jti) && Boolean(used.set(jti, until)) };
+  const [isolateA, isolateB] = [verifier(), verifier()];
+  const request = await requestFrom(token, c.dpop);
+  await isolateA.verifyRequest(request.clone(), { replay });
+  const [[jti, until]] = used;
+  const proof = jose.decodeJwt(request.headers.get('dpop'));
+  assert.deepEqual([jti, until], [proof.jti, proof.iat + 60]);
+  await assert.rejects(isolateB.verifyRequest(request.clone(), { replay }), { code: 'ERR_DPOP_REPLAYED' });
+  // Without the shared store, the other isolate cannot know.
+  assert.equal((await verifier().verifyRequest(request.clone())).sub, 'user-1');
+  // Bearer tokens have no proof: the store is not asked.
+  const bearer = new Request(API, { headers: { authorization: `Bearer ${await accessToken(undefined)}` } });
+  await isolateB.verifyRequest(bearer, { replay });
+  assert.equal(used.size, 1);
+  await assert.rejects(isolateB.verifyRequest(bearer, { replay: {} }), { code: 'ERR_INVALID_OPTION' });
+});

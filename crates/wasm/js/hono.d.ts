@@ -1,5 +1,5 @@
 // Type declarations of `edge-jwt/hono`.
-import type { Jwks, Jwk, VerifierOptions, RemoteJwks, RemoteJwksOptions } from 'edge-jwt';
+import type { Jwks, Jwk, VerifierOptions, RemoteJwks, RemoteJwksOptions, ReplayStore } from 'edge-jwt';
 
 export interface EdgeJwtOptions extends VerifierOptions {
   /** The keys: a key set (object or JSON text), one JWK, or a RemoteJwks. Without it, `issuer` is used for discovery. */
@@ -10,6 +10,8 @@ export interface EdgeJwtOptions extends VerifierOptions {
   remote?: RemoteJwksOptions;
   /** The `realm` of the `WWW-Authenticate` challenge (default `api`). */
   realm?: string;
+  /** A replay store for DPoP proofs' `jti`s that every isolate shares (see `RequestOptions.replay`). */
+  replay?: ReplayStore;
 }
 
 /**

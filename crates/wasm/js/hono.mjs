@@ -3,15 +3,19 @@
 // optional peer dependency: this module never imports it.
 import { Verifier, RemoteJwks, JwtError } from 'edge-jwt';
 
+/** The codes of a failed DPoP proof, or of a bound token sent without one. */
+const DPOP_CODES = ['ERR_DPOP_PROOF_INVALID', 'ERR_DPOP_BINDING_MISMATCH', 'ERR_DPOP_REPLAYED', 'ERR_DPOP_NONCE_REQUIRED'];
+
 /** Options that are not the Verifier's. */
-const OWN = ['jwks', 'kv', 'remote', 'realm'];
+const OWN = ['jwks', 'kv', 'remote', 'realm', 'replay'];
 
 /**
  * A Hono middleware: `Authorization: Bearer <token>`, or `DPoP <token>` with its `DPoP` proof
  * for a token bound to a key (RFC 9449; schemes case-insensitive, RFC 7235), is verified by
  * `verifyRequest` of a Verifier built once per isolate from `jwks` (a key set, or a
  * RemoteJwks) or by discovery from `issuer`, then checked against the revocation list in the
- * KV binding named `kv`, if given. On success the claims are `c.get('jwtPayload')`; otherwise
+ * KV binding named `kv`, if given (and DPoP proofs against the `replay` store, if given: see
+ * `RequestOptions.replay`). On success the claims are `c.get('jwtPayload')`; otherwise
  * the answer is 401 with an RFC 6750 (or RFC 9449 §7.1, for DPoP) `WWW-Authenticate` challenge
  * and a JSON body `{error, error_description, code}`.
  * @example
@@ -22,7 +26,7 @@ const OWN = ['jwks', 'kv', 'remote', 'realm'];
  * app.get('/api/me', (c) => c.json({ sub: c.get('jwtPayload').sub }));
  */
 export function edgeJwt(options = {}) {
-  const { jwks, kv, remote = {}, realm = 'api' } = options;
+  const { jwks, kv, remote = {}, realm = 'api', replay } = options;
   const verifierOptions = Object.fromEntries(Object.entries(options).filter(([k]) => !OWN.includes(k)));
   if (jwks === undefined && typeof verifierOptions.issuer !== 'string') {
     throw new JwtError('ERR_INVALID_OPTION', 'edgeJwt needs jwks (a key set or a RemoteJwks) or issuer (for discovery)');
@@ -52,14 +56,14 @@ export function edgeJwt(options = {}) {
       const v = await current();
       const store = kv === undefined ? undefined : c.env?.[kv];
       if (kv !== undefined && !store) throw new JwtError('ERR_INVALID_OPTION', `no KV binding named ${kv}`);
-      c.set('jwtPayload', await v.verifyRequest(c.req.raw, store ? { kv: store } : undefined));
+      c.set('jwtPayload', await v.verifyRequest(c.req.raw, { kv: store, replay }));
     } catch (error) {
       if (!(error instanceof JwtError)) throw error;
       if (['ERR_STORE_UNAVAILABLE', 'ERR_JWKS_INVALID', 'ERR_DISCOVERY_FAILED', 'ERR_INVALID_OPTION'].includes(error.code)) {
         // Not the token's fault: the keys or the revocation list could not be had.
         return c.json({ error: 'temporarily_unavailable', error_description: error.message, code: error.code }, 503);
       }
-      if (error.code.startsWith('ERR_DPOP_')) {
+      if (DPOP_CODES.includes(error.code)) {
         // RFC 9449 §7.1: a proof's failure, or a bound token sent without one.
         return challenge(c, 'DPoP', realm, 'invalid_dpop_proof', { error: 'invalid_dpop_proof', error_description: error.message, code: error.code });
       }

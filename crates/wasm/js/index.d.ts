@@ -121,7 +121,24 @@ export interface At {
 
 /** `verifyRequest`'s options: the time, and the revocation list to check, if any. */
 export interface RequestOptions extends At {
+  /** The issuer's revocation list, checked after the token and its proof. */
   kv?: KvNamespaceLike;
+  /**
+   * A replay store every isolate shares, for DPoP proofs' `jti`s (the verifier's own memory,
+   * per isolate, is always checked too). Default: none.
+   */
+  replay?: ReplayStore;
+}
+
+/**
+ * Where DPoP proofs' `jti`s are kept across isolates (RFC 9449 §11.1). `use` answers whether
+ * `jti` is new, and keeps it until `until` (seconds since the epoch, the last second the
+ * proof passes its `iat` check). A Durable Object per `jti` makes it exact; KV is best effort.
+ * @example
+ * const replay = { use: (jti, until) => env.PROOF_JTIS.get(env.PROOF_JTIS.idFromName(jti)).use(until) };
+ */
+export interface ReplayStore {
+  use(jti: string, until: number): Promise<boolean> | boolean;
 }
 
 /** A Workers KV namespace binding holding the issuer's revocation list (only `get` is used). */

@@ -126,7 +126,9 @@ export class Verifier {
    * a bound token sent as `Bearer` is refused. Throws `JwtError` (`ERR_DPOP_PROOF_INVALID`,
    * `ERR_DPOP_BINDING_MISMATCH`, `ERR_DPOP_REPLAYED`, or the token's own codes). With
    * `options.kv` (a Workers KV binding), the issuer's revocation list is checked too, as
-   * `verifyNotRevoked` does. ECDSA and RSA signatures (the token's, and an ES256 proof's) go to
+   * `verifyNotRevoked` does. With `options.replay` (`{ use(jti, until) }`, answering whether
+   * the proof's `jti` is new, and keeping it until `until`), proofs are also checked against a
+   * store every isolate shares. ECDSA and RSA signatures (the token's, and an ES256 proof's) go to
    * the host's WebCrypto, as in `verifyAsync`; every rule stays in the core.
    * @example
    * const claims = await verifier.verifyRequest(request, { kv: env.EDGE_JWT_KV });
@@ -145,22 +147,37 @@ export class Verifier {
         throw new JwtError('ERR_JWS_INVALID', 'invalid JWS: a header exceeds the length limit');
       }
     }
-    if (options?.kv !== undefined) checkKv(options.kv);
-    return this.#checkRequest([authorization, dpop, request.method, request.url, when(options)], options?.kv);
+    const { kv, replay } = options ?? {};
+    if (kv !== undefined) checkKv(kv);
+    if (replay !== undefined && typeof replay?.use !== 'function') {
+      throw new JwtError('ERR_INVALID_OPTION', 'replay must be an object with use(jti, until), answering whether the jti is new');
+    }
+    return this.#checkRequest([authorization, dpop, request.method, request.url, when(options)], kv, replay);
   }
 
-  /** A resource request's check (`requestJob`'s arguments), with the revocation list in `kv`. */
-  async #checkRequest(args, kv) {
+  /**
+   * A resource request's check (`requestJob`'s arguments): the proof's `jti` also marked used
+   * in `replay` (shared by isolates), then the revocation list in `kv`.
+   */
+  async #checkRequest(args, kv, replay) {
     const check = call(() => this.#inner.requestJob(...args));
+    let finished;
+    let proof;
     try {
+      proof = check.proof;
       // Both signatures at once through WebCrypto where it does their algorithms; the core
       // checks the rest, and releases the outcome in the order the sync path reports it.
-      const [tokenValid, proofValid] = await Promise.all([this.#hostVerdict(...check.token), this.#proofVerdict(check.proof)]);
-      const finished = call(() => this.#inner.finishRequest(check, tokenValid, proofValid, kv !== undefined));
-      return kv === undefined ? JSON.parse(finished) : this.#notRevoked(finished, kv);
+      const [tokenValid, proofValid] = await Promise.all([this.#hostVerdict(...check.token), this.#proofVerdict(proof)]);
+      finished = call(() => this.#inner.finishRequest(check, tokenValid, proofValid, kv !== undefined));
     } finally {
       check.free();
     }
+    // Only a bound token that passed has a proof here: its jti, and the last second it passes.
+    if (replay && proof?.length > 5 && !(await replay.use(proof[5], proof[6]))) {
+      finished.free?.();
+      throw new JwtError('ERR_DPOP_REPLAYED', 'this DPoP proof was used before: make a new proof for each request');
+    }
+    return kv === undefined ? JSON.parse(finished) : this.#notRevoked(finished, kv);
   }
 
   /**

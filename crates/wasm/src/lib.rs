@@ -200,8 +200,9 @@ impl RequestCheck {
         )
     }
 
-    /// The bound token's DPoP proof signature for the host, if there is one to verify:
-    /// `[alg, x, y, input, signature]` (`x`, `y`: the `jwk` header's coordinates).
+    /// The bound token's DPoP proof, if there is one to verify: `[alg, x, y, input, signature,
+    /// jti, until]` (`x`, `y`: the `jwk` header's coordinates; `jti` and `until`, the last
+    /// second the proof passes, for a shared replay store, only when its claims pass).
     #[wasm_bindgen(getter)]
     pub fn proof(&self) -> Option<js_sys::Array> {
         let proof = self.job.as_ref()?.proof()?;
@@ -214,13 +215,19 @@ impl RequestCheck {
                     .unwrap_or_default(),
             )
         };
-        Some(js_sys::Array::of5(
+        let array = js_sys::Array::of5(
             &JsValue::from_str(proof.key.algorithm().name()),
             &member("x"),
             &member("y"),
             &js_sys::Uint8Array::from(proof.signing_input.as_slice()),
             &js_sys::Uint8Array::from(proof.signature.as_slice()),
-        ))
+        );
+        if let Ok(claims) = &proof.outcome {
+            array.push(&JsValue::from_str(&claims.jti));
+            let until = claims.iat + ProofOptions::default().max_age;
+            array.push(&JsValue::from_f64(until as f64));
+        }
+        Some(array)
     }
 }
 
