@@ -37,6 +37,10 @@ if (criterion['rotation/edge-jwt']) {
   row('core, native', 'refresh rotation (EdDSA, in-memory store)', criterion['rotation/edge-jwt'],
     criterion['rotation/crypto-floor'], "jwt-simple's crypto for one (1 verify + 2 signs)");
 }
+if (criterion['rotation/edge-jwt with a DPoP proof']) {
+  row('core, native', 'refresh rotation with a DPoP proof (EdDSA key, bound session)', criterion['rotation/edge-jwt with a DPoP proof'],
+    criterion['rotation/edge-jwt'], 'the same rotation without DPoP');
+}
 if (criterion['jwks-parse/edge-jwt']) {
   row('core, native', 'JWKS parse (3 keys)', criterion['jwks-parse/edge-jwt'], criterion['jwks-parse/serde_json'], 'serde_json::Value');
 }

@@ -45,7 +45,8 @@ function start(tokens) {
   session.addEventListener('refresh', (e) => {
     refreshes++;
     $('refresh-count').textContent = String(refreshes);
-    log('refreshed: a new access token and a rotated refresh token');
+    const proof = session.tokens?.token_type === 'DPoP' ? ", with a DPoP proof by this browser's key" : '';
+    log(`refreshed${proof}: a new access token and a rotated refresh token`);
     render();
   });
   session.addEventListener('end', (e) => {

@@ -155,6 +155,108 @@ fn rotation(c: &mut Criterion) {
     group.finish();
 }
 
+/// The same rotation for a session bound to a DPoP key (EdDSA): what the Worker adds, checking
+/// the proof against the request, and what the session's object adds, its binding and its
+/// `jti` kept. The client's signing of each proof is set up outside the measure.
+fn rotation_dpop(c: &mut Criterion) {
+    use edge_jwt_core::dpop::{jwk_thumbprint, verify_proof, ProofOptions, ProofRequest};
+    use edge_jwt_core::dpop_client::{proof_signing_input, ProofClaims};
+    use edge_jwt_core::jose::b64;
+    use edge_jwt_core::{Clock, Presentation};
+
+    let clock = FixedClock::at(now());
+    let (Ok(issuer_key), Ok(client_key)) = (
+        SigningKey::generate(Algorithm::EdDSA),
+        SigningKey::generate(Algorithm::EdDSA),
+    ) else {
+        return;
+    };
+    let (Ok(keys), Ok(client)) = (KeySet::new(vec![issuer_key]), KeySet::new(vec![client_key]))
+    else {
+        return;
+    };
+    let Ok(issuer) = TokenIssuer::new(keys, Policy::new(ISSUER, AUDIENCE)) else {
+        return;
+    };
+    let Some(jwk) = client.public_jwks()["keys"][0].as_object().cloned() else {
+        return;
+    };
+    let PrivateKey::Ed25519(client_pair) = client.signer().private_key() else {
+        return;
+    };
+    let sessions_store = MemoryStore::new(clock.clone());
+    let revocations = RevocationList::new(MemoryStore::new(clock.clone()), 30);
+    let sessions = SessionRotation {
+        issuer: &issuer,
+        store: &sessions_store,
+        revocations: &revocations,
+        clock: &clock,
+    };
+    let request = NewSession {
+        sub: "user-1".into(),
+        client_id: "bench".into(),
+        dpop_jkt: jwk_thumbprint(&jwk).ok(),
+        ..NewSession::default()
+    };
+    let start = futures::executor::block_on(sessions.start("session-1", request, clock.now()));
+    let mut refresh_token = start.map(|p| p.refresh_token).unwrap_or_default();
+    const URL: &str = "https://issuer.bench/token";
+    let mut n = 0u64;
+    let mut proof = || {
+        n += 1;
+        let jti = format!("proof-{n}");
+        let claims = ProofClaims {
+            jwk: &jwk,
+            algorithm: Algorithm::EdDSA,
+            method: "POST",
+            url: URL,
+            iat: clock.now(),
+            jti: &jti,
+            access_token: None,
+            nonce: None,
+        };
+        let input = proof_signing_input(&claims).unwrap_or_default();
+        let signature = client_pair
+            .key_pair()
+            .as_ref()
+            .sk
+            .sign(input.as_bytes(), None);
+        format!("{input}.{}", b64::encode(signature.as_ref()))
+    };
+
+    let mut group = c.benchmark_group("rotation");
+    group.bench_function("edge-jwt with a DPoP proof", |b| {
+        b.iter_batched(
+            &mut proof,
+            |proof| {
+                let request = ProofRequest {
+                    method: "POST",
+                    url: URL,
+                    access_token: None,
+                    nonce: None,
+                    now: clock.now(),
+                };
+                let presented = Presentation {
+                    proof: verify_proof(&proof, &request, &ProofOptions::default()).ok(),
+                    client_authenticated: false,
+                };
+                let pair = issuer
+                    .verify_refresh(&refresh_token, clock.now())
+                    .and_then(|claims| {
+                        futures::executor::block_on(sessions.refresh_presented(&claims, &presented))
+                    });
+                // A failed rotation would leave the rest measuring an error path.
+                match pair {
+                    Ok(pair) => refresh_token = pair.refresh_token,
+                    Err(err) => panic!("the bound rotation failed: {err}"),
+                }
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
 fn jwks_parse(c: &mut Criterion) {
     let keys: Vec<SigningKey> = [Algorithm::EdDSA, Algorithm::ES256, Algorithm::EdDSA]
         .into_iter()
@@ -189,6 +291,6 @@ criterion_group! {
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))
         .sample_size(30);
-    targets = sign_and_verify, rotation, jwks_parse
+    targets = sign_and_verify, rotation, rotation_dpop, jwks_parse
 }
 criterion_main!(benches);
