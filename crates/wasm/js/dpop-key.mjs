@@ -72,6 +72,16 @@ async function generate(algorithm) {
   }
 }
 
+/** An IndexedDB step; its failure (a private window, a full disk) as a JwtError that says what to do. */
+async function stored(step) {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof JwtError) throw error;
+    throw new JwtError('ERR_INVALID_OPTION', `IndexedDB cannot keep the DPoP key (${error?.message ?? error}): pass indexedDB: null to keep it in memory for this page`);
+  }
+}
+
 function base64url(bytes) {
   let text = '';
   for (const byte of new Uint8Array(bytes)) text += String.fromCharCode(byte);
@@ -110,7 +120,8 @@ export class DpopKey {
    * const key = await DpopKey.load({ algorithm: 'EdDSA' });
    */
   static async load({ name = 'edge-jwt:dpop', algorithm = 'ES256', indexedDB = globalThis.indexedDB } = {}) {
-    const record = (await read(indexedDB, name)) ?? (await keep(indexedDB, name, await generate(algorithm)));
+    const record = await stored(() => read(indexedDB, name))
+      ?? await stored(async () => keep(indexedDB, name, await generate(algorithm)));
     const jwk = await crypto.subtle.exportKey('jwk', record.keyPair.publicKey);
     const thumbprint = call(() => wasm.jwkThumbprint(JSON.stringify(jwk)));
     return new DpopKey(record.keyPair, record.algorithm, jwk, thumbprint);
@@ -123,12 +134,14 @@ export class DpopKey {
    */
   static async remove({ name = 'edge-jwt:dpop', indexedDB = globalThis.indexedDB } = {}) {
     if (!indexedDB) return void memory.delete(name);
-    const db = await database(indexedDB);
-    try {
-      await request(db.transaction(STORE, 'readwrite').objectStore(STORE).delete(name));
-    } finally {
-      db.close();
-    }
+    await stored(async () => {
+      const db = await database(indexedDB);
+      try {
+        await request(db.transaction(STORE, 'readwrite').objectStore(STORE).delete(name));
+      } finally {
+        db.close();
+      }
+    });
   }
 
   /**
