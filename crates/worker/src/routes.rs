@@ -23,9 +23,9 @@ use crate::events::{self, Event, Subjects};
 use crate::http;
 use crate::kv::{self, KvRevocations};
 use crate::objects::calls::{
-    ObjectRef, SessionCall, SessionReply, SubjectCall, SubjectOp, SubjectReply,
+    End, EndSession, LogOutEverywhere, ObjectCall, ObjectRef, Refresh, Register, RevokeToken,
+    Sessions, Start, Status, StoreConformance,
 };
-use crate::objects::{session, subject};
 use crate::settings;
 
 type Answer = Result<Response, ApiError>;
@@ -94,26 +94,15 @@ async fn route(req: Request, env: &Env, settings: &Rc<Settings>) -> Answer {
 }
 
 impl Ctx<'_> {
-    fn session<'s>(&'s self, sid: &'s str) -> ObjectRef<'s> {
+    /// A call to the Durable Object named `name` (a session's `sid`, a subject's `sub`; the
+    /// call says which namespace), answered with the call's own reply type.
+    async fn call<C: ObjectCall>(&self, name: &str, call: C) -> Result<C::Reply, ApiError> {
         ObjectRef {
             env: self.env,
-            namespace: session::NAMESPACE,
-            name: sid,
+            name,
         }
-    }
-
-    async fn subject(&self, sub: &str, op: SubjectOp) -> Result<SubjectReply, ApiError> {
-        let object = ObjectRef {
-            env: self.env,
-            namespace: subject::NAMESPACE,
-            name: sub,
-        };
-        object
-            .call(&SubjectCall {
-                sub: sub.to_owned(),
-                op,
-            })
-            .await
+        .call(call)
+        .await
     }
 
     fn revocations(&self) -> Result<RevocationList<KvRevocations>, ApiError> {
@@ -171,22 +160,17 @@ async fn begin_session(ctx: &Ctx<'_>, request: edge_jwt_core::NewSession) -> Ans
     // Refused before the subject's object is woken (the session's object checks again).
     request.validate()?;
     let sid = edge_jwt_core::random::new_id()?;
-    let op = SubjectOp::Register {
+    let register = Register {
         sid: sid.clone(),
         client_id: request.client_id.clone(),
     };
-    let SubjectReply::MinIat(min_iat) = ctx.subject(&request.sub, op).await? else {
-        return Err(ApiError::internal(&"unexpected subject reply"));
-    };
-    let call = SessionCall::Start {
+    let min_iat = ctx.call(&request.sub, register).await?;
+    let start = Start {
         sid: sid.clone(),
         request,
         min_iat,
     };
-    match ctx.session(&sid).call(&call).await? {
-        SessionReply::Pair(pair) => http::tokens(201, &pair),
-        _ => Err(ApiError::internal(&"unexpected session reply")),
-    }
+    http::tokens(201, &ctx.call(&sid, start).await?)
 }
 
 /// `POST /token` (RFC 6749 §6): refresh-token rotation in the session's Durable Object. A
@@ -224,16 +208,15 @@ async fn token(mut req: Request, ctx: &Ctx<'_>) -> Answer {
         client_id: Some(&claims.client_id),
         jti: Some(&claims.jti),
     };
-    let call = SessionCall::Refresh {
+    let call = Refresh {
         claims: claims.clone(),
         presented: Presentation {
             proof,
             client_authenticated: client.is_some(),
         },
     };
-    match ctx.session(&sid).call(&call).await {
-        Ok(SessionReply::Pair(pair)) => http::tokens(200, &pair),
-        Ok(_) => Err(ApiError::internal(&"unexpected session reply")),
+    match ctx.call(&sid, call).await {
+        Ok(pair) => http::tokens(200, &pair),
         Err(err) => {
             match err.code {
                 Some("ERR_REFRESH_TOKEN_REUSED") => ctx.event(Event::RefreshTokenReused, about()),
@@ -291,11 +274,11 @@ async fn revoke(mut req: Request, ctx: &Ctx<'_>) -> Answer {
     {
         None => {}
         Some(RevocationTarget::Token(claims)) => {
-            let call = SessionCall::RevokeToken {
+            let call = RevokeToken {
                 jti: claims.jti.clone(),
                 exp: claims.exp,
             };
-            if let SessionReply::Changed(true) = ctx.session(&claims.sid).call(&call).await? {
+            if ctx.call(&claims.sid, call).await? {
                 let about = Subjects {
                     sid: Some(&claims.sid),
                     sub: Some(&claims.sub),
@@ -306,10 +289,10 @@ async fn revoke(mut req: Request, ctx: &Ctx<'_>) -> Answer {
             }
         }
         Some(RevocationTarget::Session(claims)) => {
-            let call = SessionCall::End {
+            let call = End {
                 sid: claims.sid.clone(),
             };
-            if let SessionReply::Changed(true) = ctx.session(&claims.sid).call(&call).await? {
+            if ctx.call(&claims.sid, call).await? {
                 let about = Subjects {
                     sid: Some(&claims.sid),
                     sub: Some(&claims.sub),
@@ -339,12 +322,12 @@ async fn introspect(mut req: Request, ctx: &Ctx<'_>) -> Answer {
             Err(e) => Err(e.into()),
         },
         IssuedToken::Refresh(claims) => {
-            let call = SessionCall::Status {
+            let call = Status {
                 sid: claims.sid.clone(),
                 refresh_jti: Some(claims.jti.clone()),
             };
-            match ctx.session(&claims.sid).call(&call).await? {
-                SessionReply::Status(Some(status)) if status.live => {
+            match ctx.call(&claims.sid, call).await? {
+                Some(status) if status.live => {
                     let mut answer = json!({
                         "active": true, "token_type": "refresh_token", "sub": claims.sub,
                         "sid": claims.sid, "jti": claims.jti, "client_id": claims.client_id,
@@ -371,7 +354,7 @@ async fn log_out_subject(req: Request, ctx: &Ctx<'_>, sub: &str) -> Answer {
 }
 
 async fn log_out_everywhere(ctx: &Ctx<'_>, sub: &str) -> Answer {
-    ctx.subject(sub, SubjectOp::LogOutEverywhere).await?;
+    ctx.call(sub, LogOutEverywhere {}).await?;
     ctx.event(
         Event::SubjectLoggedOut,
         Subjects {
@@ -385,23 +368,19 @@ async fn log_out_everywhere(ctx: &Ctx<'_>, sub: &str) -> Answer {
 /// `GET /subjects/{sub}/sessions` (trusted clients): the subject's live sessions.
 async fn subject_sessions(req: Request, ctx: &Ctx<'_>, sub: &str) -> Answer {
     ctx.authenticate(&req)?;
-    match ctx.subject(sub, SubjectOp::Sessions).await? {
-        SubjectReply::Sessions(sessions) => {
-            let sessions: Vec<_> = sessions.iter().map(responses::session_summary).collect();
-            http::tokens(200, &json!({ "sub": sub, "sessions": sessions }))
-        }
-        _ => Err(ApiError::internal(&"unexpected subject reply")),
-    }
+    let sessions = ctx.call(sub, Sessions {}).await?;
+    let sessions: Vec<_> = sessions.iter().map(responses::session_summary).collect();
+    http::tokens(200, &json!({ "sub": sub, "sessions": sessions }))
 }
 
 /// `POST /subjects/{sub}/sessions/{sid}/revoke` (trusted clients): ends one session ("log out
 /// that device"); 404 when the subject has no such session.
 async fn end_subject_session(req: Request, ctx: &Ctx<'_>, sub: &str, sid: &str) -> Answer {
     ctx.authenticate(&req)?;
-    let op = SubjectOp::EndSession {
+    let call = EndSession {
         sid: sid.to_owned(),
     };
-    match ctx.subject(sub, op).await {
+    match ctx.call(sub, call).await {
         Err(err) if err.code == Some("ERR_SESSION_NOT_FOUND") => Err(ApiError::new(
             404,
             "not_found",
@@ -475,13 +454,10 @@ async fn store_conformance(ctx: &Ctx<'_>) -> Answer {
         edge_jwt_core::conformance::check_store(revocations.store(), WorkerClock.now(), &prefix)
             .await
             .err();
-    let call = SessionCall::StoreConformance {
+    let call = StoreConformance {
         prefix: prefix.clone(),
     };
-    let object = match ctx.session(&prefix).call(&call).await? {
-        SessionReply::Conformance(outcome) => outcome,
-        _ => return Err(ApiError::internal(&"unexpected session reply")),
-    };
+    let object = ctx.call(&prefix, call).await?;
     http::tokens(200, &json!({ "kv": kv, "durable_object": object }))
 }
 

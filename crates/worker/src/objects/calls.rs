@@ -1,5 +1,5 @@
-//! The calls between the Worker and its Durable Objects, typed both ways: a call enum per
-//! object, a reply per call, and the core's error carried back by its stable code. The
+//! The calls between the Worker and its Durable Objects, typed both ways: a struct per call,
+//! whose reply type is its own, and the core's error carried back by its stable code. The
 //! transport is the object's `fetch` (workers-rs has no RPC to Durable Objects), but nothing
 //! HTTP-shaped crosses it: the body is the serialized call, the answer the serialized
 //! `Result<reply, RemoteError>`, always with status 200.
@@ -11,80 +11,155 @@ use worker::{Env, Method, Request, RequestInit, Response};
 
 use crate::api::ApiError;
 
-/// What the Worker (or a subject's object) asks of a session's object.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-pub enum SessionCall {
-    /// Starts the session; `min_iat` comes from its subject's object.
-    Start {
-        sid: String,
-        request: NewSession,
-        min_iat: u64,
-    },
-    /// Rotates a refresh token the Worker verified, presented with the DPoP proof the Worker
-    /// checked against the request (the object checks its binding and its `jti`): only the
-    /// Worker's own bindings reach an object, so signatures are checked once per request.
-    Refresh {
-        claims: RefreshClaims,
-        presented: Presentation,
-    },
-    /// Ends the session (logout of this one session).
-    End { sid: String },
-    /// Ends the session for its subject's logout-everywhere at `cutoff`.
-    EndForSubject { sid: String, cutoff: u64 },
-    /// Revokes one of the session's access tokens.
-    RevokeToken { jti: String, exp: u64 },
-    /// Runs the store contract against this object's storage, under `prefix` (tests only: the
-    /// object refuses unless the configuration turns it on).
-    StoreConformance { prefix: String },
-    /// The session's status, and whether `refresh_jti` (if given) still refreshes.
-    Status {
-        sid: String,
-        refresh_jti: Option<String>,
-    },
+/// A call to a Durable Object, typed both ways: the call is a struct of its own, and its
+/// answer is of the call's `Reply` type, so a handler gets exactly what it asked for.
+pub trait ObjectCall: Sized {
+    /// The object's binding.
+    const NAMESPACE: &'static str;
+    /// What the object answers.
+    type Reply: Serialize + DeserializeOwned;
+    /// The call as it crosses to the object.
+    type Envelope: Serialize;
+
+    /// The call as it crosses to the object named `name`.
+    fn envelope(self, name: &str) -> Self::Envelope;
+
+    /// The object's answer to this call: of `Reply`'s type, checked where the object answers.
+    fn reply(reply: Self::Reply) -> Result<serde_json::Value, RemoteError> {
+        serde_json::to_value(reply)
+            .map_err(|e| RemoteError::from(Error::Internal(format!("unencodable reply: {e}"))))
+    }
 }
 
-/// What a session's object answers.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SessionReply {
-    Pair(TokenPair),
-    /// Whether the call changed anything (a session ended, a token revoked, the first time).
-    Changed(bool),
-    Done,
-    Status(Option<SessionStatus>),
-    /// The store contract's outcome: `None` kept, or the first rule broken.
-    Conformance(Option<String>),
+/// Declares an object's calls: a struct per call, the enum they cross as (tagged `op`), and
+/// each call's reply type.
+macro_rules! object_calls {
+    (
+        $(#[$enum_doc:meta])* $calls:ident, crossing as $envelope:ty, for $namespace:path,
+        wrap: |$call:ident, $name:ident| $wrap:expr;
+        $($variant:ident => $reply:ty),+ $(,)?
+    ) => {
+        $(#[$enum_doc])*
+        #[derive(Debug, Serialize, Deserialize)]
+        #[serde(tag = "op", rename_all = "snake_case")]
+        pub enum $calls {
+            $($variant($variant)),+
+        }
+
+        $(impl ObjectCall for $variant {
+            const NAMESPACE: &'static str = $namespace;
+            type Reply = $reply;
+            type Envelope = $envelope;
+            fn envelope(self, $name: &str) -> $envelope {
+                let $call = $calls::$variant(self);
+                $wrap
+            }
+        })+
+    };
 }
 
-/// What the Worker asks of a subject's object, for subject `sub` (an object does not know the
-/// name it was addressed by).
+/// Starts the session; `min_iat` comes from its subject's object.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Start {
+    pub sid: String,
+    pub request: NewSession,
+    pub min_iat: u64,
+}
+
+/// Rotates a refresh token the Worker verified, presented with the DPoP proof the Worker
+/// checked against the request (the object checks its binding and its `jti`): only the
+/// Worker's own bindings reach an object, so signatures are checked once per request.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Refresh {
+    pub claims: RefreshClaims,
+    pub presented: Presentation,
+}
+
+/// Ends the session (logout of this one session); answers whether it was live.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct End {
+    pub sid: String,
+}
+
+/// Ends the session for its subject's logout-everywhere at `cutoff`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EndForSubject {
+    pub sid: String,
+    pub cutoff: u64,
+}
+
+/// Revokes one of the session's access tokens; answers whether it was new.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RevokeToken {
+    pub jti: String,
+    pub exp: u64,
+}
+
+/// Runs the store contract against the object's storage, under `prefix` (tests only: the
+/// object refuses unless the configuration turns it on); answers the first rule broken.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StoreConformance {
+    pub prefix: String,
+}
+
+/// The session's status, and whether `refresh_jti` (if given) still refreshes.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Status {
+    pub sid: String,
+    pub refresh_jti: Option<String>,
+}
+
+object_calls! {
+    /// What the Worker (or a subject's object) asks of a session's object.
+    SessionCall, crossing as SessionCall, for super::session::NAMESPACE,
+    wrap: |call, _name| call;
+    Start => TokenPair,
+    Refresh => TokenPair,
+    End => bool,
+    EndForSubject => (),
+    RevokeToken => bool,
+    StoreConformance => Option<String>,
+    Status => Option<SessionStatus>,
+}
+
+/// Registers a session with its subject; answers the session's `min_iat`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Register {
+    pub sid: String,
+    pub client_id: String,
+}
+
+/// Logs the subject out everywhere; answers the cutoff.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct LogOutEverywhere {}
+
+/// The subject's live sessions.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Sessions {}
+
+/// Ends one of the subject's sessions (`ERR_SESSION_NOT_FOUND` if it has no such session).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EndSession {
+    pub sid: String,
+}
+
+object_calls! {
+    /// What the Worker asks of a subject's object.
+    SubjectOp, crossing as SubjectCall, for super::subject::NAMESPACE,
+    wrap: |op, sub| SubjectCall { sub: sub.to_owned(), op };
+    Register => u64,
+    LogOutEverywhere => u64,
+    Sessions => Vec<SessionStatus>,
+    EndSession => (),
+}
+
+/// A call to a subject's object, for subject `sub` (an object does not know the name it was
+/// addressed by).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct SubjectCall {
     pub sub: String,
     #[serde(flatten)]
     pub op: SubjectOp,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-pub enum SubjectOp {
-    Register { sid: String, client_id: String },
-    LogOutEverywhere,
-    Sessions,
-    EndSession { sid: String },
-}
-
-/// What a subject's object answers.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SubjectReply {
-    /// The `min_iat` of a registered session.
-    MinIat(u64),
-    /// The cutoff of a logout-everywhere.
-    Cutoff(u64),
-    Sessions(Vec<SessionStatus>),
-    Done,
 }
 
 /// A core error, as it crosses from an object to the Worker: its stable code and message.
@@ -99,6 +174,7 @@ impl From<Error> for RemoteError {
     fn from(err: Error) -> Self {
         let message = match &err {
             Error::StoreUnavailable(_) | Error::Internal(_) => {
+                #[cfg(target_arch = "wasm32")]
                 worker::console_error!("edge-jwt: {err}");
                 String::new()
             }
@@ -136,22 +212,22 @@ where
     Response::from_json(&result)
 }
 
-/// A Durable Object of `namespace`, by name.
+/// A Durable Object, by name (its namespace is the call's).
 pub struct ObjectRef<'a> {
     pub env: &'a Env,
-    pub namespace: &'static str,
     pub name: &'a str,
 }
 
 impl ObjectRef<'_> {
-    /// Sends `call` and returns the object's reply, or its error.
-    pub async fn call<C: Serialize, R: DeserializeOwned>(&self, call: &C) -> Result<R, ApiError> {
+    /// Sends `call` and returns the object's reply, of the call's reply type, or its error.
+    pub async fn call<C: ObjectCall>(&self, call: C) -> Result<C::Reply, ApiError> {
         let stub = self
             .env
-            .durable_object(self.namespace)
+            .durable_object(C::NAMESPACE)
             .and_then(|ns| ns.id_from_name(self.name)?.get_stub())
-            .map_err(|_| ApiError::misconfigured(self.namespace, "is not bound"))?;
-        let body = serde_json::to_string(call).map_err(|e| ApiError::internal(&e))?;
+            .map_err(|_| ApiError::misconfigured(C::NAMESPACE, "is not bound"))?;
+        let body =
+            serde_json::to_string(&call.envelope(self.name)).map_err(|e| ApiError::internal(&e))?;
         let mut init = RequestInit::new();
         init.with_method(Method::Post).with_body(Some(body.into()));
         let request = Request::new_with_init("https://object.internal/", &init)
@@ -160,7 +236,7 @@ impl ObjectRef<'_> {
             .fetch_with_request(request)
             .await
             .map_err(|e| ApiError::unavailable(&e))?;
-        let result: Result<R, RemoteError> = response
+        let result: Result<C::Reply, RemoteError> = response
             .json()
             .await
             .map_err(|e| ApiError::unavailable(&e))?;
@@ -171,5 +247,116 @@ impl ObjectRef<'_> {
 impl From<RemoteError> for ApiError {
     fn from(err: RemoteError) -> Self {
         ApiError::from_code(&err.code, err.message, crate::api::error::Presented::Grant)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// What crosses to the object, read back as the object reads it.
+    fn crossed<C: ObjectCall>(call: C, name: &str) -> serde_json::Value {
+        serde_json::to_value(call.envelope(name)).unwrap()
+    }
+
+    /// An object's answer (`serve` sends `Result<Value, RemoteError>`), read back by the caller
+    /// as the call's own reply type.
+    fn answered<C: ObjectCall>(reply: C::Reply) -> Result<C::Reply, RemoteError> {
+        let sent: Result<serde_json::Value, RemoteError> = C::reply(reply);
+        let text = serde_json::to_string(&sent).unwrap();
+        serde_json::from_str(&text).unwrap()
+    }
+
+    #[test]
+    fn session_calls_cross_tagged_by_op_and_come_back_whole() {
+        let call = RevokeToken {
+            jti: "j1".into(),
+            exp: 9,
+        };
+        let wire = crossed(call, "sid-1");
+        assert_eq!(wire, json!({"op": "revoke_token", "jti": "j1", "exp": 9}));
+        match serde_json::from_value::<SessionCall>(wire).unwrap() {
+            SessionCall::RevokeToken(c) => assert_eq!((c.jti.as_str(), c.exp), ("j1", 9)),
+            other => panic!("{other:?}"),
+        }
+        let status = crossed(
+            Status {
+                sid: "s".into(),
+                refresh_jti: None,
+            },
+            "s",
+        );
+        assert_eq!(status["op"], "status");
+        let unit = crossed(
+            EndForSubject {
+                sid: "s".into(),
+                cutoff: 5,
+            },
+            "s",
+        );
+        assert!(matches!(
+            serde_json::from_value::<SessionCall>(unit).unwrap(),
+            SessionCall::EndForSubject(EndForSubject { cutoff: 5, .. })
+        ));
+    }
+
+    #[test]
+    fn subject_calls_carry_the_subject_beside_the_op() {
+        let wire = crossed(
+            Register {
+                sid: "s1".into(),
+                client_id: "web".into(),
+            },
+            "alice",
+        );
+        assert_eq!(
+            wire,
+            json!({"sub": "alice", "op": "register", "sid": "s1", "client_id": "web"})
+        );
+        let call: SubjectCall = serde_json::from_value(wire).unwrap();
+        assert_eq!(call.sub, "alice");
+        assert!(matches!(call.op, SubjectOp::Register(Register { .. })));
+        let call: SubjectCall =
+            serde_json::from_value(crossed(LogOutEverywhere {}, "bob")).unwrap();
+        assert!(matches!(call.op, SubjectOp::LogOutEverywhere(_)));
+    }
+
+    #[test]
+    fn each_reply_comes_back_as_its_calls_type() {
+        assert_eq!(answered::<End>(true), Ok(true));
+        assert_eq!(answered::<Register>(1_767_225_601), Ok(1_767_225_601));
+        assert_eq!(answered::<EndForSubject>(()), Ok(()));
+        assert_eq!(answered::<StoreConformance>(None), Ok(None));
+        let status = SessionStatus {
+            sid: "s".into(),
+            client_id: "web".into(),
+            started_at: 1,
+            last_refreshed_at: 2,
+            ends_at: 3,
+            live: true,
+            jkt: Some("k".into()),
+        };
+        assert_eq!(
+            answered::<Status>(Some(status.clone())),
+            Ok(Some(status.clone()))
+        );
+        assert_eq!(answered::<Sessions>(vec![status.clone()]), Ok(vec![status]));
+    }
+
+    #[test]
+    fn an_objects_error_crosses_as_its_code_and_maps_like_the_core_error() {
+        let sent: Result<serde_json::Value, RemoteError> =
+            Err(RemoteError::from(Error::RefreshTokenReused));
+        let text = serde_json::to_string(&sent).unwrap();
+        let back: Result<TokenPair, RemoteError> = serde_json::from_str(&text).unwrap();
+        let api = ApiError::from(back.unwrap_err());
+        let direct = ApiError::from(Error::RefreshTokenReused);
+        assert_eq!(api, direct);
+        // A store's or the issuer's own fault crosses without its details.
+        let fault = RemoteError::from(Error::StoreUnavailable("disk 7 on fire".into()));
+        assert_eq!(fault.code, "ERR_STORE_UNAVAILABLE");
+        assert!(fault.message.is_empty());
+        assert_eq!(ApiError::from(fault).status, 503);
     }
 }

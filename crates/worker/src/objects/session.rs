@@ -6,7 +6,12 @@
 use edge_jwt_core::SessionRotation;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
-use super::calls::{serve, RemoteError, SessionCall, SessionReply};
+use serde_json::Value;
+
+use super::calls::{
+    serve, End, EndForSubject, ObjectCall, Refresh, RemoteError, RevokeToken, SessionCall, Start,
+    Status, StoreConformance,
+};
 use super::storage::{delete_expired, ObjectStore};
 use crate::api::ApiError;
 use crate::clock::WorkerClock;
@@ -38,7 +43,8 @@ impl DurableObject for SessionObject {
 }
 
 impl SessionObject {
-    async fn run(&self, call: SessionCall) -> std::result::Result<SessionReply, RemoteError> {
+    /// Runs one call; each answer is of its call's reply type (`ObjectCall::reply`).
+    async fn run(&self, call: SessionCall) -> std::result::Result<Value, RemoteError> {
         let settings = settings::load(&self.env)?;
         let revocations = revocation_list(&self.env, settings.issuer.policy().leeway)?;
         let store = ObjectStore(self.state.storage());
@@ -48,34 +54,31 @@ impl SessionObject {
             revocations: &revocations,
             clock: &WorkerClock,
         };
-        Ok(match call {
-            SessionCall::Start {
-                sid,
-                request,
-                min_iat,
-            } => SessionReply::Pair(rotation.start(&sid, request, min_iat).await?),
-            SessionCall::Refresh { claims, presented } => {
-                SessionReply::Pair(rotation.refresh_presented(&claims, &presented).await?)
+        match call {
+            SessionCall::Start(c) => {
+                Start::reply(rotation.start(&c.sid, c.request, c.min_iat).await?)
             }
-            SessionCall::End { sid } => SessionReply::Changed(rotation.end(&sid).await?),
-            SessionCall::EndForSubject { sid, cutoff } => {
-                rotation.end_for_subject(&sid, cutoff).await?;
-                SessionReply::Done
+            SessionCall::Refresh(c) => {
+                Refresh::reply(rotation.refresh_presented(&c.claims, &c.presented).await?)
             }
-            SessionCall::RevokeToken { jti, exp } => {
-                SessionReply::Changed(rotation.revoke_token(&jti, exp).await?)
+            SessionCall::End(c) => End::reply(rotation.end(&c.sid).await?),
+            SessionCall::EndForSubject(c) => {
+                EndForSubject::reply(rotation.end_for_subject(&c.sid, c.cutoff).await?)
             }
-            SessionCall::StoreConformance { prefix } => {
+            SessionCall::RevokeToken(c) => {
+                RevokeToken::reply(rotation.revoke_token(&c.jti, c.exp).await?)
+            }
+            SessionCall::StoreConformance(c) => {
                 if !settings.store_conformance {
                     return Err(ApiError::not_found().into());
                 }
                 let now = edge_jwt_core::Clock::now(&WorkerClock);
-                let outcome = edge_jwt_core::conformance::check_store(&store, now, &prefix).await;
-                SessionReply::Conformance(outcome.err())
+                let outcome = edge_jwt_core::conformance::check_store(&store, now, &c.prefix).await;
+                StoreConformance::reply(outcome.err())
             }
-            SessionCall::Status { sid, refresh_jti } => {
-                SessionReply::Status(rotation.status(&sid, refresh_jti.as_deref()).await?)
+            SessionCall::Status(c) => {
+                Status::reply(rotation.status(&c.sid, c.refresh_jti.as_deref()).await?)
             }
-        })
+        }
     }
 }

@@ -6,10 +6,12 @@
 use edge_jwt_core::{Error, Policy, SessionControl, SessionStatus, Subject};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
+use serde_json::Value;
+
 use super::calls::{
-    serve, ObjectRef, RemoteError, SessionCall, SessionReply, SubjectCall, SubjectOp, SubjectReply,
+    serve, End, EndForSubject, EndSession, LogOutEverywhere, ObjectCall, ObjectRef, Register,
+    RemoteError, Sessions, Status, SubjectCall, SubjectOp,
 };
-use super::session;
 use super::storage::{delete_expired, ObjectStore};
 use crate::api::ApiError;
 use crate::clock::WorkerClock;
@@ -44,11 +46,8 @@ impl DurableObject for SubjectObject {
 }
 
 impl SubjectObject {
-    async fn run(
-        &self,
-        sub: &str,
-        call: SubjectOp,
-    ) -> std::result::Result<SubjectReply, RemoteError> {
+    /// Runs one call; each answer is of its call's reply type (`ObjectCall::reply`).
+    async fn run(&self, sub: &str, call: SubjectOp) -> std::result::Result<Value, RemoteError> {
         let settings = settings::load(&self.env)?;
         let policy: &Policy = settings.issuer.policy();
         let store = ObjectStore(self.state.storage());
@@ -59,20 +58,19 @@ impl SubjectObject {
             clock: &WorkerClock,
         };
         let sessions = ObjectSessions { env: &self.env };
-        Ok(match call {
-            SubjectOp::Register { sid, client_id } => {
-                SubjectReply::MinIat(subject.register(&sid, &client_id).await?)
+        match call {
+            SubjectOp::Register(c) => {
+                Register::reply(subject.register(&c.sid, &c.client_id).await?)
             }
-            SubjectOp::LogOutEverywhere => {
+            SubjectOp::LogOutEverywhere(_) => {
                 let revocations = revocation_list(&self.env, policy.leeway)?;
-                SubjectReply::Cutoff(subject.log_out_everywhere(&sessions, &revocations).await?)
+                LogOutEverywhere::reply(subject.log_out_everywhere(&sessions, &revocations).await?)
             }
-            SubjectOp::Sessions => SubjectReply::Sessions(subject.sessions(&sessions).await?),
-            SubjectOp::EndSession { sid } => {
-                subject.end_session(&sid, &sessions).await?;
-                SubjectReply::Done
+            SubjectOp::Sessions(_) => Sessions::reply(subject.sessions(&sessions).await?),
+            SubjectOp::EndSession(c) => {
+                EndSession::reply(subject.end_session(&c.sid, &sessions).await?)
             }
-        })
+        }
     }
 }
 
@@ -82,13 +80,16 @@ struct ObjectSessions<'a> {
 }
 
 impl ObjectSessions<'_> {
-    async fn call(&self, sid: &str, call: SessionCall) -> std::result::Result<SessionReply, Error> {
+    async fn call<C: ObjectCall>(
+        &self,
+        sid: &str,
+        call: C,
+    ) -> std::result::Result<C::Reply, Error> {
         let object = ObjectRef {
             env: self.env,
-            namespace: session::NAMESPACE,
             name: sid,
         };
-        object.call(&call).await.map_err(api_to_core)
+        object.call(call).await.map_err(api_to_core)
     }
 }
 
@@ -101,45 +102,30 @@ fn api_to_core(err: ApiError) -> Error {
     }
 }
 
-fn unexpected(reply: SessionReply) -> Error {
-    Error::Internal(format!("unexpected session reply {reply:?}"))
-}
-
 impl SessionControl for ObjectSessions<'_> {
     async fn end_for_subject(&self, sid: &str, cutoff: u64) -> std::result::Result<(), Error> {
-        let call = SessionCall::EndForSubject {
+        let call = EndForSubject {
             sid: sid.to_owned(),
             cutoff,
         };
-        match self.call(sid, call).await? {
-            SessionReply::Done => Ok(()),
-            other => Err(unexpected(other)),
-        }
+        self.call(sid, call).await
     }
 
     async fn end(&self, sid: &str) -> std::result::Result<bool, Error> {
-        match self
-            .call(
-                sid,
-                SessionCall::End {
-                    sid: sid.to_owned(),
-                },
-            )
-            .await?
-        {
-            SessionReply::Changed(changed) => Ok(changed),
-            other => Err(unexpected(other)),
-        }
+        self.call(
+            sid,
+            End {
+                sid: sid.to_owned(),
+            },
+        )
+        .await
     }
 
     async fn status(&self, sid: &str) -> std::result::Result<Option<SessionStatus>, Error> {
-        let call = SessionCall::Status {
+        let call = Status {
             sid: sid.to_owned(),
             refresh_jti: None,
         };
-        match self.call(sid, call).await? {
-            SessionReply::Status(status) => Ok(status),
-            other => Err(unexpected(other)),
-        }
+        self.call(sid, call).await
     }
 }
