@@ -5,3 +5,5 @@ pub mod calls;
 pub mod session;
 pub mod storage;
 pub mod subject;
+#[cfg(test)]
+mod tests;

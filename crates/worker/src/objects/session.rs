@@ -3,7 +3,7 @@
 //! object are serialized while storage is awaited, so reuse detection is exact and a session
 //! never forks. The alarm deletes the state once it has expired (the session's end).
 
-use edge_jwt_core::SessionRotation;
+use edge_jwt_core::{Clock, SessionRotation, Store};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use serde_json::Value;
@@ -43,7 +43,6 @@ impl DurableObject for SessionObject {
 }
 
 impl SessionObject {
-    /// Runs one call; each answer is of its call's reply type (`ObjectCall::reply`).
     async fn run(&self, call: SessionCall) -> std::result::Result<Value, RemoteError> {
         let settings = settings::load(&self.env)?;
         let revocations = revocation_list(&self.env, settings.issuer.policy().leeway)?;
@@ -54,31 +53,41 @@ impl SessionObject {
             revocations: &revocations,
             clock: &WorkerClock,
         };
-        match call {
-            SessionCall::Start(c) => {
-                Start::reply(rotation.start(&c.sid, c.request, c.min_iat).await?)
+        answer(call, &rotation, settings.store_conformance).await
+    }
+}
+
+/// One call to a session's object, over its rotation (its store, the revocation list, a
+/// clock): the rules are the core's, and each answer is of its call's reply type
+/// (`ObjectCall::reply`). `store_conformance` lets the tests-only call run.
+pub async fn answer<S: Store, R: Store, C: Clock>(
+    call: SessionCall,
+    rotation: &SessionRotation<'_, S, R, C>,
+    store_conformance: bool,
+) -> std::result::Result<Value, RemoteError> {
+    match call {
+        SessionCall::Start(c) => Start::reply(rotation.start(&c.sid, c.request, c.min_iat).await?),
+        SessionCall::Refresh(c) => {
+            Refresh::reply(rotation.refresh_presented(&c.claims, &c.presented).await?)
+        }
+        SessionCall::End(c) => End::reply(rotation.end(&c.sid).await?),
+        SessionCall::EndForSubject(c) => {
+            EndForSubject::reply(rotation.end_for_subject(&c.sid, c.cutoff).await?)
+        }
+        SessionCall::RevokeToken(c) => {
+            RevokeToken::reply(rotation.revoke_token(&c.jti, c.exp).await?)
+        }
+        SessionCall::StoreConformance(c) => {
+            if !store_conformance {
+                return Err(ApiError::not_found().into());
             }
-            SessionCall::Refresh(c) => {
-                Refresh::reply(rotation.refresh_presented(&c.claims, &c.presented).await?)
-            }
-            SessionCall::End(c) => End::reply(rotation.end(&c.sid).await?),
-            SessionCall::EndForSubject(c) => {
-                EndForSubject::reply(rotation.end_for_subject(&c.sid, c.cutoff).await?)
-            }
-            SessionCall::RevokeToken(c) => {
-                RevokeToken::reply(rotation.revoke_token(&c.jti, c.exp).await?)
-            }
-            SessionCall::StoreConformance(c) => {
-                if !settings.store_conformance {
-                    return Err(ApiError::not_found().into());
-                }
-                let now = edge_jwt_core::Clock::now(&WorkerClock);
-                let outcome = edge_jwt_core::conformance::check_store(&store, now, &c.prefix).await;
-                StoreConformance::reply(outcome.err())
-            }
-            SessionCall::Status(c) => {
-                Status::reply(rotation.status(&c.sid, c.refresh_jti.as_deref()).await?)
-            }
+            let now = rotation.clock.now();
+            let outcome =
+                edge_jwt_core::conformance::check_store(rotation.store, now, &c.prefix).await;
+            StoreConformance::reply(outcome.err())
+        }
+        SessionCall::Status(c) => {
+            Status::reply(rotation.status(&c.sid, c.refresh_jti.as_deref()).await?)
         }
     }
 }

@@ -3,7 +3,9 @@
 //! and logging the subject out are serialized, and a logout ends every session in its own
 //! object before it answers.
 
-use edge_jwt_core::{Error, Policy, SessionControl, SessionStatus, Subject};
+use edge_jwt_core::{
+    Clock, Error, Policy, RevocationList, SessionControl, SessionStatus, Store, Subject,
+};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use serde_json::Value;
@@ -46,7 +48,6 @@ impl DurableObject for SubjectObject {
 }
 
 impl SubjectObject {
-    /// Runs one call; each answer is of its call's reply type (`ObjectCall::reply`).
     async fn run(&self, sub: &str, call: SubjectOp) -> std::result::Result<Value, RemoteError> {
         let settings = settings::load(&self.env)?;
         let policy: &Policy = settings.issuer.policy();
@@ -58,19 +59,28 @@ impl SubjectObject {
             clock: &WorkerClock,
         };
         let sessions = ObjectSessions { env: &self.env };
-        match call {
-            SubjectOp::Register(c) => {
-                Register::reply(subject.register(&c.sid, &c.client_id).await?)
-            }
-            SubjectOp::LogOutEverywhere(_) => {
-                let revocations = revocation_list(&self.env, policy.leeway)?;
-                LogOutEverywhere::reply(subject.log_out_everywhere(&sessions, &revocations).await?)
-            }
-            SubjectOp::Sessions(_) => Sessions::reply(subject.sessions(&sessions).await?),
-            SubjectOp::EndSession(c) => {
-                EndSession::reply(subject.end_session(&c.sid, &sessions).await?)
-            }
+        let revocations = || revocation_list(&self.env, policy.leeway).map_err(RemoteError::from);
+        answer(call, &subject, &sessions, revocations).await
+    }
+}
+
+/// One call to a subject's object, over the subject's store and its sessions (`sessions`: each
+/// in its own object; `revocations`: the revocation list, opened only for a logout): the rules
+/// are the core's, and each answer is of its call's reply type (`ObjectCall::reply`).
+pub async fn answer<S: Store, C: Clock, X: SessionControl, R: Store>(
+    call: SubjectOp,
+    subject: &Subject<'_, S, C>,
+    sessions: &X,
+    revocations: impl FnOnce() -> std::result::Result<RevocationList<R>, RemoteError>,
+) -> std::result::Result<Value, RemoteError> {
+    match call {
+        SubjectOp::Register(c) => Register::reply(subject.register(&c.sid, &c.client_id).await?),
+        SubjectOp::LogOutEverywhere(_) => {
+            let revocations = revocations()?;
+            LogOutEverywhere::reply(subject.log_out_everywhere(sessions, &revocations).await?)
         }
+        SubjectOp::Sessions(_) => Sessions::reply(subject.sessions(sessions).await?),
+        SubjectOp::EndSession(c) => EndSession::reply(subject.end_session(&c.sid, sessions).await?),
     }
 }
 
