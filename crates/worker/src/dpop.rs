@@ -6,14 +6,12 @@ use std::cell::RefCell;
 
 use edge_jwt_core::dpop::{header_proof, DpopProof, ProofOptions, ProofRequest, SeenProofs};
 use edge_jwt_core::resource::{verify_request, ResourceRequest};
-use edge_jwt_core::{AccessClaims, Clock};
-use worker::Request;
+use edge_jwt_core::AccessClaims;
 
 use crate::api::error::Presented;
+use crate::api::incoming::Incoming;
 use crate::api::settings::Settings;
 use crate::api::ApiError;
-use crate::clock::WorkerClock;
-use crate::http;
 
 /// Proofs this isolate has seen where no session's object keeps them: the demo resource's, and
 /// client credentials grants' (whose client also authenticates). Bounded; the README says what
@@ -26,35 +24,29 @@ thread_local! {
 
 /// The request's URL as the runtime gives it, as text: `Request::url` would parse it with the
 /// `url` crate, whose IDNA tables would add about 100 KB to the Worker (the core compares URLs).
-fn url(req: &Request) -> String {
-    req.inner().url()
-}
-
 /// The proof of a token request's `DPoP` header (`None` without one), checked against the
-/// request: its method, its URL (the token endpoint as the client reached it), its time. Its
+/// request: its method, its URL (the token endpoint as the client reached it), `now`. Its
 /// `jti` is for the caller's store.
-pub fn token_request_proof(req: &Request) -> Result<Option<DpopProof>, ApiError> {
-    let url = url(req);
+pub fn token_request_proof<B>(req: &Incoming<B>, now: u64) -> Result<Option<DpopProof>, ApiError> {
     let request = ProofRequest {
         method: "POST",
-        url: &url,
+        url: &req.url,
         access_token: None,
         nonce: None,
-        now: WorkerClock.now(),
+        now,
     };
-    let header = http::header(req, "DPoP");
     Ok(header_proof(
-        header.as_deref(),
+        req.header("DPoP"),
         &request,
         &ProofOptions::default(),
     )?)
 }
 
 /// Marks a proof's `jti` seen in this isolate; `ERR_DPOP_REPLAYED` if it was.
-pub fn remember(proof: &DpopProof) -> Result<(), ApiError> {
+pub fn remember(proof: &DpopProof, now: u64) -> Result<(), ApiError> {
     SEEN.with(|seen| {
         seen.borrow_mut()
-            .remember(proof, WorkerClock.now(), &ProofOptions::default())
+            .remember(proof, now, &ProofOptions::default())
     })?;
     Ok(())
 }
@@ -62,18 +54,18 @@ pub fn remember(proof: &DpopProof) -> Result<(), ApiError> {
 /// The issuer's own access token of a request to a protected resource (the demo's): `Bearer`,
 /// or `DPoP` with a proof by the key the token is bound to. Not checked against the revocation
 /// list: the caller does that.
-pub fn resource_claims(req: &Request, settings: &Settings) -> Result<AccessClaims, ApiError> {
+pub fn resource_claims<B>(
+    req: &Incoming<B>,
+    settings: &Settings,
+    now: u64,
+) -> Result<AccessClaims, ApiError> {
     let as_resource = |e: edge_jwt_core::Error| ApiError::from_core(&e, Presented::Resource);
-    let url = url(req);
-    let authorization = http::header(req, "Authorization");
-    let dpop = http::header(req, "DPoP");
-    let method = req.method().to_string();
     let request = ResourceRequest {
-        authorization: authorization.as_deref(),
-        dpop: dpop.as_deref(),
-        method: &method,
-        url: &url,
-        now: WorkerClock.now(),
+        authorization: req.header("Authorization"),
+        dpop: req.header("DPoP"),
+        method: &req.method,
+        url: &req.url,
+        now,
     };
     let verified = SEEN
         .with(|seen| {

@@ -3,9 +3,6 @@
 
 use serde::Serialize;
 
-use crate::clock::WorkerClock;
-use edge_jwt_core::Clock;
-
 /// The events, by the name each line carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -44,16 +41,19 @@ struct Line<'a> {
     time: u64,
 }
 
-/// Writes the event's line to the log.
-pub fn emit(event: Event, about: Subjects<'_>, client_address: Option<&str>) {
+/// The event's line for the log, at `time`.
+pub fn line(
+    event: Event,
+    about: Subjects<'_>,
+    client_address: Option<&str>,
+    time: u64,
+) -> Option<String> {
     let line = Line {
         kind: "edge_jwt_event",
         event,
         about,
         client_address,
-        time: WorkerClock.now(),
+        time,
     };
-    if let Ok(text) = serde_json::to_string(&line) {
-        worker::console_log!("{text}");
-    }
+    serde_json::to_string(&line).ok()
 }

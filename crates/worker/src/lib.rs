@@ -1,7 +1,8 @@
 //! edge-jwt-worker: the issuer. HTTP in, a core call, HTTP out.
 //!
 //! - `api`: the HTTP API as pure functions (parsing, errors, settings), unit-tested natively.
-//! - `routes`: the router and its handlers.
+//! - `handlers`: the router and its handlers, over a `platform::Platform`: the Worker's bindings
+//!   (`edge`), or the core's in-memory stores in tests.
 //! - `objects`: a Durable Object per session (rotation) and per subject (its sessions and its
 //!   logout-everywhere), reached by typed calls.
 //! - `dpop`: DPoP proofs of token requests, and the issuer's own tokens at its resource.
@@ -11,11 +12,12 @@
 pub mod api;
 mod clock;
 mod dpop;
+mod edge;
 mod events;
-mod http;
+mod handlers;
 mod kv;
 mod objects;
-mod routes;
+mod platform;
 mod settings;
 
 pub use objects::session::SessionObject;
@@ -25,5 +27,8 @@ use worker::{event, Context, Env, Request, Response, Result};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    routes::handle(req, env).await
+    edge::handle(req, env).await
 }
+
+#[cfg(test)]
+mod handler_tests;

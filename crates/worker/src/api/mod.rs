@@ -1,9 +1,11 @@
 //! The issuer's HTTP API as pure functions: parsing requests and shaping answers, with no
-//! Worker types, so it is unit-tested natively. The Worker adapters in `routes` only move bytes.
+//! Worker types, so it is unit-tested natively. The Worker's edge (`edge`) only moves bytes.
 
 pub mod auth;
 pub mod error;
 pub mod form;
+pub mod incoming;
+pub mod reply;
 pub mod responses;
 pub mod routes;
 pub mod settings;

@@ -1,84 +1,85 @@
 //! The handlers: each parses the request, makes one call to the core (here, or in a session's
 //! or subject's Durable Object), and answers. Every failure is an `ApiError` (RFC 6749 JSON
-//! with a status), reached with `?`.
+//! with a status), reached with `?`. They see the runtime only through [`Platform`] and plain
+//! requests and answers, so the Worker runs them as they are tested: over the core's stores.
 
 use std::rc::Rc;
 
 use edge_jwt_core::dpop::DpopProof;
 use edge_jwt_core::issuer::{grant_scope, IssuedToken, RevocationTarget};
-use edge_jwt_core::{Clock, Presentation, RevocationList};
+use edge_jwt_core::{Presentation, RevocationList};
 use serde_json::json;
-use worker::{Env, Request, Response};
 
 use crate::api::auth::CLIENT_CREDENTIALS;
 use crate::api::error::Presented;
 use crate::api::form::{self, Form};
+use crate::api::incoming::{Body, Incoming};
+use crate::api::reply::Reply;
 use crate::api::responses::{self, DemoLogin, SessionRequest};
 use crate::api::routes::Route;
 use crate::api::settings::Settings;
 use crate::api::ApiError;
-use crate::clock::WorkerClock;
 use crate::dpop;
 use crate::events::{self, Event, Subjects};
-use crate::http;
-use crate::kv::{self, KvRevocations};
 use crate::objects::calls::{
-    End, EndSession, LogOutEverywhere, ObjectCall, ObjectRef, Refresh, Register, RevokeToken,
-    Sessions, Start, Status, StoreConformance,
+    End, EndSession, LogOutEverywhere, ObjectCall, Refresh, Register, RevokeToken, Sessions, Start,
+    Status, StoreConformance,
 };
-use crate::settings;
+use crate::platform::Platform;
 
-type Answer = Result<Response, ApiError>;
+type Answer = Result<Reply, ApiError>;
 
 const FORM: &str = "application/x-www-form-urlencoded";
-/// The unauthenticated endpoints' per-address limit (`[[ratelimits]]` in wrangler.toml).
-const RATE_LIMIT: &str = "EDGE_JWT_RATE_LIMIT";
 
-/// One request's context: the settings, the bindings, the client's address.
-struct Ctx<'a> {
-    env: &'a Env,
+/// One request's context: the settings, the runtime, the client's address.
+pub struct Ctx<'a, P> {
+    platform: &'a P,
     settings: &'a Settings,
     client_address: Option<String>,
 }
 
-/// Handles one request; always answers.
-pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
-    let origin = http::header(&req, "Origin");
-    let settings = settings::load(&env);
-    let answer = match &settings {
+/// Handles one request with `settings` (or the error they could not be loaded with); always
+/// answers, with CORS headers for an allowed origin.
+pub async fn handle<P: Platform, B: Body>(
+    req: Incoming<B>,
+    platform: &P,
+    settings: &Result<Rc<Settings>, ApiError>,
+) -> Reply {
+    let origin = req.header("Origin").map(str::to_owned);
+    let answer = match settings {
         Err(err) => Err(err.clone()),
-        Ok(settings) => route(req, &env, settings).await,
+        Ok(settings) => route(req, platform, settings).await,
     };
-    let response = match answer {
-        Ok(response) => response,
-        Err(err) => http::error(&err)?,
-    };
-    let allowed = match (&origin, &settings) {
+    let reply = answer.unwrap_or_else(|err| Reply::error(&err));
+    let allowed = match (&origin, settings) {
         (Some(origin), Ok(settings)) if settings.allows_origin(origin) => Some(origin.as_str()),
         _ => None,
     };
-    http::cors(response, allowed)
+    reply.with_cors(allowed)
 }
 
-async fn route(req: Request, env: &Env, settings: &Rc<Settings>) -> Answer {
+async fn route<P: Platform, B: Body>(
+    req: Incoming<B>,
+    platform: &P,
+    settings: &Settings,
+) -> Answer {
     let (route, methods) =
-        Route::resolve(&req.path(), settings.demo_login, settings.store_conformance)?;
-    let method = req.method().to_string();
-    if method == "OPTIONS" {
-        return http::empty(204);
+        Route::resolve(&req.path, settings.demo_login, settings.store_conformance)?;
+    if req.method == "OPTIONS" {
+        return Reply::empty(204);
     }
-    if !methods.allows(&method) {
+    if !methods.allows(&req.method) {
         return Err(ApiError::method_not_allowed(methods.allow()));
     }
     let ctx = Ctx {
-        env,
+        platform,
         settings,
-        client_address: http::header(&req, "CF-Connecting-IP"),
+        client_address: req.header("CF-Connecting-IP").map(str::to_owned),
     };
     match route {
-        Route::Health => http::tokens(200, &json!({"status": "ok"})),
-        Route::Jwks => http::public_json(settings.public_jwks.clone()),
-        Route::Metadata => http::public_json(responses::metadata(&settings.issuer).to_string()),
+        Route::Health => Reply::tokens(200, &json!({"status": "ok"})),
+        Route::Jwks => Reply::public_json(settings.public_jwks.clone()),
+        Route::Metadata => Reply::public_json(responses::metadata(&settings.issuer).to_string()),
         Route::StartSession => start_session(req, &ctx).await,
         Route::Token => token(req, &ctx).await,
         Route::Revoke => revoke(req, &ctx).await,
@@ -93,45 +94,32 @@ async fn route(req: Request, env: &Env, settings: &Rc<Settings>) -> Answer {
     }
 }
 
-impl Ctx<'_> {
-    /// A call to the Durable Object named `name` (a session's `sid`, a subject's `sub`; the
-    /// call says which namespace), answered with the call's own reply type.
+impl<P: Platform> Ctx<'_, P> {
     async fn call<C: ObjectCall>(&self, name: &str, call: C) -> Result<C::Reply, ApiError> {
-        ObjectRef {
-            env: self.env,
-            name,
-        }
-        .call(call)
-        .await
+        self.platform.call(name, call).await
     }
 
-    fn revocations(&self) -> Result<RevocationList<KvRevocations>, ApiError> {
-        kv::revocation_list(self.env, self.settings.issuer.policy().leeway)
+    fn now(&self) -> u64 {
+        self.platform.now()
+    }
+
+    fn revocations(&self) -> Result<RevocationList<P::Revocations>, ApiError> {
+        self.platform
+            .revocations(self.settings.issuer.policy().leeway)
     }
 
     /// A trusted client, from `Authorization: Basic` (a failure is logged as an event).
-    fn authenticate(&self, req: &Request) -> Result<String, ApiError> {
+    fn authenticate<B>(&self, req: &Incoming<B>) -> Result<String, ApiError> {
         self.settings
             .clients
-            .authenticate(http::header(req, "Authorization").as_deref())
+            .authenticate(req.header("Authorization"))
             .inspect_err(|_| self.event(Event::ClientAuthenticationFailed, Subjects::default()))
     }
 
-    /// The unauthenticated endpoints' limit per client address. Without the binding (a
-    /// deployment that removed it), nothing is limited.
+    /// The unauthenticated endpoints' limit per client address.
     async fn limit(&self) -> Result<(), ApiError> {
-        let Ok(limiter) = self.env.rate_limiter(RATE_LIMIT) else {
-            return Ok(());
-        };
-        let key = self
-            .client_address
-            .clone()
-            .unwrap_or_else(|| "unknown".to_owned());
-        let outcome = limiter
-            .limit(key)
-            .await
-            .map_err(|e| ApiError::unavailable(&e))?;
-        if outcome.success {
+        let address = self.client_address.as_deref().unwrap_or("unknown");
+        if self.platform.within_limit(address).await? {
             Ok(())
         } else {
             Err(ApiError::too_many_requests("60"))
@@ -139,24 +127,26 @@ impl Ctx<'_> {
     }
 
     fn event(&self, event: Event, about: Subjects<'_>) {
-        events::emit(event, about, self.client_address.as_deref());
+        if let Some(line) = events::line(event, about, self.client_address.as_deref(), self.now()) {
+            self.platform.log(&line);
+        }
     }
 }
 
 /// `POST /sessions`: a trusted client starts a session for a user it authenticated.
-async fn start_session(mut req: Request, ctx: &Ctx<'_>) -> Answer {
+async fn start_session<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<'_, P>) -> Answer {
     let client_id = ctx.authenticate(&req)?;
-    form::require_media_type(
-        http::header(&req, "Content-Type").as_deref(),
-        "application/json",
-    )?;
-    let body = http::body(&mut req).await?;
+    form::require_media_type(req.header("Content-Type"), "application/json")?;
+    let body = req.body.read().await?;
     begin_session(ctx, SessionRequest::parse(&body, client_id)?).await
 }
 
 /// Registers the session with its subject (which dates it after any logout), then starts it
 /// in its own object.
-async fn begin_session(ctx: &Ctx<'_>, request: edge_jwt_core::NewSession) -> Answer {
+async fn begin_session<P: Platform>(
+    ctx: &Ctx<'_, P>,
+    request: edge_jwt_core::NewSession,
+) -> Answer {
     // Refused before the subject's object is woken (the session's object checks again).
     request.validate()?;
     let sid = edge_jwt_core::random::new_id()?;
@@ -170,19 +160,19 @@ async fn begin_session(ctx: &Ctx<'_>, request: edge_jwt_core::NewSession) -> Ans
         request,
         min_iat,
     };
-    http::tokens(201, &ctx.call(&sid, start).await?)
+    Reply::tokens(201, &ctx.call(&sid, start).await?)
 }
 
 /// `POST /token` (RFC 6749 §6): refresh-token rotation in the session's Durable Object. A
 /// client that presents credentials is checked (RFC 6749 §2.3) and refreshes only its own. A
 /// `DPoP` proof (RFC 9449 §5) is checked against the request here; its binding and its `jti`
 /// are checked by the session's object.
-async fn token(mut req: Request, ctx: &Ctx<'_>) -> Answer {
-    let client = match http::header(&req, "Authorization") {
+async fn token<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<'_, P>) -> Answer {
+    let client = match req.header("Authorization") {
         Some(_) => Some(ctx.authenticate(&req)?),
         None => None,
     };
-    let proof = dpop::token_request_proof(&req)?;
+    let proof = dpop::token_request_proof(&req, ctx.now())?;
     let form = read_form(&mut req).await?;
     match form.require("grant_type")? {
         "refresh_token" => {}
@@ -199,7 +189,7 @@ async fn token(mut req: Request, ctx: &Ctx<'_>) -> Answer {
     let claims = ctx
         .settings
         .issuer
-        .verify_refresh(form.require("refresh_token")?, WorkerClock.now())?;
+        .verify_refresh(form.require("refresh_token")?, ctx.now())?;
     claims.check_client(client.as_deref())?;
     let sid = claims.sid.clone();
     let about = || Subjects {
@@ -216,7 +206,7 @@ async fn token(mut req: Request, ctx: &Ctx<'_>) -> Answer {
         },
     };
     match ctx.call(&sid, call).await {
-        Ok(pair) => http::tokens(200, &pair),
+        Ok(pair) => Reply::tokens(200, &pair),
         Err(err) => {
             match err.code {
                 Some("ERR_REFRESH_TOKEN_REUSED") => ctx.event(Event::RefreshTokenReused, about()),
@@ -233,11 +223,11 @@ async fn token(mut req: Request, ctx: &Ctx<'_>) -> Answer {
 /// `grant_type=client_credentials` (RFC 6749 §4.4): a trusted client given the grant gets an
 /// access token for itself, with scopes it may ask for, and no refresh token; bound to the key
 /// of a `DPoP` proof if the request has one.
-fn client_credentials(
+fn client_credentials<P: Platform>(
     client: Option<String>,
     proof: Option<DpopProof>,
     form: &Form,
-    ctx: &Ctx<'_>,
+    ctx: &Ctx<'_, P>,
 ) -> Answer {
     let Some(client_id) = client else {
         return Err(ApiError::invalid_client());
@@ -250,28 +240,24 @@ fn client_credentials(
     let scopes = settings.map(|c| c.scopes.as_slice()).unwrap_or_default();
     let scope = grant_scope(form.get("scope"), scopes)?;
     if let Some(proof) = &proof {
-        dpop::remember(proof)?;
+        dpop::remember(proof, ctx.now())?;
     }
     let token = ctx.settings.issuer.issue_client_token(
         &client_id,
         scope,
         proof.as_ref().map(|p| p.jkt.as_str()),
-        WorkerClock.now(),
+        ctx.now(),
     )?;
-    http::tokens(200, &token)
+    Reply::tokens(200, &token)
 }
 
 /// `POST /revoke` (RFC 7009): no client authentication, limited per address; unknown tokens
 /// answer 200. Revoking something already revoked writes nothing.
-async fn revoke(mut req: Request, ctx: &Ctx<'_>) -> Answer {
+async fn revoke<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<'_, P>) -> Answer {
     ctx.limit().await?;
     let form = read_form(&mut req).await?;
     let token = form.require("token")?;
-    match ctx
-        .settings
-        .issuer
-        .revocation_target(token, WorkerClock.now())
-    {
+    match ctx.settings.issuer.revocation_target(token, ctx.now()) {
         None => {}
         Some(RevocationTarget::Token(claims)) => {
             let call = RevokeToken {
@@ -303,22 +289,22 @@ async fn revoke(mut req: Request, ctx: &Ctx<'_>) -> Answer {
             }
         }
     }
-    http::empty(200)
+    Reply::empty(200)
 }
 
 /// `POST /introspect` (RFC 7662), for trusted clients. A refresh token is active only while
 /// its session's object says it still refreshes.
-async fn introspect(mut req: Request, ctx: &Ctx<'_>) -> Answer {
+async fn introspect<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<'_, P>) -> Answer {
     ctx.authenticate(&req)?;
     let form = read_form(&mut req).await?;
     let token = form.require("token")?;
-    let Ok(verified) = ctx.settings.issuer.verify_any(token, WorkerClock.now()) else {
-        return http::tokens(200, &responses::inactive());
+    let Ok(verified) = ctx.settings.issuer.verify_any(token, ctx.now()) else {
+        return Reply::tokens(200, &responses::inactive());
     };
     match verified {
         IssuedToken::Access(claims) => match ctx.revocations()?.check(claims.ids()).await {
-            Ok(_) => http::tokens(200, &responses::introspection(claims.claims.as_map())),
-            Err(edge_jwt_core::Error::Revoked(_)) => http::tokens(200, &responses::inactive()),
+            Ok(_) => Reply::tokens(200, &responses::introspection(claims.claims.as_map())),
+            Err(edge_jwt_core::Error::Revoked(_)) => Reply::tokens(200, &responses::inactive()),
             Err(e) => Err(e.into()),
         },
         IssuedToken::Refresh(claims) => {
@@ -338,9 +324,9 @@ async fn introspect(mut req: Request, ctx: &Ctx<'_>) -> Answer {
                     if let Some(jkt) = status.jkt {
                         answer["cnf"] = json!({ "jkt": jkt });
                     }
-                    http::tokens(200, &answer)
+                    Reply::tokens(200, &answer)
                 }
-                _ => http::tokens(200, &responses::inactive()),
+                _ => Reply::tokens(200, &responses::inactive()),
             }
         }
     }
@@ -348,12 +334,12 @@ async fn introspect(mut req: Request, ctx: &Ctx<'_>) -> Answer {
 
 /// `POST /subjects/{sub}/revoke`: log a subject out everywhere (trusted clients). When it
 /// answers 204, every session of the subject started before is ended in its own object.
-async fn log_out_subject(req: Request, ctx: &Ctx<'_>, sub: &str) -> Answer {
+async fn log_out_subject<P: Platform, B>(req: Incoming<B>, ctx: &Ctx<'_, P>, sub: &str) -> Answer {
     ctx.authenticate(&req)?;
     log_out_everywhere(ctx, sub).await
 }
 
-async fn log_out_everywhere(ctx: &Ctx<'_>, sub: &str) -> Answer {
+async fn log_out_everywhere<P: Platform>(ctx: &Ctx<'_, P>, sub: &str) -> Answer {
     ctx.call(sub, LogOutEverywhere {}).await?;
     ctx.event(
         Event::SubjectLoggedOut,
@@ -362,20 +348,25 @@ async fn log_out_everywhere(ctx: &Ctx<'_>, sub: &str) -> Answer {
             ..Subjects::default()
         },
     );
-    http::empty(204)
+    Reply::empty(204)
 }
 
 /// `GET /subjects/{sub}/sessions` (trusted clients): the subject's live sessions.
-async fn subject_sessions(req: Request, ctx: &Ctx<'_>, sub: &str) -> Answer {
+async fn subject_sessions<P: Platform, B>(req: Incoming<B>, ctx: &Ctx<'_, P>, sub: &str) -> Answer {
     ctx.authenticate(&req)?;
     let sessions = ctx.call(sub, Sessions {}).await?;
     let sessions: Vec<_> = sessions.iter().map(responses::session_summary).collect();
-    http::tokens(200, &json!({ "sub": sub, "sessions": sessions }))
+    Reply::tokens(200, &json!({ "sub": sub, "sessions": sessions }))
 }
 
 /// `POST /subjects/{sub}/sessions/{sid}/revoke` (trusted clients): ends one session ("log out
 /// that device"); 404 when the subject has no such session.
-async fn end_subject_session(req: Request, ctx: &Ctx<'_>, sub: &str, sid: &str) -> Answer {
+async fn end_subject_session<P: Platform, B>(
+    req: Incoming<B>,
+    ctx: &Ctx<'_, P>,
+    sub: &str,
+    sid: &str,
+) -> Answer {
     ctx.authenticate(&req)?;
     let call = EndSession {
         sid: sid.to_owned(),
@@ -394,20 +385,17 @@ async fn end_subject_session(req: Request, ctx: &Ctx<'_>, sub: &str, sid: &str) 
                 ..Subjects::default()
             };
             ctx.event(Event::SessionRevoked, about);
-            http::empty(204)
+            Reply::empty(204)
         }
     }
 }
 
 /// `POST /demo/login` (demo only): `{"name": "..."}` logs in as `demo:<name>`, no password;
 /// with `dpop_jkt`, the session is bound to that key.
-async fn demo_login(mut req: Request, ctx: &Ctx<'_>) -> Answer {
+async fn demo_login<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<'_, P>) -> Answer {
     ctx.limit().await?;
-    form::require_media_type(
-        http::header(&req, "Content-Type").as_deref(),
-        "application/json",
-    )?;
-    let login = DemoLogin::parse(&http::body(&mut req).await?)?;
+    form::require_media_type(req.header("Content-Type"), "application/json")?;
+    let login = DemoLogin::parse(&req.body.read().await?)?;
     let name = &login.name;
     let session = json!({
         "sub": format!("demo:{name}"), "claims": { "name": name }, "scope": "demo",
@@ -422,8 +410,11 @@ async fn demo_login(mut req: Request, ctx: &Ctx<'_>) -> Answer {
 
 /// The verified, unrevoked access token of a request to a protected resource: `Bearer`, or
 /// `DPoP` with a proof by its key. Else 401 with `WWW-Authenticate` (RFC 6750, RFC 9449 §7.1).
-async fn access(req: &Request, ctx: &Ctx<'_>) -> Result<edge_jwt_core::AccessClaims, ApiError> {
-    let claims = dpop::resource_claims(req, ctx.settings)?;
+async fn access<P: Platform, B>(
+    req: &Incoming<B>,
+    ctx: &Ctx<'_, P>,
+) -> Result<edge_jwt_core::AccessClaims, ApiError> {
+    let claims = dpop::resource_claims(req, ctx.settings, ctx.now())?;
     ctx.revocations()?
         .check(claims.ids())
         .await
@@ -432,36 +423,35 @@ async fn access(req: &Request, ctx: &Ctx<'_>) -> Result<edge_jwt_core::AccessCla
 }
 
 /// `GET /demo/me` (demo only): a protected resource answering the access token's claims.
-async fn demo_me(req: Request, ctx: &Ctx<'_>) -> Answer {
+async fn demo_me<P: Platform, B>(req: Incoming<B>, ctx: &Ctx<'_, P>) -> Answer {
     let claims = access(&req, ctx).await?;
-    http::tokens(200, claims.claims.as_map())
+    Reply::tokens(200, claims.claims.as_map())
 }
 
 /// `POST /demo/logout-everywhere` (demo only): the bearer's subject is logged out everywhere,
 /// as a trusted back end would do with `/subjects/{sub}/revoke`.
-async fn demo_logout_everywhere(req: Request, ctx: &Ctx<'_>) -> Answer {
+async fn demo_logout_everywhere<P: Platform, B>(req: Incoming<B>, ctx: &Ctx<'_, P>) -> Answer {
     let claims = access(&req, ctx).await?;
     log_out_everywhere(ctx, &claims.sub).await
 }
 
 /// `POST /test/store-conformance` (tests only): the core's store contract, run against the
 /// deployed stores themselves: Workers KV here, and a Durable Object's storage in the object.
-async fn store_conformance(ctx: &Ctx<'_>) -> Answer {
+async fn store_conformance<P: Platform>(ctx: &Ctx<'_, P>) -> Answer {
     let run = edge_jwt_core::random::new_id()?;
     let prefix = format!("conformance:{run}");
     let revocations = ctx.revocations()?;
-    let kv =
-        edge_jwt_core::conformance::check_store(revocations.store(), WorkerClock.now(), &prefix)
-            .await
-            .err();
+    let kv = edge_jwt_core::conformance::check_store(revocations.store(), ctx.now(), &prefix)
+        .await
+        .err();
     let call = StoreConformance {
         prefix: prefix.clone(),
     };
     let object = ctx.call(&prefix, call).await?;
-    http::tokens(200, &json!({ "kv": kv, "durable_object": object }))
+    Reply::tokens(200, &json!({ "kv": kv, "durable_object": object }))
 }
 
-async fn read_form(req: &mut Request) -> Result<Form, ApiError> {
-    form::require_media_type(http::header(req, "Content-Type").as_deref(), FORM)?;
-    Form::parse(&http::body(req).await?)
+async fn read_form<B: Body>(req: &mut Incoming<B>) -> Result<Form, ApiError> {
+    form::require_media_type(req.header("Content-Type"), FORM)?;
+    Form::parse(&req.body.read().await?)
 }
