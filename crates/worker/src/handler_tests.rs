@@ -362,6 +362,39 @@ fn every_path_answers_its_preflight_and_names_its_methods_on_a_405() {
 }
 
 #[test]
+fn paths_decode_their_parameters_before_anything_else() {
+    let p = MemoryPlatform::new(settings(&[]));
+    let auth = [("Authorization", BACKEND)];
+    // RFC 3986 percent-decoding: a + stays a plus sign.
+    let plus = Incoming::new(
+        "POST",
+        &format!("{BASE}/subjects/ann+test%40example.com/revoke"),
+        &auth,
+        b"",
+    );
+    assert_eq!(p.handle(plus).status, 204);
+    assert_eq!(p.events().last().unwrap()["sub"], "ann+test@example.com");
+    for bad in [
+        "/subjects/%zz/revoke",
+        "/subjects/%+9/revoke",
+        "/subjects/ann/sessions/x/revoke",
+    ] {
+        // Refused as a bad path even with the wrong method or no credentials.
+        let reply = p.handle(Incoming::new("GET", &format!("{BASE}{bad}"), &[], b""));
+        assert_eq!(error_of(&reply).0, 400, "{bad}");
+    }
+    for unknown in [
+        "/nope",
+        "/subjects/a/b",
+        "/token/",
+        "/../../etc/passwd",
+        "/",
+    ] {
+        assert_eq!(error_of(&p.handle(get(unknown, &[]))).0, 404, "{unknown}");
+    }
+}
+
+#[test]
 fn the_demo_and_test_routes_exist_only_when_turned_on() {
     let p = MemoryPlatform::new(settings(&[]));
     for path in ["/demo/me", "/test/store-conformance"] {

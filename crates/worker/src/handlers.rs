@@ -16,7 +16,7 @@ use crate::api::form::{self, Form};
 use crate::api::incoming::{Body, Incoming};
 use crate::api::reply::Reply;
 use crate::api::responses::{self, DemoLogin, SessionRequest};
-use crate::api::routes::Route;
+use crate::api::routes::{session_id, subject, Methods};
 use crate::api::settings::Settings;
 use crate::api::ApiError;
 use crate::dpop;
@@ -58,40 +58,93 @@ pub async fn handle<P: Platform, B: Body>(
     reply.with_cors(allowed)
 }
 
+/// The route table: one row per endpoint, its path, the methods it takes and its handler.
+/// `Allow`, the 405s and the preflight answers follow from each row's methods; a path's
+/// parameters are decoded (or refused with 400) before anything else. A new endpoint is one
+/// row here and one handler below.
 async fn route<P: Platform, B: Body>(
     req: Incoming<B>,
     platform: &P,
     settings: &Settings,
 ) -> Answer {
-    let (route, methods) =
-        Route::resolve(&req.path, settings.demo_login, settings.store_conformance)?;
-    if req.method == "OPTIONS" {
-        return Reply::empty(204);
-    }
-    if !methods.allows(&req.method) {
-        return Err(ApiError::method_not_allowed(methods.allow()));
-    }
+    use Methods::{Get, Post};
     let ctx = Ctx {
         platform,
         settings,
         client_address: req.header("CF-Connecting-IP").map(str::to_owned),
     };
-    match route {
-        Route::Health => Reply::tokens(200, &json!({"status": "ok"})),
-        Route::Jwks => Reply::public_json(settings.public_jwks.clone()),
-        Route::Metadata => Reply::public_json(responses::metadata(&settings.issuer).to_string()),
-        Route::StartSession => start_session(req, &ctx).await,
-        Route::Token => token(req, &ctx).await,
-        Route::Revoke => revoke(req, &ctx).await,
-        Route::Introspect => introspect(req, &ctx).await,
-        Route::LogOutSubject { sub } => log_out_subject(req, &ctx, &sub).await,
-        Route::SubjectSessions { sub } => subject_sessions(req, &ctx, &sub).await,
-        Route::EndSubjectSession { sub, sid } => end_subject_session(req, &ctx, &sub, &sid).await,
-        Route::DemoLogin => demo_login(req, &ctx).await,
-        Route::DemoMe => demo_me(req, &ctx).await,
-        Route::DemoLogoutEverywhere => demo_logout_everywhere(req, &ctx).await,
-        Route::StoreConformance => store_conformance(&ctx).await,
+    let path = req.path.clone();
+    let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(&path).split('/').collect();
+    // The demo's routes exist only when the local configuration turns the demo on; the store
+    // contract's only for the end-to-end tests.
+    let (demo, tests) = (settings.demo_login, settings.store_conformance);
+    /// Runs `$handler` when the request's method is one of `$methods`; answers a preflight,
+    /// and 405 with `Allow` for any other method.
+    macro_rules! row {
+        ($methods:expr, $handler:expr) => {
+            match endpoint(&req.method, $methods)? {
+                Endpoint::Preflight => Reply::empty(204),
+                Endpoint::Handler => $handler.await,
+            }
+        };
     }
+    match segments.as_slice() {
+        ["healthz"] => row!(Get, health()),
+        [".well-known", "jwks.json"] => row!(Get, jwks(&ctx)),
+        [".well-known", "oauth-authorization-server"] => row!(Get, metadata(&ctx)),
+        ["sessions"] => row!(Post, start_session(req, &ctx)),
+        ["token"] => row!(Post, token(req, &ctx)),
+        ["revoke"] => row!(Post, revoke(req, &ctx)),
+        ["introspect"] => row!(Post, introspect(req, &ctx)),
+        ["subjects", sub, "revoke"] => {
+            let sub = subject(sub)?;
+            row!(Post, log_out_subject(req, &ctx, &sub))
+        }
+        ["subjects", sub, "sessions"] => {
+            let sub = subject(sub)?;
+            row!(Get, subject_sessions(req, &ctx, &sub))
+        }
+        ["subjects", sub, "sessions", sid, "revoke"] => {
+            let (sub, sid) = (subject(sub)?, session_id(sid)?);
+            row!(Post, end_subject_session(req, &ctx, &sub, &sid))
+        }
+        ["demo", "login"] if demo => row!(Post, demo_login(req, &ctx)),
+        ["demo", "me"] if demo => row!(Get, demo_me(req, &ctx)),
+        ["demo", "logout-everywhere"] if demo => row!(Post, demo_logout_everywhere(req, &ctx)),
+        ["test", "store-conformance"] if tests => row!(Post, store_conformance(&ctx)),
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+/// What a row does with a request's method.
+enum Endpoint {
+    Preflight,
+    Handler,
+}
+
+fn endpoint(method: &str, methods: Methods) -> Result<Endpoint, ApiError> {
+    if method == "OPTIONS" {
+        Ok(Endpoint::Preflight)
+    } else if methods.allows(method) {
+        Ok(Endpoint::Handler)
+    } else {
+        Err(ApiError::method_not_allowed(methods.allow()))
+    }
+}
+
+/// `GET /healthz`.
+async fn health() -> Answer {
+    Reply::tokens(200, &json!({"status": "ok"}))
+}
+
+/// `GET /.well-known/jwks.json`: the public keys, encoded once per isolate.
+async fn jwks<P>(ctx: &Ctx<'_, P>) -> Answer {
+    Reply::public_json(ctx.settings.public_jwks.clone())
+}
+
+/// `GET /.well-known/oauth-authorization-server` (RFC 8414).
+async fn metadata<P>(ctx: &Ctx<'_, P>) -> Answer {
+    Reply::public_json(responses::metadata(&ctx.settings.issuer).to_string())
 }
 
 impl<P: Platform> Ctx<'_, P> {
