@@ -25,7 +25,7 @@ TWIGGY_VERSION       := 0.7.0
 export CARGO_TERM_COLOR ?= never
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help dev test bench size lint fuzz fuzz-smoke fuzz-tools tools rust-tools cargo-tools node-tools chromium core-wasm cargo-test worker-build e2e npm wasm-test npm-test
+.PHONY: help dev test bench size profile lint fuzz fuzz-smoke fuzz-tools tools rust-tools cargo-tools node-tools chromium core-wasm cargo-test worker-build e2e npm wasm-test npm-test
 
 help:
 	@echo "make dev   - run the issuer locally on http://127.0.0.1:8787"
@@ -33,6 +33,7 @@ help:
 	@echo "make lint  - cargo fmt --check and clippy"
 	@echo "make bench - core, npm package and Worker speed and sizes against baselines (never in make test)"
 	@echo "make size  - what each part of the npm package's wasm costs, largest first (twiggy)"
+	@echo "make profile - a CPU profile of the issuer's isolate under load: where POST /token's time goes"
 	@echo "make fuzz  - each cargo-fuzz target for FUZZ_SECONDS (default 300) seconds"
 
 ## Toolchain ------------------------------------------------------------------------------
@@ -126,6 +127,11 @@ bench: npm worker-build
 	node_modules/.bin/node benches/verify-js.mjs
 	node_modules/.bin/node benches/worker.mjs
 	node_modules/.bin/node benches/report.mjs
+
+# Where the issuer's time goes: a CPU profile of its isolate under load (PROFILE_ROUTE=introspect
+# for POST /introspect).
+profile: tools worker-build
+	node_modules/.bin/node benches/profile.mjs
 
 # The package's wasm before wasm-bindgen and wasm-opt, where the function names are still
 # there: sizes relative to each other, not the shipped bytes (make bench has those).

@@ -84,7 +84,7 @@ export async function startIssuer({ vars = {}, persistDir, secrets, config, logL
   }
   const startupMs = Date.now() - started;
   return {
-    base, port, persistDir, secrets, startupMs, child,
+    base, port, inspectorPort, persistDir, secrets, startupMs, child,
     log: () => log,
     basic: `Basic ${Buffer.from(`${secrets.clientId}:${secrets.clientSecret}`).toString('base64')}`,
     /** Stops wrangler: SIGTERM by default, SIGKILL for a hard stop. */
