@@ -13,7 +13,8 @@ const ROUTE = process.env.PROFILE_ROUTE ?? 'token';
 const issuer = await startIssuer({ secrets: devVars('profile-backend') });
 try {
   const targets = await (await fetch(`http://127.0.0.1:${issuer.inspectorPort}/json`)).json();
-  const ws = new WebSocket(targets[0].webSocketDebuggerUrl);
+  // wrangler's inspector refuses the Origin Node's WebSocket sends by default; its own is fine.
+  const ws = new WebSocket(targets[0].webSocketDebuggerUrl, { headers: { Origin: `http://127.0.0.1:${issuer.inspectorPort}` } });
   await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
   let id = 0;
   const pending = new Map();
