@@ -49,3 +49,24 @@ test('an algorithm a DPoP key cannot have, and an IndexedDB that fails, get clea
     { code: 'ERR_INVALID_OPTION', message: /indexedDB: null/ });
   await assert.rejects(pkg.DpopKey.remove({ indexedDB: broken }), { code: 'ERR_INVALID_OPTION' });
 });
+
+test('a Session whose DpopKey could not be had tries again on the next refresh', async () => {
+  const jwt = (exp) => new jose.UnsecuredJWT({ sub: 'u' }).setExpirationTime(exp).encode();
+  const now = Math.floor(Date.now() / 1000);
+  const proofs = [];
+  const fetch = async (url, init) => {
+    proofs.push(new Headers(init.headers).get('DPoP'));
+    return Response.json({ access_token: jwt(now + 300), refresh_token: 'r2', token_type: 'DPoP' });
+  };
+  const session = new pkg.Session({ issuer: 'https://issuer.test', tokens: { access_token: jwt(now - 10), refresh_token: 'r1' }, dpop: true, fetch });
+  const saved = Object.getOwnPropertyDescriptor(globalThis, 'indexedDB');
+  globalThis.indexedDB = { open() { throw new DOMException('The operation is insecure.', 'SecurityError'); } };
+  try {
+    await assert.rejects(session.refresh(), { code: 'ERR_INVALID_OPTION', message: /indexedDB: null/ });
+  } finally {
+    if (saved) Object.defineProperty(globalThis, 'indexedDB', saved); else delete globalThis.indexedDB;
+  }
+  const pair = await session.refresh();
+  assert.equal(pair.token_type, 'DPoP');
+  assert.equal(jose.decodeProtectedHeader(proofs.at(-1)).typ, 'dpop+jwt');
+});

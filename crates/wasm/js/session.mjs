@@ -67,7 +67,11 @@ export class Session extends EventTarget {
   /** The session's DPoP key, or null for a bearer session. */
   #dpopKey() {
     if (!this.#wantsDpop) return null;
-    this.#dpop ??= DpopKey.load();
+    // A key that could not be had (IndexedDB refused) is tried again by the next request.
+    this.#dpop ??= DpopKey.load().catch((error) => {
+      this.#dpop = null;
+      throw error;
+    });
     return this.#dpop;
   }
 
