@@ -14,7 +14,9 @@ use std::cell::RefCell;
 use edge_jwt_core::dpop::{ProofOptions, SeenProofs};
 use edge_jwt_core::resource::{request_job, RequestJob, ResourceRequest};
 use edge_jwt_core::revocation::{entry_keys, judge};
-use edge_jwt_core::verify::{decode_unverified, expired, ParsedClaims, DEFAULT_MAX_TOKEN_LENGTH};
+use edge_jwt_core::verify::{
+    decode_unverified, expired, ParsedClaims, SignatureJob, DEFAULT_MAX_TOKEN_LENGTH,
+};
 use edge_jwt_core::{AccessClaims, Error, StoreError, VerificationKeys, Verifier};
 use wasm_bindgen::prelude::*;
 
@@ -88,18 +90,12 @@ impl WasmVerifier {
             .inner
             .signature_job(token, now)
             .map_err(|e| js_error(&e))?;
-        let keys: Vec<u32> = job.keys.iter().map(|&i| i as u32).collect();
         let (claims, error) = match &job.outcome {
             Ok(parsed) => (JsValue::from_str(&parsed.json), JsValue::UNDEFINED),
             Err(e) => (JsValue::UNDEFINED, js_error(e)),
         };
-        let job_array = js_sys::Array::of5(
-            &JsValue::from_str(job.algorithm.name()),
-            &js_sys::Uint32Array::from(keys.as_slice()),
-            &js_sys::Uint8Array::from(job.signing_input.as_slice()),
-            &js_sys::Uint8Array::from(job.signature.as_slice()),
-            &claims,
-        );
+        let job_array = signature_array(&job);
+        job_array.push(&claims);
         job_array.push(&error);
         Ok(job_array)
     }
@@ -177,6 +173,18 @@ impl WasmVerifier {
     }
 }
 
+/// A signature for the host to check: `[alg, keys (Uint32Array of key indexes), input,
+/// signature]`.
+fn signature_array(job: &SignatureJob) -> js_sys::Array {
+    let keys: Vec<u32> = job.keys.iter().map(|&i| i as u32).collect();
+    js_sys::Array::of4(
+        &JsValue::from_str(job.algorithm.name()),
+        &js_sys::Uint32Array::from(keys.as_slice()),
+        &js_sys::Uint8Array::from(job.signing_input.as_slice()),
+        &js_sys::Uint8Array::from(job.signature.as_slice()),
+    )
+}
+
 /// A resource request being checked (see `WasmVerifier.requestJob`).
 #[wasm_bindgen]
 pub struct RequestCheck {
@@ -191,13 +199,7 @@ impl RequestCheck {
         let Some(job) = &self.job else {
             return js_sys::Array::new();
         };
-        let keys: Vec<u32> = job.token.keys.iter().map(|&i| i as u32).collect();
-        js_sys::Array::of4(
-            &JsValue::from_str(job.token.algorithm.name()),
-            &js_sys::Uint32Array::from(keys.as_slice()),
-            &js_sys::Uint8Array::from(job.token.signing_input.as_slice()),
-            &js_sys::Uint8Array::from(job.token.signature.as_slice()),
-        )
+        signature_array(&job.token)
     }
 
     /// The bound token's DPoP proof, if there is one to verify: `[alg, x, y, input, signature,
