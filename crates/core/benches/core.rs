@@ -106,15 +106,19 @@ fn sign_and_verify(c: &mut Criterion) {
     }
 }
 
+/// A key set of one fresh Ed25519 key.
+fn eddsa_keys() -> Option<KeySet> {
+    KeySet::new(vec![SigningKey::generate(Algorithm::EdDSA).ok()?]).ok()
+}
+
+/// An issuer with one fresh Ed25519 key.
+fn eddsa_issuer() -> Option<TokenIssuer> {
+    TokenIssuer::new(eddsa_keys()?, Policy::new(ISSUER, AUDIENCE)).ok()
+}
+
 fn rotation(c: &mut Criterion) {
     let clock = FixedClock::at(now());
-    let Ok(key) = SigningKey::generate(Algorithm::EdDSA) else {
-        return;
-    };
-    let Ok(keys) = KeySet::new(vec![key]) else {
-        return;
-    };
-    let Ok(issuer) = TokenIssuer::new(keys, Policy::new(ISSUER, AUDIENCE)) else {
+    let Some(issuer) = eddsa_issuer() else {
         return;
     };
     let sessions_store = MemoryStore::new(clock.clone());
@@ -165,17 +169,7 @@ fn rotation_dpop(c: &mut Criterion) {
     use edge_jwt_core::{Clock, Presentation};
 
     let clock = FixedClock::at(now());
-    let (Ok(issuer_key), Ok(client_key)) = (
-        SigningKey::generate(Algorithm::EdDSA),
-        SigningKey::generate(Algorithm::EdDSA),
-    ) else {
-        return;
-    };
-    let (Ok(keys), Ok(client)) = (KeySet::new(vec![issuer_key]), KeySet::new(vec![client_key]))
-    else {
-        return;
-    };
-    let Ok(issuer) = TokenIssuer::new(keys, Policy::new(ISSUER, AUDIENCE)) else {
+    let (Some(issuer), Some(client)) = (eddsa_issuer(), eddsa_keys()) else {
         return;
     };
     let Some(jwk) = client.public_jwks()["keys"][0].as_object().cloned() else {
