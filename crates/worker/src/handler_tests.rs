@@ -4,6 +4,8 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use base64::Engine as _;
@@ -11,13 +13,9 @@ use edge_jwt_core::dpop::jwk_thumbprint;
 use edge_jwt_core::dpop_client::{proof_signing_input, ProofClaims};
 use edge_jwt_core::keys::{PrivateKey, SigningKey};
 use edge_jwt_core::testing::{FixedClock, MemoryStore};
-use edge_jwt_core::{
-    Algorithm, Error, KeySet, RevocationList, SessionControl, SessionRotation, SessionStatus,
-    Subject,
-};
+use edge_jwt_core::{Algorithm, KeySet, RevocationList, SessionRotation, Subject};
 use futures::executor::block_on;
 use jwt_simple::prelude::EdDSAKeyPairLike as _;
-use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 use crate::api::incoming::Incoming;
@@ -112,7 +110,7 @@ impl MemoryPlatform {
             policy: self.settings.issuer.policy(),
             clock: &self.clock,
         };
-        let sessions = SessionObjects(self);
+        let sessions = subject::ObjectSessions(self);
         subject::answer(call.op, &subject, &sessions, || Ok(self.revocation_list())).await
     }
 
@@ -129,11 +127,6 @@ impl MemoryPlatform {
     }
 }
 
-/// Crosses as JSON, both ways, as between the Worker and an object.
-fn through_json<T: serde::Serialize, R: DeserializeOwned>(value: &T) -> R {
-    serde_json::from_str(&serde_json::to_string(value).unwrap()).unwrap()
-}
-
 impl Platform for MemoryPlatform {
     type Revocations = MemoryStore;
 
@@ -142,7 +135,11 @@ impl Platform for MemoryPlatform {
         let sent = if C::NAMESPACE == session::NAMESPACE {
             self.session_object(name, through_json(&envelope)).await
         } else {
-            self.subject_object(through_json(&envelope)).await
+            // Boxed: a subject's object calls its sessions' objects back through this method,
+            // and an async fn's future cannot contain itself.
+            let subject: Pin<Box<dyn Future<Output = Result<Value, RemoteError>> + '_>> =
+                Box::pin(self.subject_object(through_json(&envelope)));
+            subject.await
         };
         let received: Result<C::Reply, RemoteError> = through_json(&sent);
         received.map_err(ApiError::from)
@@ -164,55 +161,6 @@ impl Platform for MemoryPlatform {
 
     fn log(&self, line: &str) {
         self.log.borrow_mut().push(line.to_owned());
-    }
-}
-
-/// A subject's sessions, each in its own object, as the subject's object reaches them.
-struct SessionObjects<'a>(&'a MemoryPlatform);
-
-impl SessionObjects<'_> {
-    async fn call<C: ObjectCall<Envelope = SessionCall>>(
-        &self,
-        sid: &str,
-        call: C,
-    ) -> Result<C::Reply, Error> {
-        let sent = self
-            .0
-            .session_object(sid, through_json(&call.envelope(sid)))
-            .await;
-        let received: Result<C::Reply, RemoteError> = through_json(&sent);
-        received.map_err(|e| match e.code.as_str() {
-            "ERR_SESSION_NOT_FOUND" => Error::SessionNotFound,
-            _ => Error::StoreUnavailable(e.message),
-        })
-    }
-}
-
-impl SessionControl for SessionObjects<'_> {
-    async fn end_for_subject(&self, sid: &str, cutoff: u64) -> Result<(), Error> {
-        let call = EndForSubject {
-            sid: sid.to_owned(),
-            cutoff,
-        };
-        self.call(sid, call).await
-    }
-
-    async fn end(&self, sid: &str) -> Result<bool, Error> {
-        self.call(
-            sid,
-            End {
-                sid: sid.to_owned(),
-            },
-        )
-        .await
-    }
-
-    async fn status(&self, sid: &str) -> Result<Option<SessionStatus>, Error> {
-        let call = Status {
-            sid: sid.to_owned(),
-            refresh_jti: None,
-        };
-        self.call(sid, call).await
     }
 }
 

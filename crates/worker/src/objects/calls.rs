@@ -250,6 +250,14 @@ impl From<RemoteError> for ApiError {
     }
 }
 
+/// A value as it comes out on the other side of the transport (JSON text, either way), for the
+/// tests of what crosses.
+#[cfg(test)]
+pub(crate) fn through_json<T: Serialize, R: DeserializeOwned>(value: &T) -> R {
+    let text = serde_json::to_string(value).expect("serializable");
+    serde_json::from_str(&text).expect("the same shape back")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,15 +265,13 @@ mod tests {
 
     /// What crosses to the object, read back as the object reads it.
     fn crossed<C: ObjectCall>(call: C, name: &str) -> serde_json::Value {
-        serde_json::to_value(call.envelope(name)).unwrap()
+        through_json(&call.envelope(name))
     }
 
     /// An object's answer (`serve` sends `Result<Value, RemoteError>`), read back by the caller
     /// as the call's own reply type.
     fn answered<C: ObjectCall>(reply: C::Reply) -> Result<C::Reply, RemoteError> {
-        let sent: Result<serde_json::Value, RemoteError> = C::reply(reply);
-        let text = serde_json::to_string(&sent).unwrap();
-        serde_json::from_str(&text).unwrap()
+        through_json(&C::reply(reply))
     }
 
     #[test]

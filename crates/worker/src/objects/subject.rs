@@ -11,13 +11,15 @@ use worker::{durable_object, DurableObject, Env, Request, Response, Result, Stat
 use serde_json::Value;
 
 use super::calls::{
-    serve, End, EndForSubject, EndSession, LogOutEverywhere, ObjectCall, ObjectRef, Register,
-    RemoteError, Sessions, Status, SubjectCall, SubjectOp,
+    serve, End, EndForSubject, EndSession, LogOutEverywhere, ObjectCall, Register, RemoteError,
+    Sessions, Status, SubjectCall, SubjectOp,
 };
 use super::storage::{delete_expired, ObjectStore};
 use crate::api::ApiError;
 use crate::clock::WorkerClock;
+use crate::edge::WorkerPlatform;
 use crate::kv::revocation_list;
+use crate::platform::Platform;
 use crate::settings;
 
 /// The Durable Object binding.
@@ -58,7 +60,8 @@ impl SubjectObject {
             policy,
             clock: &WorkerClock,
         };
-        let sessions = ObjectSessions { env: &self.env };
+        let platform = WorkerPlatform { env: &self.env };
+        let sessions = ObjectSessions(&platform);
         let revocations = || revocation_list(&self.env, policy.leeway).map_err(RemoteError::from);
         answer(call, &subject, &sessions, revocations).await
     }
@@ -84,22 +87,17 @@ pub async fn answer<S: Store, C: Clock, X: SessionControl, R: Store>(
     }
 }
 
-/// The subject's sessions, each in its own object, reached by typed calls.
-struct ObjectSessions<'a> {
-    env: &'a Env,
-}
+/// The subject's sessions, each in its own object, reached by typed calls through a
+/// [`Platform`] (the Worker's bindings, or the handlers' tests' in-memory objects).
+pub struct ObjectSessions<'a, P>(pub &'a P);
 
-impl ObjectSessions<'_> {
+impl<P: Platform> ObjectSessions<'_, P> {
     async fn call<C: ObjectCall>(
         &self,
         sid: &str,
         call: C,
     ) -> std::result::Result<C::Reply, Error> {
-        let object = ObjectRef {
-            env: self.env,
-            name: sid,
-        };
-        object.call(call).await.map_err(api_to_core)
+        self.0.call(sid, call).await.map_err(api_to_core)
     }
 }
 
@@ -112,7 +110,7 @@ fn api_to_core(err: ApiError) -> Error {
     }
 }
 
-impl SessionControl for ObjectSessions<'_> {
+impl<P: Platform> SessionControl for ObjectSessions<'_, P> {
     async fn end_for_subject(&self, sid: &str, cutoff: u64) -> std::result::Result<(), Error> {
         let call = EndForSubject {
             sid: sid.to_owned(),

@@ -41,16 +41,12 @@ fn objects() -> Objects {
 
 /// What `serve` sends back, read as `ObjectRef::call` reads it.
 fn received<R: DeserializeOwned>(sent: Result<Value, RemoteError>) -> Result<R, ApiError> {
-    let text = serde_json::to_string(&sent).unwrap();
-    serde_json::from_str::<Result<R, RemoteError>>(&text)
-        .unwrap()
-        .map_err(ApiError::from)
+    through_json::<_, Result<R, RemoteError>>(&sent).map_err(ApiError::from)
 }
 
 /// The wire form of a call, read back as the object reads it.
 fn crossed<C: ObjectCall, E: DeserializeOwned>(call: C, name: &str) -> E {
-    let text = serde_json::to_string(&call.envelope(name)).unwrap();
-    serde_json::from_str(&text).unwrap()
+    through_json(&call.envelope(name))
 }
 
 impl Objects {
