@@ -3,25 +3,20 @@
 // IndexedDB, and "Use a stolen copy of the refresh token" is refused with invalid_dpop_proof.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { startIssuer, root, launchChromium } from './harness.mjs';
+import { startIssuer, launchChromium, recordSteps } from './harness.mjs';
 
-const artifacts = join(root, 'tests', '.artifacts');
 let issuer;
 let browser;
 let context;
 let page;
-const consoleLines = [];
+let step;
 
 before(async () => {
-  mkdirSync(artifacts, { recursive: true });
   issuer = await startIssuer({ vars: { EDGE_JWT_DEMO_LOGIN: 'true' } });
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 375, height: 900 } });
   page = await context.newPage();
-  page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
-  page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e}`));
+  step = recordSteps(page);
 });
 
 after(async () => {
@@ -29,17 +24,6 @@ after(async () => {
   await issuer?.stop();
   issuer?.cleanup();
 });
-
-async function step(name, body) {
-  try {
-    await body();
-  } catch (error) {
-    writeFileSync(join(artifacts, `${name}.console.txt`), consoleLines.join('\n'));
-    throw error;
-  } finally {
-    await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true }).catch(() => {});
-  }
-}
 
 const logText = () => page.evaluate(() => document.querySelector('#log').innerText);
 

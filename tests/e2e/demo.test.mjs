@@ -4,24 +4,21 @@
 // console) go to tests/.artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startIssuer, root, launchChromium } from './harness.mjs';
+import { startIssuer, root, launchChromium, recordSteps } from './harness.mjs';
 
 const GRACE = 2;
 const artifacts = join(root, 'tests', '.artifacts');
 let issuer;
 let browser;
 let page;
-const consoleLines = [];
+let step;
 
 before(async () => {
-  mkdirSync(artifacts, { recursive: true });
   issuer = await startIssuer({ vars: { EDGE_JWT_DEMO_LOGIN: 'true', EDGE_JWT_ACCESS_TTL: '60', EDGE_JWT_REUSE_GRACE: String(GRACE) } });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 375, height: 900 } });
-  page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
-  page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e}`));
+  step = recordSteps(page);
 });
 
 after(async () => {
@@ -29,18 +26,6 @@ after(async () => {
   await issuer?.stop();
   issuer?.cleanup();
 });
-
-/** Runs a step; its screenshot is kept either way, and the console too when it fails. */
-async function step(name, body) {
-  try {
-    await body();
-  } catch (error) {
-    writeFileSync(join(artifacts, `${name}.console.txt`), consoleLines.join('\n'));
-    throw error;
-  } finally {
-    await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true }).catch(() => {});
-  }
-}
 
 const logText = () => page.evaluate(() => document.querySelector("#log").innerText);
 

@@ -1,7 +1,7 @@
 // Starts and stops a real `wrangler dev` for end-to-end tests: a free loopback port, a fresh
 // persist folder and secrets of its own (never the developer's .dev.vars).
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -184,4 +184,26 @@ export async function launchChromium() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
       '--disable-sync', '--no-first-run', '--disable-quic'],
   });
+}
+
+/**
+ * Records `page` for a browser test: its console is kept, and `step(name, body)` runs one step,
+ * keeping its screenshot in tests/.artifacts either way and the console too when it fails.
+ */
+export function recordSteps(page) {
+  const artifacts = join(root, 'tests', '.artifacts');
+  mkdirSync(artifacts, { recursive: true });
+  const consoleLines = [];
+  page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e}`));
+  return async function step(name, body) {
+    try {
+      await body();
+    } catch (error) {
+      writeFileSync(join(artifacts, `${name}.console.txt`), consoleLines.join('\n'));
+      throw error;
+    } finally {
+      await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true }).catch(() => {});
+    }
+  };
 }
