@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { startIssuer, devVars, form, json } from './harness.mjs';
+import { startIssuer, startSession, devVars, form, json } from './harness.mjs';
 
 let issuer;
 const service = { id: 'reporting-service', secret: 'reporting-service-secret-0123' };
@@ -71,6 +71,25 @@ test('bad credentials, a scope not allowed, and a client without the grant are r
   const ungranted = await clientCredentials({}, issuer.basic);
   assert.equal(ungranted.status, 400);
   assert.equal(ungranted.body.error, 'unauthorized_client');
+});
+
+test('a service configured for its own tokens cannot act for users; the plain-string back end can', async () => {
+  const service$ = basic(service.id, service.secret);
+  const post = (path, body) => fetch(`${issuer.base}${path}`, {
+    method: 'POST', headers: { Authorization: service$, 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+  });
+  const minted = await post('/sessions', { sub: 'alice', claims: { role: 'admin' } });
+  assert.equal(minted.status, 403);
+  assert.equal((await json(minted)).error, 'unauthorized_client');
+  const victim = await startSession(issuer, { sub: 'alice' });
+  const listed = await fetch(`${issuer.base}/subjects/alice/sessions`, { headers: { Authorization: service$ } });
+  assert.equal(listed.status, 403);
+  assert.equal((await post('/subjects/alice/revoke', {})).status, 403);
+  // The session lives on, and the back end still administers it.
+  const refreshed = await fetch(`${issuer.base}/token`, form({ grant_type: 'refresh_token', refresh_token: victim.refresh_token }));
+  assert.equal(refreshed.status, 200);
+  const own = await fetch(`${issuer.base}/subjects/alice/sessions`, { headers: { Authorization: issuer.basic } }).then(json);
+  assert.equal(own.sessions.length, 1);
 });
 
 test('the metadata lists the grant', async () => {

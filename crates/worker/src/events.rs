@@ -11,6 +11,9 @@ pub enum Event {
     SessionRevoked,
     SubjectLoggedOut,
     ClientAuthenticationFailed,
+    /// An authenticated client asked for what its permissions do not allow (`permission`
+    /// names what it lacked).
+    ClientPermissionRefused,
     TokenRevoked,
     /// A refresh of a DPoP-bound session without a valid proof by its key, or a replayed
     /// proof: a stolen refresh token, likely.
@@ -28,6 +31,8 @@ pub struct Subjects<'a> {
     pub client_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jti: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permission: Option<&'a str>,
 }
 
 #[derive(Serialize)]

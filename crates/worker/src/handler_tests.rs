@@ -213,6 +213,15 @@ fn error_of(reply: &Reply) -> (u16, String, Option<String>) {
     )
 }
 
+/// A token's payload, unverified.
+fn token_claims(token: &str) -> Value {
+    let payload = token.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
 fn start_session(p: &MemoryPlatform, sub: &str, extra: Value) -> Value {
     let mut request = json!({ "sub": sub });
     if let (Some(request), Some(extra)) = (request.as_object_mut(), extra.as_object()) {
@@ -441,6 +450,138 @@ fn sessions_need_a_trusted_client_and_strict_json() {
         &vec![b' '; 20_000],
     ));
     assert_eq!(error_of(&too_large).0, 413);
+}
+
+/// A client configured for its own tokens, one that may only start sessions within its
+/// scopes, and the plain-string back end (every permission).
+fn permission_settings() -> Rc<Settings> {
+    let clients = json!({
+        "backend": "0123456789abcdef-secret",
+        SERVICE.0: { "secret": SERVICE.1, "scopes": ["reports:read"], "grant_types": ["client_credentials"] },
+        "web": { "secret": "web-secret-0123456789", "scopes": ["profile", "orders"], "permissions": ["sessions"] },
+    });
+    settings(&[(settings::CLIENTS, &clients.to_string())])
+}
+
+#[test]
+fn a_client_acts_for_users_only_with_the_permission_it_was_given() {
+    let p = MemoryPlatform::new(permission_settings());
+    let service = basic(SERVICE.0, SERVICE.1);
+    let web = basic("web", "web-secret-0123456789");
+    let as_admin = json!({"sub": "alice", "claims": {"role": "admin"}});
+    // The service client: no session, no subject, no introspection.
+    let refused = p.handle(post_json(
+        "/sessions",
+        &as_admin,
+        &[("Authorization", &service)],
+    ));
+    assert_eq!(
+        error_of(&refused),
+        (403, "unauthorized_client".into(), None)
+    );
+    assert!(body(&refused)["error_description"]
+        .as_str()
+        .unwrap()
+        .contains("\"sessions\" permission"));
+    let event = p.events().last().unwrap().clone();
+    assert_eq!(
+        (event["event"].as_str(), event["permission"].as_str()),
+        (Some("client_permission_refused"), Some("sessions"))
+    );
+    assert_eq!(event["client_id"], SERVICE.0);
+    let pair = start_session(&p, "alice", json!({}));
+    let sid = token_claims(pair["access_token"].as_str().unwrap())["sid"].clone();
+    let sid = sid.as_str().unwrap();
+    for (request, permission) in [
+        (
+            get("/subjects/alice/sessions", &[("Authorization", &service)]),
+            "subjects",
+        ),
+        (
+            post_json(
+                "/subjects/alice/revoke",
+                &json!({}),
+                &[("Authorization", &service)],
+            ),
+            "subjects",
+        ),
+        (
+            post_json(
+                &format!("/subjects/alice/sessions/{sid}/revoke"),
+                &json!({}),
+                &[("Authorization", &web)],
+            ),
+            "subjects",
+        ),
+        (
+            post_form(
+                "/introspect",
+                &[("token", pair["access_token"].as_str().unwrap())],
+                &[("Authorization", &web)],
+            ),
+            "introspect",
+        ),
+    ] {
+        let reply = p.handle(request);
+        assert_eq!(error_of(&reply).0, 403, "{}", reply.body);
+        assert_eq!(p.events().last().unwrap()["permission"], permission);
+    }
+    // Nothing was ended: alice's session still refreshes.
+    let pair = body(&refresh(&p, pair["refresh_token"].as_str().unwrap(), &[]));
+    assert!(pair["access_token"].is_string(), "{pair}");
+
+    // The web client starts sessions within its scopes only.
+    let start = |body: Value| p.handle(post_json("/sessions", &body, &[("Authorization", &web)]));
+    let reply = start(json!({"sub": "bob", "scope": "profile orders"}));
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    assert_eq!(body(&reply)["scope"], "profile orders");
+    let reply = start(json!({"sub": "bob", "scope": "profile admin"}));
+    assert_eq!(
+        error_of(&reply),
+        (
+            400,
+            "invalid_scope".into(),
+            Some("ERR_INVALID_SCOPE".into())
+        )
+    );
+    // The plain-string back end keeps every permission and any scope.
+    let reply = p.handle(post_json(
+        "/sessions",
+        &json!({"sub": "carol", "scope": "anything"}),
+        &[("Authorization", BACKEND)],
+    ));
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let listed = p.handle(get(
+        "/subjects/carol/sessions",
+        &[("Authorization", BACKEND)],
+    ));
+    assert_eq!(listed.status, 200);
+}
+
+#[test]
+fn no_session_looks_like_a_service_token() {
+    let p = MemoryPlatform::new(permission_settings());
+    // A service's own token: sub is its client_id.
+    let service = basic(SERVICE.0, SERVICE.1);
+    let own = p.handle(post_form(
+        "/token",
+        &[("grant_type", "client_credentials")],
+        &[("Authorization", &service)],
+    ));
+    let own = token_claims(body(&own)["access_token"].as_str().unwrap());
+    assert_eq!(own["sub"], own["client_id"]);
+    // No client can start a session whose sub is its own id.
+    for (client, auth) in [
+        ("backend", BACKEND.to_owned()),
+        ("web", basic("web", "web-secret-0123456789")),
+    ] {
+        let reply = p.handle(post_json(
+            "/sessions",
+            &json!({"sub": client}),
+            &[("Authorization", &auth)],
+        ));
+        assert_eq!(error_of(&reply).1, "invalid_request", "{}", reply.body);
+    }
 }
 
 #[test]

@@ -10,7 +10,7 @@ use edge_jwt_core::issuer::{grant_scope, IssuedToken, RevocationTarget};
 use edge_jwt_core::{Presentation, RevocationList};
 use serde_json::json;
 
-use crate::api::auth::CLIENT_CREDENTIALS;
+use crate::api::auth::{Client, Permission, CLIENT_CREDENTIALS};
 use crate::api::error::Presented;
 use crate::api::form::{self, Form};
 use crate::api::incoming::{Body, Incoming};
@@ -147,7 +147,7 @@ async fn metadata<P>(ctx: &Ctx<'_, P>) -> Answer {
     Reply::public_json(responses::metadata(&ctx.settings.issuer).to_string())
 }
 
-impl<P: Platform> Ctx<'_, P> {
+impl<'a, P: Platform> Ctx<'a, P> {
     async fn call<C: ObjectCall>(&self, name: &str, call: C) -> Result<C::Reply, ApiError> {
         self.platform.call(name, call).await
     }
@@ -169,6 +169,28 @@ impl<P: Platform> Ctx<'_, P> {
             .inspect_err(|_| self.event(Event::ClientAuthenticationFailed, Subjects::default()))
     }
 
+    /// A trusted client with `permission` (a refusal is logged as an event naming it).
+    fn authorize<B>(
+        &self,
+        req: &Incoming<B>,
+        permission: Permission,
+    ) -> Result<(String, &'a Client), ApiError> {
+        let id = self.authenticate(req)?;
+        let settings: &'a Settings = self.settings;
+        match settings.clients.get(&id).filter(|c| c.may(permission)) {
+            Some(client) => Ok((id, client)),
+            None => {
+                let about = Subjects {
+                    client_id: Some(&id),
+                    permission: Some(permission.name()),
+                    ..Subjects::default()
+                };
+                self.event(Event::ClientPermissionRefused, about);
+                Err(permission.refused(&id))
+            }
+        }
+    }
+
     /// The unauthenticated endpoints' limit per client address.
     async fn limit(&self) -> Result<(), ApiError> {
         let address = self.client_address.as_deref().unwrap_or("unknown");
@@ -186,12 +208,15 @@ impl<P: Platform> Ctx<'_, P> {
     }
 }
 
-/// `POST /sessions`: a trusted client starts a session for a user it authenticated.
+/// `POST /sessions`: a client with the `sessions` permission starts a session for a user it
+/// authenticated, with a scope within its own.
 async fn start_session<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<'_, P>) -> Answer {
-    let client_id = ctx.authenticate(&req)?;
+    let (client_id, client) = ctx.authorize(&req, Permission::Sessions)?;
     form::require_media_type(req.header("Content-Type"), "application/json")?;
     let body = req.body.read().await?;
-    begin_session(ctx, SessionRequest::parse(&body, client_id)?).await
+    let mut request = SessionRequest::parse(&body, client_id)?;
+    request.scope = client.session_scope(request.scope)?;
+    begin_session(ctx, request).await
 }
 
 /// Registers the session with its subject (which dates it after any logout), then starts it
@@ -250,6 +275,7 @@ async fn token<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<'_, P>) -> 
         sub: Some(&claims.sub),
         client_id: Some(&claims.client_id),
         jti: Some(&claims.jti),
+        ..Subjects::default()
     };
     let call = Refresh {
         claims: claims.clone(),
@@ -290,7 +316,7 @@ fn client_credentials<P: Platform>(
     if !allowed {
         return Err(edge_jwt_core::Error::UnauthorizedClient(CLIENT_CREDENTIALS.to_owned()).into());
     }
-    let scopes = settings.map(|c| c.scopes.as_slice()).unwrap_or_default();
+    let scopes = settings.map(Client::own_scopes).unwrap_or_default();
     let scope = grant_scope(form.get("scope"), scopes)?;
     if let Some(proof) = &proof {
         dpop::remember(proof, ctx.now())?;
@@ -323,6 +349,7 @@ async fn revoke<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<'_, P>) ->
                     sub: Some(&claims.sub),
                     client_id: Some(&claims.client_id),
                     jti: Some(&claims.jti),
+                    ..Subjects::default()
                 };
                 ctx.event(Event::TokenRevoked, about);
             }
@@ -345,10 +372,10 @@ async fn revoke<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<'_, P>) ->
     Reply::empty(200)
 }
 
-/// `POST /introspect` (RFC 7662), for trusted clients. A refresh token is active only while
-/// its session's object says it still refreshes.
+/// `POST /introspect` (RFC 7662), for clients with the `introspect` permission. A refresh
+/// token is active only while its session's object says it still refreshes.
 async fn introspect<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<'_, P>) -> Answer {
-    ctx.authenticate(&req)?;
+    ctx.authorize(&req, Permission::Introspect)?;
     let form = read_form(&mut req).await?;
     let token = form.require("token")?;
     let Ok(verified) = ctx.settings.issuer.verify_any(token, ctx.now()) else {
@@ -385,10 +412,10 @@ async fn introspect<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<'_, P>
     }
 }
 
-/// `POST /subjects/{sub}/revoke`: log a subject out everywhere (trusted clients). When it
+/// `POST /subjects/{sub}/revoke`: log a subject out everywhere (clients with the `subjects` permission). When it
 /// answers 204, every session of the subject started before is ended in its own object.
 async fn log_out_subject<P: Platform, B>(req: Incoming<B>, ctx: &Ctx<'_, P>, sub: &str) -> Answer {
-    ctx.authenticate(&req)?;
+    ctx.authorize(&req, Permission::Subjects)?;
     log_out_everywhere(ctx, sub).await
 }
 
@@ -404,15 +431,15 @@ async fn log_out_everywhere<P: Platform>(ctx: &Ctx<'_, P>, sub: &str) -> Answer 
     Reply::empty(204)
 }
 
-/// `GET /subjects/{sub}/sessions` (trusted clients): the subject's live sessions.
+/// `GET /subjects/{sub}/sessions` (clients with the `subjects` permission): the subject's live sessions.
 async fn subject_sessions<P: Platform, B>(req: Incoming<B>, ctx: &Ctx<'_, P>, sub: &str) -> Answer {
-    ctx.authenticate(&req)?;
+    ctx.authorize(&req, Permission::Subjects)?;
     let sessions = ctx.call(sub, Sessions {}).await?;
     let sessions: Vec<_> = sessions.iter().map(responses::session_summary).collect();
     Reply::tokens(200, &json!({ "sub": sub, "sessions": sessions }))
 }
 
-/// `POST /subjects/{sub}/sessions/{sid}/revoke` (trusted clients): ends one session ("log out
+/// `POST /subjects/{sub}/sessions/{sid}/revoke` (clients with the `subjects` permission): ends one session ("log out
 /// that device"); 404 when the subject has no such session.
 async fn end_subject_session<P: Platform, B>(
     req: Incoming<B>,
@@ -420,7 +447,7 @@ async fn end_subject_session<P: Platform, B>(
     sub: &str,
     sid: &str,
 ) -> Answer {
-    ctx.authenticate(&req)?;
+    ctx.authorize(&req, Permission::Subjects)?;
     let call = EndSession {
         sid: sid.to_owned(),
     };

@@ -37,13 +37,22 @@ pub struct NewSession {
 }
 
 impl NewSession {
-    /// The rules a new session's request must meet (a subject of 1 to 256 bytes, no reserved
-    /// custom claim); checked again by [`SessionRotation::start`].
+    /// The rules a new session's request must meet (a subject of 1 to 256 bytes that is not
+    /// its client's id, no reserved custom claim); checked again by [`SessionRotation::start`].
     pub fn validate(&self) -> Result<()> {
         if self.sub.is_empty() || self.sub.len() > MAX_SUBJECT_LENGTH {
             return Err(Error::InvalidOption(format!(
                 "sub must be 1 to {MAX_SUBJECT_LENGTH} bytes"
             )));
+        }
+        // A token whose `sub` is its `client_id` is the client's own (client credentials,
+        // RFC 9068 §2.2): a user's session never looks like one.
+        if self.sub == self.client_id {
+            return Err(Error::InvalidOption(
+                "sub may not be the client's own id: a token whose sub is its client_id is the \
+                 client's own (client credentials), never a user's"
+                    .into(),
+            ));
         }
         if self
             .dpop_jkt

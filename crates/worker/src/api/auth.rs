@@ -6,27 +6,97 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde::Deserialize;
 
+use edge_jwt_core::issuer::grant_scope;
+
 use super::{form, ApiError};
 
 /// Longest `Authorization` header looked at.
 const MAX_AUTHORIZATION: usize = 1024;
 
-/// A trusted client: its secret, the scopes it may ask for in the client credentials grant, and
-/// the grants it may use besides starting sessions and refreshing them.
+/// What a configured client may do besides refreshing its own sessions' tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Permission {
+    /// Start sessions for users it authenticated (`POST /sessions`).
+    Sessions,
+    /// List and end any subject's sessions, log a subject out everywhere (`/subjects/...`).
+    Subjects,
+    /// Introspect tokens (`POST /introspect`).
+    Introspect,
+}
+
+impl Permission {
+    /// What a trusted back end (the plain string form of a client) is given.
+    pub const ALL: [Permission; 3] = [
+        Permission::Sessions,
+        Permission::Subjects,
+        Permission::Introspect,
+    ];
+
+    /// The answer to an authenticated client without this permission: 403
+    /// `unauthorized_client`, naming the permission and where to give it.
+    pub fn refused(self, client_id: &str) -> ApiError {
+        let permission = self.name();
+        ApiError::new(
+            403,
+            "unauthorized_client",
+            format!(
+                "client {client_id} lacks the \"{permission}\" permission: add it to the \
+                 client's permissions in EDGE_JWT_CLIENTS"
+            ),
+        )
+    }
+
+    /// The name in `EDGE_JWT_CLIENTS` and in security events.
+    pub fn name(self) -> &'static str {
+        match self {
+            Permission::Sessions => "sessions",
+            Permission::Subjects => "subjects",
+            Permission::Introspect => "introspect",
+        }
+    }
+}
+
+/// A configured client: its secret, the scopes it may have, the grants it may use besides
+/// refreshing, and what else it may do.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Client {
     secret: String,
-    /// Scopes for its client-credentials tokens. Default: none.
+    /// The scopes it may ask for: in its client-credentials tokens (default: none) and in the
+    /// sessions it starts (default: any).
     #[serde(default)]
-    pub scopes: Vec<String>,
+    pub scopes: Option<Vec<String>>,
     /// Extra grants (`client_credentials`). Default: none.
     #[serde(default)]
     pub grant_types: Vec<String>,
+    /// Default: none, so that a service configured for its own tokens cannot act for users.
+    #[serde(default)]
+    pub permissions: Vec<Permission>,
 }
 
-/// `EDGE_JWT_CLIENTS`: client id to `{"secret", "scopes"?, "grant_types"?}`, or to the secret
-/// alone (then no scopes and no extra grant).
+impl Client {
+    pub fn may(&self, permission: Permission) -> bool {
+        self.permissions.contains(&permission)
+    }
+
+    /// The scopes of its client-credentials tokens.
+    pub fn own_scopes(&self) -> &[String] {
+        self.scopes.as_deref().unwrap_or_default()
+    }
+
+    /// The scope a session it starts may carry: the one asked for, within its `scopes` when
+    /// it has a list (RFC 6749 §3.3); `invalid_scope` names the first one outside it.
+    pub fn session_scope(&self, requested: Option<String>) -> Result<Option<String>, ApiError> {
+        match (&self.scopes, requested) {
+            (Some(allowed), Some(requested)) => Ok(grant_scope(Some(&requested), allowed)?),
+            (_, requested) => Ok(requested),
+        }
+    }
+}
+
+/// `EDGE_JWT_CLIENTS`: client id to `{"secret", "scopes"?, "grant_types"?, "permissions"?}`,
+/// or to the secret alone: a trusted back end, with every permission and any scope.
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum ClientSetting {
@@ -53,7 +123,8 @@ impl Clients {
     pub fn parse(json: &str) -> Result<Self, &'static str> {
         let settings: BTreeMap<String, ClientSetting> =
             serde_json::from_str(json).map_err(|_| {
-                "must be a JSON object of client ids to secrets or to {secret, scopes, grant_types}"
+                "must be a JSON object of client ids to secrets or to {secret, scopes?, \
+                 grant_types?, permissions?} (permissions: sessions, subjects, introspect)"
             })?;
         let clients: BTreeMap<String, Client> = settings
             .into_iter()
@@ -61,8 +132,9 @@ impl Clients {
                 let client = match setting {
                     ClientSetting::Secret(secret) => Client {
                         secret,
-                        scopes: Vec::new(),
+                        scopes: None,
                         grant_types: Vec::new(),
+                        permissions: Permission::ALL.to_vec(),
                     },
                     ClientSetting::Full(client) => client,
                 };
@@ -87,7 +159,7 @@ impl Clients {
         }
         if clients
             .values()
-            .flat_map(|c| &c.scopes)
+            .flat_map(|c| c.own_scopes())
             .any(|s| s.is_empty() || s.contains(' '))
         {
             return Err("scopes must be non-empty and contain no spaces");
@@ -176,7 +248,7 @@ mod tests {
         )
         .unwrap();
         let svc = c.get("svc").unwrap();
-        assert_eq!(svc.scopes, ["read", "write"]);
+        assert_eq!(svc.own_scopes(), ["read", "write"]);
         assert_eq!(svc.grant_types, [CLIENT_CREDENTIALS]);
         assert!(c.get("web").unwrap().grant_types.is_empty());
         let auth = format!("Basic {}", STANDARD.encode("svc:0123456789abcdef-svc"));
