@@ -138,6 +138,27 @@ test('an unbound public session binds to the key of its first proof', async () =
   assert.equal(other.body.code, 'ERR_DPOP_BINDING_MISMATCH');
 });
 
+test('a thief who binds an unbound session first with his key is ended when its owner refreshes, and her Session ends', async () => {
+  const { installPackage, importFrom } = await import('../npm/install.mjs');
+  const pkg = await importFrom(installPackage());
+  const tokens = await startSession(issuer, { sub: 'nina' });
+  // The thief, with a copy of the refresh token, refreshes first with his own key.
+  const thief = await keyHolder();
+  const stolen = await clientRefresh(thief, tokens.refresh_token);
+  assert.equal(jose.decodeJwt(stolen.access_token).cnf.jkt, thief.jkt);
+  // The owner's Session refreshes with her key: reuse, and her session ends.
+  const key = await pkg.DpopKey.load({ indexedDB: null, name: 'e2e-owner' });
+  const session = new pkg.Session({ issuer: issuer.base, tokens, dpop: key, now: () => Math.floor(Date.now() / 1000) + 290 });
+  let ended;
+  session.addEventListener('end', (e) => { ended = e.reason; });
+  await assert.rejects(session.accessToken(), { error: 'invalid_grant', code: 'ERR_REFRESH_TOKEN_REUSED' });
+  assert.equal(ended, 'invalid_grant');
+  // The thief's session is over too.
+  const after = await refresh(stolen.refresh_token, await proof(thief));
+  assert.deepEqual([after.status, after.body.error, after.body.code], [400, 'invalid_grant', 'ERR_JWT_REVOKED']);
+  await pkg.DpopKey.remove({ indexedDB: null, name: 'e2e-owner' });
+});
+
 test('a proof is used once: replaying its jti fails', async () => {
   const holder = await keyHolder();
   const first = await startSession(issuer, { sub: 'erin', dpop_jkt: holder.jkt });

@@ -5,7 +5,7 @@
 mod support;
 
 use edge_jwt_core::dpop::{DpopProof, DEFAULT_PROOF_MAX_AGE};
-use edge_jwt_core::{Error, NewSession, Presentation, TokenPair};
+use edge_jwt_core::{Error, NewSession, Presentation, Store as _, TokenPair};
 use support::*;
 
 /// Two keys' thumbprints (their shape is all the rotation sees).
@@ -162,9 +162,33 @@ fn a_replay_in_the_grace_window_needs_the_proof_once_the_first_rotation_bound_th
     let w = World::new();
     let first = block_on(w.sessions().start("sid-a", session(None))).unwrap();
     let second = refresh(&w, &first, &proof(KEY_A, "p1")).unwrap();
-    // A concurrent tab with the key gets the very same pair; a copy without it gets nothing.
+    // A concurrent tab with the key gets the very same pair.
     assert_eq!(refresh(&w, &first, &proof(KEY_A, "p2")).unwrap(), second);
-    assert!(refresh(&w, &first, &Presentation::default()).is_err());
+}
+
+#[test]
+fn a_thief_who_binds_an_unbound_session_first_is_ended_when_its_owner_comes_back() {
+    for (late, victim) in [(120, Presentation::default()), (2, proof(KEY_B, "v1"))] {
+        let w = World::new();
+        let first = block_on(w.sessions().start("sid-a", session(None))).unwrap();
+        // The thief refreshes first with his key, binding the session to it.
+        let thiefs = refresh(&w, &first, &proof(KEY_A, "t1")).unwrap();
+        w.clock.advance(late);
+        // The owner presents her (now used) token, with no proof or her own key: reuse.
+        let err = refresh(&w, &first, &victim).unwrap_err();
+        assert_eq!(err, Error::RefreshTokenReused, "after {late} s");
+        // The thief's session is over, and its access tokens are on the revocation list.
+        assert_eq!(
+            refresh(&w, &thiefs, &proof(KEY_A, "t2")).unwrap_err(),
+            Error::Revoked(edge_jwt_core::RevokedBy::Session)
+        );
+        let sid = access_claims(&thiefs)["sid"].as_str().unwrap().to_owned();
+        assert!(
+            block_on(w.revocations.store().get(&format!("revoked:sid:{sid}")))
+                .unwrap()
+                .is_some()
+        );
+    }
 }
 
 #[test]

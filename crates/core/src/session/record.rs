@@ -31,6 +31,10 @@ pub struct SessionRecord {
     /// The live grant: its refresh token is the one live refresh token.
     pub current: Grant,
     pub previous: Option<Rotation>,
+    /// Bound to a key by a refresh's proof rather than at its start: the key may be a
+    /// thief's who refreshed first, so a used refresh token presented without it is reuse.
+    #[serde(default)]
+    pub bound_late: bool,
     /// When the session last rotated (its start until then).
     pub last_refreshed_at: u64,
     /// Set on logout, on reuse, or by the subject's logout-everywhere; kept until `ends_at`

@@ -158,6 +158,7 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
             min_iat,
             current: Self::new_grant(now.max(min_iat), request.dpop_jkt)?,
             previous: None,
+            bound_late: false,
             last_refreshed_at: now,
             revoked: false,
             published: true,
@@ -190,9 +191,11 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
     ///
     /// DPoP (RFC 9449 §5): a bound session refreshes only with a proof by its key, and a proof
     /// is used once. Both are checked before anything else, so that a stolen copy of the
-    /// refresh token, without the key, changes nothing (it cannot even end the session as a
-    /// reuse). A public client's first proof binds an unbound session; a confidential client's
-    /// binds the access token only. The access tokens of a bound session carry `cnf.jkt`.
+    /// refresh token of a session bound at its start, without the key, changes nothing (it
+    /// cannot even end the session as a reuse). A public client's first proof binds an unbound
+    /// session; a confidential client's binds the access token only. A used refresh token of a
+    /// session bound that late, presented without its key, is reuse: the first proof may have
+    /// been a thief's. The access tokens of a bound session carry `cnf.jkt`.
     pub async fn refresh_presented(
         &self,
         claims: &RefreshClaims,
@@ -208,14 +211,22 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
         }
         let proof = presented.proof.as_ref();
         if let Some(jkt) = &record.session.jkt {
-            proof
+            let bound = proof
                 .ok_or_else(|| {
                     Error::DpopProofInvalid(
                         "the session is bound to a key: a refresh needs a DPoP proof signed by it"
                             .into(),
                     )
-                })?
-                .check_binding(jkt)?;
+                })
+                .and_then(|proof| proof.check_binding(jkt));
+            if let Err(err) = bound {
+                // Bound by a refresh, the key may be a thief's who refreshed first: a used
+                // refresh token presented without it is reuse, as in an unbound session.
+                if record.bound_late && claims.jti != record.current.refresh_jti {
+                    return self.revoke_for_reuse(&mut record).await;
+                }
+                return Err(err);
+            }
         }
         if let Some(proof) = proof {
             self.use_proof(proof).await?;
@@ -223,6 +234,7 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
         if claims.jti == record.current.refresh_jti {
             if record.session.jkt.is_none() && !presented.client_authenticated {
                 record.session.jkt = proof.map(|p| p.jkt.clone());
+                record.bound_late = record.session.jkt.is_some();
             }
             let jkt = record
                 .session
@@ -246,14 +258,17 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
             Some(rotation) if rotation.jti == claims.jti && now <= rotation.at + grace => {
                 self.issuer.issue(&record.session, &rotation.grant, now)
             }
-            _ => {
-                record.revoked = true;
-                record.published = false;
-                record.save(self.store, self.leeway()).await?;
-                self.publish(&mut record).await?;
-                Err(Error::RefreshTokenReused)
-            }
+            _ => self.revoke_for_reuse(&mut record).await,
         }
+    }
+
+    /// Reuse: the whole session is revoked, access tokens included.
+    async fn revoke_for_reuse(&self, record: &mut SessionRecord) -> Result<TokenPair> {
+        record.revoked = true;
+        record.published = false;
+        record.save(self.store, self.leeway()).await?;
+        self.publish(record).await?;
+        Err(Error::RefreshTokenReused)
     }
 
     /// Marks a proof's `jti` used, until the proof is too old to pass its `iat` check;
