@@ -52,5 +52,5 @@ pub use revocation::RevocationList;
 pub use session::{NewSession, Presentation, SessionRotation, SessionStatus};
 pub use store::{Store, StoreError};
 #[cfg(feature = "issuer")]
-pub use subject::{SessionControl, Subject};
+pub use subject::{ListedSession, Registered, SessionControl, Subject};
 pub use verify::{Verifier, VerifyOptions};

@@ -21,6 +21,9 @@ pub struct Policy {
     pub reuse_grace: u64,
     /// Clock leeway when verifying. Default 30.
     pub leeway: u64,
+    /// The most sessions a subject keeps: one more ends the least recently refreshed.
+    /// Default 1000.
+    pub max_sessions: usize,
 }
 
 impl Policy {
@@ -33,6 +36,7 @@ impl Policy {
             session_max: 30 * 86_400,
             reuse_grace: 10,
             leeway: DEFAULT_LEEWAY,
+            max_sessions: crate::subject::MAX_SESSIONS_PER_SUBJECT,
         }
     }
 
@@ -51,6 +55,9 @@ impl Policy {
         }
         if self.leeway > MAX_LEEWAY {
             return fail("leeway must be at most 300 seconds");
+        }
+        if self.max_sessions == 0 {
+            return fail("max_sessions must be at least 1");
         }
         if self.reuse_grace > 300 || self.reuse_grace >= self.access_ttl {
             return fail("reuse_grace must be at most 300 seconds and under access_ttl");

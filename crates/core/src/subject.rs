@@ -14,12 +14,26 @@ use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::policy::Policy;
 use crate::revocation::RevocationList;
-use crate::session::SessionStatus;
 use crate::store::Store;
 
-/// A subject keeps at most this many live sessions; starting one more is refused until some
-/// end (the record stays small enough to read on every start).
+/// How many sessions a subject keeps by default ([`Policy::max_sessions`]): one more evicts
+/// the least recently refreshed (the record stays small enough to read on every start).
 pub const MAX_SESSIONS_PER_SUBJECT: usize = 1000;
+
+/// How often a session tells its subject that it is still refreshed: a refresh does when the
+/// token it presents was issued in an earlier interval ([`refresh_notice_due`]), so the subject
+/// knows every session's last refresh to within one interval, at one extra call per session
+/// per interval rather than per refresh.
+pub fn refresh_notice_interval(policy: &Policy) -> u64 {
+    (policy.refresh_ttl / 14).max(policy.access_ttl).max(1)
+}
+
+/// Whether a refresh at `now` of a refresh token issued at `iat` must tell the subject first
+/// ([`Subject::refreshed`]).
+pub fn refresh_notice_due(policy: &Policy, iat: u64, now: u64) -> bool {
+    let interval = refresh_notice_interval(policy);
+    now / interval > iat / interval
+}
 
 /// A session as its subject knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,6 +41,49 @@ pub struct Registration {
     pub client_id: String,
     pub started_at: u64,
     pub ends_at: u64,
+    /// The latest refresh the subject was told of (its start until then). Absent in a record
+    /// written before subjects were told of refreshes: such a session is kept to its end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refreshed_at: Option<u64>,
+}
+
+impl Registration {
+    /// Until when a refresh token of the session may still be presented, as far as the
+    /// subject knows: never earlier than the truth, as the session tells its subject at least
+    /// once an interval. Past it the session is over, its access tokens expired too.
+    pub fn may_refresh_until(&self, policy: &Policy) -> u64 {
+        match self.refreshed_at {
+            Some(at) => (at + policy.refresh_ttl + refresh_notice_interval(policy) + policy.leeway)
+                .min(self.ends_at),
+            None => self.ends_at,
+        }
+    }
+
+    /// When it was last refreshed, as far as the subject knows (for eviction).
+    pub fn last_refreshed_at(&self) -> u64 {
+        self.refreshed_at.unwrap_or(self.started_at)
+    }
+}
+
+/// A session of the subject's, as listed (`GET /subjects/{sub}/sessions`), from the
+/// subject's own record: `last_refreshed_at` is the latest refresh the subject was told of,
+/// within one [`refresh_notice_interval`] of the truth.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedSession {
+    pub sid: String,
+    pub client_id: String,
+    pub started_at: u64,
+    pub last_refreshed_at: u64,
+    pub ends_at: u64,
+}
+
+/// What registering a session answers: the `min_iat` its tokens must have, and the session
+/// evicted to make room for it, if the subject had [`Policy::max_sessions`] already.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registered {
+    pub min_iat: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evicted: Option<String>,
 }
 
 /// What a subject's store holds.
@@ -37,9 +94,13 @@ pub struct SubjectRecord {
     /// The latest `min_iat` handed to a session: a later logout's cutoff is never earlier, so
     /// that it covers a session started between two logouts in the same second.
     pub issued_floor: u64,
-    /// The sessions started and not yet ended by a logout, by `sid`.
+    /// The sessions started and not yet known to be over, by `sid`.
     pub sessions: BTreeMap<String, Registration>,
 }
+
+/// How many sessions a logout-everywhere ends at once: a Worker keeps at most six
+/// connections open, and each call is one.
+const FAN_OUT: usize = 6;
 
 /// How a subject reaches its sessions' stores (in the Worker, typed calls to each session's
 /// Durable Object; in tests, memory).
@@ -49,8 +110,6 @@ pub trait SessionControl {
     async fn end_for_subject(&self, sid: &str, cutoff: u64) -> Result<()>;
     /// [`crate::session::SessionRotation::end`] on session `sid`.
     async fn end(&self, sid: &str) -> Result<bool>;
-    /// [`crate::session::SessionRotation::status`] of session `sid`.
-    async fn status(&self, sid: &str) -> Result<Option<SessionStatus>>;
 }
 
 /// One subject's sessions over the subject's store.
@@ -85,17 +144,42 @@ impl<S: Store, C: Clock> Subject<'_, S, C> {
         Ok(self.store.put(&self.key(), &text, until).await?)
     }
 
+    /// The sessions that may still be refreshed (the others are over, access tokens and all).
+    fn prune(&self, record: &mut SubjectRecord, now: u64) {
+        record
+            .sessions
+            .retain(|_, r| r.may_refresh_until(self.policy) > now);
+    }
+
     /// Registers session `sid` before it starts; returns the `min_iat` its tokens must have
-    /// (one second past a logout-everywhere of this very second).
-    pub async fn register(&self, sid: &str, client_id: &str) -> Result<u64> {
+    /// (one second past a logout-everywhere of this very second). A subject with
+    /// [`Policy::max_sessions`] already ends its least recently refreshed session first, in
+    /// that session's own store, so a login is never refused for old sessions.
+    pub async fn register<K: SessionControl>(
+        &self,
+        sid: &str,
+        client_id: &str,
+        sessions: &K,
+    ) -> Result<Registered> {
         let now = self.clock.now();
         let mut record = self.load().await?;
-        record.sessions.retain(|_, r| r.ends_at > now);
-        if record.sessions.len() >= MAX_SESSIONS_PER_SUBJECT {
-            return Err(Error::InvalidOption(format!(
-                "the subject has {MAX_SESSIONS_PER_SUBJECT} live sessions, the most it may \
-                 have: end some (POST /subjects/{{sub}}/revoke or .../sessions/{{sid}}/revoke)"
-            )));
+        self.prune(&mut record, now);
+        let evicted = if record.sessions.len() >= self.policy.max_sessions {
+            record
+                .sessions
+                .iter()
+                .min_by_key(|(sid, r)| (r.last_refreshed_at(), *sid))
+                .map(|(sid, _)| sid.clone())
+        } else {
+            None
+        };
+        if let Some(victim) = &evicted {
+            // Ended before it is forgotten: a session the subject no longer lists must be over,
+            // or a later logout-everywhere would miss it.
+            sessions.end(victim).await?;
+            record = self.load().await?;
+            self.prune(&mut record, now);
+            record.sessions.remove(victim);
         }
         let min_iat = match record.cutoff {
             Some(cutoff) if cutoff >= now => cutoff + 1,
@@ -108,16 +192,42 @@ impl<S: Store, C: Clock> Subject<'_, S, C> {
                 client_id: client_id.to_owned(),
                 started_at: now,
                 ends_at: now + self.policy.session_max,
+                refreshed_at: Some(now),
             },
         );
         self.save(&record, now).await?;
-        Ok(min_iat)
+        Ok(Registered { min_iat, evicted })
+    }
+
+    /// Notes that session `sid` is being refreshed at `at` (called before a refresh when
+    /// [`refresh_notice_due`]; a refresh that then fails only keeps the session listed
+    /// longer). A session the subject no longer lists is not added back.
+    pub async fn refreshed(&self, sid: &str, at: u64) -> Result<()> {
+        let mut record = self.load().await?;
+        let Some(registration) = record.sessions.get_mut(sid) else {
+            return Ok(());
+        };
+        if registration.refreshed_at.is_some_and(|known| known >= at) {
+            return Ok(());
+        }
+        registration.refreshed_at = Some(at);
+        self.save(&record, self.clock.now()).await
+    }
+
+    /// Forgets session `sid`, which ended in its own store (revoked, or reuse detected).
+    pub async fn forget(&self, sid: &str) -> Result<()> {
+        let mut record = self.load().await?;
+        if record.sessions.remove(sid).is_some() {
+            self.save(&record, self.clock.now()).await?;
+        }
+        Ok(())
     }
 
     /// Logs the subject out everywhere: when this returns `Ok`, every session started before
     /// it is revoked in its own store, and the revocation list refuses every access token
-    /// dated up to the returned cutoff. A failure part-way leaves the cutoff in place and the
-    /// unfinished sessions listed: calling again finishes the work.
+    /// dated up to the returned cutoff. The cutoff is saved and published before the fan-out
+    /// (it depends only on the time), so a fan-out cut short still blocks every access token;
+    /// the unfinished sessions stay listed, and calling again finishes the work.
     pub async fn log_out_everywhere<K: SessionControl, R: Store>(
         &self,
         sessions: &K,
@@ -127,14 +237,25 @@ impl<S: Store, C: Clock> Subject<'_, S, C> {
         let mut record = self.load().await?;
         let cutoff = now.max(record.issued_floor).max(record.cutoff.unwrap_or(0));
         record.cutoff = Some(cutoff);
+        self.prune(&mut record, now);
         // Saved before the fan-out: a session registered from here on is dated after it.
         self.save(&record, now).await?;
-        let sids: Vec<String> = record.sessions.keys().cloned().collect();
-        let ended = join_all(sids.iter().map(|sid| sessions.end_for_subject(sid, cutoff))).await;
         let longest = self.policy.refresh_ttl.max(self.policy.access_ttl);
-        let published = revocations
+        revocations
             .revoke_subject(self.sub, cutoff, now, longest)
-            .await;
+            .await?;
+        let sids: Vec<String> = record.sessions.keys().cloned().collect();
+        let mut ended = Vec::with_capacity(sids.len());
+        for batch in sids.chunks(FAN_OUT) {
+            ended.extend(
+                join_all(
+                    batch
+                        .iter()
+                        .map(|sid| sessions.end_for_subject(sid, cutoff)),
+                )
+                .await,
+            );
+        }
         // Forget the sessions that are ended, even if another failed.
         let mut record = self.load().await?;
         for (sid, result) in sids.iter().zip(&ended) {
@@ -144,35 +265,32 @@ impl<S: Store, C: Clock> Subject<'_, S, C> {
         }
         self.save(&record, now).await?;
         ended.into_iter().collect::<Result<Vec<()>>>()?;
-        published?;
         Ok(cutoff)
     }
 
-    /// The subject's live sessions, oldest first. Ended ones are forgotten on the way.
-    pub async fn sessions<K: SessionControl>(&self, sessions: &K) -> Result<Vec<SessionStatus>> {
+    /// The subject's sessions that may still be refreshed, oldest first, from its own record
+    /// (no call to any session). Sessions over are forgotten on the way.
+    pub async fn sessions(&self) -> Result<Vec<ListedSession>> {
         let now = self.clock.now();
-        let record = self.load().await?;
-        let sids: Vec<&String> = record.sessions.keys().collect();
-        let statuses = join_all(sids.iter().map(|sid| sessions.status(sid))).await;
-        let mut live = Vec::new();
-        let mut dead = Vec::new();
-        for (sid, status) in sids.into_iter().zip(statuses) {
-            match status? {
-                Some(status) if status.live => live.push(status),
-                // Not started yet (registered a moment ago): neither listed nor forgotten.
-                None if record.sessions[sid].started_at + 60 > now => {}
-                _ => dead.push(sid.clone()),
-            }
-        }
-        if !dead.is_empty() {
-            let mut record = self.load().await?;
-            for sid in &dead {
-                record.sessions.remove(sid);
-            }
+        let mut record = self.load().await?;
+        let before = record.sessions.len();
+        self.prune(&mut record, now);
+        if record.sessions.len() != before {
             self.save(&record, now).await?;
         }
-        live.sort_by(|a, b| (a.started_at, &a.sid).cmp(&(b.started_at, &b.sid)));
-        Ok(live)
+        let mut listed: Vec<ListedSession> = record
+            .sessions
+            .into_iter()
+            .map(|(sid, r)| ListedSession {
+                last_refreshed_at: r.last_refreshed_at(),
+                sid,
+                client_id: r.client_id,
+                started_at: r.started_at,
+                ends_at: r.ends_at,
+            })
+            .collect();
+        listed.sort_by(|a, b| (a.started_at, &a.sid).cmp(&(b.started_at, &b.sid)));
+        Ok(listed)
     }
 
     /// Ends one session of the subject ("log out that device"). `SessionNotFound` when the

@@ -9,7 +9,7 @@ use crate::clock::Clock;
 use crate::error::Error;
 use crate::issuer::TokenIssuer;
 use crate::revocation::RevocationList;
-use crate::session::{SessionRotation, SessionStatus};
+use crate::session::SessionRotation;
 use crate::store::{Store, StoreError};
 use crate::subject::SessionControl;
 
@@ -149,9 +149,5 @@ impl SessionControl for MemorySessions<'_> {
 
     async fn end(&self, sid: &str) -> Result<bool, Error> {
         self.rotation().end(sid).await
-    }
-
-    async fn status(&self, sid: &str) -> Result<Option<SessionStatus>, Error> {
-        self.rotation().status(sid, None).await
     }
 }

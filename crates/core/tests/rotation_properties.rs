@@ -119,7 +119,7 @@ proptest! {
                 }
                 Op::RacedStart => {
                     let sid = new_sid();
-                    let min_iat = block_on(d.subject("alice").register(&sid, "web")).unwrap();
+                    let min_iat = block_on(d.subject("alice").register(&sid, "web", &d.control())).unwrap().min_iat;
                     block_on(d.revoke_subject("alice")).unwrap();
                     for tracked in &mut sessions {
                         tracked.revoked = true;

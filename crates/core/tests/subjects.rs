@@ -4,6 +4,7 @@
 
 mod support;
 
+use edge_jwt_core::testing::MemorySessions;
 use edge_jwt_core::{Algorithm, Error, NewSession, RevokedBy, SessionControl, Store};
 use serde_json::{json, Map};
 use support::*;
@@ -52,7 +53,9 @@ fn a_session_registered_before_a_logout_but_started_after_it_is_refused() {
     // the start reaches the session's store.
     let w = World::new();
     let d = w.sessions();
-    let min_iat = block_on(d.subject("ann").register("sid-late", "web")).unwrap();
+    let min_iat = block_on(d.subject("ann").register("sid-late", "web", &d.control()))
+        .unwrap()
+        .min_iat;
     block_on(d.revoke_subject("ann")).unwrap();
     let err = block_on(d.rotation().start("sid-late", session("ann"), min_iat)).unwrap_err();
     assert_eq!(err, Error::Revoked(RevokedBy::Subject));
@@ -212,27 +215,26 @@ fn a_subject_lists_its_live_sessions_and_ends_one() {
     w.clock.advance(5);
     let laptop = block_on(d.start("sid-laptop", session("ann"))).unwrap();
     block_on(d.start("sid-bob", session("bob"))).unwrap();
-    w.clock.advance(5);
+    // The first refresh a day (the notice interval) after its start tells the subject.
+    w.clock.advance(86_400);
     block_on(d.refresh(&laptop.refresh_token)).unwrap();
-    let listed = block_on(d.subject("ann").sessions(&d.control())).unwrap();
+    let listed = block_on(d.subject("ann").sessions()).unwrap();
     let sids: Vec<&str> = listed.iter().map(|s| s.sid.as_str()).collect();
     assert_eq!(sids, ["sid-phone", "sid-laptop"]);
-    assert_eq!(listed[1].last_refreshed_at, T0 + 10);
+    assert_eq!(listed[1].last_refreshed_at, T0 + 5 + 86_400);
     assert_eq!(listed[0].last_refreshed_at, T0);
     block_on(d.subject("ann").end_session("sid-phone", &d.control())).unwrap();
     assert_eq!(
         block_on(d.subject("ann").end_session("sid-bob", &d.control())).unwrap_err(),
         Error::SessionNotFound
     );
-    let listed = block_on(d.subject("ann").sessions(&d.control())).unwrap();
+    let listed = block_on(d.subject("ann").sessions()).unwrap();
     assert_eq!(listed.len(), 1);
     // A session ended some other way (its refresh token revoked) leaves the list too.
     block_on(d.revoke(&laptop.refresh_token)).unwrap();
-    assert!(block_on(d.subject("ann").sessions(&d.control()))
-        .unwrap()
-        .is_empty());
+    assert!(block_on(d.subject("ann").sessions()).unwrap().is_empty());
     assert!(
-        block_on(d.control().status("sid-bob"))
+        block_on(d.rotation().status("sid-bob", None))
             .unwrap()
             .unwrap()
             .live
@@ -247,4 +249,160 @@ fn subject_records_expire_once_no_session_or_cutoff_matters() {
     assert_eq!(key, "subject:ann");
     assert_eq!(expires_at, T0 + 30 * 86_400 + 30);
     let _ = block_on(w.subjects.get("subject:ann")).unwrap().unwrap();
+}
+
+#[test]
+fn a_login_past_the_cap_evicts_the_least_recently_refreshed_session_instead_of_failing() {
+    // Second review, finding 4: sessions ended by /revoke are forgotten at once, and the
+    // 1,001st live session ends the least recently refreshed one rather than being refused.
+    let w = World::new();
+    let d = w.sessions();
+    let mut pairs = Vec::new();
+    for i in 0..1000 {
+        pairs.push(block_on(d.start(&format!("sid-{i:04}"), session("ann"))).unwrap());
+        w.clock.advance(1);
+        if i % 20 == 19 {
+            // 50 of them are logged out (RFC 7009) along the way.
+            block_on(d.revoke(&pairs[i - 10].refresh_token)).unwrap();
+        }
+    }
+    assert_eq!(block_on(d.subject("ann").sessions()).unwrap().len(), 950);
+    for i in 1000..1050 {
+        block_on(d.start(&format!("sid-{i:04}"), session("ann"))).unwrap();
+    }
+    assert_eq!(block_on(d.subject("ann").sessions()).unwrap().len(), 1000);
+    // The oldest session is refreshed a day later: the second oldest is now the least recent.
+    w.clock.advance(86_400);
+    let oldest = block_on(d.refresh(&pairs[0].refresh_token)).unwrap();
+    let registered = block_on(d.subject("ann").register("sid-new", "web", &d.control())).unwrap();
+    assert_eq!(registered.evicted.as_deref(), Some("sid-0001"));
+    // The evicted session is over in its own store; the refreshed one lives on.
+    assert_eq!(
+        block_on(d.refresh(&pairs[1].refresh_token)).unwrap_err(),
+        Error::Revoked(RevokedBy::Session)
+    );
+    block_on(d.refresh(&oldest.refresh_token)).unwrap();
+    let listed = block_on(d.subject("ann").sessions()).unwrap();
+    assert_eq!(listed.len(), 1000);
+    assert!(listed.iter().all(|s| s.sid != "sid-0001"));
+}
+
+#[test]
+fn sessions_are_forgotten_when_reuse_ends_them_or_their_refresh_tokens_expire() {
+    let w = World::new();
+    let d = w.sessions();
+    let reused = block_on(d.start("sid-reused", session("ann"))).unwrap();
+    let abandoned = block_on(d.start("sid-abandoned", session("ann"))).unwrap();
+    let active = block_on(d.start("sid-active", session("ann"))).unwrap();
+    block_on(d.refresh(&reused.refresh_token)).unwrap();
+    w.clock.advance(60);
+    assert_eq!(
+        block_on(d.refresh(&reused.refresh_token)).unwrap_err(),
+        Error::RefreshTokenReused
+    );
+    let sids = |d: &Deployment| -> Vec<String> {
+        let listed = block_on(d.subject("ann").sessions()).unwrap();
+        listed.into_iter().map(|s| s.sid).collect()
+    };
+    assert_eq!(sids(&d), ["sid-abandoned", "sid-active"]);
+    // One session refreshes twice a day for 20 days; the other is never used again.
+    let mut pair = active;
+    for _ in 0..40 {
+        w.clock.advance(43_200);
+        pair = block_on(d.refresh(&pair.refresh_token)).unwrap();
+        // The subject always knows a session as long as its refresh token may be presented.
+        let listed = block_on(d.subject("ann").sessions()).unwrap();
+        assert!(listed.iter().any(|s| s.sid == "sid-active"));
+    }
+    assert_eq!(sids(&d), ["sid-active"]);
+    assert!(block_on(d.refresh(&abandoned.refresh_token)).is_err());
+}
+
+/// Sessions' stores that yield once per call (so a fan-out's calls are all in flight
+/// together) and record how many were, and whether the subject's revocation entry was
+/// published before the first.
+struct Watched<'a> {
+    inner: MemorySessions<'a>,
+    kv: &'a edge_jwt_core::testing::MemoryStore,
+    in_flight: std::cell::Cell<usize>,
+    most: std::cell::Cell<usize>,
+    cutoff_published_first: std::cell::Cell<Option<bool>>,
+}
+
+struct YieldOnce(bool);
+
+impl std::future::Future for YieldOnce {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            std::task::Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    }
+}
+
+impl SessionControl for Watched<'_> {
+    async fn end_for_subject(&self, sid: &str, cutoff: u64) -> Result<(), Error> {
+        if self.cutoff_published_first.get().is_none() {
+            let published = self.kv.get("revoked:sub:ann").await.unwrap().is_some();
+            self.cutoff_published_first.set(Some(published));
+        }
+        self.in_flight.set(self.in_flight.get() + 1);
+        self.most.set(self.most.get().max(self.in_flight.get()));
+        YieldOnce(false).await;
+        self.in_flight.set(self.in_flight.get() - 1);
+        self.inner.end_for_subject(sid, cutoff).await
+    }
+
+    async fn end(&self, sid: &str) -> Result<bool, Error> {
+        self.inner.end(sid).await
+    }
+}
+
+#[test]
+fn logout_everywhere_publishes_the_cutoff_before_a_bounded_fan_out() {
+    // Second review, finding 5: a fan-out that spends the subrequest budget must not keep the
+    // access-token cutoff from being published, and it opens at most six calls at once.
+    let w = World::new();
+    let d = w.sessions();
+    let pairs: Vec<_> = (0..20)
+        .map(|i| block_on(d.start(&format!("sid-{i}"), session("ann"))).unwrap())
+        .collect();
+    let watched = Watched {
+        inner: d.control(),
+        kv: w.revocations.store(),
+        in_flight: Default::default(),
+        most: Default::default(),
+        cutoff_published_first: Default::default(),
+    };
+    block_on(
+        d.subject("ann")
+            .log_out_everywhere(&watched, &w.revocations),
+    )
+    .unwrap();
+    assert_eq!(watched.cutoff_published_first.get(), Some(true));
+    assert!(
+        watched.most.get() <= 6,
+        "{} calls at once",
+        watched.most.get()
+    );
+    for pair in &pairs {
+        assert!(block_on(d.refresh(&pair.refresh_token)).is_err());
+    }
+    // With every session's store failing, the cutoff still blocks every access token.
+    let w = World::new();
+    let d = w.sessions();
+    let pair = block_on(d.start("sid-x", session("ann"))).unwrap();
+    w.sessions.set_failing(true);
+    assert!(block_on(d.revoke_subject("ann")).is_err());
+    assert_eq!(
+        block_on(d.check_access(&pair.access_token)).unwrap_err(),
+        Error::Revoked(RevokedBy::Subject)
+    );
 }

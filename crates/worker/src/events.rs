@@ -9,6 +9,9 @@ use serde::Serialize;
 pub enum Event {
     RefreshTokenReused,
     SessionRevoked,
+    /// A subject at `EDGE_JWT_MAX_SESSIONS` started one more session: its least recently
+    /// refreshed one was ended to make room.
+    SessionEvicted,
     SubjectLoggedOut,
     ClientAuthenticationFailed,
     /// An authenticated client asked for what its permissions do not allow (`permission`

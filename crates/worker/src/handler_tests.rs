@@ -60,6 +60,8 @@ struct MemoryPlatform {
     kv: MemoryStore,
     requests_left: Cell<u32>,
     log: RefCell<Vec<String>>,
+    /// How many calls reached a session's object.
+    session_calls: Cell<u32>,
 }
 
 impl MemoryPlatform {
@@ -72,6 +74,7 @@ impl MemoryPlatform {
             objects: RefCell::default(),
             requests_left: Cell::new(u32::MAX),
             log: RefCell::default(),
+            session_calls: Cell::new(0),
         }
     }
 
@@ -90,6 +93,7 @@ impl MemoryPlatform {
 
     /// What session `sid`'s object does with a call (its `fetch`, without the transport).
     async fn session_object(&self, sid: &str, call: SessionCall) -> Result<Value, RemoteError> {
+        self.session_calls.set(self.session_calls.get() + 1);
         let store = self.storage(sid);
         let revocations = self.revocation_list();
         let rotation = SessionRotation {
@@ -856,6 +860,64 @@ fn a_subject_lists_its_sessions_ends_one_and_is_logged_out_everywhere() {
     assert_eq!(listed["sessions"], json!([]));
     let bad_path = p.handle(get("/subjects/%ZZ/sessions", &auth));
     assert_eq!(error_of(&bad_path).0, 400);
+}
+
+#[test]
+fn a_login_past_the_cap_evicts_the_least_recently_refreshed_session_with_an_event() {
+    let p = MemoryPlatform::new(settings(&[(settings::MAX_SESSIONS, "3")]));
+    let pairs: Vec<Value> = (0..3)
+        .map(|_| {
+            let pair = start_session(&p, "alice", json!({}));
+            p.clock.advance(1);
+            pair
+        })
+        .collect();
+    let sid_of = |pair: &Value| {
+        let claims = token_claims(pair["access_token"].as_str().unwrap());
+        claims["sid"].as_str().unwrap().to_owned()
+    };
+    let evictions = |p: &MemoryPlatform| {
+        let events = p.events();
+        let evicted = events.iter().filter(|e| e["event"] == "session_evicted");
+        evicted
+            .map(|e| e["sid"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    // A session logged out through /revoke is forgotten: the next login evicts nothing.
+    let token = pairs[2]["refresh_token"].as_str().unwrap();
+    assert_eq!(
+        p.handle(post_form("/revoke", &[("token", token)], &[]))
+            .status,
+        200
+    );
+    start_session(&p, "alice", json!({}));
+    assert!(evictions(&p).is_empty());
+    // The oldest is refreshed a day later, so the second is the least recently refreshed.
+    p.clock.advance(86_400);
+    let refreshed = refresh(&p, pairs[0]["refresh_token"].as_str().unwrap(), &[]);
+    assert_eq!(refreshed.status, 200);
+    start_session(&p, "alice", json!({}));
+    assert_eq!(evictions(&p), [sid_of(&pairs[1])]);
+    let event = p
+        .events()
+        .into_iter()
+        .find(|e| e["event"] == "session_evicted")
+        .unwrap();
+    assert_eq!(event["sub"], "alice");
+    let evicted = refresh(&p, pairs[1]["refresh_token"].as_str().unwrap(), &[]);
+    assert_eq!(error_of(&evicted).1, "invalid_grant");
+    // Listing reads the subject's object alone, whatever the number of sessions.
+    let before = p.session_calls.get();
+    let listed = p.handle(get(
+        "/subjects/alice/sessions",
+        &[("Authorization", BACKEND)],
+    ));
+    assert_eq!(p.session_calls.get(), before);
+    let listed = body(&listed)["sessions"].as_array().unwrap().clone();
+    assert_eq!(listed.len(), 3);
+    assert!(listed
+        .iter()
+        .all(|s| s["sid"] != sid_of(&pairs[1]).as_str()));
 }
 
 #[test]

@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use edge_jwt_core::dpop::DpopProof;
 use edge_jwt_core::issuer::{grant_scope, IssuedToken, RevocationTarget};
+use edge_jwt_core::subject::refresh_notice_due;
 use edge_jwt_core::{Presentation, RevocationList};
 use serde_json::json;
 
@@ -22,8 +23,8 @@ use crate::api::ApiError;
 use crate::dpop;
 use crate::events::{self, Event, Subjects};
 use crate::objects::calls::{
-    End, EndSession, LogOutEverywhere, ObjectCall, Refresh, Register, RevokeToken, Sessions, Start,
-    Status, StoreConformance,
+    End, EndSession, Forget, LogOutEverywhere, ObjectCall, Refresh, Refreshed, Register,
+    RevokeToken, Sessions, Start, Status, StoreConformance,
 };
 use crate::platform::Platform;
 
@@ -201,6 +202,19 @@ impl<'a, P: Platform> Ctx<'a, P> {
         }
     }
 
+    /// Tells `sub`'s object that session `sid` ended in its own object. A failure is only
+    /// logged: the session is over either way, and the subject forgets it by its refresh
+    /// token's expiry at the latest.
+    async fn forget(&self, sub: &str, sid: &str) {
+        let call = Forget {
+            sid: sid.to_owned(),
+        };
+        if let Err(err) = self.call(sub, call).await {
+            let line = format!("edge-jwt: the subject could not forget session {sid}: {err:?}");
+            self.platform.log(&line);
+        }
+    }
+
     fn event(&self, event: Event, about: Subjects<'_>) {
         if let Some(line) = events::line(event, about, self.client_address.as_deref(), self.now()) {
             self.platform.log(&line);
@@ -232,11 +246,19 @@ async fn begin_session<P: Platform>(
         sid: sid.clone(),
         client_id: request.client_id.clone(),
     };
-    let min_iat = ctx.call(&request.sub, register).await?;
+    let registered = ctx.call(&request.sub, register).await?;
+    if let Some(evicted) = &registered.evicted {
+        let about = Subjects {
+            sid: Some(evicted),
+            sub: Some(&request.sub),
+            ..Subjects::default()
+        };
+        ctx.event(Event::SessionEvicted, about);
+    }
     let start = Start {
         sid: sid.clone(),
         request,
-        min_iat,
+        min_iat: registered.min_iat,
     };
     Reply::tokens(201, &ctx.call(&sid, start).await?)
 }
@@ -277,6 +299,15 @@ async fn token<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<'_, P>) -> 
         jti: Some(&claims.jti),
         ..Subjects::default()
     };
+    // The subject keeps the session listed as long as it may refresh: told first, so that a
+    // failure refuses the refresh (503) before anything is consumed.
+    if refresh_notice_due(ctx.settings.issuer.policy(), claims.iat, ctx.now()) {
+        let notice = Refreshed {
+            sid: sid.clone(),
+            at: ctx.now(),
+        };
+        ctx.call(&claims.sub, notice).await?;
+    }
     let call = Refresh {
         claims: claims.clone(),
         presented: Presentation {
@@ -288,7 +319,10 @@ async fn token<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<'_, P>) -> 
         Ok(pair) => Reply::tokens(200, &pair),
         Err(err) => {
             match err.code {
-                Some("ERR_REFRESH_TOKEN_REUSED") => ctx.event(Event::RefreshTokenReused, about()),
+                Some("ERR_REFRESH_TOKEN_REUSED") => {
+                    ctx.event(Event::RefreshTokenReused, about());
+                    ctx.forget(&claims.sub, &sid).await;
+                }
                 Some(
                     "ERR_DPOP_PROOF_INVALID" | "ERR_DPOP_BINDING_MISMATCH" | "ERR_DPOP_REPLAYED",
                 ) => ctx.event(Event::DpopProofRefused, about()),
@@ -358,7 +392,9 @@ async fn revoke<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<'_, P>) ->
             let call = End {
                 sid: claims.sid.clone(),
             };
-            if ctx.call(&claims.sid, call).await? {
+            let was_live = ctx.call(&claims.sid, call).await?;
+            ctx.forget(&claims.sub, &claims.sid).await;
+            if was_live {
                 let about = Subjects {
                     sid: Some(&claims.sid),
                     sub: Some(&claims.sub),
@@ -412,8 +448,9 @@ async fn introspect<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<'_, P>
     }
 }
 
-/// `POST /subjects/{sub}/revoke`: log a subject out everywhere (clients with the `subjects` permission). When it
-/// answers 204, every session of the subject started before is ended in its own object.
+/// `POST /subjects/{sub}/revoke`: log a subject out everywhere (clients with the `subjects`
+/// permission). When it answers 204, every session of the subject started before is ended in
+/// its own object.
 async fn log_out_subject<P: Platform, B>(req: Incoming<B>, ctx: &Ctx<'_, P>, sub: &str) -> Answer {
     ctx.authorize(&req, Permission::Subjects)?;
     log_out_everywhere(ctx, sub).await
@@ -431,16 +468,16 @@ async fn log_out_everywhere<P: Platform>(ctx: &Ctx<'_, P>, sub: &str) -> Answer 
     Reply::empty(204)
 }
 
-/// `GET /subjects/{sub}/sessions` (clients with the `subjects` permission): the subject's live sessions.
+/// `GET /subjects/{sub}/sessions` (clients with the `subjects` permission): the subject's
+/// sessions that may still be refreshed, from its own object alone.
 async fn subject_sessions<P: Platform, B>(req: Incoming<B>, ctx: &Ctx<'_, P>, sub: &str) -> Answer {
     ctx.authorize(&req, Permission::Subjects)?;
     let sessions = ctx.call(sub, Sessions {}).await?;
-    let sessions: Vec<_> = sessions.iter().map(responses::session_summary).collect();
     Reply::tokens(200, &json!({ "sub": sub, "sessions": sessions }))
 }
 
-/// `POST /subjects/{sub}/sessions/{sid}/revoke` (clients with the `subjects` permission): ends one session ("log out
-/// that device"); 404 when the subject has no such session.
+/// `POST /subjects/{sub}/sessions/{sid}/revoke` (clients with the `subjects` permission):
+/// ends one session ("log out that device"); 404 when the subject has no such session.
 async fn end_subject_session<P: Platform, B>(
     req: Incoming<B>,
     ctx: &Ctx<'_, P>,

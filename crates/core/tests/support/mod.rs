@@ -8,6 +8,7 @@ use edge_jwt_core::jose::b64;
 use edge_jwt_core::keys::{PrivateKey, SigningKey};
 use edge_jwt_core::revocation::RevocationList;
 use edge_jwt_core::session::SessionRotation;
+use edge_jwt_core::subject::refresh_notice_due;
 use edge_jwt_core::testing::{FixedClock, MemorySessions, MemoryStore};
 use edge_jwt_core::{
     Algorithm, Clock, Error, KeySet, NewSession, Policy, RefreshClaims, Subject, TokenIssuer,
@@ -146,11 +147,13 @@ impl Deployment<'_> {
 
     /// `POST /sessions`: the subject registers the session, then the session starts.
     pub async fn start(&self, sid: &str, request: NewSession) -> Result<TokenPair, Error> {
-        let min_iat = self
+        let registered = self
             .subject(&request.sub)
-            .register(sid, &request.client_id)
+            .register(sid, &request.client_id, &self.control())
             .await?;
-        self.rotation().start(sid, request, min_iat).await
+        self.rotation()
+            .start(sid, request, registered.min_iat)
+            .await
     }
 
     /// `POST /token`.
@@ -159,8 +162,18 @@ impl Deployment<'_> {
         self.refresh_verified(&claims).await
     }
 
+    /// The subject is told first when due, and forgets the session when reuse ended it.
     pub async fn refresh_verified(&self, claims: &RefreshClaims) -> Result<TokenPair, Error> {
-        self.rotation().refresh(claims).await
+        let now = self.w.clock.now();
+        let subject = self.subject(&claims.sub);
+        if refresh_notice_due(self.w.issuer.policy(), claims.iat, now) {
+            subject.refreshed(&claims.sid, now).await?;
+        }
+        let refreshed = self.rotation().refresh(claims).await;
+        if refreshed == Err(Error::RefreshTokenReused) {
+            subject.forget(&claims.sid).await?;
+        }
+        refreshed
     }
 
     /// `POST /revoke` (RFC 7009).
@@ -172,7 +185,8 @@ impl Deployment<'_> {
                 .await
                 .map(|_| ()),
             Some(RevocationTarget::Session(claims)) => {
-                self.rotation().end(&claims.sid).await.map(|_| ())
+                self.rotation().end(&claims.sid).await?;
+                self.subject(&claims.sub).forget(&claims.sid).await
             }
             None => Ok(()),
         }

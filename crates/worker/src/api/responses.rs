@@ -1,7 +1,7 @@
 //! Request bodies and answers of the endpoints, as plain data.
 
 use edge_jwt_core::dpop::DEFAULT_PROOF_ALGORITHMS;
-use edge_jwt_core::{NewSession, SessionStatus, TokenIssuer};
+use edge_jwt_core::{NewSession, TokenIssuer};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -85,17 +85,6 @@ pub fn introspection(claims: &Map<String, Value>) -> Value {
     answer.insert("active".into(), Value::Bool(true));
     answer.insert("token_type".into(), Value::String(token_type.into()));
     Value::Object(answer)
-}
-
-/// One session in `GET /subjects/{sub}/sessions`.
-pub fn session_summary(status: &SessionStatus) -> Value {
-    json!({
-        "sid": status.sid,
-        "client_id": status.client_id,
-        "started_at": status.started_at,
-        "last_refreshed_at": status.last_refreshed_at,
-        "ends_at": status.ends_at,
-    })
 }
 
 pub fn inactive() -> Value {

@@ -13,6 +13,7 @@ pub const REFRESH_TTL: &str = "EDGE_JWT_REFRESH_TTL";
 pub const SESSION_MAX: &str = "EDGE_JWT_SESSION_MAX";
 pub const REUSE_GRACE: &str = "EDGE_JWT_REUSE_GRACE";
 pub const LEEWAY: &str = "EDGE_JWT_LEEWAY";
+pub const MAX_SESSIONS: &str = "EDGE_JWT_MAX_SESSIONS";
 pub const CORS_ORIGINS: &str = "EDGE_JWT_CORS_ORIGINS";
 pub const DEMO_LOGIN: &str = "EDGE_JWT_DEMO_LOGIN";
 /// `true` turns on `POST /test/store-conformance`, for the end-to-end tests only.
@@ -23,7 +24,7 @@ pub const SIGNING_KEYS: &str = "EDGE_JWT_SIGNING_KEYS";
 pub const CLIENTS: &str = "EDGE_JWT_CLIENTS";
 
 /// Every setting's name: the Worker reads these and nothing else.
-pub const NAMES: [&str; 12] = [
+pub const NAMES: [&str; 13] = [
     ISSUER,
     AUDIENCE,
     ACCESS_TTL,
@@ -31,6 +32,7 @@ pub const NAMES: [&str; 12] = [
     SESSION_MAX,
     REUSE_GRACE,
     LEEWAY,
+    MAX_SESSIONS,
     CORS_ORIGINS,
     DEMO_LOGIN,
     STORE_CONFORMANCE,
@@ -72,6 +74,12 @@ impl Settings {
         policy.session_max = seconds(SESSION_MAX, policy.session_max)?;
         policy.reuse_grace = seconds(REUSE_GRACE, policy.reuse_grace)?;
         policy.leeway = seconds(LEEWAY, policy.leeway)?;
+        policy.max_sessions = match lookup(MAX_SESSIONS) {
+            None => policy.max_sessions,
+            Some(v) => v.trim().parse().map_err(|_| {
+                ApiError::misconfigured(MAX_SESSIONS, "must be a whole number of sessions")
+            })?,
+        };
         policy
             .validate()
             .map_err(|e| ApiError::misconfigured("the token lifetimes", &e.to_string()))?;

@@ -4,7 +4,10 @@
 //! HTTP-shaped crosses it: the body is the serialized call, the answer the serialized
 //! `Result<reply, RemoteError>`, always with status 200.
 
-use edge_jwt_core::{Error, NewSession, Presentation, RefreshClaims, SessionStatus, TokenPair};
+use edge_jwt_core::{
+    Error, ListedSession, NewSession, Presentation, RefreshClaims, Registered, SessionStatus,
+    TokenPair,
+};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use worker::{Env, Method, Request, RequestInit, Response};
@@ -122,11 +125,26 @@ object_calls! {
     Status => Option<SessionStatus>,
 }
 
-/// Registers a session with its subject; answers the session's `min_iat`.
+/// Registers a session with its subject; answers the session's `min_iat` and the session
+/// evicted to make room for it, if any.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Register {
     pub sid: String,
     pub client_id: String,
+}
+
+/// Tells the subject that session `sid` is being refreshed at `at` (when
+/// `refresh_notice_due`), before the refresh.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Refreshed {
+    pub sid: String,
+    pub at: u64,
+}
+
+/// Tells the subject that session `sid` ended in its own object (revoked, or reuse).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Forget {
+    pub sid: String,
 }
 
 /// Logs the subject out everywhere; answers the cutoff.
@@ -147,9 +165,11 @@ object_calls! {
     /// What the Worker asks of a subject's object.
     SubjectOp, crossing as SubjectCall, for super::subject::NAMESPACE,
     wrap: |op, sub| SubjectCall { sub: sub.to_owned(), op };
-    Register => u64,
+    Register => Registered,
+    Refreshed => (),
+    Forget => (),
     LogOutEverywhere => u64,
-    Sessions => Vec<SessionStatus>,
+    Sessions => Vec<ListedSession>,
     EndSession => (),
 }
 
@@ -331,7 +351,11 @@ mod tests {
     #[test]
     fn each_reply_comes_back_as_its_calls_type() {
         assert_eq!(answered::<End>(true), Ok(true));
-        assert_eq!(answered::<Register>(1_767_225_601), Ok(1_767_225_601));
+        let registered = Registered {
+            min_iat: 1_767_225_601,
+            evicted: Some("s0".into()),
+        };
+        assert_eq!(answered::<Register>(registered.clone()), Ok(registered));
         assert_eq!(answered::<EndForSubject>(()), Ok(()));
         assert_eq!(answered::<StoreConformance>(None), Ok(None));
         let status = SessionStatus {
@@ -343,11 +367,15 @@ mod tests {
             live: true,
             jkt: Some("k".into()),
         };
-        assert_eq!(
-            answered::<Status>(Some(status.clone())),
-            Ok(Some(status.clone()))
-        );
-        assert_eq!(answered::<Sessions>(vec![status.clone()]), Ok(vec![status]));
+        assert_eq!(answered::<Status>(Some(status.clone())), Ok(Some(status)));
+        let listed = ListedSession {
+            sid: "s".into(),
+            client_id: "web".into(),
+            started_at: 1,
+            last_refreshed_at: 2,
+            ends_at: 3,
+        };
+        assert_eq!(answered::<Sessions>(vec![listed.clone()]), Ok(vec![listed]));
     }
 
     #[test]

@@ -3,16 +3,14 @@
 //! and logging the subject out are serialized, and a logout ends every session in its own
 //! object before it answers.
 
-use edge_jwt_core::{
-    Clock, Error, Policy, RevocationList, SessionControl, SessionStatus, Store, Subject,
-};
+use edge_jwt_core::{Clock, Error, Policy, RevocationList, SessionControl, Store, Subject};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use serde_json::Value;
 
 use super::calls::{
-    serve, End, EndForSubject, EndSession, LogOutEverywhere, ObjectCall, Register, RemoteError,
-    Sessions, Status, SubjectCall, SubjectOp,
+    serve, End, EndForSubject, EndSession, Forget, LogOutEverywhere, ObjectCall, Refreshed,
+    Register, RemoteError, Sessions, SubjectCall, SubjectOp,
 };
 use super::storage::{delete_expired, ObjectStore};
 use crate::api::ApiError;
@@ -77,12 +75,16 @@ pub async fn answer<S: Store, C: Clock, X: SessionControl, R: Store>(
     revocations: impl FnOnce() -> std::result::Result<RevocationList<R>, RemoteError>,
 ) -> std::result::Result<Value, RemoteError> {
     match call {
-        SubjectOp::Register(c) => Register::reply(subject.register(&c.sid, &c.client_id).await?),
+        SubjectOp::Register(c) => {
+            Register::reply(subject.register(&c.sid, &c.client_id, sessions).await?)
+        }
+        SubjectOp::Refreshed(c) => Refreshed::reply(subject.refreshed(&c.sid, c.at).await?),
+        SubjectOp::Forget(c) => Forget::reply(subject.forget(&c.sid).await?),
         SubjectOp::LogOutEverywhere(_) => {
             let revocations = revocations()?;
             LogOutEverywhere::reply(subject.log_out_everywhere(sessions, &revocations).await?)
         }
-        SubjectOp::Sessions(_) => Sessions::reply(subject.sessions(sessions).await?),
+        SubjectOp::Sessions(_) => Sessions::reply(subject.sessions().await?),
         SubjectOp::EndSession(c) => EndSession::reply(subject.end_session(&c.sid, sessions).await?),
     }
 }
@@ -127,13 +129,5 @@ impl<P: Platform> SessionControl for ObjectSessions<'_, P> {
             },
         )
         .await
-    }
-
-    async fn status(&self, sid: &str) -> std::result::Result<Option<SessionStatus>, Error> {
-        let call = Status {
-            sid: sid.to_owned(),
-            refresh_jti: None,
-        };
-        self.call(sid, call).await
     }
 }

@@ -104,7 +104,7 @@ impl Objects {
             sid: sid.into(),
             client_id: "web".into(),
         };
-        let min_iat = self.subject(sub, register).unwrap();
+        let min_iat = self.subject(sub, register).unwrap().min_iat;
         let request = NewSession {
             sub: sub.into(),
             client_id: "web".into(),
