@@ -59,6 +59,27 @@ test('a bound token with an oauth4webapi proof is accepted, and its binding is t
   assert.equal(claims.cnf.jkt, c.jkt);
 });
 
+test('verify, verifyAsync and a remote verifier refuse a bound token without its proof, unless allowed', async () => {
+  const c = await client();
+  const token = await accessToken(c.jkt);
+  const refused = { code: 'ERR_DPOP_PROOF_INVALID', message: /verifyRequest/ };
+  assert.throws(() => verifier().verify(token), refused);
+  await assert.rejects(verifier().verifyAsync(token), refused);
+  const remote = pkg.Verifier.fromRemote(new pkg.RemoteJwks('https://issuer.test/jwks', {
+    fetch: async () => Response.json(jwks),
+  }), { issuer: ISS });
+  await assert.rejects(remote.verify(token), refused);
+  // A forged bound token still fails on its signature.
+  const forged = `${token.slice(0, -6)}AAAAAA`;
+  assert.throws(() => verifier().verify(forged), { code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
+  // The opt-in, for a caller that checks the binding itself; unbound tokens are unaffected.
+  const allowed = new pkg.Verifier(jwks, { issuer: ISS, allowBoundTokens: true });
+  assert.equal(allowed.verify(token).cnf.jkt, c.jkt);
+  assert.equal((await allowed.verifyAsync(token)).cnf.jkt, c.jkt);
+  assert.equal(verifier().verify(await accessToken()).sub, 'user-1');
+  assert.throws(() => new pkg.Verifier(jwks, { allowBoundTokens: 'yes' }), { code: 'ERR_INVALID_OPTION' });
+});
+
 test('the same request twice is a replay', async () => {
   const c = await client();
   const v = verifier();

@@ -114,6 +114,9 @@ impl TokenIssuer {
                     audience: Some(audience.to_owned()),
                     leeway: policy.leeway,
                     typ: Some(typ.to_owned()),
+                    // The issuer's own resources check a bound token's proof themselves
+                    // (`dpop::resource_claims`); introspection and revocation take any.
+                    allow_bound_tokens: true,
                     ..VerifyOptions::default()
                 },
             )

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::dpop::{header_proof_job, DpopProof, ProofJob, ProofOptions, ProofRequest, SeenProofs};
 use crate::error::{ClaimReason, Error, Result};
-use crate::verify::{ParsedClaims, SignatureJob, Verifier};
+use crate::verify::{ParsedClaims, Proof, SignatureJob, Verifier};
 
 /// What a resource server received.
 #[derive(Debug, Clone, Copy)]
@@ -98,7 +98,7 @@ pub fn request_job(
     options: &ProofOptions,
 ) -> Result<RequestJob> {
     let (scheme, token) = credentials(request.authorization.unwrap_or_default())?;
-    let token_job = verifier.signature_job(token, request.now)?;
+    let token_job = verifier.signature_job_with(token, request.now, Proof::Checked)?;
     let bound = token_job
         .outcome
         .as_ref()

@@ -37,6 +37,11 @@ pub struct VerifyOptions {
     /// The `azp` values accepted (OpenID Connect §2; Clerk puts the page's origin there): when
     /// set, a token must carry `azp` and it must be one of these. Default `None` (not checked).
     pub authorized_parties: Option<Vec<String>>,
+    /// Whether a token bound to a key (`cnf`, RFC 9449 §6) verifies where its proof cannot be
+    /// seen (`verify`, `verifyAsync`): refused by default, since a copy of it would work as a
+    /// bearer token. Set only by a caller that checks the binding itself. The request path
+    /// (`verify_request`) always takes bound tokens: it checks their proofs.
+    pub allow_bound_tokens: bool,
 }
 
 impl Default for VerifyOptions {
@@ -51,6 +56,7 @@ impl Default for VerifyOptions {
             max_token_length: DEFAULT_MAX_TOKEN_LENGTH,
             required_claims: Vec::new(),
             authorized_parties: None,
+            allow_bound_tokens: false,
         }
     }
 }
@@ -139,7 +145,7 @@ impl Verifier {
     /// the claims on as JSON (the npm package): no second serialization.
     pub fn verify_to_json(&self, token: &str, now: u64) -> Result<ParsedClaims> {
         let (header, payload) = self.verify_jws(token)?;
-        self.finish(&header, payload, now)
+        self.finish(&header, payload, now, Proof::Unseen)
     }
 
     /// What a host crypto API (WebCrypto) must check for `token`, with the outcome of every
@@ -147,6 +153,17 @@ impl Verifier {
     /// signature with one of `keys`, and reports a failed signature before any claim error, as
     /// [`Verifier::verify`] does. One parse for both.
     pub fn signature_job(&self, token: &str, now: u64) -> Result<SignatureJob> {
+        self.signature_job_with(token, now, Proof::Unseen)
+    }
+
+    /// [`Verifier::signature_job`] for a token whose binding the caller checks against the
+    /// request's proof (`verify_request`).
+    pub(crate) fn signature_job_with(
+        &self,
+        token: &str,
+        now: u64,
+        proof: Proof,
+    ) -> Result<SignatureJob> {
         let (jws, mut keys) = self.prepare(token)?;
         // A host API may be laxer about the signature's length than the core (see
         // `PublicKey::fits_signature`): a signature of the wrong length never reaches it.
@@ -158,7 +175,7 @@ impl Verifier {
             algorithm: self.keys.keys()[keys[0]].key.algorithm(),
             keys,
             signing_input: jws.signing_input.as_bytes().to_vec(),
-            outcome: self.finish(&jws.header, jws.payload, now),
+            outcome: self.finish(&jws.header, jws.payload, now, proof),
             signature: jws.signature,
         })
     }
@@ -179,8 +196,14 @@ impl Verifier {
         self.keys.keys().get(index)?.position
     }
 
-    /// The rules after the signature: `typ`, then the claims.
-    fn finish(&self, header: &Header, payload: Vec<u8>, now: u64) -> Result<ParsedClaims> {
+    /// The rules after the signature: `typ`, then the claims, then the binding.
+    fn finish(
+        &self,
+        header: &Header,
+        payload: Vec<u8>,
+        now: u64,
+        proof: Proof,
+    ) -> Result<ParsedClaims> {
         if let Some(typ) = &self.options.typ {
             if !header.typ_is(typ) {
                 return Err(Error::invalid_claim("typ", ClaimReason::CheckFailed));
@@ -188,8 +211,26 @@ impl Verifier {
         }
         let parsed = ParsedClaims::from_payload(payload)?;
         check_claims(&parsed.claims, &self.options, now)?;
+        let bound = parsed.claims.as_map().contains_key("cnf");
+        if bound && proof == Proof::Unseen && !self.options.allow_bound_tokens {
+            return Err(Error::DpopProofInvalid(
+                "the token is bound to a key (cnf) and its DPoP proof cannot be checked here: \
+                 verify it with verifyRequest, which checks the proof against the request (or \
+                 set allowBoundTokens: true if you check the binding yourself)"
+                    .into(),
+            ));
+        }
         Ok(parsed)
     }
+}
+
+/// Whether the caller checks a bound token's proof ([`VerifyOptions::allow_bound_tokens`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Proof {
+    /// No proof can be seen (a token alone).
+    Unseen,
+    /// The request's proof is checked against the token's binding by the caller.
+    Checked,
 }
 
 /// A signature for the host to check: the algorithm, the indexes of the keys that may check it

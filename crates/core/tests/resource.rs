@@ -7,6 +7,7 @@ mod support;
 use edge_jwt_core::dpop::{jwk_thumbprint, ProofOptions, SeenProofs};
 use edge_jwt_core::dpop_client::{proof_signing_input, ProofClaims};
 use edge_jwt_core::resource::{request_job, verify_request, ResourceRequest, VerifiedRequest};
+use edge_jwt_core::verify::{Verifier, VerifyOptions};
 use edge_jwt_core::{Algorithm, Error, KeySet, SessionClaims, SigningKey};
 use serde_json::Map;
 use support::*;
@@ -80,13 +81,50 @@ impl Fixture {
             url: URL,
             now: T0,
         };
-        let verifier = self.issuer.access_verifier();
+        // A resource server's verifier, with the package's defaults.
+        let verifier = &self.verifier(false);
         let options = ProofOptions::default();
         let here = verify_request(verifier, &request, &options, &mut SeenProofs::new(16));
         let hosted = request_job(verifier, &request, &options)
             .and_then(|job| job.finish(verifier, verdicts, &options, &mut SeenProofs::new(16)));
         (here, hosted)
     }
+
+    fn verifier(&self, allow_bound_tokens: bool) -> Verifier {
+        let options = VerifyOptions {
+            issuer: Some(ISSUER.into()),
+            audience: Some(AUDIENCE.into()),
+            allow_bound_tokens,
+            ..VerifyOptions::default()
+        };
+        Verifier::new(self.issuer.keys().verification_keys(), options).unwrap()
+    }
+}
+
+#[test]
+fn a_bound_token_is_refused_where_its_proof_cannot_be_seen_unless_allowed() {
+    // Second review, finding 3: a bound token copied out of a page is no bearer token.
+    let f = fixture();
+    let bound = f.token(Some(&f.jkt));
+    let verifier = f.verifier(false);
+    let err = verifier.verify(&bound, T0).unwrap_err();
+    assert_eq!(err.code(), "ERR_DPOP_PROOF_INVALID");
+    assert!(err.to_string().contains("verifyRequest"), "{err}");
+    assert!(err.to_string().contains("allowBoundTokens"), "{err}");
+    // The host path (verifyAsync) releases the same refusal once its signature holds.
+    let job = verifier.signature_job(&bound, T0).unwrap();
+    assert!(verifier.signature_holds(&job));
+    assert_eq!(job.outcome.unwrap_err(), err);
+    // A forged bound token still fails on its signature first.
+    let at = bound.len() - 10;
+    let flipped = if &bound[at..=at] == "A" { "B" } else { "A" };
+    let forged = format!("{}{flipped}{}", &bound[..at], &bound[at + 1..]);
+    assert_ne!(verifier.verify(&forged, T0).unwrap_err().code(), err.code());
+    // Unbound tokens are unaffected; the opt-in takes bound ones.
+    verifier.verify(&f.token(None), T0).unwrap();
+    f.verifier(true).verify(&bound, T0).unwrap();
+    let job = f.verifier(true).signature_job(&bound, T0).unwrap();
+    assert!(job.outcome.is_ok());
 }
 
 #[test]

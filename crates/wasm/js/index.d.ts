@@ -97,6 +97,13 @@ export interface VerifierOptions {
    * `['https://app.example']`. When set, a token without `azp` fails.
    */
   authorizedParties?: string | string[];
+  /**
+   * Accept a token bound to a key (`cnf`, DPoP) in `verify` and `verifyAsync`, where its proof
+   * cannot be seen (default `false`: refused with ERR_DPOP_PROOF_INVALID, since a copy of it
+   * would work as a bearer token). Set it only if you check the binding yourself;
+   * `verifyRequest` checks the proof and always takes bound tokens.
+   */
+  allowBoundTokens?: boolean;
 }
 
 /** The verified claims: a plain object. */

@@ -27,7 +27,7 @@ fn whole_seconds(name: &str, value: &JsValue) -> Result<u64, Error> {
 }
 
 /// `{ issuer, audience, leeway, typ, algorithms, maxTokenLength, maxAge, requiredClaims,
-/// authorizedParties }`, all optional.
+/// authorizedParties, allowBoundTokens }`, all optional.
 /// `typ` absent means `at+jwt`; `typ: null` skips the check. `undefined` counts as absent.
 pub fn verify_options(options: &JsValue) -> Result<VerifyOptions, Error> {
     let mut result = VerifyOptions::default();
@@ -79,6 +79,11 @@ pub fn verify_options(options: &JsValue) -> Result<VerifyOptions, Error> {
                     return Err(invalid("authorizedParties must not be empty".into()));
                 }
                 result.authorized_parties = Some(parties);
+            }
+            "allowBoundTokens" => {
+                result.allow_bound_tokens = value
+                    .as_bool()
+                    .ok_or_else(|| invalid("allowBoundTokens must be a boolean".into()))?
             }
             other => return Err(invalid(format!("unknown option {other}"))),
         }
