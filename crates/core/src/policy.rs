@@ -3,6 +3,10 @@
 use crate::error::{Error, Result};
 use crate::verify::{DEFAULT_LEEWAY, MAX_LEEWAY};
 
+/// How many sessions a subject keeps by default: one more evicts the least recently refreshed
+/// (the subject's record stays small enough to read on every start).
+pub const DEFAULT_MAX_SESSIONS: usize = 1000;
+
 /// Lifetimes and names every issued token follows. All durations are in seconds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
@@ -36,7 +40,7 @@ impl Policy {
             session_max: 30 * 86_400,
             reuse_grace: 10,
             leeway: DEFAULT_LEEWAY,
-            max_sessions: crate::subject::MAX_SESSIONS_PER_SUBJECT,
+            max_sessions: DEFAULT_MAX_SESSIONS,
         }
     }
 

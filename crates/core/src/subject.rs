@@ -16,10 +16,6 @@ use crate::policy::Policy;
 use crate::revocation::RevocationList;
 use crate::store::Store;
 
-/// How many sessions a subject keeps by default ([`Policy::max_sessions`]): one more evicts
-/// the least recently refreshed (the record stays small enough to read on every start).
-pub const MAX_SESSIONS_PER_SUBJECT: usize = 1000;
-
 /// How often a session tells its subject that it is still refreshed: a refresh does when the
 /// token it presents was issued in an earlier interval ([`refresh_notice_due`]), so the subject
 /// knows every session's last refresh to within one interval, at one extra call per session
