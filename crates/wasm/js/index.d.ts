@@ -225,13 +225,21 @@ export interface RemoteJwksOptions {
   maxStale?: number;
   /** The fetch to use (default: globalThis.fetch). */
   fetch?: typeof fetch;
+  /**
+   * A secret of this deployment, 16 characters or more (a Worker secret, say). In a Worker, it
+   * shares the fetched key set across isolates through the Cache API, under a name only this
+   * deployment can compute (every Worker on a zone shares `caches.default`). Without it, each
+   * isolate fetches and keeps its own copy.
+   */
+  sharedCacheSecret?: string;
 }
 
 /**
  * A JWKS fetched from a URL and cached. A fetched answer replaces the cache only once it has
  * been parsed into a usable key set; a failed refetch keeps the last good set (up to
  * `maxStale`) and is retried after the cooldown. Fetches time out, read at most 1 MiB and
- * never follow a redirect. In Workers the set is shared across isolates through the Cache API.
+ * never follow a redirect. In Workers, with `sharedCacheSecret`, the set is shared across
+ * isolates through the Cache API.
  * @example
  * const jwks = new RemoteJwks('https://auth.example/.well-known/jwks.json', { cacheMaxAge: 600, cooldown: 30, timeout: 5 });
  */

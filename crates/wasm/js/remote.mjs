@@ -65,6 +65,9 @@ export class RemoteJwks {
   #timeout;
   #maxStale;
   #fetch;
+  #sharedSecret;
+  /** The Cache API entry's private name, when the set is shared across isolates (made on first use). */
+  #sharedKey;
   #text;
   #fetchedAt = -Infinity;
   /** How long the current set is fresh (ms): the answer's max-age within the bounds. */
@@ -81,12 +84,19 @@ export class RemoteJwks {
    * @param {number} [options.timeout=5] seconds a fetch may take
    * @param {number} [options.maxStale=3600] seconds past `cacheMaxAge` the last good set is
    *   still served while refetches fail
+   * @param {string} [options.sharedCacheSecret] a secret of this deployment (16 characters or
+   *   more): shares the set across a Worker's isolates through the Cache API, under a name only
+   *   this deployment can compute
    */
-  constructor(url, { cacheMaxAge = 600, cooldown = 30, timeout = 5, maxStale = 3600, fetch: fetchImpl } = {}) {
+  constructor(url, { cacheMaxAge = 600, cooldown = 30, timeout = 5, maxStale = 3600, fetch: fetchImpl, sharedCacheSecret } = {}) {
     for (const [name, value] of Object.entries({ cacheMaxAge, cooldown, timeout, maxStale })) {
       if (typeof value !== 'number' || !(value >= 0)) {
         throw new JwtError('ERR_INVALID_OPTION', `${name} must be a number of seconds, 0 or more`);
       }
+    }
+    if (sharedCacheSecret !== undefined && (typeof sharedCacheSecret !== 'string' || sharedCacheSecret.length < 16)) {
+      throw new JwtError('ERR_INVALID_OPTION',
+        'sharedCacheSecret must be a string of 16 characters or more, secret to this deployment (a Worker secret, say)');
     }
     this.#url = String(url);
     this.#maxAge = cacheMaxAge * 1000;
@@ -94,6 +104,7 @@ export class RemoteJwks {
     this.#timeout = timeout * 1000;
     this.#maxStale = maxStale * 1000;
     this.#fetch = fetchImpl ?? ((...args) => globalThis.fetch(...args));
+    this.#sharedSecret = sharedCacheSecret;
   }
 
   /**
@@ -130,7 +141,8 @@ export class RemoteJwks {
     this.#attemptedAt = Date.now();
     try {
       // Another isolate may have fetched it: the Cache API (Workers) shares it across them.
-      const shared = force ? undefined : await sharedCache.get(this.#url);
+      if (this.#sharedSecret !== undefined) this.#sharedKey ??= sharedCache.key(this.#url, this.#sharedSecret);
+      const shared = force ? undefined : await sharedCache.get(this.#sharedKey, this.#maxAge);
       const info = {};
       const text = shared?.text ?? await fetchBounded(this.#fetch, this.#url, this.#timeout, 'the JWKS', undefined, info);
       let parsed;
@@ -152,7 +164,7 @@ export class RemoteJwks {
         // The answer's own max-age, within [cooldown, cacheMaxAge].
         this.#ttl = Math.min(Math.max((info.maxAge ?? Infinity) * 1000, this.#cooldown), this.#maxAge);
         this.#fetchedAt = Date.now();
-        await sharedCache.put(this.#url, text, this.#fetchedAt, this.#ttl);
+        await sharedCache.put(this.#sharedKey, text, this.#fetchedAt, this.#ttl);
       }
       return text;
     } catch (error) {
@@ -163,30 +175,44 @@ export class RemoteJwks {
 }
 
 /**
- * Key sets shared by every isolate of a Worker through the Cache API (`caches.default`), keyed
- * by the JWKS URL; a no-op where there is none (Node, Deno, browsers: the in-isolate cache is
- * all). Only sets that were accepted are stored. Failures to read or write it are ignored: it
- * only saves fetches.
+ * Key sets shared by every isolate of a Worker through the Cache API (`caches.default`), a no-op
+ * where there is none (Node, Deno, browsers: the in-isolate cache is all). Every Worker on the
+ * zone shares `caches.default`, so an entry is kept under a private name, a reserved host and a
+ * hash of the JWKS URL and the deployment's secret: another Worker cannot plant a key set where
+ * this one looks. Only sets that were accepted are stored; an entry is used for no longer than
+ * this verifier's `cacheMaxAge`. Failures to read or write it are ignored: it only saves fetches.
  */
 const sharedCache = {
   store() {
     return globalThis.caches?.default;
   },
-  async get(url) {
+  /** The entry's private name (a promise), or undefined where there is no Cache API. */
+  key(url, secret) {
+    if (!this.store() || !globalThis.crypto?.subtle) return undefined;
+    const named = new TextEncoder().encode(`edge-jwt jwks cache\n${secret}\n${url}`);
+    return crypto.subtle.digest('SHA-256', named).then((digest) => {
+      const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+      return `https://jwks-cache.edge-jwt.invalid/${hex}`;
+    });
+  },
+  async get(key, maxAge) {
+    if (!key) return undefined;
     try {
-      const hit = await this.store()?.match(url);
+      const hit = await this.store()?.match(await key);
       if (!hit) return undefined;
       const fetchedAt = Number(hit.headers.get('x-edge-jwt-fetched-at'));
-      const ttl = Number(hit.headers.get('x-edge-jwt-ttl'));
-      if (!(fetchedAt > 0 && ttl > 0) || Date.now() - fetchedAt > ttl) return undefined;
+      const ttl = Math.min(Number(hit.headers.get('x-edge-jwt-ttl')), maxAge);
+      const age = Date.now() - fetchedAt;
+      if (!(fetchedAt > 0 && ttl > 0) || age < 0 || age > ttl) return undefined;
       return { text: await hit.text(), fetchedAt, ttl };
     } catch {
       return undefined;
     }
   },
-  async put(url, text, fetchedAt, ttl) {
+  async put(key, text, fetchedAt, ttl) {
+    if (!key) return;
     try {
-      await this.store()?.put(url, new Response(text, { headers: {
+      await this.store()?.put(await key, new Response(text, { headers: {
         'content-type': 'application/json',
         'cache-control': `max-age=${Math.max(1, Math.floor((ttl - (Date.now() - fetchedAt)) / 1000))}`,
         'x-edge-jwt-fetched-at': String(fetchedAt),
