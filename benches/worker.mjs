@@ -2,8 +2,8 @@
 // jose, same KV layout, a Durable Object per session), both under the same `wrangler dev`
 // settings on loopback, driven by autocannon with bounded duration and connections. Rows:
 // POST /token (refresh of distinct sessions), POST /introspect, GET /.well-known/jwks.json; each
-// a median of interleaved runs. Every Worker measured has the same [assets] section (under
-// wrangler dev the asset router sits in front of each request). Then the framework floor: a
+// a median of interleaved runs. No Worker measured has an [assets] section (under wrangler
+// dev the asset router would sit in front of each request). Then the framework floor: a
 // static JSON from idiomatic workers-rs and from plain JS (benches/floor). Also the uploaded
 // bundle (`wrangler deploy --dry-run --outdir`).
 // Writes target/bench/worker.json for benches/report.mjs. Never a pass/fail test.

@@ -15,6 +15,7 @@ MSG
 unset CLOUDFLARE_API_TOKEN CLOUDFLARE_ACCOUNT_ID
 export WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false CLOUDFLARE_CF_FETCH_ENABLED=false
 export PATH="$PWD/node_modules/.bin:$PATH"
-# The demo page's login is on locally, with 60-second access tokens so that refreshes show.
-exec wrangler dev --ip 127.0.0.1 --port 8787 \
+# The demo page and its login are on locally only (wrangler.toml has no [assets], so a deploy
+# carries neither), with 60-second access tokens so that refreshes show.
+exec wrangler dev --ip 127.0.0.1 --port 8787 --assets www \
   --var EDGE_JWT_DEMO_LOGIN:true --var EDGE_JWT_ACCESS_TTL:60 "$@"

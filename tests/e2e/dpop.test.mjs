@@ -61,6 +61,15 @@ async function clientRefresh(holder, refreshToken) {
   return oauth.processRefreshTokenResponse(as, client, response);
 }
 
+/** A demo login (its tokens are for the demo resource's own audience), bound to `jkt`. */
+async function demoLogin(name, jkt) {
+  const res = await fetch(`${issuer.base}/demo/login`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name, dpop_jkt: jkt }),
+  });
+  assert.equal(res.status, 201);
+  return json(res);
+}
+
 async function introspect(token) {
   const res = await fetch(`${issuer.base}/introspect`, {
     ...form({ token }), headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: issuer.basic },
@@ -219,7 +228,7 @@ test("oauth4webapi's resource server check (requireDPoP) accepts the issuer's bo
 
 test('the demo resource takes a bound token with its proof, and refuses it as Bearer with a DPoP challenge', async () => {
   const holder = await keyHolder();
-  const tokens = await startSession(issuer, { sub: 'ivan', dpop_jkt: holder.jkt });
+  const tokens = await demoLogin('ivan', holder.jkt);
   const request = await resourceRequest(tokens.access_token, holder, `${issuer.base}/demo/me`);
   const ok = await fetch(request);
   assert.equal(ok.status, 200);
@@ -260,7 +269,7 @@ test("the package's Session with a DpopKey refreshes with proofs, calls the reso
   const pkg = await importFrom(installPackage());
   const key = await pkg.DpopKey.load({ indexedDB: null, name: 'e2e-session' });
   assert.equal(key.thumbprint, (await pkg.DpopKey.load({ indexedDB: null, name: 'e2e-session' })).thumbprint, 'one key per name');
-  const tokens = await startSession(issuer, { sub: 'kate', dpop_jkt: key.thumbprint });
+  const tokens = await demoLogin('kate', key.thumbprint);
   // A server that asks for a nonce first (RFC 9449 §8), in front of the real issuer: the
   // session must retry once, with the nonce in its proof.
   const proofs = [];

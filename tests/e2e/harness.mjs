@@ -56,6 +56,8 @@ export async function startIssuer({ vars = {}, persistDir, secrets, config, logL
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
     '--persist-to', persistDir, '--env-file', envFile, '--log-level', logLevel, '--show-interactive-dev-session=false'];
   if (config) args.push('--config', config);
+  // The demo page is served only where the demo is on, as `make dev` does.
+  if (allVars.EDGE_JWT_DEMO_LOGIN === 'true') args.push('--assets', 'www');
   for (const [k, v] of Object.entries(allVars)) args.push('--var', `${k}:${v}`);
   const started = Date.now();
   const child = spawn(wrangler, args, {

@@ -32,6 +32,10 @@ pub struct SessionClaims {
     /// refreshes only with a DPoP proof by that key, and its access tokens carry `cnf.jkt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jkt: Option<String>,
+    /// `aud` of its access tokens when not the policy's (the demo's own audience, so that its
+    /// tokens are never accepted by the real resources).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
 }
 
 /// What one pair of tokens was signed from: with the session's claims, enough to sign the very
@@ -226,7 +230,8 @@ impl TokenIssuer {
             }),
             custom: session.claims.clone(),
         };
-        let claims = self.claims(&self.policy.audience, &session.sub, (iat, exp, jti), extra);
+        let audience = session.audience.as_deref().unwrap_or(&self.policy.audience);
+        let claims = self.claims(audience, &session.sub, (iat, exp, jti), extra);
         Ok((self.keys.signer().sign(claims, ACCESS_TOKEN_TYP)?, exp))
     }
 
@@ -266,6 +271,7 @@ impl TokenIssuer {
             claims: Map::new(),
             ends_at: now + self.policy.access_ttl,
             jkt: None,
+            audience: None,
         };
         let jti = crate::random::new_id()?;
         let (access_token, exp) = self.sign_access(&session, (now, &jti), jkt)?;

@@ -18,6 +18,7 @@ fn record(now: u64) -> SessionClaims {
         claims: Map::new(),
         ends_at: now + 30 * 86_400,
         jkt: None,
+        audience: None,
     }
 }
 

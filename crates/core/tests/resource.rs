@@ -40,6 +40,7 @@ impl Fixture {
             claims: Map::new(),
             ends_at: T0 + 86_400,
             jkt: jkt.map(str::to_owned),
+            audience: None,
         };
         self.issuer.sign_access_for_tests(&session, T0)
     }

@@ -14,6 +14,7 @@ fn new_session(sub: &str) -> NewSession {
         scope: Some("read write".into()),
         claims: json!({"role": "admin"}).as_object().cloned().unwrap(),
         dpop_jkt: None,
+        audience: None,
     }
 }
 

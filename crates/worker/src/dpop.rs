@@ -6,11 +6,10 @@ use std::cell::RefCell;
 
 use edge_jwt_core::dpop::{header_proof, DpopProof, ProofOptions, ProofRequest, SeenProofs};
 use edge_jwt_core::resource::{verify_request, ResourceRequest};
-use edge_jwt_core::AccessClaims;
+use edge_jwt_core::{AccessClaims, Verifier};
 
 use crate::api::error::Presented;
 use crate::api::incoming::Incoming;
-use crate::api::settings::Settings;
 use crate::api::ApiError;
 
 /// Proofs this isolate has seen where no session's object keeps them: the demo resource's, and
@@ -51,12 +50,12 @@ pub fn remember(proof: &DpopProof, now: u64) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The issuer's own access token of a request to a protected resource (the demo's): `Bearer`,
-/// or `DPoP` with a proof by the key the token is bound to. Not checked against the revocation
+/// An access token of the issuer's, verified by `verifier`, of a request to a protected resource
+/// (the demo's): `Bearer`, or `DPoP` with a proof by the key the token is bound to. Not checked against the revocation
 /// list: the caller does that.
 pub fn resource_claims<B>(
     req: &Incoming<B>,
-    settings: &Settings,
+    verifier: &Verifier,
     now: u64,
 ) -> Result<AccessClaims, ApiError> {
     let as_resource = |e: edge_jwt_core::Error| ApiError::from_core(&e, Presented::Resource);
@@ -70,7 +69,7 @@ pub fn resource_claims<B>(
     let verified = SEEN
         .with(|seen| {
             verify_request(
-                settings.issuer.access_verifier(),
+                verifier,
                 &request,
                 &ProofOptions::default(),
                 &mut seen.borrow_mut(),

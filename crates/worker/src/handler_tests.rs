@@ -952,6 +952,26 @@ fn the_demo_logs_in_answers_its_resource_and_logs_out_everywhere() {
 }
 
 #[test]
+fn demo_tokens_have_an_audience_of_their_own_that_the_real_resources_refuse() {
+    let p = MemoryPlatform::new(settings(&[(settings::DEMO_LOGIN, "true")]));
+    let login = body(&p.handle(post_json("/demo/login", &json!({"name": "eve"}), &[])));
+    let demo_token = login["access_token"].as_str().unwrap();
+    assert_eq!(token_claims(demo_token)["aud"], format!("{BASE}/demo"));
+    // Refused for the API's audience (what any real resource checks).
+    let err = p.settings.issuer.verify_access(demo_token, T0).unwrap_err();
+    assert_eq!(err.code(), "ERR_JWT_CLAIM_VALIDATION_FAILED");
+    // And the demo resource takes no token of the real audience.
+    let real = start_session(&p, "alice", json!({}));
+    let bearer = format!("Bearer {}", real["access_token"].as_str().unwrap());
+    let me = p.handle(get("/demo/me", &[("Authorization", &bearer)]));
+    assert_eq!(error_of(&me).0, 401);
+    // Refreshed demo tokens keep their audience.
+    let refreshed = body(&refresh(&p, login["refresh_token"].as_str().unwrap(), &[]));
+    let claims = token_claims(refreshed["access_token"].as_str().unwrap());
+    assert_eq!(claims["aud"], format!("{BASE}/demo"));
+}
+
+#[test]
 fn the_store_contract_runs_against_kv_and_an_object_when_turned_on() {
     let p = MemoryPlatform::new(settings(&[(settings::STORE_CONFORMANCE, "true")]));
     let reply = p.handle(Incoming::new(

@@ -78,7 +78,7 @@ async fn route<P: Platform, B: Body>(
     let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(&path).split('/').collect();
     // The demo's routes exist only when the local configuration turns the demo on; the store
     // contract's only for the end-to-end tests.
-    let (demo, tests) = (settings.demo_login, settings.store_conformance);
+    let (demo, tests) = (settings.demo_login(), settings.store_conformance);
     /// Runs `$handler` when the request's method is one of `$methods`; answers a preflight,
     /// and 405 with `Allow` for any other method.
     macro_rules! row {
@@ -513,25 +513,18 @@ async fn demo_login<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<'_, P>
     ctx.limit().await?;
     form::require_media_type(req.header("Content-Type"), "application/json")?;
     let login = DemoLogin::parse(&req.body.read().await?)?;
-    let name = &login.name;
-    let session = json!({
-        "sub": format!("demo:{name}"), "claims": { "name": name }, "scope": "demo",
-        "dpop_jkt": login.dpop_jkt,
-    });
-    begin_session(
-        ctx,
-        SessionRequest::parse(session.to_string().as_bytes(), "demo".to_owned())?,
-    )
-    .await
+    let audience = ctx.settings.demo.as_ref().map(|demo| demo.audience.clone());
+    begin_session(ctx, login.session(audience)).await
 }
 
-/// The verified, unrevoked access token of a request to a protected resource: `Bearer`, or
+/// The verified, unrevoked demo access token of a request to the demo's resource: `Bearer`, or
 /// `DPoP` with a proof by its key. Else 401 with `WWW-Authenticate` (RFC 6750, RFC 9449 §7.1).
 async fn access<P: Platform, B>(
     req: &Incoming<B>,
     ctx: &Ctx<'_, P>,
 ) -> Result<edge_jwt_core::AccessClaims, ApiError> {
-    let claims = dpop::resource_claims(req, ctx.settings, ctx.now())?;
+    let demo = ctx.settings.demo.as_ref().ok_or_else(ApiError::not_found)?;
+    let claims = dpop::resource_claims(req, &demo.verifier, ctx.now())?;
     ctx.revocations()?
         .check(claims.ids())
         .await

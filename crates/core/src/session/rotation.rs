@@ -34,6 +34,9 @@ pub struct NewSession {
     /// its first pair on (RFC 9449 §10: the back end passes on what the browser sent it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpop_jkt: Option<String>,
+    /// `aud` of its access tokens, when not the policy's (the demo's own audience).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
 }
 
 impl NewSession {
@@ -153,6 +156,7 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
                 claims: request.claims,
                 ends_at: now + self.issuer.policy().session_max,
                 jkt: request.dpop_jkt.clone(),
+                audience: request.audience,
             },
             started_at: now,
             min_iat,

@@ -28,6 +28,7 @@ pub fn fixture(alg: Algorithm) -> Fixture {
         claims: Map::new(),
         ends_at: T0 + 86_400,
         jkt: None,
+        audience: None,
     };
     let access = issuer.sign_access_for_tests(&record, T0);
     let refresh = issuer.sign_refresh_for_tests(&record, T0);

@@ -37,6 +37,7 @@ impl SessionRequest {
             scope: request.scope.filter(|s| !s.is_empty()),
             claims: request.claims,
             dpop_jkt: request.dpop_jkt,
+            audience: None,
         })
     }
 }
@@ -52,6 +53,21 @@ pub struct DemoLogin {
 }
 
 impl DemoLogin {
+    /// The demo user's session: `demo:<name>`, with its name as a claim, scope `demo`, and the
+    /// demo's own audience.
+    pub fn session(self, audience: Option<String>) -> NewSession {
+        let mut claims = Map::new();
+        claims.insert("name".into(), Value::String(self.name.clone()));
+        NewSession {
+            sub: format!("demo:{}", self.name),
+            client_id: "demo".into(),
+            scope: Some("demo".into()),
+            claims,
+            dpop_jkt: self.dpop_jkt,
+            audience,
+        }
+    }
+
     pub fn parse(body: &[u8]) -> Result<Self, ApiError> {
         let login: DemoLogin = serde_json::from_slice(body).map_err(|_| {
             ApiError::invalid_request(

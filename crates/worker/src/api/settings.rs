@@ -1,6 +1,7 @@
 //! The issuer's configuration: `[vars]` in wrangler.toml and two secrets. Read through a lookup
 //! function, so the Worker passes its `Env` and the tests a map.
 
+use edge_jwt_core::verify::{Verifier, VerifyOptions};
 use edge_jwt_core::{KeySet, Policy, TokenIssuer};
 
 use super::auth::Clients;
@@ -48,7 +49,8 @@ pub struct Settings {
     pub public_jwks: String,
     pub clients: Clients,
     pub cors_origins: Vec<String>,
-    pub demo_login: bool,
+    /// The demo's login and resource, when `EDGE_JWT_DEMO_LOGIN` turns them on.
+    pub demo: Option<Demo>,
     /// Whether the store contract may be run against the deployed stores (tests only).
     pub store_conformance: bool,
 }
@@ -97,20 +99,49 @@ impl Settings {
             .map(|o| o.trim().trim_end_matches('/').to_owned())
             .filter(|o| !o.is_empty())
             .collect();
-        let demo_login = lookup(DEMO_LOGIN).is_some_and(|v| v.trim() == "true");
+        let demo = match lookup(DEMO_LOGIN).is_some_and(|v| v.trim() == "true") {
+            true => Some(Demo::new(&issuer)?),
+            false => None,
+        };
         let store_conformance = lookup(STORE_CONFORMANCE).is_some_and(|v| v.trim() == "true");
         Ok(Settings {
             public_jwks: issuer.keys().public_jwks().to_string(),
             issuer,
             clients,
             cors_origins,
-            demo_login,
+            demo,
             store_conformance,
         })
     }
 
+    pub fn demo_login(&self) -> bool {
+        self.demo.is_some()
+    }
+
     pub fn allows_origin(&self, origin: &str) -> bool {
         self.cors_origins.iter().any(|o| o == origin || o == "*")
+    }
+}
+
+/// The demo's sessions get an audience of their own, `<issuer>/demo`, and the demo resource
+/// accepts only that: a demo turned on by mistake mints nothing the real resources accept.
+#[derive(Debug)]
+pub struct Demo {
+    pub audience: String,
+    pub verifier: Verifier,
+}
+
+impl Demo {
+    fn new(issuer: &TokenIssuer) -> Result<Self, ApiError> {
+        let policy = issuer.policy();
+        let audience = format!("{}/demo", policy.issuer.trim_end_matches('/'));
+        let options = VerifyOptions {
+            audience: Some(audience.clone()),
+            ..issuer.access_verifier().options().clone()
+        };
+        let verifier = Verifier::new(issuer.keys().verification_keys(), options)
+            .map_err(|e| ApiError::misconfigured("the demo", &e.to_string()))?;
+        Ok(Demo { audience, verifier })
     }
 }
 
@@ -153,7 +184,7 @@ pub(crate) mod tests {
         assert_eq!((policy.reuse_grace, policy.leeway), (10, 30));
         assert!(settings.allows_origin("https://app.test"));
         assert!(!settings.allows_origin("https://evil.test"));
-        assert!(!settings.demo_login);
+        assert!(!settings.demo_login());
         assert!(!settings.store_conformance);
     }
 
