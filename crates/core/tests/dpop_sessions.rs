@@ -217,3 +217,29 @@ fn dpop_jkt_must_be_a_thumbprint() {
         assert!(err.to_string().contains("dpop_jkt"), "{err}");
     }
 }
+
+#[test]
+fn a_bound_session_is_revoked_only_with_a_proof_by_its_key() {
+    let w = World::new();
+    let first = block_on(w.sessions().start("sid-a", session(Some(KEY_A)))).unwrap();
+    let claims = w.issuer.verify_refresh(&first.refresh_token, T0).unwrap();
+    let revoke = |presented: &Presentation| {
+        block_on(w.sessions().rotation().revoke_presented(&claims, presented))
+    };
+    assert_eq!(
+        revoke(&Presentation::default()).unwrap_err().code(),
+        "ERR_DPOP_PROOF_INVALID"
+    );
+    assert_eq!(
+        revoke(&proof(KEY_B, "t1")).unwrap_err(),
+        Error::DpopBindingMismatch
+    );
+    let second = refresh(&w, &first, &proof(KEY_A, "p1")).unwrap();
+    assert_eq!(revoke(&proof(KEY_A, "p2")), Ok(true));
+    assert_eq!(
+        refresh(&w, &second, &proof(KEY_A, "p3")).unwrap_err(),
+        Error::Revoked(edge_jwt_core::RevokedBy::Session)
+    );
+    // Revoking it again answers that it was not live, proof or no proof.
+    assert_eq!(revoke(&Presentation::default()), Ok(false));
+}

@@ -245,9 +245,13 @@ export class Session extends EventTarget {
     const revoke = async () => {
       let response;
       try {
-        response = await this.#fetch(`${this.#issuer}/revoke`, {
+        const url = `${this.#issuer}/revoke`;
+        const headers = { 'Content-Type': 'application/x-www-form-urlencoded' };
+        // A bound session's refresh token is revoked only with a proof by its key.
+        if (this.#wantsDpop) headers.DPoP = await this.#proof('POST', url);
+        response = await this.#fetch(url, {
           method: 'POST',
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          headers,
           body: new URLSearchParams({ token: pair.refresh_token }).toString(),
         });
       } catch (error) {

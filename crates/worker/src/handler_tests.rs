@@ -744,6 +744,87 @@ fn a_bound_session_refreshes_only_with_a_proof_by_its_key() {
 // Revocation, introspection, subjects -------------------------------------------------------
 
 #[test]
+fn a_stolen_copy_of_a_bound_sessions_refresh_token_cannot_end_it_through_revocation() {
+    // Second review, finding 6: /revoke holds a bound session's refresh token to its key too.
+    let p = MemoryPlatform::new(settings(&[]));
+    let browser = Browser::new();
+    let first = start_session(&p, "alice", json!({ "dpop_jkt": browser.thumbprint() }));
+    let rt = first["refresh_token"].as_str().unwrap();
+    let revoke_url = format!("{BASE}/revoke");
+    let revoke =
+        |headers: &[(&str, &str)]| p.handle(post_form("/revoke", &[("token", rt)], headers));
+    let stolen = revoke(&[]);
+    assert_eq!(
+        error_of(&stolen),
+        (
+            400,
+            "invalid_dpop_proof".into(),
+            Some("ERR_DPOP_PROOF_INVALID".into())
+        )
+    );
+    assert_eq!(p.events().last().unwrap()["event"], "dpop_proof_refused");
+    let thief = revoke(&[("DPoP", &Browser::new().proof(&revoke_url))]);
+    assert_eq!(
+        error_of(&thief).2.as_deref(),
+        Some("ERR_DPOP_BINDING_MISMATCH")
+    );
+    // The session lives on; its owner revokes it with a proof by its key.
+    let token_url = format!("{BASE}/token");
+    let second = refresh(&p, rt, &[("DPoP", &browser.proof(&token_url))]);
+    assert_eq!(second.status, 200, "{}", second.body);
+    let rt = body(&second)["refresh_token"].as_str().unwrap().to_owned();
+    let own = p.handle(post_form(
+        "/revoke",
+        &[("token", &rt)],
+        &[("DPoP", &browser.proof(&revoke_url))],
+    ));
+    assert_eq!(own.status, 200, "{}", own.body);
+    let after = refresh(&p, &rt, &[("DPoP", &browser.proof(&token_url))]);
+    assert_eq!(error_of(&after).1, "invalid_grant");
+    // An unbound session is revoked with its refresh token alone, as before.
+    let plain = start_session(&p, "bob", json!({}));
+    let plain_rt = plain["refresh_token"].as_str().unwrap();
+    assert_eq!(
+        p.handle(post_form("/revoke", &[("token", plain_rt)], &[]))
+            .status,
+        200
+    );
+    assert_eq!(error_of(&refresh(&p, plain_rt, &[])).1, "invalid_grant");
+}
+
+#[test]
+fn a_proofs_jti_is_kept_per_session_so_one_proof_passes_once_in_each_session_of_its_key() {
+    // Second review, finding 7, answered in the README: each session's object keeps its own
+    // replay set.
+    let p = MemoryPlatform::new(settings(&[]));
+    let browser = Browser::new();
+    let bound = json!({ "dpop_jkt": browser.thumbprint() });
+    let (one, two) = (
+        start_session(&p, "alice", bound.clone()),
+        start_session(&p, "alice", bound),
+    );
+    let proof = browser.proof(&format!("{BASE}/token"));
+    let mut next = Vec::new();
+    for pair in [&one, &two] {
+        let reply = refresh(
+            &p,
+            pair["refresh_token"].as_str().unwrap(),
+            &[("DPoP", &proof)],
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        next.push(body(&reply));
+    }
+    for pair in &next {
+        let replayed = refresh(
+            &p,
+            pair["refresh_token"].as_str().unwrap(),
+            &[("DPoP", &proof)],
+        );
+        assert_eq!(error_of(&replayed).2.as_deref(), Some("ERR_DPOP_REPLAYED"));
+    }
+}
+
+#[test]
 fn revoking_an_access_token_or_a_refresh_token_and_introspecting_them() {
     let p = MemoryPlatform::new(settings(&[]));
     let pair = start_session(&p, "alice", json!({}));

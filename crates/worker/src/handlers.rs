@@ -23,7 +23,7 @@ use crate::api::ApiError;
 use crate::dpop;
 use crate::events::{self, Event, Subjects};
 use crate::objects::calls::{
-    End, EndSession, Forget, LogOutEverywhere, ObjectCall, Refresh, Refreshed, Register,
+    EndSession, Forget, LogOutEverywhere, ObjectCall, Refresh, Refreshed, Register, Revoke,
     RevokeToken, Sessions, Start, Status, StoreConformance,
 };
 use crate::platform::Platform;
@@ -365,9 +365,11 @@ fn client_credentials<P: Platform>(
 }
 
 /// `POST /revoke` (RFC 7009): no client authentication, limited per address; unknown tokens
-/// answer 200. Revoking something already revoked writes nothing.
+/// answer 200. Revoking something already revoked writes nothing. A bound session's refresh
+/// token needs a `DPoP` proof by its key, as at the token endpoint.
 async fn revoke<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<'_, P>) -> Answer {
     ctx.limit().await?;
+    let proof = dpop::token_request_proof(&req, ctx.now())?;
     let form = read_form(&mut req).await?;
     let token = form.require("token")?;
     match ctx.settings.issuer.revocation_target(token, ctx.now()) {
@@ -389,10 +391,26 @@ async fn revoke<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<'_, P>) ->
             }
         }
         Some(RevocationTarget::Session(claims)) => {
-            let call = End {
-                sid: claims.sid.clone(),
+            let call = Revoke {
+                claims: claims.clone(),
+                presented: Presentation {
+                    proof,
+                    client_authenticated: false,
+                },
             };
-            let was_live = ctx.call(&claims.sid, call).await?;
+            let was_live = match ctx.call(&claims.sid, call).await {
+                Err(err) if err.error == "invalid_dpop_proof" => {
+                    let about = Subjects {
+                        sid: Some(&claims.sid),
+                        sub: Some(&claims.sub),
+                        client_id: Some(&claims.client_id),
+                        ..Subjects::default()
+                    };
+                    ctx.event(Event::DpopProofRefused, about);
+                    return Err(err);
+                }
+                answer => answer?,
+            };
             ctx.forget(&claims.sub, &claims.sid).await;
             if was_live {
                 let about = Subjects {

@@ -82,6 +82,14 @@ pub struct Presentation {
     pub client_authenticated: bool,
 }
 
+/// What a bound session's rule says of a request's proof.
+enum Binding {
+    /// Unbound, or a proof by its key: the request goes on.
+    Holds,
+    /// A used refresh token of a late-bound session without its key.
+    Reuse,
+}
+
 /// Where a proof's `jti` is kept in the session's store, until the proof is too old to pass.
 fn proof_key(jti: &str) -> String {
     format!("dpop-jti:{jti}")
@@ -214,26 +222,8 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
             return Err(Error::Revoked(RevokedBy::Session));
         }
         let proof = presented.proof.as_ref();
-        if let Some(jkt) = &record.session.jkt {
-            let bound = proof
-                .ok_or_else(|| {
-                    Error::DpopProofInvalid(
-                        "the session is bound to a key: a refresh needs a DPoP proof signed by it"
-                            .into(),
-                    )
-                })
-                .and_then(|proof| proof.check_binding(jkt));
-            if let Err(err) = bound {
-                // Bound by a refresh, the key may be a thief's who refreshed first: a used
-                // refresh token presented without it is reuse, as in an unbound session.
-                if record.bound_late && claims.jti != record.current.refresh_jti {
-                    return self.revoke_for_reuse(&mut record).await;
-                }
-                return Err(err);
-            }
-        }
-        if let Some(proof) = proof {
-            self.use_proof(proof).await?;
+        if let Binding::Reuse = self.check_binding(&record, claims, proof).await? {
+            return self.revoke_for_reuse(&mut record).await;
         }
         if claims.jti == record.current.refresh_jti {
             if record.session.jkt.is_none() && !presented.client_authenticated {
@@ -264,6 +254,56 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
             }
             _ => self.revoke_for_reuse(&mut record).await,
         }
+    }
+
+    /// A bound session's rule for a request with its refresh token, before any other: a proof
+    /// by its key, used once. A used refresh token presented without the key to a session
+    /// bound by a refresh (the key may be a thief's who refreshed first) is reuse.
+    async fn check_binding(
+        &self,
+        record: &SessionRecord,
+        claims: &RefreshClaims,
+        proof: Option<&DpopProof>,
+    ) -> Result<Binding> {
+        if let Some(jkt) = &record.session.jkt {
+            let bound = proof
+                .ok_or_else(|| {
+                    Error::DpopProofInvalid(
+                        "the session is bound to a key: its refresh token needs a DPoP proof \
+                         signed by it"
+                            .into(),
+                    )
+                })
+                .and_then(|proof| proof.check_binding(jkt));
+            if let Err(err) = bound {
+                if record.bound_late && claims.jti != record.current.refresh_jti {
+                    return Ok(Binding::Reuse);
+                }
+                return Err(err);
+            }
+        }
+        if let Some(proof) = proof {
+            self.use_proof(proof).await?;
+        }
+        Ok(Binding::Holds)
+    }
+
+    /// Ends the session on a request to revoke its refresh token (RFC 7009), presented as
+    /// `presented`: a bound session needs a proof by its key, as a refresh does, so a stolen
+    /// copy of its refresh token cannot end it either. Returns whether the session was live.
+    pub async fn revoke_presented(
+        &self,
+        claims: &RefreshClaims,
+        presented: &Presentation,
+    ) -> Result<bool> {
+        let Some(record) = SessionRecord::load(self.store, &claims.sid).await? else {
+            return Ok(false);
+        };
+        if !record.revoked {
+            self.check_binding(&record, claims, presented.proof.as_ref())
+                .await?;
+        }
+        self.end(&claims.sid).await
     }
 
     /// Reuse: the whole session is revoked, access tokens included.

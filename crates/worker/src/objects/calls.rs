@@ -84,6 +84,15 @@ pub struct End {
     pub sid: String,
 }
 
+/// Revokes the session of a refresh token the Worker verified (RFC 7009), presented with the
+/// DPoP proof the Worker checked against the request: a bound session needs its key. Answers
+/// whether it was live.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Revoke {
+    pub claims: RefreshClaims,
+    pub presented: Presentation,
+}
+
 /// Ends the session for its subject's logout-everywhere at `cutoff`.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct EndForSubject {
@@ -119,6 +128,7 @@ object_calls! {
     Start => TokenPair,
     Refresh => TokenPair,
     End => bool,
+    Revoke => bool,
     EndForSubject => (),
     RevokeToken => bool,
     StoreConformance => Option<String>,

@@ -9,8 +9,8 @@ use worker::{durable_object, DurableObject, Env, Request, Response, Result, Stat
 use serde_json::Value;
 
 use super::calls::{
-    serve, End, EndForSubject, ObjectCall, Refresh, RemoteError, RevokeToken, SessionCall, Start,
-    Status, StoreConformance,
+    serve, End, EndForSubject, ObjectCall, Refresh, RemoteError, Revoke, RevokeToken, SessionCall,
+    Start, Status, StoreConformance,
 };
 use super::storage::{delete_expired, ObjectStore};
 use crate::api::ApiError;
@@ -71,6 +71,9 @@ pub async fn answer<S: Store, R: Store, C: Clock>(
             Refresh::reply(rotation.refresh_presented(&c.claims, &c.presented).await?)
         }
         SessionCall::End(c) => End::reply(rotation.end(&c.sid).await?),
+        SessionCall::Revoke(c) => {
+            Revoke::reply(rotation.revoke_presented(&c.claims, &c.presented).await?)
+        }
         SessionCall::EndForSubject(c) => {
             EndForSubject::reply(rotation.end_for_subject(&c.sid, c.cutoff).await?)
         }
