@@ -6,7 +6,9 @@ const $ = (id) => document.getElementById(id);
 const offset = Number(new URLSearchParams(location.search).get('clockOffset') ?? 0);
 const now = () => Math.floor(Date.now() / 1000) + offset;
 const remote = Verifier.fromRemote(new RemoteJwks(new URL('/.well-known/jwks.json', location.origin)),
-  { issuer: location.origin, audience: `${location.origin}/api` });
+  // The demo's own audience. The page holds the DPoP key its tokens are bound to and verifies
+  // them only to show them, so it takes bound tokens (a resource server uses verifyRequest).
+  { issuer: location.origin, audience: `${location.origin}/demo`, allowBoundTokens: true });
 let session;
 let previousRefreshToken;
 let refreshes = 0;

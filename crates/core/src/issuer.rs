@@ -104,18 +104,21 @@ pub struct TokenIssuer {
     keys: KeySet,
     policy: Policy,
     access: Verifier,
+    /// The issuer's access tokens for any audience it issues for (the policy's, the demo's):
+    /// for revocation and introspection, which take every token it issued.
+    any_access: Verifier,
     refresh: Verifier,
 }
 
 impl TokenIssuer {
     pub fn new(keys: KeySet, policy: Policy) -> Result<Self> {
         policy.validate()?;
-        let verifier = |audience: &str, typ: &str| {
+        let verifier = |audience: Option<&str>, typ: &str| {
             Verifier::new(
                 keys.verification_keys(),
                 VerifyOptions {
                     issuer: Some(policy.issuer.clone()),
-                    audience: Some(audience.to_owned()),
+                    audience: audience.map(str::to_owned),
                     leeway: policy.leeway,
                     typ: Some(typ.to_owned()),
                     // The issuer's own resources check a bound token's proof themselves
@@ -125,12 +128,14 @@ impl TokenIssuer {
                 },
             )
         };
-        let access = verifier(&policy.audience, ACCESS_TOKEN_TYP)?;
-        let refresh = verifier(&policy.issuer, REFRESH_TOKEN_TYP)?;
+        let access = verifier(Some(&policy.audience), ACCESS_TOKEN_TYP)?;
+        let any_access = verifier(None, ACCESS_TOKEN_TYP)?;
+        let refresh = verifier(Some(&policy.issuer), REFRESH_TOKEN_TYP)?;
         Ok(TokenIssuer {
             keys,
             policy,
             access,
+            any_access,
             refresh,
         })
     }
@@ -156,14 +161,15 @@ impl TokenIssuer {
         RefreshClaims::from_claims(&self.refresh.verify(token, now)?)
     }
 
-    /// Verifies either kind of this issuer's tokens (for revocation and introspection). The
+    /// Verifies either kind of this issuer's tokens, access tokens for any audience (for
+    /// revocation and introspection). The
     /// (unverified) `typ` only picks which verifier runs first, so that a refresh token costs
     /// one signature check, not two; each verifier still checks everything, `typ` included.
     pub fn verify_any(&self, token: &str, now: u64) -> Result<IssuedToken> {
         let refresh_first = CompactJws::parse(token, self.access.options().max_token_length)
             .is_ok_and(|jws| jws.header.typ_is(REFRESH_TOKEN_TYP));
         let access = || {
-            self.access
+            self.any_access
                 .verify(token, now)
                 .and_then(AccessClaims::from_claims)
                 .map(IssuedToken::Access)

@@ -1050,6 +1050,17 @@ fn demo_tokens_have_an_audience_of_their_own_that_the_real_resources_refuse() {
     let refreshed = body(&refresh(&p, login["refresh_token"].as_str().unwrap(), &[]));
     let claims = token_claims(refreshed["access_token"].as_str().unwrap());
     assert_eq!(claims["aud"], format!("{BASE}/demo"));
+    // The issuer still introspects and revokes its demo tokens.
+    let token = refreshed["access_token"].as_str().unwrap();
+    assert_eq!(introspect(&p, token)["aud"], format!("{BASE}/demo"));
+    assert_eq!(
+        p.handle(post_form("/revoke", &[("token", token)], &[]))
+            .status,
+        200
+    );
+    let bearer = format!("Bearer {token}");
+    let me = p.handle(get("/demo/me", &[("Authorization", &bearer)]));
+    assert_eq!(error_of(&me).2.as_deref(), Some("ERR_JWT_REVOKED"));
 }
 
 #[test]
