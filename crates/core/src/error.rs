@@ -100,33 +100,159 @@ pub enum Error {
     DpopNonceRequired,
 }
 
+/// The stable codes callers branch on, one per kind of [`Error`]: jose's where jose has one.
+/// Each is written once, here; everything else names the variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    JwtExpired,
+    JwtClaimValidationFailed,
+    JwsSignatureVerificationFailed,
+    JwsInvalid,
+    JwtInvalid,
+    JoseAlgNotAllowed,
+    JwksNoMatchingKey,
+    JwtRevoked,
+    JwksInvalid,
+    JwtClaimReserved,
+    RefreshTokenReused,
+    SessionNotFound,
+    StoreUnavailable,
+    InvalidOption,
+    ClientMismatch,
+    InvalidScope,
+    UnauthorizedClient,
+    Internal,
+    DpopProofInvalid,
+    DpopBindingMismatch,
+    DpopReplayed,
+    DpopNonceRequired,
+}
+
+impl ErrorCode {
+    /// Every code, in declaration order.
+    pub const ALL: [ErrorCode; 22] = [
+        ErrorCode::JwtExpired,
+        ErrorCode::JwtClaimValidationFailed,
+        ErrorCode::JwsSignatureVerificationFailed,
+        ErrorCode::JwsInvalid,
+        ErrorCode::JwtInvalid,
+        ErrorCode::JoseAlgNotAllowed,
+        ErrorCode::JwksNoMatchingKey,
+        ErrorCode::JwtRevoked,
+        ErrorCode::JwksInvalid,
+        ErrorCode::JwtClaimReserved,
+        ErrorCode::RefreshTokenReused,
+        ErrorCode::SessionNotFound,
+        ErrorCode::StoreUnavailable,
+        ErrorCode::InvalidOption,
+        ErrorCode::ClientMismatch,
+        ErrorCode::InvalidScope,
+        ErrorCode::UnauthorizedClient,
+        ErrorCode::Internal,
+        ErrorCode::DpopProofInvalid,
+        ErrorCode::DpopBindingMismatch,
+        ErrorCode::DpopReplayed,
+        ErrorCode::DpopNonceRequired,
+    ];
+
+    /// The code's text (`ERR_JWT_EXPIRED`...).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::JwtExpired => "ERR_JWT_EXPIRED",
+            ErrorCode::JwtClaimValidationFailed => "ERR_JWT_CLAIM_VALIDATION_FAILED",
+            ErrorCode::JwsSignatureVerificationFailed => "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
+            ErrorCode::JwsInvalid => "ERR_JWS_INVALID",
+            ErrorCode::JwtInvalid => "ERR_JWT_INVALID",
+            ErrorCode::JoseAlgNotAllowed => "ERR_JOSE_ALG_NOT_ALLOWED",
+            ErrorCode::JwksNoMatchingKey => "ERR_JWKS_NO_MATCHING_KEY",
+            ErrorCode::JwtRevoked => "ERR_JWT_REVOKED",
+            ErrorCode::JwksInvalid => "ERR_JWKS_INVALID",
+            ErrorCode::JwtClaimReserved => "ERR_JWT_CLAIM_RESERVED",
+            ErrorCode::RefreshTokenReused => "ERR_REFRESH_TOKEN_REUSED",
+            ErrorCode::SessionNotFound => "ERR_SESSION_NOT_FOUND",
+            ErrorCode::StoreUnavailable => "ERR_STORE_UNAVAILABLE",
+            ErrorCode::InvalidOption => "ERR_INVALID_OPTION",
+            ErrorCode::ClientMismatch => "ERR_CLIENT_MISMATCH",
+            ErrorCode::InvalidScope => "ERR_INVALID_SCOPE",
+            ErrorCode::UnauthorizedClient => "ERR_UNAUTHORIZED_CLIENT",
+            ErrorCode::Internal => "ERR_INTERNAL",
+            ErrorCode::DpopProofInvalid => "ERR_DPOP_PROOF_INVALID",
+            ErrorCode::DpopBindingMismatch => "ERR_DPOP_BINDING_MISMATCH",
+            ErrorCode::DpopReplayed => "ERR_DPOP_REPLAYED",
+            ErrorCode::DpopNonceRequired => "ERR_DPOP_NONCE_REQUIRED",
+        }
+    }
+
+    /// The code of this text, if it is one (a code that crossed from elsewhere as text).
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|code| code.as_str() == text)
+    }
+
+    /// A failed DPoP proof, or a bound token without one (RFC 9449 §7.1 `invalid_dpop_proof`,
+    /// or `use_dpop_nonce` for [`ErrorCode::DpopNonceRequired`]).
+    pub const fn is_dpop(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::DpopProofInvalid
+                | ErrorCode::DpopBindingMismatch
+                | ErrorCode::DpopReplayed
+                | ErrorCode::DpopNonceRequired
+        )
+    }
+
+    /// A failure of the issuer or of its stores, not of what the caller sent.
+    pub const fn is_fault(self) -> bool {
+        matches!(self, ErrorCode::StoreUnavailable | ErrorCode::Internal)
+    }
+}
+
+impl serde::Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl Error {
     /// The stable code callers branch on.
-    pub fn code(&self) -> &'static str {
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            Error::Expired { .. } => "ERR_JWT_EXPIRED",
-            Error::ClaimValidationFailed { .. } => "ERR_JWT_CLAIM_VALIDATION_FAILED",
-            Error::SignatureVerificationFailed => "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
-            Error::JwsInvalid(_) => "ERR_JWS_INVALID",
-            Error::JwtInvalid(_) => "ERR_JWT_INVALID",
-            Error::AlgNotAllowed => "ERR_JOSE_ALG_NOT_ALLOWED",
-            Error::NoMatchingKey => "ERR_JWKS_NO_MATCHING_KEY",
-            Error::Revoked(_) => "ERR_JWT_REVOKED",
-            Error::JwksInvalid(_) => "ERR_JWKS_INVALID",
-            Error::ReservedClaim(_) => "ERR_JWT_CLAIM_RESERVED",
-            Error::RefreshTokenReused => "ERR_REFRESH_TOKEN_REUSED",
-            Error::SessionNotFound => "ERR_SESSION_NOT_FOUND",
-            Error::StoreUnavailable(_) => "ERR_STORE_UNAVAILABLE",
-            Error::InvalidOption(_) => "ERR_INVALID_OPTION",
-            Error::ClientMismatch => "ERR_CLIENT_MISMATCH",
-            Error::InvalidScope(_) => "ERR_INVALID_SCOPE",
-            Error::UnauthorizedClient(_) => "ERR_UNAUTHORIZED_CLIENT",
-            Error::Internal(_) => "ERR_INTERNAL",
-            Error::DpopProofInvalid(_) => "ERR_DPOP_PROOF_INVALID",
-            Error::DpopBindingMismatch => "ERR_DPOP_BINDING_MISMATCH",
-            Error::DpopReplayed => "ERR_DPOP_REPLAYED",
-            Error::DpopNonceRequired => "ERR_DPOP_NONCE_REQUIRED",
+            Error::Expired { .. } => ErrorCode::JwtExpired,
+            Error::ClaimValidationFailed { .. } => ErrorCode::JwtClaimValidationFailed,
+            Error::SignatureVerificationFailed => ErrorCode::JwsSignatureVerificationFailed,
+            Error::JwsInvalid(_) => ErrorCode::JwsInvalid,
+            Error::JwtInvalid(_) => ErrorCode::JwtInvalid,
+            Error::AlgNotAllowed => ErrorCode::JoseAlgNotAllowed,
+            Error::NoMatchingKey => ErrorCode::JwksNoMatchingKey,
+            Error::Revoked(_) => ErrorCode::JwtRevoked,
+            Error::JwksInvalid(_) => ErrorCode::JwksInvalid,
+            Error::ReservedClaim(_) => ErrorCode::JwtClaimReserved,
+            Error::RefreshTokenReused => ErrorCode::RefreshTokenReused,
+            Error::SessionNotFound => ErrorCode::SessionNotFound,
+            Error::StoreUnavailable(_) => ErrorCode::StoreUnavailable,
+            Error::InvalidOption(_) => ErrorCode::InvalidOption,
+            Error::ClientMismatch => ErrorCode::ClientMismatch,
+            Error::InvalidScope(_) => ErrorCode::InvalidScope,
+            Error::UnauthorizedClient(_) => ErrorCode::UnauthorizedClient,
+            Error::Internal(_) => ErrorCode::Internal,
+            Error::DpopProofInvalid(_) => ErrorCode::DpopProofInvalid,
+            Error::DpopBindingMismatch => ErrorCode::DpopBindingMismatch,
+            Error::DpopReplayed => ErrorCode::DpopReplayed,
+            Error::DpopNonceRequired => ErrorCode::DpopNonceRequired,
         }
+    }
+
+    /// The stable code's text.
+    pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
     }
 
     /// The claim a claim-level failure is about (`exp`, `nbf`, `iat`, `iss`, `aud`, `typ`...).

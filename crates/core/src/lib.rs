@@ -5,6 +5,7 @@
 //! - [`verify`]: the [`Verifier`] and its [`VerifyOptions`] (leeway 30 s by default).
 //! - [`claims`]: access tokens (RFC 9068, `typ` at+jwt) and refresh tokens (`typ` rt+jwt).
 //! - [`issuer`]: the [`TokenIssuer`], which signs and verifies the issuer's own tokens.
+//! - [`client`]: what a configured client may do (permissions, grants, scopes).
 //! - [`session`]: issuing, rotating and ending one session over its own [`Store`].
 //! - [`subject`]: a subject's sessions and its logout-everywhere, over the subject's [`Store`].
 //! - [`revocation`]: the self-pruning revocation list over a [`Store`].
@@ -16,6 +17,8 @@
 //! implement both.
 
 pub mod claims;
+#[cfg(feature = "issuer")]
+pub mod client;
 pub mod clock;
 pub mod conformance;
 pub mod dpop;
@@ -40,7 +43,7 @@ pub mod verify;
 
 pub use claims::{AccessClaims, Claims, RefreshClaims};
 pub use clock::Clock;
-pub use error::{ClaimReason, Error, Result, RevokedBy};
+pub use error::{ClaimReason, Error, ErrorCode, Result, RevokedBy};
 #[cfg(feature = "issuer")]
 pub use issuer::{SessionClaims, TokenIssuer, TokenPair};
 pub use keys::{Algorithm, VerificationKeys};

@@ -6,8 +6,11 @@
 
 use serde_json::Value;
 
-use crate::dpop::{header_proof_job, DpopProof, ProofJob, ProofOptions, ProofRequest, SeenProofs};
-use crate::error::{ClaimReason, Error, Result};
+use crate::dpop::{
+    header_proof_job, DpopProof, ProofJob, ProofOptions, ProofRequest, SeenProofs,
+    DEFAULT_PROOF_ALGORITHMS,
+};
+use crate::error::{ClaimReason, Error, ErrorCode, Result};
 use crate::verify::{ParsedClaims, Proof, SignatureJob, Verifier};
 
 /// What a resource server received.
@@ -32,9 +35,73 @@ pub struct VerifiedRequest {
 
 /// The two schemes a token may come with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Scheme {
+pub enum Scheme {
     Bearer,
     Dpop,
+}
+
+impl Scheme {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Bearer => "Bearer",
+            Scheme::Dpop => "DPoP",
+        }
+    }
+}
+
+/// The `error` a resource server answers for a refused request (RFC 6750 §3.1, RFC 9449
+/// §7.1): `invalid_dpop_proof` for a proof that fails (or a bound token without one),
+/// `use_dpop_nonce` when the server's nonce is wanted, `invalid_token` for anything else.
+pub const fn resource_error(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::DpopNonceRequired => "use_dpop_nonce",
+        code if code.is_dpop() => "invalid_dpop_proof",
+        _ => "invalid_token",
+    }
+}
+
+/// The scheme a refusal's challenge concerns: `DPoP` for a proof's failure, otherwise the one
+/// the token came with.
+pub const fn challenge_scheme(code: ErrorCode, presented: Scheme) -> Scheme {
+    if code.is_dpop() {
+        Scheme::Dpop
+    } else {
+        presented
+    }
+}
+
+/// One `WWW-Authenticate` challenge (RFC 9110 §11.6.1) of a resource server: its scheme, then
+/// `realm`, `error` and `error_description` when given, and for `DPoP` the proof algorithms it
+/// accepts (`algs`, RFC 9449 §7.1). Quotes and backslashes in values are dropped.
+pub fn challenge(
+    scheme: Scheme,
+    realm: Option<&str>,
+    error: Option<&str>,
+    description: Option<&str>,
+) -> String {
+    let quoted = |value: &str| -> String {
+        let clean: String = value.chars().filter(|c| !matches!(c, '"' | '\\')).collect();
+        format!("\"{clean}\"")
+    };
+    let mut params: Vec<String> = Vec::new();
+    if let Some(realm) = realm {
+        params.push(format!("realm={}", quoted(realm)));
+    }
+    if let Some(error) = error {
+        params.push(format!("error={}", quoted(error)));
+    }
+    if let Some(description) = description {
+        params.push(format!("error_description={}", quoted(description)));
+    }
+    if scheme == Scheme::Dpop {
+        let algs: Vec<&str> = DEFAULT_PROOF_ALGORITHMS.iter().map(|a| a.name()).collect();
+        params.push(format!("algs={}", quoted(&algs.join(" "))));
+    }
+    if params.is_empty() {
+        scheme.as_str().to_owned()
+    } else {
+        format!("{} {}", scheme.as_str(), params.join(", "))
+    }
 }
 
 /// `Bearer <token>` or `DPoP <token>`, the scheme case-insensitive (RFC 9110 §11.1).

@@ -1,5 +1,5 @@
-//! The Worker's edge: the runtime's request into the handlers' plain one, the bindings as a
-//! [`Platform`], the handlers' answer into the runtime's response. Nothing here knows a rule.
+//! The Worker's edge: the runtime's request into the handlers' plain one, the handlers'
+//! answer into the runtime's response, over the Worker's bindings. Nothing here knows a rule.
 
 use futures_util::StreamExt as _;
 use worker::{Env, Headers, Request, Response};
@@ -8,15 +8,8 @@ use crate::api::form::MAX_BODY;
 use crate::api::incoming::{Body, Incoming};
 use crate::api::reply::Reply;
 use crate::api::ApiError;
-use crate::clock::WorkerClock;
-use crate::handlers;
-use crate::kv::{self, KvRevocations};
-use crate::objects::calls::{ObjectCall, ObjectRef};
-use crate::platform::Platform;
-use crate::settings;
-
-/// The unauthenticated endpoints' per-address limit (`[[ratelimits]]` in wrangler.toml).
-const RATE_LIMIT: &str = "EDGE_JWT_RATE_LIMIT";
+use crate::bindings::Bindings;
+use crate::routes;
 
 /// The headers the handlers read: nothing else crosses from the runtime.
 const HEADERS: [&str; 5] = [
@@ -43,8 +36,8 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
         headers,
         body: WorkerBody(req),
     };
-    let settings = settings::load(&env);
-    let reply = handlers::handle(incoming, &WorkerPlatform { env: &env }, &settings).await;
+    let bindings = Bindings { env: &env };
+    let reply = routes::handle(incoming, &bindings, &bindings.settings()).await;
     response(reply)
 }
 
@@ -89,50 +82,5 @@ impl Body for WorkerBody {
             body.extend_from_slice(&chunk);
         }
         Ok(body)
-    }
-}
-
-/// The Worker's bindings.
-pub struct WorkerPlatform<'a> {
-    pub env: &'a Env,
-}
-
-impl Platform for WorkerPlatform<'_> {
-    type Revocations = KvRevocations;
-
-    async fn call<C: ObjectCall>(&self, name: &str, call: C) -> Result<C::Reply, ApiError> {
-        ObjectRef {
-            env: self.env,
-            name,
-        }
-        .call(call)
-        .await
-    }
-
-    fn revocations(
-        &self,
-        leeway: u64,
-    ) -> Result<edge_jwt_core::RevocationList<KvRevocations>, ApiError> {
-        kv::revocation_list(self.env, leeway)
-    }
-
-    /// Without the binding (a deployment that removed it), nothing is limited.
-    async fn within_limit(&self, address: &str) -> Result<bool, ApiError> {
-        let Ok(limiter) = self.env.rate_limiter(RATE_LIMIT) else {
-            return Ok(true);
-        };
-        let outcome = limiter
-            .limit(address.to_owned())
-            .await
-            .map_err(|e| ApiError::unavailable(&e))?;
-        Ok(outcome.success)
-    }
-
-    fn now(&self) -> u64 {
-        edge_jwt_core::Clock::now(&WorkerClock)
-    }
-
-    fn log(&self, line: &str) {
-        worker::console_log!("{line}");
     }
 }

@@ -1,6 +1,7 @@
 //! Security events: one JSON line per event in the Worker's log, for Workers Logs, `wrangler
 //! tail` and Logpush to alert on. Ids, the client and the time; never a token or a secret.
 
+use edge_jwt_core::{AccessClaims, RefreshClaims};
 use serde::Serialize;
 
 /// The events, by the name each line carries.
@@ -36,6 +37,30 @@ pub struct Subjects<'a> {
     pub jti: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub permission: Option<&'a str>,
+}
+
+impl<'a> Subjects<'a> {
+    /// A session's refresh token.
+    pub fn refresh(claims: &'a RefreshClaims) -> Self {
+        Subjects {
+            sid: Some(&claims.sid),
+            sub: Some(&claims.sub),
+            client_id: Some(&claims.client_id),
+            jti: Some(&claims.jti),
+            permission: None,
+        }
+    }
+
+    /// An access token.
+    pub fn access(claims: &'a AccessClaims) -> Self {
+        Subjects {
+            sid: Some(&claims.sid),
+            sub: Some(&claims.sub),
+            client_id: Some(&claims.client_id),
+            jti: Some(&claims.jti),
+            permission: None,
+        }
+    }
 }
 
 #[derive(Serialize)]

@@ -22,10 +22,10 @@ use crate::api::incoming::Incoming;
 use crate::api::reply::Reply;
 use crate::api::settings::{self, Settings};
 use crate::api::ApiError;
-use crate::handlers;
 use crate::objects::calls::*;
 use crate::objects::{session, subject};
 use crate::platform::Platform;
+use crate::routes;
 
 const BASE: &str = "http://127.0.0.1:8787";
 const T0: u64 = 1_767_225_600;
@@ -119,7 +119,7 @@ impl MemoryPlatform {
     }
 
     fn handle(&self, req: Incoming<Vec<u8>>) -> Reply {
-        block_on(handlers::handle(req, self, &Ok(self.settings.clone())))
+        block_on(routes::handle(req, self, &Ok(self.settings.clone())))
     }
 
     fn events(&self) -> Vec<Value> {
@@ -131,12 +131,10 @@ impl MemoryPlatform {
     }
 }
 
-impl Platform for MemoryPlatform {
-    type Revocations = MemoryStore;
-
-    async fn call<C: ObjectCall>(&self, name: &str, call: C) -> Result<C::Reply, ApiError> {
+impl ObjectCaller for MemoryPlatform {
+    async fn call<C: ObjectCall>(&self, name: &str, call: C) -> Result<C::Reply, CallError> {
         let envelope = call.envelope(name);
-        let sent = if C::NAMESPACE == session::NAMESPACE {
+        let sent = if C::NAMESPACE == Namespace::Sessions {
             self.session_object(name, through_json(&envelope)).await
         } else {
             // Boxed: a subject's object calls its sessions' objects back through this method,
@@ -146,8 +144,12 @@ impl Platform for MemoryPlatform {
             subject.await
         };
         let received: Result<C::Reply, RemoteError> = through_json(&sent);
-        received.map_err(ApiError::from)
+        received.map_err(CallError::Remote)
     }
+}
+
+impl Platform for MemoryPlatform {
+    type Revocations = MemoryStore;
 
     fn revocations(&self, leeway: u64) -> Result<RevocationList<MemoryStore>, ApiError> {
         Ok(RevocationList::new(self.kv.clone(), leeway))
@@ -370,7 +372,7 @@ fn a_misconfigured_issuer_answers_503_naming_the_setting() {
         settings::SIGNING_KEYS,
         "is not set",
     ));
-    let reply = block_on(handlers::handle(get("/healthz", &[]), &p, &broken));
+    let reply = block_on(routes::handle(get("/healthz", &[]), &p, &broken));
     let (status, error, _) = error_of(&reply);
     assert_eq!((status, error.as_str()), (503, "temporarily_unavailable"));
     assert!(body(&reply)["error_description"]

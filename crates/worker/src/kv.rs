@@ -2,25 +2,13 @@
 //! seconds KV requires), so the list prunes itself.
 
 use edge_jwt_core::revocation::MIN_ENTRY_TTL;
-use edge_jwt_core::{Clock, RevocationList, Store, StoreError};
+use edge_jwt_core::{Clock, Store, StoreError};
 use worker::kv::KvStore;
-use worker::Env;
 
-use crate::api::ApiError;
 use crate::clock::WorkerClock;
 
-/// The KV binding holding the revocation list.
-pub const BINDING: &str = "EDGE_JWT_KV";
-
+/// Workers KV as the revocation list's [`Store`] (the binding is `bindings::KV`).
 pub struct KvRevocations(pub KvStore);
-
-/// The revocation list over the KV binding, for the Worker and its objects alike.
-pub fn revocation_list(env: &Env, leeway: u64) -> Result<RevocationList<KvRevocations>, ApiError> {
-    let kv = env
-        .kv(BINDING)
-        .map_err(|_| ApiError::misconfigured(BINDING, "is not bound"))?;
-    Ok(RevocationList::new(KvRevocations(kv), leeway))
-}
 
 impl Store for KvRevocations {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {

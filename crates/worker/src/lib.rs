@@ -1,16 +1,21 @@
 //! edge-jwt-worker: the issuer. HTTP in, a core call, HTTP out.
 //!
-//! - `api`: the HTTP API as pure functions (parsing, errors, settings), unit-tested natively.
-//! - `handlers`: the router and its handlers, over a `platform::Platform`: the Worker's bindings
-//!   (`edge`), or the core's in-memory stores in tests.
+//! Imports run one way, down this list:
+//! - `edge`: the runtime's request and response, around `routes::handle`.
+//! - `routes`: the route table; `handlers`: a file per audience (OAuth endpoints, the back
+//!   end's admin calls, the demo, the tests' hook); `context`: what each handler gets.
+//! - `bindings`: every binding and its name (settings, objects, KV, rate limit), as the
+//!   handlers' `platform::Platform` and as the objects' caller.
 //! - `objects`: a Durable Object per session (rotation) and per subject (its sessions and its
-//!   logout-everywhere), reached by typed calls.
-//! - `dpop`: DPoP proofs of token requests, and the issuer's own tokens at its resource.
-//! - `kv`: the revocation list's store, Workers KV.
-//! - `events`: security events, one JSON log line each.
+//!   logout-everywhere); `objects::calls`, the typed calls between them and the Worker, is
+//!   the bottom: it knows only the core.
+//! - `api`: the HTTP API as pure functions (parsing, errors, settings), unit-tested natively;
+//!   `dpop`: DPoP at the edge; `kv`: KV as a store; `events`: security events.
 
 pub mod api;
+mod bindings;
 mod clock;
+mod context;
 mod dpop;
 mod edge;
 mod events;
@@ -18,7 +23,7 @@ mod handlers;
 mod kv;
 mod objects;
 mod platform;
-mod settings;
+mod routes;
 
 pub use objects::session::SessionObject;
 pub use objects::subject::SubjectObject;
@@ -32,3 +37,5 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 
 #[cfg(test)]
 mod handler_tests;
+#[cfg(test)]
+mod import_order;

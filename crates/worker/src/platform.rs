@@ -1,20 +1,16 @@
 //! What the handlers need from the runtime, as one trait: the Durable Objects (typed calls),
 //! the revocation list's store, the per-address limit, the clock and the log. The Worker's is
-//! `edge::WorkerPlatform`; the handlers' tests keep everything in the core's in-memory stores.
+//! `bindings::Bindings`; the handlers' tests keep everything in the core's in-memory stores.
 
 use edge_jwt_core::{RevocationList, Store};
 
 use crate::api::ApiError;
-use crate::objects::calls::ObjectCall;
+use crate::objects::calls::ObjectCaller;
 
 #[allow(async_fn_in_trait)] // single-threaded Workers: no Send bound wanted
-pub trait Platform {
+pub trait Platform: ObjectCaller {
     /// The revocation list's store (Workers KV).
     type Revocations: Store;
-
-    /// A call to the Durable Object named `name` (a session's `sid`, a subject's `sub`; the
-    /// call says which namespace), answered with the call's own reply type.
-    async fn call<C: ObjectCall>(&self, name: &str, call: C) -> Result<C::Reply, ApiError>;
 
     /// The revocation list, its entries kept `leeway` seconds past the tokens they block.
     fn revocations(&self, leeway: u64) -> Result<RevocationList<Self::Revocations>, ApiError>;

@@ -6,93 +6,35 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde::Deserialize;
 
-use edge_jwt_core::issuer::grant_scope;
+use edge_jwt_core::client::{ClientRules, Permission};
 
 use super::{form, ApiError};
 
 /// Longest `Authorization` header looked at.
 const MAX_AUTHORIZATION: usize = 1024;
 
-/// What a configured client may do besides refreshing its own sessions' tokens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Permission {
-    /// Start sessions for users it authenticated (`POST /sessions`).
-    Sessions,
-    /// List and end any subject's sessions, log a subject out everywhere (`/subjects/...`).
-    Subjects,
-    /// Introspect tokens (`POST /introspect`).
-    Introspect,
-}
-
-impl Permission {
-    /// What a trusted back end (the plain string form of a client) is given.
-    pub const ALL: [Permission; 3] = [
-        Permission::Sessions,
-        Permission::Subjects,
-        Permission::Introspect,
-    ];
-
-    /// The answer to an authenticated client without this permission: 403
-    /// `unauthorized_client`, naming the permission and where to give it.
-    pub fn refused(self, client_id: &str) -> ApiError {
-        let permission = self.name();
-        ApiError::new(
-            403,
-            "unauthorized_client",
-            format!(
-                "client {client_id} lacks the \"{permission}\" permission: add it to the \
-                 client's permissions in EDGE_JWT_CLIENTS"
-            ),
-        )
-    }
-
-    /// The name in `EDGE_JWT_CLIENTS` and in security events.
-    pub fn name(self) -> &'static str {
-        match self {
-            Permission::Sessions => "sessions",
-            Permission::Subjects => "subjects",
-            Permission::Introspect => "introspect",
-        }
-    }
-}
-
-/// A configured client: its secret, the scopes it may have, the grants it may use besides
-/// refreshing, and what else it may do.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A configured client: its secret and its rules (the core's).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Client {
+    secret: String,
+    pub rules: ClientRules,
+}
+
+/// The object form of a client in `EDGE_JWT_CLIENTS`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClientObject {
     secret: String,
     /// The scopes it may ask for: in its client-credentials tokens (default: none) and in the
     /// sessions it starts (default: any).
     #[serde(default)]
-    pub scopes: Option<Vec<String>>,
+    scopes: Option<Vec<String>>,
     /// Extra grants (`client_credentials`). Default: none.
     #[serde(default)]
-    pub grant_types: Vec<String>,
+    grant_types: Vec<String>,
     /// Default: none, so that a service configured for its own tokens cannot act for users.
     #[serde(default)]
-    pub permissions: Vec<Permission>,
-}
-
-impl Client {
-    pub fn may(&self, permission: Permission) -> bool {
-        self.permissions.contains(&permission)
-    }
-
-    /// The scopes of its client-credentials tokens.
-    pub fn own_scopes(&self) -> &[String] {
-        self.scopes.as_deref().unwrap_or_default()
-    }
-
-    /// The scope a session it starts may carry: the one asked for, within its `scopes` when
-    /// it has a list (RFC 6749 §3.3); `invalid_scope` names the first one outside it.
-    pub fn session_scope(&self, requested: Option<String>) -> Result<Option<String>, ApiError> {
-        match (&self.scopes, requested) {
-            (Some(allowed), Some(requested)) => Ok(grant_scope(Some(&requested), allowed)?),
-            (_, requested) => Ok(requested),
-        }
-    }
+    permissions: Vec<Permission>,
 }
 
 /// `EDGE_JWT_CLIENTS`: client id to `{"secret", "scopes"?, "grant_types"?, "permissions"?}`,
@@ -101,7 +43,21 @@ impl Client {
 #[serde(untagged)]
 enum ClientSetting {
     Secret(String),
-    Full(Client),
+    Object(ClientObject),
+}
+
+/// The answer to an authenticated client without `permission`: 403 `unauthorized_client`,
+/// naming the permission and where to give it.
+pub fn permission_refused(permission: Permission, client_id: &str) -> ApiError {
+    let name = permission.name();
+    ApiError::new(
+        403,
+        "unauthorized_client",
+        format!(
+            "client {client_id} lacks the \"{name}\" permission: add it to the client's \
+             permissions in EDGE_JWT_CLIENTS"
+        ),
+    )
 }
 
 /// The trusted clients, from the `EDGE_JWT_CLIENTS` secret.
@@ -114,9 +70,6 @@ impl std::fmt::Debug for Clients {
         f.debug_list().entries(self.0.keys()).finish()
     }
 }
-
-/// The grant a client must be given to use `grant_type=client_credentials`.
-pub const CLIENT_CREDENTIALS: &str = "client_credentials";
 
 impl Clients {
     /// Parses the JSON object; secrets must be at least 16 characters.
@@ -132,11 +85,16 @@ impl Clients {
                 let client = match setting {
                     ClientSetting::Secret(secret) => Client {
                         secret,
-                        scopes: None,
-                        grant_types: Vec::new(),
-                        permissions: Permission::ALL.to_vec(),
+                        rules: ClientRules::trusted(),
                     },
-                    ClientSetting::Full(client) => client,
+                    ClientSetting::Object(object) => Client {
+                        secret: object.secret,
+                        rules: ClientRules {
+                            scopes: object.scopes,
+                            grant_types: object.grant_types,
+                            permissions: object.permissions,
+                        },
+                    },
                 };
                 (id, client)
             })
@@ -150,19 +108,11 @@ impl Clients {
         {
             return Err("needs non-empty client ids and secrets of 16 or more characters");
         }
-        if clients
-            .values()
-            .flat_map(|c| &c.grant_types)
-            .any(|g| g != CLIENT_CREDENTIALS)
-        {
-            return Err("grant_types may only name client_credentials");
-        }
-        if clients
-            .values()
-            .flat_map(|c| c.own_scopes())
-            .any(|s| s.is_empty() || s.contains(' '))
-        {
-            return Err("scopes must be non-empty and contain no spaces");
+        if clients.values().any(|c| c.rules.validate().is_err()) {
+            return Err(
+                "grant_types may only name client_credentials, and scopes must be \
+                        non-empty and contain no spaces",
+            );
         }
         Ok(Clients(clients))
     }
@@ -247,10 +197,13 @@ mod tests {
             r#"{"svc":{"secret":"0123456789abcdef-svc","scopes":["read","write"],"grant_types":["client_credentials"]},"web":"0123456789abcdef-web"}"#,
         )
         .unwrap();
-        let svc = c.get("svc").unwrap();
+        let svc = &c.get("svc").unwrap().rules;
         assert_eq!(svc.own_scopes(), ["read", "write"]);
-        assert_eq!(svc.grant_types, [CLIENT_CREDENTIALS]);
-        assert!(c.get("web").unwrap().grant_types.is_empty());
+        assert_eq!(svc.grant_types, ["client_credentials"]);
+        assert!(svc.permissions.is_empty());
+        let web = &c.get("web").unwrap().rules;
+        assert!(web.grant_types.is_empty());
+        assert_eq!(web.permissions, Permission::ALL);
         let auth = format!("Basic {}", STANDARD.encode("svc:0123456789abcdef-svc"));
         assert_eq!(c.authenticate(Some(&auth)).unwrap(), "svc");
     }

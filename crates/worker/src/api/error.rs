@@ -1,7 +1,10 @@
 //! RFC 6749 §5.2 errors, and the one mapping from the core's error enum to HTTP.
 
-use edge_jwt_core::Error;
+use edge_jwt_core::resource::{challenge, challenge_scheme, resource_error, Scheme};
+use edge_jwt_core::{Error, ErrorCode};
 use serde::Serialize;
+
+use crate::objects::calls::{CallError, RemoteError};
 
 /// An error answer: status, OAuth `error`, description, and the core's stable code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -12,10 +15,10 @@ pub struct ApiError {
     pub error_description: String,
     /// The core's stable code (`ERR_JWT_EXPIRED`...), when the failure came from the core.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<&'static str>,
+    pub code: Option<ErrorCode>,
     /// `WWW-Authenticate` to send with a 401.
     #[serde(skip)]
-    pub www_authenticate: Option<&'static str>,
+    pub www_authenticate: Option<String>,
     /// `Allow` to send with a 405.
     #[serde(skip)]
     pub allow: Option<&'static str>,
@@ -23,33 +26,6 @@ pub struct ApiError {
     #[serde(skip)]
     pub retry_after: Option<&'static str>,
 }
-
-/// Every code the core's errors have, so that a code that crossed from a Durable Object maps
-/// back to a `&'static str` (and an unknown one to a server error).
-const CODES: &[&str] = &[
-    "ERR_JWT_EXPIRED",
-    "ERR_JWT_CLAIM_VALIDATION_FAILED",
-    "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
-    "ERR_JWS_INVALID",
-    "ERR_JWT_INVALID",
-    "ERR_JOSE_ALG_NOT_ALLOWED",
-    "ERR_JWKS_NO_MATCHING_KEY",
-    "ERR_JWT_REVOKED",
-    "ERR_JWKS_INVALID",
-    "ERR_JWT_CLAIM_RESERVED",
-    "ERR_REFRESH_TOKEN_REUSED",
-    "ERR_SESSION_NOT_FOUND",
-    "ERR_STORE_UNAVAILABLE",
-    "ERR_INVALID_OPTION",
-    "ERR_CLIENT_MISMATCH",
-    "ERR_INVALID_SCOPE",
-    "ERR_UNAUTHORIZED_CLIENT",
-    "ERR_INTERNAL",
-    "ERR_DPOP_PROOF_INVALID",
-    "ERR_DPOP_BINDING_MISMATCH",
-    "ERR_DPOP_REPLAYED",
-    "ERR_DPOP_NONCE_REQUIRED",
-];
 
 /// Server faults go to the log (never to the client).
 fn log_fault(err: &dyn std::fmt::Display) {
@@ -67,6 +43,28 @@ impl From<Error> for ApiError {
     }
 }
 
+/// A failed call to a Durable Object: the object's error maps as the core's would (by its
+/// code); a missing binding names itself; a transport failure is logged, never sent.
+impl From<CallError> for ApiError {
+    fn from(err: CallError) -> Self {
+        match err {
+            CallError::Remote(remote) => ApiError::from(remote),
+            CallError::Unbound(binding) => ApiError::misconfigured(binding, "is not bound"),
+            CallError::Transport(why) => ApiError::unavailable(&why),
+        }
+    }
+}
+
+impl From<RemoteError> for ApiError {
+    fn from(err: RemoteError) -> Self {
+        match err.error_code() {
+            Some(code) => ApiError::from_code(code, err.message, Presented::Grant),
+            // A code this Worker does not know: a fault, as any unknown failure.
+            None => ApiError::internal(&format!("object answered {}", err.code)),
+        }
+    }
+}
+
 /// Where a token was presented, which decides how a bad token is reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Presented {
@@ -76,13 +74,6 @@ pub enum Presented {
     /// `invalid_token`, RFC 9449 §7.1 `invalid_dpop_proof`): 401 with the challenge.
     Resource,
 }
-
-/// A resource's challenge for a refused token: both schemes it takes (RFC 9449 §7.1).
-const INVALID_TOKEN_CHALLENGE: &str = r#"Bearer error="invalid_token", DPoP algs="EdDSA ES256""#;
-/// A resource's challenge for a refused DPoP proof.
-const INVALID_PROOF_CHALLENGE: &str = r#"DPoP error="invalid_dpop_proof", algs="EdDSA ES256""#;
-/// A resource's challenge asking for a nonce.
-const NONCE_CHALLENGE: &str = r#"DPoP error="use_dpop_nonce", algs="EdDSA ES256""#;
 
 impl ApiError {
     pub fn new(status: u16, error: &'static str, description: impl Into<String>) -> Self {
@@ -103,7 +94,7 @@ impl ApiError {
 
     pub fn invalid_client() -> Self {
         ApiError {
-            www_authenticate: Some(r#"Basic realm="edge-jwt", charset="UTF-8""#),
+            www_authenticate: Some(r#"Basic realm="edge-jwt", charset="UTF-8""#.to_owned()),
             ..Self::new(401, "invalid_client", "client authentication failed")
         }
     }
@@ -173,55 +164,53 @@ impl ApiError {
 
     /// The one mapping from the core's errors to HTTP.
     pub fn from_core(err: &Error, presented: Presented) -> Self {
-        Self::from_code(err.code(), err.to_string(), presented)
+        Self::from_code(err.error_code(), err.to_string(), presented)
     }
 
     /// The same mapping by the core's stable code (errors that crossed from a Durable Object
     /// arrive as code and message).
-    pub fn from_code(code: &str, message: String, presented: Presented) -> Self {
-        let code = CODES.iter().find(|c| **c == code).copied();
+    pub fn from_code(code: ErrorCode, message: String, presented: Presented) -> Self {
         let (status, error, description) = match code {
-            Some("ERR_STORE_UNAVAILABLE") => (
+            ErrorCode::StoreUnavailable => (
                 503,
                 "temporarily_unavailable",
                 "token store unavailable; try again".to_owned(),
             ),
-            Some("ERR_INTERNAL") | None => (
+            ErrorCode::Internal => (
                 500,
                 "server_error",
                 "the issuer failed; try again later".to_owned(),
             ),
-            Some("ERR_JWKS_INVALID") => (503, "temporarily_unavailable", message),
-            Some("ERR_JWT_CLAIM_RESERVED" | "ERR_INVALID_OPTION") => {
+            ErrorCode::JwksInvalid => (503, "temporarily_unavailable", message),
+            ErrorCode::JwtClaimReserved | ErrorCode::InvalidOption => {
                 (400, "invalid_request", message)
             }
-            Some("ERR_INVALID_SCOPE") => (400, "invalid_scope", message),
-            Some("ERR_UNAUTHORIZED_CLIENT") => (400, "unauthorized_client", message),
-            // RFC 9449 §5 (400 at the token endpoint) and §7.1 (401 with a challenge at a resource).
-            Some("ERR_DPOP_NONCE_REQUIRED") => match presented {
-                Presented::Grant => (400, "use_dpop_nonce", message),
-                Presented::Resource => (401, "use_dpop_nonce", message),
+            ErrorCode::InvalidScope => (400, "invalid_scope", message),
+            ErrorCode::UnauthorizedClient => (400, "unauthorized_client", message),
+            // RFC 9449 §5 (400 at the token endpoint) and §7.1 (401 with a challenge at a
+            // resource), as the core names them.
+            code if code.is_dpop() => match presented {
+                Presented::Grant => (400, resource_error(code), message),
+                Presented::Resource => (401, resource_error(code), message),
             },
-            Some("ERR_DPOP_PROOF_INVALID" | "ERR_DPOP_BINDING_MISMATCH" | "ERR_DPOP_REPLAYED") => {
-                match presented {
-                    Presented::Grant => (400, "invalid_dpop_proof", message),
-                    Presented::Resource => (401, "invalid_dpop_proof", message),
-                }
-            }
-            Some(_) => match presented {
+            _ => match presented {
                 Presented::Grant => (400, "invalid_grant", message),
                 Presented::Resource => (401, "invalid_token", message),
             },
         };
-        let challenge = match error {
-            _ if status != 401 => None,
-            "invalid_dpop_proof" => Some(INVALID_PROOF_CHALLENGE),
-            "use_dpop_nonce" => Some(NONCE_CHALLENGE),
-            _ => Some(INVALID_TOKEN_CHALLENGE),
-        };
+        // A resource offers both schemes for a bad token, and DPoP's for a bad proof.
+        let www_authenticate =
+            (status == 401).then(|| match challenge_scheme(code, Scheme::Bearer) {
+                Scheme::Dpop => challenge(Scheme::Dpop, None, Some(error), None),
+                Scheme::Bearer => format!(
+                    "{}, {}",
+                    challenge(Scheme::Bearer, None, Some(error), None),
+                    challenge(Scheme::Dpop, None, None, None)
+                ),
+            });
         ApiError {
-            code,
-            www_authenticate: challenge,
+            code: Some(code),
+            www_authenticate,
             ..Self::new(status, error, description)
         }
     }
@@ -250,7 +239,7 @@ mod tests {
         ] {
             let api = ApiError::from_core(&err, Presented::Grant);
             assert_eq!((api.status, api.error), (400, "invalid_grant"), "{err:?}");
-            assert_eq!(api.code, Some(err.code()));
+            assert_eq!(api.code, Some(err.error_code()));
         }
     }
 
@@ -259,7 +248,7 @@ mod tests {
         let api = ApiError::from_core(&Error::Expired { claim: "exp" }, Presented::Resource);
         assert_eq!((api.status, api.error), (401, "invalid_token"));
         assert_eq!(
-            api.www_authenticate,
+            api.www_authenticate.as_deref(),
             Some(r#"Bearer error="invalid_token", DPoP algs="EdDSA ES256""#)
         );
     }
@@ -293,7 +282,7 @@ mod tests {
             let api = ApiError::from_core(&err, Presented::Resource);
             assert_eq!((api.status, api.error), (401, "invalid_dpop_proof"));
             assert_eq!(
-                api.www_authenticate,
+                api.www_authenticate.as_deref(),
                 Some(r#"DPoP error="invalid_dpop_proof", algs="EdDSA ES256""#)
             );
         }
@@ -310,26 +299,23 @@ mod tests {
         );
         assert_eq!((api.status, api.error), (503, "temporarily_unavailable"));
         assert!(!api.error_description.contains("kv-7"));
-        assert_eq!(api.code, Some("ERR_STORE_UNAVAILABLE"));
+        assert_eq!(api.code, Some(ErrorCode::StoreUnavailable));
     }
 
     #[test]
-    fn every_core_code_is_known_and_faults_are_500_without_details() {
-        for err in [
-            Error::ClientMismatch,
-            Error::SessionNotFound,
-            Error::Internal("no randomness source: x".into()),
-            Error::DpopProofInvalid("x".into()),
-            Error::DpopBindingMismatch,
-            Error::DpopReplayed,
-            Error::DpopNonceRequired,
-        ] {
-            assert!(CODES.contains(&err.code()), "{err:?}");
+    fn every_core_code_maps_and_faults_are_500_without_details() {
+        for code in ErrorCode::ALL {
+            let api = ApiError::from_code(code, "why".into(), Presented::Grant);
+            assert!((400..=503).contains(&api.status), "{code}");
+            assert_eq!(api.code, Some(code));
         }
         let api = ApiError::from_core(&Error::Internal("rng down".into()), Presented::Grant);
         assert_eq!((api.status, api.error), (500, "server_error"));
         assert!(!api.error_description.contains("rng"));
-        let unknown = ApiError::from_code("ERR_NEW", "x".into(), Presented::Grant);
+        let unknown = ApiError::from(RemoteError {
+            code: "ERR_NEW".into(),
+            message: "x".into(),
+        });
         assert_eq!(unknown.status, 500);
     }
 

@@ -5,9 +5,10 @@ pub mod auth;
 pub mod error;
 pub mod form;
 pub mod incoming;
+pub mod paths;
 pub mod reply;
+pub mod requests;
 pub mod responses;
-pub mod routes;
 pub mod settings;
 
 pub use error::ApiError;

@@ -32,8 +32,8 @@ impl Reply {
         }
     }
 
-    /// JSON that must not be cached: tokens, claims, statuses.
-    pub fn tokens<T: Serialize>(status: u16, body: &T) -> Result<Reply, ApiError> {
+    /// JSON that must not be cached (RFC 6749 §5.1 for tokens; claims, statuses).
+    pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Reply, ApiError> {
         let text = serde_json::to_string(body).map_err(|e| ApiError::internal(&e))?;
         Ok(Reply::uncached(status, Some(JSON), text))
     }
@@ -58,7 +58,7 @@ impl Reply {
     pub fn error(err: &ApiError) -> Reply {
         let mut reply = Reply::uncached(err.status, Some(JSON), err.to_json());
         let extra = [
-            ("WWW-Authenticate", err.www_authenticate),
+            ("WWW-Authenticate", err.www_authenticate.as_deref()),
             ("Allow", err.allow),
             ("Retry-After", err.retry_after),
         ];

@@ -1,93 +1,8 @@
-//! Request bodies and answers of the endpoints, as plain data.
+//! The endpoints' answers, as plain data.
 
 use edge_jwt_core::dpop::DEFAULT_PROOF_ALGORITHMS;
-use edge_jwt_core::{NewSession, TokenIssuer};
-use serde::Deserialize;
+use edge_jwt_core::{RefreshClaims, SessionStatus, TokenIssuer};
 use serde_json::{json, Map, Value};
-
-use super::ApiError;
-
-/// `POST /sessions` body.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SessionRequest {
-    pub sub: String,
-    #[serde(default)]
-    pub claims: Map<String, Value>,
-    #[serde(default)]
-    pub scope: Option<String>,
-    /// The browser's DPoP key thumbprint (RFC 9449 §10): binds the session to that key.
-    #[serde(default)]
-    pub dpop_jkt: Option<String>,
-}
-
-impl SessionRequest {
-    pub fn parse(body: &[u8], client_id: String) -> Result<NewSession, ApiError> {
-        let request: SessionRequest = serde_json::from_slice(body).map_err(|e| {
-            ApiError::invalid_request(format!(
-                "body must be JSON {{sub, claims?, scope?, dpop_jkt?}}: {e}"
-            ))
-        })?;
-        if request.scope.as_deref().is_some_and(|s| s.len() > 1024) {
-            return Err(ApiError::invalid_request("scope is over 1024 bytes"));
-        }
-        Ok(NewSession {
-            sub: request.sub,
-            client_id,
-            scope: request.scope.filter(|s| !s.is_empty()),
-            claims: request.claims,
-            dpop_jkt: request.dpop_jkt,
-            audience: None,
-        })
-    }
-}
-
-/// The demo login's `{"name": "...", "dpop_jkt"?: "..."}`: a name of 1 to 32 letters, digits,
-/// `-` or `_`, and the browser's DPoP key thumbprint when it binds the session.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DemoLogin {
-    pub name: String,
-    #[serde(default)]
-    pub dpop_jkt: Option<String>,
-}
-
-impl DemoLogin {
-    /// The demo user's session: `demo:<name>`, with its name as a claim, scope `demo`, and the
-    /// demo's own audience.
-    pub fn session(self, audience: Option<String>) -> NewSession {
-        let mut claims = Map::new();
-        claims.insert("name".into(), Value::String(self.name.clone()));
-        NewSession {
-            sub: format!("demo:{}", self.name),
-            client_id: "demo".into(),
-            scope: Some("demo".into()),
-            claims,
-            dpop_jkt: self.dpop_jkt,
-            audience,
-        }
-    }
-
-    pub fn parse(body: &[u8]) -> Result<Self, ApiError> {
-        let login: DemoLogin = serde_json::from_slice(body).map_err(|_| {
-            ApiError::invalid_request(
-                "body must be JSON {\"name\": \"...\", \"dpop_jkt\"?: \"...\"}",
-            )
-        })?;
-        let valid = (1..=32).contains(&login.name.len())
-            && login
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if valid {
-            Ok(login)
-        } else {
-            Err(ApiError::invalid_request(
-                "name must be 1 to 32 letters, digits, - or _",
-            ))
-        }
-    }
-}
 
 /// RFC 7662 §2.2: an active access token's claims, with `active` and `token_type`: `DPoP`
 /// for a token bound to a key, whose `cnf` is among its claims (RFC 9449 §6.2).
@@ -101,6 +16,24 @@ pub fn introspection(claims: &Map<String, Value>) -> Value {
     answer.insert("active".into(), Value::Bool(true));
     answer.insert("token_type".into(), Value::String(token_type.into()));
     Value::Object(answer)
+}
+
+/// RFC 7662 §2.2 for a live refresh token: its claims, and `cnf` when its session is bound to
+/// a key (RFC 9449 §6.2).
+pub fn refresh_introspection(
+    claims: &RefreshClaims,
+    status: &SessionStatus,
+    issuer: &str,
+) -> Value {
+    let mut answer = json!({
+        "active": true, "token_type": "refresh_token", "sub": claims.sub,
+        "sid": claims.sid, "jti": claims.jti, "client_id": claims.client_id,
+        "iat": claims.iat, "exp": claims.exp, "iss": issuer,
+    });
+    if let Some(jkt) = &status.jkt {
+        answer["cnf"] = json!({ "jkt": jkt });
+    }
+    answer
 }
 
 pub fn inactive() -> Value {
@@ -128,49 +61,6 @@ pub fn metadata(issuer: &TokenIssuer) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn session_requests_are_strict_json() {
-        let ok = SessionRequest::parse(
-            br#"{"sub":"u1","claims":{"role":"x"},"scope":"a b"}"#,
-            "c".into(),
-        )
-        .unwrap();
-        assert_eq!((ok.sub.as_str(), ok.client_id.as_str()), ("u1", "c"));
-        assert_eq!(ok.scope.as_deref(), Some("a b"));
-        for bad in [
-            &b"{"[..],
-            b"[]",
-            br#"{"sub":1}"#,
-            br#"{"sub":"u","admin":true}"#,
-            b"{}",
-        ] {
-            let err = SessionRequest::parse(bad, "c".into()).unwrap_err();
-            assert_eq!((err.status, err.error), (400, "invalid_request"));
-        }
-    }
-
-    #[test]
-    fn demo_logins_take_a_name_and_maybe_a_key_thumbprint() {
-        let login = DemoLogin::parse(br#"{"name":"alice","dpop_jkt":"k"}"#).unwrap();
-        assert_eq!(
-            (login.name.as_str(), login.dpop_jkt.as_deref()),
-            ("alice", Some("k"))
-        );
-        assert_eq!(
-            DemoLogin::parse(br#"{"name":"bob"}"#).unwrap().dpop_jkt,
-            None
-        );
-        for bad in [
-            &br#"{"name":""}"#[..],
-            br#"{"name":"a b"}"#,
-            br#"{"name":"a","admin":true}"#,
-            b"[]",
-        ] {
-            let err = DemoLogin::parse(bad).unwrap_err();
-            assert_eq!((err.status, err.error), (400, "invalid_request"));
-        }
-    }
 
     #[test]
     fn introspection_adds_active_and_token_type() {

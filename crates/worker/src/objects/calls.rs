@@ -3,22 +3,70 @@
 //! transport is the object's `fetch` (workers-rs has no RPC to Durable Objects), but nothing
 //! HTTP-shaped crosses it: the body is the serialized call, the answer the serialized
 //! `Result<reply, RemoteError>`, always with status 200.
+//!
+//! This is the bottom of the Worker's modules: it knows the core and nothing of the Worker's
+//! own (the objects, the handlers and the bindings all build on it).
 
 use edge_jwt_core::{
-    Error, ListedSession, NewSession, Presentation, RefreshClaims, Registered, SessionStatus,
-    TokenPair,
+    Error, ErrorCode, ListedSession, NewSession, Presentation, RefreshClaims, Registered,
+    SessionStatus, TokenPair,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use worker::{Env, Method, Request, RequestInit, Response};
+use worker::{Request, Response};
 
-use crate::api::ApiError;
+/// The Durable Object classes a call may address (each bound under a name the Worker's
+/// bindings give it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Namespace {
+    /// `SessionObject`, one per session, by `sid`.
+    Sessions,
+    /// `SubjectObject`, one per subject, by `sub`.
+    Subjects,
+}
+
+/// Whatever reaches the objects: the Worker's bindings, or the tests' in-memory objects.
+#[allow(async_fn_in_trait)] // single-threaded Workers: no Send bound wanted
+pub trait ObjectCaller {
+    /// Sends `call` to the object named `name` (a session's `sid`, a subject's `sub`; the call
+    /// says which namespace) and returns its reply, of the call's own reply type.
+    async fn call<C: ObjectCall>(&self, name: &str, call: C) -> Result<C::Reply, CallError>;
+}
+
+/// A call that failed: the object answered a core error, or it could not be reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallError {
+    /// The object ran the call and answered this error.
+    Remote(RemoteError),
+    /// The namespace's binding is missing (a deployment without it).
+    Unbound(&'static str),
+    /// The object could not be reached or its answer read (logged, never sent).
+    Transport(String),
+}
+
+impl From<CallError> for Error {
+    /// Back in the core's terms, for an object calling another (a subject its sessions): the
+    /// error's own kind when it crossed with a code the core has, a store fault otherwise.
+    fn from(err: CallError) -> Self {
+        match err {
+            CallError::Remote(remote) => match remote.error_code() {
+                Some(ErrorCode::SessionNotFound) => Error::SessionNotFound,
+                Some(ErrorCode::RefreshTokenReused) => Error::RefreshTokenReused,
+                _ => Error::StoreUnavailable(format!("object: {} {}", remote.code, remote.message)),
+            },
+            CallError::Unbound(binding) => {
+                Error::StoreUnavailable(format!("{binding} is not bound"))
+            }
+            CallError::Transport(why) => Error::StoreUnavailable(why),
+        }
+    }
+}
 
 /// A call to a Durable Object, typed both ways: the call is a struct of its own, and its
 /// answer is of the call's `Reply` type, so a handler gets exactly what it asked for.
 pub trait ObjectCall: Sized {
-    /// The object's binding.
-    const NAMESPACE: &'static str;
+    /// The object's class.
+    const NAMESPACE: Namespace;
     /// What the object answers.
     type Reply: Serialize + DeserializeOwned;
     /// The call as it crosses to the object.
@@ -50,7 +98,7 @@ macro_rules! object_calls {
         }
 
         $(impl ObjectCall for $variant {
-            const NAMESPACE: &'static str = $namespace;
+            const NAMESPACE: Namespace = $namespace;
             type Reply = $reply;
             type Envelope = $envelope;
             fn envelope(self, $name: &str) -> $envelope {
@@ -123,7 +171,7 @@ pub struct Status {
 
 object_calls! {
     /// What the Worker (or a subject's object) asks of a session's object.
-    SessionCall, crossing as SessionCall, for super::session::NAMESPACE,
+    SessionCall, crossing as SessionCall, for Namespace::Sessions,
     wrap: |call, _name| call;
     Start => TokenPair,
     Refresh => TokenPair,
@@ -173,7 +221,7 @@ pub struct EndSession {
 
 object_calls! {
     /// What the Worker asks of a subject's object.
-    SubjectOp, crossing as SubjectCall, for super::subject::NAMESPACE,
+    SubjectOp, crossing as SubjectCall, for Namespace::Subjects,
     wrap: |op, sub| SubjectCall { sub: sub.to_owned(), op };
     Register => Registered,
     Refreshed => (),
@@ -217,11 +265,10 @@ impl From<Error> for RemoteError {
     }
 }
 
-/// An object's own setup failing (a setting, a binding): a fault of the issuer, as the core
-/// names them. Its description stays in the object's log.
-impl From<ApiError> for RemoteError {
-    fn from(err: ApiError) -> Self {
-        RemoteError::from(Error::Internal(err.error_description))
+impl RemoteError {
+    /// The code, when it is one the core has (an object of another version may send others).
+    pub fn error_code(&self) -> Option<ErrorCode> {
+        ErrorCode::parse(&self.code)
     }
 }
 
@@ -240,44 +287,6 @@ where
         )))),
     };
     Response::from_json(&result)
-}
-
-/// A Durable Object, by name (its namespace is the call's).
-pub struct ObjectRef<'a> {
-    pub env: &'a Env,
-    pub name: &'a str,
-}
-
-impl ObjectRef<'_> {
-    /// Sends `call` and returns the object's reply, of the call's reply type, or its error.
-    pub async fn call<C: ObjectCall>(&self, call: C) -> Result<C::Reply, ApiError> {
-        let stub = self
-            .env
-            .durable_object(C::NAMESPACE)
-            .and_then(|ns| ns.id_from_name(self.name)?.get_stub())
-            .map_err(|_| ApiError::misconfigured(C::NAMESPACE, "is not bound"))?;
-        let body =
-            serde_json::to_string(&call.envelope(self.name)).map_err(|e| ApiError::internal(&e))?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post).with_body(Some(body.into()));
-        let request = Request::new_with_init("https://object.internal/", &init)
-            .map_err(|e| ApiError::unavailable(&e))?;
-        let mut response = stub
-            .fetch_with_request(request)
-            .await
-            .map_err(|e| ApiError::unavailable(&e))?;
-        let result: Result<C::Reply, RemoteError> = response
-            .json()
-            .await
-            .map_err(|e| ApiError::unavailable(&e))?;
-        result.map_err(ApiError::from)
-    }
-}
-
-impl From<RemoteError> for ApiError {
-    fn from(err: RemoteError) -> Self {
-        ApiError::from_code(&err.code, err.message, crate::api::error::Presented::Grant)
-    }
 }
 
 /// A value as it comes out on the other side of the transport (JSON text, either way), for the
@@ -389,18 +398,28 @@ mod tests {
     }
 
     #[test]
-    fn an_objects_error_crosses_as_its_code_and_maps_like_the_core_error() {
+    fn an_objects_error_crosses_as_its_code_and_comes_back_as_the_core_error() {
         let sent: Result<serde_json::Value, RemoteError> =
-            Err(RemoteError::from(Error::RefreshTokenReused));
+            Err(RemoteError::from(Error::SessionNotFound));
         let text = serde_json::to_string(&sent).unwrap();
         let back: Result<TokenPair, RemoteError> = serde_json::from_str(&text).unwrap();
-        let api = ApiError::from(back.unwrap_err());
-        let direct = ApiError::from(Error::RefreshTokenReused);
-        assert_eq!(api, direct);
+        let remote = back.unwrap_err();
+        assert_eq!(remote.error_code(), Some(ErrorCode::SessionNotFound));
+        assert_eq!(
+            Error::from(CallError::Remote(remote)),
+            Error::SessionNotFound
+        );
         // A store's or the issuer's own fault crosses without its details.
         let fault = RemoteError::from(Error::StoreUnavailable("disk 7 on fire".into()));
-        assert_eq!(fault.code, "ERR_STORE_UNAVAILABLE");
+        assert_eq!(fault.error_code(), Some(ErrorCode::StoreUnavailable));
         assert!(fault.message.is_empty());
-        assert_eq!(ApiError::from(fault).status, 503);
+        let unknown = RemoteError {
+            code: "ERR_FROM_THE_FUTURE".into(),
+            message: String::new(),
+        };
+        assert_eq!(
+            Error::from(CallError::Remote(unknown)).error_code(),
+            ErrorCode::StoreUnavailable
+        );
     }
 }

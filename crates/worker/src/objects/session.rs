@@ -3,7 +3,7 @@
 //! object are serialized while storage is awaited, so reuse detection is exact and a session
 //! never forks. The alarm deletes the state once it has expired (the session's end).
 
-use edge_jwt_core::{Clock, SessionRotation, Store};
+use edge_jwt_core::{Clock, Error, SessionRotation, Store};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use serde_json::Value;
@@ -13,13 +13,8 @@ use super::calls::{
     Start, Status, StoreConformance,
 };
 use super::storage::{delete_expired, ObjectStore};
-use crate::api::ApiError;
+use crate::bindings::Bindings;
 use crate::clock::WorkerClock;
-use crate::kv::revocation_list;
-use crate::settings;
-
-/// The Durable Object binding.
-pub const NAMESPACE: &str = "EDGE_JWT_SESSIONS";
 
 #[durable_object]
 pub struct SessionObject {
@@ -44,8 +39,11 @@ impl DurableObject for SessionObject {
 
 impl SessionObject {
     async fn run(&self, call: SessionCall) -> std::result::Result<Value, RemoteError> {
-        let settings = settings::load(&self.env)?;
-        let revocations = revocation_list(&self.env, settings.issuer.policy().leeway)?;
+        let bindings = Bindings { env: &self.env };
+        let settings = bindings.object_settings()?;
+        let revocations = bindings
+            .revocation_list(settings.issuer.policy().leeway)
+            .map_err(|e| RemoteError::from(Error::Internal(e.error_description)))?;
         let store = ObjectStore(self.state.storage());
         let rotation = SessionRotation {
             issuer: &settings.issuer,
@@ -82,7 +80,8 @@ pub async fn answer<S: Store, R: Store, C: Clock>(
         }
         SessionCall::StoreConformance(c) => {
             if !store_conformance {
-                return Err(ApiError::not_found().into());
+                let off = Error::Internal("the store contract is off in this configuration".into());
+                return Err(off.into());
             }
             let now = rotation.clock.now();
             let outcome =

@@ -9,19 +9,12 @@ use worker::{durable_object, DurableObject, Env, Request, Response, Result, Stat
 use serde_json::Value;
 
 use super::calls::{
-    serve, End, EndForSubject, EndSession, Forget, LogOutEverywhere, ObjectCall, Refreshed,
-    Register, RemoteError, Sessions, SubjectCall, SubjectOp,
+    serve, End, EndForSubject, EndSession, Forget, LogOutEverywhere, ObjectCall, ObjectCaller,
+    Refreshed, Register, RemoteError, Sessions, SubjectCall, SubjectOp,
 };
 use super::storage::{delete_expired, ObjectStore};
-use crate::api::ApiError;
+use crate::bindings::Bindings;
 use crate::clock::WorkerClock;
-use crate::edge::WorkerPlatform;
-use crate::kv::revocation_list;
-use crate::platform::Platform;
-use crate::settings;
-
-/// The Durable Object binding.
-pub const NAMESPACE: &str = "EDGE_JWT_SUBJECTS";
 
 #[durable_object]
 pub struct SubjectObject {
@@ -49,7 +42,8 @@ impl DurableObject for SubjectObject {
 
 impl SubjectObject {
     async fn run(&self, sub: &str, call: SubjectOp) -> std::result::Result<Value, RemoteError> {
-        let settings = settings::load(&self.env)?;
+        let bindings = Bindings { env: &self.env };
+        let settings = bindings.object_settings()?;
         let policy: &Policy = settings.issuer.policy();
         let store = ObjectStore(self.state.storage());
         let subject = Subject {
@@ -58,9 +52,12 @@ impl SubjectObject {
             policy,
             clock: &WorkerClock,
         };
-        let platform = WorkerPlatform { env: &self.env };
-        let sessions = ObjectSessions(&platform);
-        let revocations = || revocation_list(&self.env, policy.leeway).map_err(RemoteError::from);
+        let sessions = ObjectSessions(&bindings);
+        let revocations = || {
+            bindings
+                .revocation_list(policy.leeway)
+                .map_err(|e| RemoteError::from(Error::Internal(e.error_description)))
+        };
         answer(call, &subject, &sessions, revocations).await
     }
 }
@@ -89,45 +86,24 @@ pub async fn answer<S: Store, C: Clock, X: SessionControl, R: Store>(
     }
 }
 
-/// The subject's sessions, each in its own object, reached by typed calls through a
-/// [`Platform`] (the Worker's bindings, or the handlers' tests' in-memory objects).
-pub struct ObjectSessions<'a, P>(pub &'a P);
+/// The subject's sessions, each in its own object, reached by typed calls through an
+/// [`ObjectCaller`] (the Worker's bindings, or the handlers' tests' in-memory objects); a
+/// failed call comes back in the core's terms.
+pub struct ObjectSessions<'a, O>(pub &'a O);
 
-impl<P: Platform> ObjectSessions<'_, P> {
-    async fn call<C: ObjectCall>(
-        &self,
-        sid: &str,
-        call: C,
-    ) -> std::result::Result<C::Reply, Error> {
-        self.0.call(sid, call).await.map_err(api_to_core)
-    }
-}
-
-/// A failed call to a session's object, back in the core's terms: the subject's rules only
-/// need to know that it failed (the unfinished work is retried by the next logout).
-fn api_to_core(err: ApiError) -> Error {
-    match err.code {
-        Some("ERR_SESSION_NOT_FOUND") => Error::SessionNotFound,
-        _ => Error::StoreUnavailable(format!("session object: {}", err.error_description)),
-    }
-}
-
-impl<P: Platform> SessionControl for ObjectSessions<'_, P> {
+impl<O: ObjectCaller> SessionControl for ObjectSessions<'_, O> {
     async fn end_for_subject(&self, sid: &str, cutoff: u64) -> std::result::Result<(), Error> {
         let call = EndForSubject {
             sid: sid.to_owned(),
             cutoff,
         };
-        self.call(sid, call).await
+        Ok(self.0.call(sid, call).await?)
     }
 
     async fn end(&self, sid: &str) -> std::result::Result<bool, Error> {
-        self.call(
-            sid,
-            End {
-                sid: sid.to_owned(),
-            },
-        )
-        .await
+        let call = End {
+            sid: sid.to_owned(),
+        };
+        Ok(self.0.call(sid, call).await?)
     }
 }

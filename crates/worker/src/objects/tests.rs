@@ -4,6 +4,7 @@
 
 use edge_jwt_core::revocation::RevocationList;
 use edge_jwt_core::testing::{FixedClock, MemorySessions, MemoryStore};
+use edge_jwt_core::ErrorCode;
 use edge_jwt_core::{
     Algorithm, KeySet, NewSession, Policy, Presentation, SessionRotation, SigningKey, Subject,
     TokenIssuer,
@@ -146,7 +147,7 @@ fn a_session_starts_rotates_answers_its_status_and_ends_through_its_calls() {
     assert!(!o.session("s1", End { sid: "s1".into() }).unwrap());
     let refused = o.refresh(&second.refresh_token).unwrap_err();
     assert_eq!((refused.status, refused.error), (400, "invalid_grant"));
-    assert_eq!(refused.code, Some("ERR_JWT_REVOKED"));
+    assert_eq!(refused.code, Some(ErrorCode::JwtRevoked));
 }
 
 #[test]
@@ -214,7 +215,7 @@ fn a_subject_lists_its_sessions_ends_one_and_logs_out_everywhere() {
             },
         )
         .unwrap_err();
-    assert_eq!(unknown.code, Some("ERR_SESSION_NOT_FOUND"));
+    assert_eq!(unknown.code, Some(ErrorCode::SessionNotFound));
 
     let cutoff = o.subject("alice", LogOutEverywhere {}).unwrap();
     assert!(cutoff >= T0);

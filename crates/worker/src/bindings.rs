@@ -1,0 +1,128 @@
+//! The Worker's bindings, each by the name `wrangler.toml` gives it, and what the handlers and
+//! the objects reach through them: the settings (`[vars]` and secrets), the Durable Objects,
+//! the revocation list in KV, the per-address rate limit. Every binding name is here.
+
+use std::cell::OnceCell;
+use std::rc::Rc;
+
+use edge_jwt_core::{Error, RevocationList};
+use worker::{Env, Method, Request, RequestInit};
+
+use crate::api::settings::{Settings, NAMES};
+use crate::api::ApiError;
+use crate::clock::WorkerClock;
+use crate::kv::KvRevocations;
+use crate::objects::calls::{CallError, Namespace, ObjectCall, ObjectCaller, RemoteError};
+use crate::platform::Platform;
+
+/// The KV namespace holding the revocation list.
+pub const KV: &str = "EDGE_JWT_KV";
+/// The unauthenticated endpoints' per-address limit (`[[ratelimits]]`).
+pub const RATE_LIMIT: &str = "EDGE_JWT_RATE_LIMIT";
+
+/// The binding of each Durable Object class.
+pub const fn namespace_binding(namespace: Namespace) -> &'static str {
+    match namespace {
+        Namespace::Sessions => "EDGE_JWT_SESSIONS",
+        Namespace::Subjects => "EDGE_JWT_SUBJECTS",
+    }
+}
+
+thread_local! {
+    static SETTINGS: OnceCell<Result<Rc<Settings>, ApiError>> = const { OnceCell::new() };
+}
+
+/// The Worker's bindings, for one request or one object's call.
+#[derive(Clone, Copy)]
+pub struct Bindings<'a> {
+    pub env: &'a Env,
+}
+
+impl Bindings<'_> {
+    /// [`Settings`] from the `Env`, once per isolate: a Worker's variables and secrets cannot
+    /// change inside an isolate (a new deployment or secret starts new isolates), so no request
+    /// after the first reads a variable or parses a key.
+    pub fn settings(&self) -> Result<Rc<Settings>, ApiError> {
+        SETTINGS.with(|cache| {
+            cache
+                .get_or_init(|| {
+                    Settings::load(|name| {
+                        NAMES
+                            .contains(&name)
+                            .then(|| self.env.var(name).ok().map(|v| v.to_string()))
+                            .flatten()
+                    })
+                    .map(Rc::new)
+                })
+                .clone()
+        })
+    }
+
+    /// The settings as an object needs them: a failure is the issuer's fault, its description
+    /// kept in the log.
+    pub fn object_settings(&self) -> Result<Rc<Settings>, RemoteError> {
+        self.settings()
+            .map_err(|e| RemoteError::from(Error::Internal(e.error_description)))
+    }
+
+    /// The revocation list over the KV binding, for the Worker and its objects alike.
+    pub fn revocation_list(&self, leeway: u64) -> Result<RevocationList<KvRevocations>, ApiError> {
+        let kv = self
+            .env
+            .kv(KV)
+            .map_err(|_| ApiError::misconfigured(KV, "is not bound"))?;
+        Ok(RevocationList::new(KvRevocations(kv), leeway))
+    }
+}
+
+impl ObjectCaller for Bindings<'_> {
+    async fn call<C: ObjectCall>(&self, name: &str, call: C) -> Result<C::Reply, CallError> {
+        let binding = namespace_binding(C::NAMESPACE);
+        let stub = self
+            .env
+            .durable_object(binding)
+            .and_then(|ns| ns.id_from_name(name)?.get_stub())
+            .map_err(|_| CallError::Unbound(binding))?;
+        let transport = |e: &dyn std::fmt::Display| CallError::Transport(format!("{binding}: {e}"));
+        let body = serde_json::to_string(&call.envelope(name)).map_err(|e| transport(&e))?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post).with_body(Some(body.into()));
+        let request =
+            Request::new_with_init("https://object.internal/", &init).map_err(|e| transport(&e))?;
+        let mut response = stub
+            .fetch_with_request(request)
+            .await
+            .map_err(|e| transport(&e))?;
+        let result: Result<C::Reply, RemoteError> =
+            response.json().await.map_err(|e| transport(&e))?;
+        result.map_err(CallError::Remote)
+    }
+}
+
+impl Platform for Bindings<'_> {
+    type Revocations = KvRevocations;
+
+    fn revocations(&self, leeway: u64) -> Result<RevocationList<KvRevocations>, ApiError> {
+        self.revocation_list(leeway)
+    }
+
+    /// Without the binding (a deployment that removed it), nothing is limited.
+    async fn within_limit(&self, address: &str) -> Result<bool, ApiError> {
+        let Ok(limiter) = self.env.rate_limiter(RATE_LIMIT) else {
+            return Ok(true);
+        };
+        let outcome = limiter
+            .limit(address.to_owned())
+            .await
+            .map_err(|e| ApiError::unavailable(&e))?;
+        Ok(outcome.success)
+    }
+
+    fn now(&self) -> u64 {
+        edge_jwt_core::Clock::now(&WorkerClock)
+    }
+
+    fn log(&self, line: &str) {
+        worker::console_log!("{line}");
+    }
+}

@@ -1,0 +1,107 @@
+//! The route table: a row per endpoint, its path, the methods it takes and its handler (a
+//! file per audience in `handlers`), over the request's context (`context::Ctx`).
+
+use std::rc::Rc;
+
+use crate::api::incoming::{Body, Incoming};
+use crate::api::paths::{session_id, subject, Methods};
+use crate::api::reply::Reply;
+use crate::api::settings::Settings;
+use crate::api::ApiError;
+use crate::context::{Answer, Ctx};
+use crate::handlers::{admin, demo, oauth, testing};
+use crate::platform::Platform;
+
+/// Handles one request with `settings` (or the error they could not be loaded with); always
+/// answers, with CORS headers for an allowed origin.
+pub async fn handle<P: Platform, B: Body>(
+    req: Incoming<B>,
+    platform: &P,
+    settings: &Result<Rc<Settings>, ApiError>,
+) -> Reply {
+    let origin = req.header("Origin").map(str::to_owned);
+    let answer = match settings {
+        Err(err) => Err(err.clone()),
+        Ok(settings) => route(req, platform, settings).await,
+    };
+    let reply = answer.unwrap_or_else(|err| Reply::error(&err));
+    let allowed = match (&origin, settings) {
+        (Some(origin), Ok(settings)) if settings.allows_origin(origin) => Some(origin.as_str()),
+        _ => None,
+    };
+    reply.with_cors(allowed)
+}
+
+/// The route table: one row per endpoint, its path, the methods it takes and its handler.
+/// `Allow`, the 405s and the preflight answers follow from each row's methods; a path's
+/// parameters are decoded (or refused with 400) before anything else. A new endpoint is one
+/// row here and one handler in the file for its audience (`handlers::*`).
+async fn route<P: Platform, B: Body>(
+    req: Incoming<B>,
+    platform: &P,
+    settings: &Settings,
+) -> Answer {
+    use Methods::{Get, Post};
+    let ctx = Ctx {
+        platform,
+        settings,
+        client_address: req.header("CF-Connecting-IP").map(str::to_owned),
+    };
+    let path = req.path.clone();
+    let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(&path).split('/').collect();
+    // The demo's routes exist only when the local configuration turns the demo on; the store
+    // contract's only for the end-to-end tests.
+    let (demo, tests) = (settings.demo_login(), settings.store_conformance);
+    /// Runs `$handler` when the request's method is one of `$methods`; answers a preflight,
+    /// and 405 with `Allow` for any other method.
+    macro_rules! row {
+        ($methods:expr, $handler:expr) => {
+            match endpoint(&req.method, $methods)? {
+                Endpoint::Preflight => Reply::empty(204),
+                Endpoint::Handler => $handler.await,
+            }
+        };
+    }
+    match segments.as_slice() {
+        ["healthz"] => row!(Get, oauth::health()),
+        [".well-known", "jwks.json"] => row!(Get, oauth::jwks(&ctx)),
+        [".well-known", "oauth-authorization-server"] => row!(Get, oauth::metadata(&ctx)),
+        ["sessions"] => row!(Post, admin::start_session(req, &ctx)),
+        ["token"] => row!(Post, oauth::token(req, &ctx)),
+        ["revoke"] => row!(Post, oauth::revoke(req, &ctx)),
+        ["introspect"] => row!(Post, oauth::introspect(req, &ctx)),
+        ["subjects", sub, "revoke"] => {
+            let sub = subject(sub)?;
+            row!(Post, admin::log_out_subject(req, &ctx, &sub))
+        }
+        ["subjects", sub, "sessions"] => {
+            let sub = subject(sub)?;
+            row!(Get, admin::subject_sessions(req, &ctx, &sub))
+        }
+        ["subjects", sub, "sessions", sid, "revoke"] => {
+            let (sub, sid) = (subject(sub)?, session_id(sid)?);
+            row!(Post, admin::end_subject_session(req, &ctx, &sub, &sid))
+        }
+        ["demo", "login"] if demo => row!(Post, demo::login(req, &ctx)),
+        ["demo", "me"] if demo => row!(Get, demo::me(req, &ctx)),
+        ["demo", "logout-everywhere"] if demo => row!(Post, demo::logout_everywhere(req, &ctx)),
+        ["test", "store-conformance"] if tests => row!(Post, testing::store_conformance(&ctx)),
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+/// What a row does with a request's method.
+enum Endpoint {
+    Preflight,
+    Handler,
+}
+
+fn endpoint(method: &str, methods: Methods) -> Result<Endpoint, ApiError> {
+    if method == "OPTIONS" {
+        Ok(Endpoint::Preflight)
+    } else if methods.allows(method) {
+        Ok(Endpoint::Handler)
+    } else {
+        Err(ApiError::method_not_allowed(methods.allow()))
+    }
+}
