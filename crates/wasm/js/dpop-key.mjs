@@ -2,16 +2,12 @@
 // exported, kept in IndexedDB so that every tab and every reload signs with the same key.
 // What a proof says is the core's (`dpopProofInput`); WebCrypto only signs it.
 import * as wasm from './edge_jwt.js';
-import { JwtError, call } from './errors.mjs';
+import { InvalidOption, JwtError, call } from './errors.mjs';
+import { DPOP_KEY_ALGORITHMS, WEBCRYPTO } from './host-crypto.mjs';
 import { nowSeconds } from './input.mjs';
 
 const DATABASE = 'edge-jwt';
 const STORE = 'dpop-keys';
-/** WebCrypto's names for the two algorithms a DPoP key may use. */
-const ALGORITHMS = {
-  ES256: { generate: { name: 'ECDSA', namedCurve: 'P-256' }, sign: { name: 'ECDSA', hash: 'SHA-256' } },
-  EdDSA: { generate: { name: 'Ed25519' }, sign: { name: 'Ed25519' } },
-};
 /** Keys of runtimes without IndexedDB (Node, Deno): this process only. */
 const memory = new Map();
 
@@ -61,14 +57,14 @@ async function keep(indexedDB, name, record) {
 }
 
 async function generate(algorithm) {
-  const spec = ALGORITHMS[algorithm];
-  if (!spec) throw new JwtError('ERR_INVALID_OPTION', 'algorithm must be "ES256" or "EdDSA"');
+  if (!DPOP_KEY_ALGORITHMS.includes(algorithm)) throw new InvalidOption('algorithm must be "ES256" or "EdDSA"');
+  const spec = WEBCRYPTO[algorithm];
   // extractable: false applies to the private key; the public key is always exportable.
   try {
-    const keyPair = await crypto.subtle.generateKey(spec.generate, false, ['sign', 'verify']);
+    const keyPair = await crypto.subtle.generateKey(spec.key, false, ['sign', 'verify']);
     return { keyPair, algorithm };
   } catch (error) {
-    throw new JwtError('ERR_INVALID_OPTION', `this runtime cannot make a ${algorithm} key (${error?.message ?? error}): use ES256, which every browser has`);
+    throw new InvalidOption(`this runtime cannot make a ${algorithm} key (${error?.message ?? error}): use ES256, which every browser has`);
   }
 }
 
@@ -78,7 +74,7 @@ async function stored(step) {
     return await step();
   } catch (error) {
     if (error instanceof JwtError) throw error;
-    throw new JwtError('ERR_INVALID_OPTION', `IndexedDB cannot keep the DPoP key (${error?.message ?? error}): pass indexedDB: null to keep it in memory for this page`);
+    throw new InvalidOption(`IndexedDB cannot keep the DPoP key (${error?.message ?? error}): pass indexedDB: null to keep it in memory for this page`);
   }
 }
 
@@ -153,7 +149,7 @@ export class DpopKey {
   async proof(method, url, { accessToken, nonce, now = nowSeconds() } = {}) {
     const input = call(() => wasm.dpopProofInput(JSON.stringify(this.#jwk), this.algorithm, method, String(url), now,
       crypto.randomUUID(), accessToken, nonce));
-    const signature = await crypto.subtle.sign(ALGORITHMS[this.algorithm].sign, this.#keyPair.privateKey,
+    const signature = await crypto.subtle.sign(WEBCRYPTO[this.algorithm].signature, this.#keyPair.privateKey,
       new TextEncoder().encode(input));
     return `${input}.${base64url(signature)}`;
   }

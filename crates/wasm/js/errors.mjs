@@ -1,4 +1,7 @@
-// The one error class of the package, and the conversion of the core's errors into it.
+// The package's errors: JwtError, and a subclass per code the JavaScript layer raises itself,
+// each with a static `code`, so that every code is written once (the core's own codes are its
+// `ErrorCode` enum; the wasm crate's tests check that the codes here that are also the core's
+// are spelled as the core spells them).
 
 /**
  * The error every edge-jwt function throws, with a stable `code` (named as jose names them).
@@ -14,6 +17,42 @@ export class JwtError extends Error {
     if (details.reason !== undefined) this.reason = details.reason;
   }
 }
+
+/** A JwtError subclass for one code: `new Code(message)`, `Code.code`, `error instanceof Code`. */
+function declare(code) {
+  return class extends JwtError {
+    static code = code;
+    constructor(message, details) {
+      super(code, message, details);
+    }
+  };
+}
+
+// The JavaScript layer's own codes.
+/** A session that has ended (logged out, or refused by the issuer) was asked for a token. */
+export const SessionEnded = declare('ERR_SESSION_ENDED');
+/** The issuer answered a refresh with an error that has no code of its own. */
+export const RefreshFailed = declare('ERR_REFRESH_FAILED');
+/** The issuer could not be told of a logout: `error.retry()` tries again. */
+export const RevokeFailed = declare('ERR_REVOKE_FAILED');
+/** An issuer's metadata could not be had or is not what RFC 8414 requires. */
+export const DiscoveryFailed = declare('ERR_DISCOVERY_FAILED');
+
+// The core's codes that the JavaScript layer also raises itself (before or around the core).
+/** An option, argument or configuration that cannot be used. */
+export const InvalidOption = declare('ERR_INVALID_OPTION');
+/** A key set that cannot be had or used. */
+export const JwksInvalid = declare('ERR_JWKS_INVALID');
+/** A token (or header) that is not a well-formed compact JWS. */
+export const JwsInvalid = declare('ERR_JWS_INVALID');
+/** A signature that does not verify. */
+export const SignatureInvalid = declare('ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
+/** No key of the set matches the token (a remote set is refetched on it). */
+export const NoMatchingKey = declare('ERR_JWKS_NO_MATCHING_KEY');
+/** A DPoP proof used before. */
+export const DpopReplayed = declare('ERR_DPOP_REPLAYED');
+/** The revocation list or another store could not be read (fail closed). */
+export const StoreUnavailable = declare('ERR_STORE_UNAVAILABLE');
 
 /** Turns the core's error objects into JwtError; anything else is rethrown as is. */
 export function rethrow(error) {

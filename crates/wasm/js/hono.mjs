@@ -1,10 +1,11 @@
 // edge-jwt/hono: a Hono middleware that verifies the request's access token with edge-jwt and
 // sets its claims as `c.get('jwtPayload')`, as Hono's own `jwt` middleware does. Hono is an
 // optional peer dependency: this module never imports it.
-import { Verifier, RemoteJwks, JwtError } from 'edge-jwt';
+import { Verifier, RemoteJwks, JwtError, resourceRefusal } from 'edge-jwt';
+import { DiscoveryFailed, InvalidOption, JwksInvalid, StoreUnavailable } from './errors.mjs';
 
-/** The codes of a failed DPoP proof, or of a bound token sent without one. */
-const DPOP_CODES = ['ERR_DPOP_PROOF_INVALID', 'ERR_DPOP_BINDING_MISMATCH', 'ERR_DPOP_REPLAYED', 'ERR_DPOP_NONCE_REQUIRED'];
+/** Failures that are not the token's: the keys or the revocation list could not be had. */
+const UNAVAILABLE = [StoreUnavailable.code, JwksInvalid.code, DiscoveryFailed.code, InvalidOption.code];
 
 /** Options that are not the Verifier's. */
 const OWN = ['jwks', 'kv', 'remote', 'realm', 'replay'];
@@ -29,7 +30,7 @@ export function edgeJwt(options = {}) {
   const { jwks, kv, remote = {}, realm = 'api', replay } = options;
   const verifierOptions = Object.fromEntries(Object.entries(options).filter(([k]) => !OWN.includes(k)));
   if (jwks === undefined && typeof verifierOptions.issuer !== 'string') {
-    throw new JwtError('ERR_INVALID_OPTION', 'edgeJwt needs jwks (a key set or a RemoteJwks) or issuer (for discovery)');
+    throw new InvalidOption('edgeJwt needs jwks (a key set or a RemoteJwks) or issuer (for discovery)');
   }
   let verifier;
   const current = () => {
@@ -49,36 +50,29 @@ export function edgeJwt(options = {}) {
     const match = /^(Bearer|DPoP)[ ]+[^ ]+[ ]*$/i.exec(header);
     if (!match) {
       // RFC 6750 §3.1: no token (or another scheme) gets the challenge without an error code.
-      return challenge(c, 'Bearer', realm, null, { error: 'invalid_request', error_description: 'a Bearer or DPoP token is required' });
+      return refuse(c, null, 'Bearer', realm, 'a Bearer or DPoP token is required');
     }
     const scheme = /^dpop$/i.test(match[1]) ? 'DPoP' : 'Bearer';
     try {
       const v = await current();
       const store = kv === undefined ? undefined : c.env?.[kv];
-      if (kv !== undefined && !store) throw new JwtError('ERR_INVALID_OPTION', `no KV binding named ${kv}`);
+      if (kv !== undefined && !store) throw new InvalidOption(`no KV binding named ${kv}`);
       c.set('jwtPayload', await v.verifyRequest(c.req.raw, { kv: store, replay }));
     } catch (error) {
       if (!(error instanceof JwtError)) throw error;
-      if (['ERR_STORE_UNAVAILABLE', 'ERR_JWKS_INVALID', 'ERR_DISCOVERY_FAILED', 'ERR_INVALID_OPTION'].includes(error.code)) {
-        // Not the token's fault: the keys or the revocation list could not be had.
+      if (UNAVAILABLE.includes(error.code)) {
         return c.json({ error: 'temporarily_unavailable', error_description: error.message, code: error.code }, 503);
       }
-      if (DPOP_CODES.includes(error.code)) {
-        // RFC 9449 §7.1: a proof's failure, or a bound token sent without one.
-        return challenge(c, 'DPoP', realm, 'invalid_dpop_proof', { error: 'invalid_dpop_proof', error_description: error.message, code: error.code });
-      }
-      return challenge(c, scheme, realm, 'invalid_token', { error: 'invalid_token', error_description: error.message, code: error.code });
+      return refuse(c, error.code, scheme, realm, error.message);
     }
     await next();
   };
 }
 
-function challenge(c, scheme, realm, error, body) {
-  const quoted = (text) => `"${String(text).replace(/["\\]/g, '')}"`;
-  const params = [`realm=${quoted(realm)}`];
-  if (error) params.push(`error=${quoted(error)}`, `error_description=${quoted(body.error_description)}`);
-  // The DPoP challenge names the proof algorithms verifyRequest accepts (RFC 9449 §7.1).
-  if (scheme === 'DPoP') params.push('algs="EdDSA ES256"');
-  c.header('WWW-Authenticate', `${scheme} ${params.join(', ')}`);
-  return c.json(body, 401);
+/** 401 with the core's challenge (RFC 6750 §3, RFC 9449 §7.1) and a JSON body. */
+function refuse(c, code, scheme, realm, description) {
+  // A missing token's challenge carries no error (RFC 6750 §3.1); the body says what is wanted.
+  const { error, challenge } = resourceRefusal(code, scheme, { realm, description: code ? description : undefined });
+  c.header('WWW-Authenticate', challenge);
+  return c.json({ error, error_description: description, ...(code ? { code } : {}) }, 401);
 }

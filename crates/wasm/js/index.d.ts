@@ -250,6 +250,20 @@ export class RemoteJwks {
 }
 
 /**
+ * How a resource server refuses a request (RFC 6750 §3, RFC 9449 §7.1), as the issuer and the
+ * Hono middleware do: the OAuth `error` for the body and the `WWW-Authenticate` challenge, for a
+ * `JwtError`'s `code` (`null`: no token at all) of a token sent with `scheme`. A DPoP challenge
+ * names the proof algorithms `verifyRequest` takes.
+ * @example
+ * const { error, challenge } = resourceRefusal(e.code, 'Bearer', { realm: 'api', description: e.message });
+ */
+export function resourceRefusal(
+  code: JwtErrorCode | string | null | undefined,
+  scheme?: 'Bearer' | 'DPoP',
+  options?: { realm?: string; description?: string },
+): { error: 'invalid_request' | 'invalid_token' | 'invalid_dpop_proof' | 'use_dpop_nonce'; challenge: string };
+
+/**
  * The claims of a token, NOT verified (for UIs).
  * @example
  * const { sub, exp } = decode(accessToken);

@@ -1,7 +1,7 @@
 // What the JS hands the core: key sets as text, tokens as strings within the core's length
 // limit, times in seconds. Conversions only: every rule about tokens is the core's.
 import * as wasm from './edge_jwt.js';
-import { JwtError } from './errors.mjs';
+import { JwksInvalid, JwsInvalid } from './errors.mjs';
 
 /** The core's default length limit, read from the core (never written down here) on first use:
  * the wasm module is instantiated only after every module is loaded. */
@@ -13,7 +13,7 @@ export const nowSeconds = () => Math.floor(Date.now() / 1000);
 export function jwksText(jwks) {
   if (typeof jwks === 'string') return jwks;
   if (jwks && typeof jwks === 'object') return JSON.stringify(jwks);
-  throw new JwtError('ERR_JWKS_INVALID', 'jwks must be a JWKS object, its JSON text, or one JWK');
+  throw new JwksInvalid('jwks must be a JWKS object, its JSON text, or one JWK');
 }
 
 /**
@@ -21,8 +21,8 @@ export function jwksText(jwks) {
  * or a string whose UTF-16 length already exceeds the byte limit.
  */
 export function checkToken(token, maxLength) {
-  if (typeof token !== 'string') throw new JwtError('ERR_JWS_INVALID', 'the token must be a string');
-  if (token.length > maxLength) throw new JwtError('ERR_JWS_INVALID', 'invalid JWS: token exceeds the length limit');
+  if (typeof token !== 'string') throw new JwsInvalid('the token must be a string');
+  if (token.length > maxLength) throw new JwsInvalid('invalid JWS: token exceeds the length limit');
 }
 
 /**

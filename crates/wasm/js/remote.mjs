@@ -1,6 +1,6 @@
 // Key sets from the network: a remote JWKS cached (in the isolate, and across a Worker's
 // isolates through the Cache API) and never poisoned by a bad answer; issuer discovery.
-import { JwtError } from './errors.mjs';
+import { DiscoveryFailed, InvalidOption, JwksInvalid, JwtError } from './errors.mjs';
 
 export function isUrl(text) {
   try {
@@ -21,7 +21,7 @@ export async function discover(issuer, fetchImpl, timeout) {
   let text;
   for (const place of places) {
     try {
-      text = await fetchBounded(fetchImpl, place, timeout, "the issuer's metadata", 'ERR_DISCOVERY_FAILED');
+      text = await fetchBounded(fetchImpl, place, timeout, "the issuer's metadata", DiscoveryFailed);
       break;
     } catch (error) {
       // Only "not here" moves on to the next place; a redirect, a timeout or an outage does not.
@@ -32,14 +32,13 @@ export async function discover(issuer, fetchImpl, timeout) {
   try {
     metadata = JSON.parse(text);
   } catch {
-    throw new JwtError('ERR_DISCOVERY_FAILED', `the issuer's metadata is not JSON`);
+    throw new DiscoveryFailed(`the issuer's metadata is not JSON`);
   }
   if (!metadata || typeof metadata !== 'object' || metadata.issuer !== issuer) {
-    throw new JwtError('ERR_DISCOVERY_FAILED',
-      `the metadata's issuer (${JSON.stringify(metadata?.issuer)}) is not ${JSON.stringify(issuer)}: RFC 8414 §3.3 requires them to be identical`);
+    throw new DiscoveryFailed(`the metadata's issuer (${JSON.stringify(metadata?.issuer)}) is not ${JSON.stringify(issuer)}: RFC 8414 §3.3 requires them to be identical`);
   }
   if (typeof metadata.jwks_uri !== 'string' || !isUrl(metadata.jwks_uri)) {
-    throw new JwtError('ERR_DISCOVERY_FAILED', "the issuer's metadata has no jwks_uri: it publishes no keys to verify with");
+    throw new DiscoveryFailed("the issuer's metadata has no jwks_uri: it publishes no keys to verify with");
   }
   return metadata;
 }
@@ -91,12 +90,11 @@ export class RemoteJwks {
   constructor(url, { cacheMaxAge = 600, cooldown = 30, timeout = 5, maxStale = 3600, fetch: fetchImpl, sharedCacheSecret } = {}) {
     for (const [name, value] of Object.entries({ cacheMaxAge, cooldown, timeout, maxStale })) {
       if (typeof value !== 'number' || !(value >= 0)) {
-        throw new JwtError('ERR_INVALID_OPTION', `${name} must be a number of seconds, 0 or more`);
+        throw new InvalidOption(`${name} must be a number of seconds, 0 or more`);
       }
     }
     if (sharedCacheSecret !== undefined && (typeof sharedCacheSecret !== 'string' || sharedCacheSecret.length < 16)) {
-      throw new JwtError('ERR_INVALID_OPTION',
-        'sharedCacheSecret must be a string of 16 characters or more, secret to this deployment (a Worker secret, say)');
+      throw new InvalidOption('sharedCacheSecret must be a string of 16 characters or more, secret to this deployment (a Worker secret, say)');
     }
     this.#url = String(url);
     this.#maxAge = cacheMaxAge * 1000;
@@ -149,10 +147,10 @@ export class RemoteJwks {
       try {
         parsed = JSON.parse(text);
       } catch {
-        throw new JwtError('ERR_JWKS_INVALID', 'the JWKS URL did not answer JSON');
+        throw new JwksInvalid('the JWKS URL did not answer JSON');
       }
       if (!parsed || !Array.isArray(parsed.keys)) {
-        throw new JwtError('ERR_JWKS_INVALID', 'the JWKS URL did not answer a key set ({"keys": [...]})');
+        throw new JwksInvalid('the JWKS URL did not answer a key set ({"keys": [...]})');
       }
       accept?.(text);
       this.#text = text;
@@ -168,7 +166,7 @@ export class RemoteJwks {
       }
       return text;
     } catch (error) {
-      this.#error = error instanceof JwtError ? error : new JwtError('ERR_JWKS_INVALID', String(error?.message ?? error));
+      this.#error = error instanceof JwtError ? error : new JwksInvalid(String(error?.message ?? error));
       throw this.#error;
     }
   }
@@ -224,10 +222,10 @@ const sharedCache = {
   },
 };
 
-async function fetchBounded(fetchImpl, url, timeout, what, code = 'ERR_JWKS_INVALID', info = {}) {
+async function fetchBounded(fetchImpl, url, timeout, what, Failure = JwksInvalid, info = {}) {
   const controller = typeof AbortController === 'function' ? new AbortController() : undefined;
   const timer = controller && setTimeout(() => controller.abort(), timeout);
-  const fail = (why) => new JwtError(code, `fetching ${what} (${url}) failed: ${why}`);
+  const fail = (why) => new Failure(`fetching ${what} (${url}) failed: ${why}`);
   try {
     let response;
     try {

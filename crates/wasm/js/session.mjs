@@ -1,6 +1,6 @@
 // A browser session with an edge-jwt issuer: the pair, its refresh, its end.
 import { DpopKey } from './dpop-key.mjs';
-import { JwtError } from './errors.mjs';
+import { InvalidOption, JwtError, RefreshFailed, RevokeFailed, SessionEnded } from './errors.mjs';
 import { nowSeconds } from './input.mjs';
 import { isExpired } from './unverified.mjs';
 
@@ -47,10 +47,10 @@ export class Session extends EventTarget {
   constructor({ issuer, tokens, storage, storageKey = 'edge-jwt:session', skew = 30, fetch: fetchImpl, now, origins = [], dpop = false } = {}) {
     super();
     if (typeof issuer !== 'string' && !(issuer instanceof URL)) {
-      throw new JwtError('ERR_INVALID_OPTION', 'issuer must be the issuer URL');
+      throw new InvalidOption('issuer must be the issuer URL');
     }
     this.#issuer = String(issuer).replace(/\/$/, '');
-    if (!Array.isArray(origins)) throw new JwtError('ERR_INVALID_OPTION', 'origins must be an array of origins');
+    if (!Array.isArray(origins)) throw new InvalidOption('origins must be an array of origins');
     // The bearer token goes to the issuer's origin and to these, never elsewhere.
     this.#origins = new Set([this.#issuer, ...origins].map((o) => originOf(o)));
     this.#storage = storage ?? new MemoryStorage();
@@ -59,7 +59,7 @@ export class Session extends EventTarget {
     this.#fetch = fetchImpl ?? ((...args) => globalThis.fetch(...args));
     this.#now = now ?? nowSeconds;
     if (dpop instanceof DpopKey) this.#dpop = Promise.resolve(dpop);
-    else if (dpop !== true && dpop !== false) throw new JwtError('ERR_INVALID_OPTION', 'dpop must be true, false or a DpopKey');
+    else if (dpop !== true && dpop !== false) throw new InvalidOption('dpop must be true, false or a DpopKey');
     this.#wantsDpop = dpop !== false;
     if (tokens) this.#store(tokens);
   }
@@ -126,7 +126,7 @@ export class Session extends EventTarget {
   /** The current access token, refreshed first when it expires within the skew. */
   async accessToken() {
     const pair = this.#load();
-    if (!pair) throw new JwtError('ERR_SESSION_ENDED', 'no session');
+    if (!pair) throw new SessionEnded('no session');
     if (this.#fresh(pair)) return pair.access_token;
     return (await this.refresh()).access_token;
   }
@@ -148,7 +148,7 @@ export class Session extends EventTarget {
   async #refreshOnce(force) {
     const generation = this.#generation;
     const pair = this.#load();
-    if (!pair) throw new JwtError('ERR_SESSION_ENDED', 'no session');
+    if (!pair) throw new SessionEnded('no session');
     // Another tab may have refreshed while this one waited for the lock.
     if (!force && this.#fresh(pair)) return pair;
     const url = `${this.#issuer}/token`;
@@ -169,10 +169,10 @@ export class Session extends EventTarget {
     }
     const body = await response.json().catch(() => ({}));
     if (generation !== this.#generation) {
-      throw new JwtError('ERR_SESSION_ENDED', 'the session ended while it was being refreshed');
+      throw new SessionEnded('the session ended while it was being refreshed');
     }
     if (!response.ok) {
-      const error = new JwtError(body.code ?? 'ERR_REFRESH_FAILED',
+      const error = new JwtError(body.code ?? RefreshFailed.code,
         body.error_description ?? `refresh failed with HTTP ${response.status}`);
       error.error = body.error ?? 'server_error';
       error.status = response.status;
@@ -219,7 +219,7 @@ export class Session extends EventTarget {
     const current = async () => {
       await this.accessToken();
       const pair = this.#load();
-      if (!pair) throw new JwtError('ERR_SESSION_ENDED', 'the session ended');
+      if (!pair) throw new SessionEnded('the session ended');
       return pair;
     };
     let response = await send(await current());
@@ -258,8 +258,7 @@ export class Session extends EventTarget {
         response = { ok: false, status: 0, statusText: String(error?.message ?? error) };
       }
       if (!response.ok) {
-        const error = new JwtError('ERR_REVOKE_FAILED',
-          `the issuer could not revoke the session (HTTP ${response.status}); it stays valid there until it expires: call error.retry() to try again`);
+        const error = new RevokeFailed(`the issuer could not revoke the session (HTTP ${response.status}); it stays valid there until it expires: call error.retry() to try again`);
         error.status = response.status;
         error.retry = revoke;
         throw error;

@@ -1,30 +1,10 @@
 // Verifying tokens: the Verifier over a key set, and the verifier over a remote key set.
 import * as wasm from './edge_jwt.js';
-import { JwtError, call, rethrow } from './errors.mjs';
+import { DpopReplayed, InvalidOption, JwsInvalid, NoMatchingKey, SignatureInvalid, call, rethrow } from './errors.mjs';
 import { checkToken, jwksText, when } from './input.mjs';
+import { HOST_VERIFIED, WEBCRYPTO } from './host-crypto.mjs';
+import * as jobs from './jobs.mjs';
 import { RemoteJwks, discover, isUrl } from './remote.mjs';
-
-const rsa = (name, hash, saltLength) => ({
-  import: { name, hash },
-  verify: saltLength ? { name, saltLength } : { name },
-});
-
-/**
- * WebCrypto parameters per algorithm, for the signature check `verifyAsync` hands the host:
- * ECDSA and RSA, which the host runs natively and faster than wasm. Ed25519 in wasm
- * (ed25519-dalek's 32-bit backend) is faster than a WebCrypto round trip, and HMAC is cheap
- * either way (README, Benchmarks). PSS salts are as long as the hash (RFC 7518 §3.5).
- */
-const HOST_ALGORITHMS = {
-  ES256: { import: { name: 'ECDSA', namedCurve: 'P-256' }, verify: { name: 'ECDSA', hash: 'SHA-256' } },
-  ES384: { import: { name: 'ECDSA', namedCurve: 'P-384' }, verify: { name: 'ECDSA', hash: 'SHA-384' } },
-  RS256: rsa('RSASSA-PKCS1-v1_5', 'SHA-256'),
-  RS384: rsa('RSASSA-PKCS1-v1_5', 'SHA-384'),
-  RS512: rsa('RSASSA-PKCS1-v1_5', 'SHA-512'),
-  PS256: rsa('RSA-PSS', 'SHA-256', 32),
-  PS384: rsa('RSA-PSS', 'SHA-384', 48),
-  PS512: rsa('RSA-PSS', 'SHA-512', 64),
-};
 
 /**
  * Verifies tokens against a key set: signature (algorithm from the key, never the token),
@@ -65,10 +45,10 @@ export class Verifier {
    */
   async verifyAsync(token, options) {
     checkToken(token, this.#maxTokenLength);
-    const [alg, keys, input, signature, claims, error] = call(() => this.#inner.signatureJob(token, when(options)));
-    const valid = await this.#hostVerdict(alg, keys, input, signature);
+    const { claims, error, ...job } = jobs.signatureJob(call(() => this.#inner.signatureJob(token, when(options))));
+    const valid = await this.#hostVerdict(job);
     if (valid === undefined) return this.verify(token, options);
-    if (!valid) throw new JwtError('ERR_JWS_SIGNATURE_VERIFICATION_FAILED', 'signature verification failed');
+    if (!valid) throw new SignatureInvalid('signature verification failed');
     // The core's outcome of every other rule, released now that the signature holds.
     if (error) rethrow(error);
     return JSON.parse(claims);
@@ -78,27 +58,27 @@ export class Verifier {
    * Whether one of `keys` verifies `signature` over `input` through the host's WebCrypto;
    * `undefined` where the host does not do `alg` (or cannot import the key): the core decides.
    */
-  async #hostVerdict(alg, keys, input, signature) {
-    const host = HOST_ALGORITHMS[alg];
+  async #hostVerdict({ alg, keys, input, signature }) {
+    const host = HOST_VERIFIED.has(alg) ? WEBCRYPTO[alg] : undefined;
     const subtle = globalThis.crypto?.subtle;
     if (!host || !subtle) return undefined;
     for (const index of keys) {
       const key = await this.#hostKey(index, host, subtle);
       if (key === null) return undefined;
-      if (await subtle.verify(host.verify, key, signature, input)) return true;
+      if (await subtle.verify(host.signature, key, signature, input)) return true;
     }
     return false;
   }
 
-  /** A DPoP proof's signature (`[alg, x, y, input, signature]`) through WebCrypto, as above. */
+  /** A DPoP proof's signature through WebCrypto, as above (ES256 proofs: EdDSA's run in wasm). */
   async #proofVerdict(proof) {
     const subtle = globalThis.crypto?.subtle;
-    if (!proof || proof[0] !== 'ES256' || !subtle) return undefined;
-    const [, x, y, input, signature] = proof;
-    const host = HOST_ALGORITHMS.ES256;
+    if (proof?.alg !== 'ES256' || !subtle) return undefined;
+    const { x, y, input, signature } = proof;
+    const host = WEBCRYPTO.ES256;
     try {
-      const key = await subtle.importKey('jwk', { kty: 'EC', crv: 'P-256', x, y }, host.import, false, ['verify']);
-      return await subtle.verify(host.verify, key, signature, input);
+      const key = await subtle.importKey('jwk', { kty: 'EC', crv: 'P-256', x, y }, host.key, false, ['verify']);
+      return await subtle.verify(host.signature, key, signature, input);
     } catch {
       return undefined;
     }
@@ -112,7 +92,7 @@ export class Verifier {
       const position = this.#inner.keyPosition(index);
       const { kty, crv, x, y, n, e } = Array.isArray(this.#jwks.keys) ? this.#jwks.keys[position] : this.#jwks;
       const material = kty === 'RSA' ? { kty, n, e } : { kty, crv, x, y };
-      key = subtle.importKey('jwk', material, host.import, false, ['verify']).catch(() => null);
+      key = subtle.importKey('jwk', material, host.key, false, ['verify']).catch(() => null);
       this.#hostKeys.set(index, key);
     }
     return key;
@@ -136,7 +116,7 @@ export class Verifier {
   async verifyRequest(request, options) {
     const headers = request?.headers;
     if (typeof headers?.get !== 'function' || typeof request.url !== 'string' || typeof request.method !== 'string') {
-      throw new JwtError('ERR_INVALID_OPTION', 'request must be a Fetch Request (with method, url and headers)');
+      throw new InvalidOption('request must be a Fetch Request (with method, url and headers)');
     }
     const authorization = headers.get('authorization') ?? undefined;
     const dpop = headers.get('dpop') ?? undefined;
@@ -144,13 +124,13 @@ export class Verifier {
     // core applies the exact limits).
     for (const value of [authorization, dpop]) {
       if (value !== undefined && value.length > this.#maxTokenLength + 64) {
-        throw new JwtError('ERR_JWS_INVALID', 'invalid JWS: a header exceeds the length limit');
+        throw new JwsInvalid('invalid JWS: a header exceeds the length limit');
       }
     }
     const { kv, replay } = options ?? {};
     if (kv !== undefined) checkKv(kv);
     if (replay !== undefined && typeof replay?.use !== 'function') {
-      throw new JwtError('ERR_INVALID_OPTION', 'replay must be an object with use(jti, until), answering whether the jti is new');
+      throw new InvalidOption('replay must be an object with use(jti, until), answering whether the jti is new');
     }
     return this.#checkRequest([authorization, dpop, request.method, request.url, when(options)], kv, replay);
   }
@@ -164,18 +144,18 @@ export class Verifier {
     let finished;
     let proof;
     try {
-      proof = check.proof;
+      proof = jobs.proof(check.proof);
       // Both signatures at once through WebCrypto where it does their algorithms; the core
       // checks the rest, and releases the outcome in the order the sync path reports it.
-      const [tokenValid, proofValid] = await Promise.all([this.#hostVerdict(...check.token), this.#proofVerdict(proof)]);
+      const [tokenValid, proofValid] = await Promise.all([this.#hostVerdict(jobs.signature(check.token)), this.#proofVerdict(proof)]);
       finished = call(() => this.#inner.finishRequest(check, tokenValid, proofValid, kv !== undefined));
     } finally {
       check.free();
     }
     // Only a bound token that passed has a proof here: its jti, and the last second it passes.
-    if (replay && proof?.length > 5 && !(await replay.use(proof[5], proof[6]))) {
+    if (replay && proof?.jti !== undefined && !(await replay.use(proof.jti, proof.until))) {
       finished.free?.();
-      throw new JwtError('ERR_DPOP_REPLAYED', 'this DPoP proof was used before: make a new proof for each request');
+      throw new DpopReplayed('this DPoP proof was used before: make a new proof for each request');
     }
     return kv === undefined ? JSON.parse(finished) : this.#notRevoked(finished, kv);
   }
@@ -234,7 +214,7 @@ export class Verifier {
    */
   static async fromIssuer(issuer, options = {}, remoteOptions = {}) {
     if (typeof issuer !== 'string' || !isUrl(issuer)) {
-      throw new JwtError('ERR_INVALID_OPTION', 'issuer must be the issuer URL, as a string');
+      throw new InvalidOption('issuer must be the issuer URL, as a string');
     }
     const fetchImpl = remoteOptions.fetch ?? ((...args) => globalThis.fetch(...args));
     const timeout = (remoteOptions.timeout ?? 5) * 1000;
@@ -246,7 +226,7 @@ export class Verifier {
 
 function checkKv(kv) {
   if (!kv || typeof kv.get !== 'function') {
-    throw new JwtError('ERR_INVALID_OPTION', 'kv must be a KV namespace binding');
+    throw new InvalidOption('kv must be a KV namespace binding');
   }
 }
 
@@ -257,7 +237,7 @@ export class RemoteVerifier {
   #verifier;
 
   constructor(jwks, options) {
-    if (!(jwks instanceof RemoteJwks)) throw new JwtError('ERR_INVALID_OPTION', 'expected a RemoteJwks');
+    if (!(jwks instanceof RemoteJwks)) throw new InvalidOption('expected a RemoteJwks');
     this.#jwks = jwks;
     this.#options = options;
   }
@@ -280,7 +260,7 @@ export class RemoteVerifier {
     try {
       return await check(verifier);
     } catch (error) {
-      if (error?.code !== 'ERR_JWKS_NO_MATCHING_KEY') throw error;
+      if (error?.code !== NoMatchingKey.code) throw error;
       const before = this.#text;
       const refreshed = await this.#current(true);
       if (this.#text === before) throw error;

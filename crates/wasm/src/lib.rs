@@ -12,12 +12,14 @@ static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
 use std::cell::RefCell;
 
 use edge_jwt_core::dpop::{ProofOptions, SeenProofs};
-use edge_jwt_core::resource::{request_job, RequestJob, ResourceRequest};
+use edge_jwt_core::resource::{
+    challenge, challenge_scheme, request_job, resource_error, RequestJob, ResourceRequest, Scheme,
+};
 use edge_jwt_core::revocation::{entry_keys, judge};
 use edge_jwt_core::verify::{
     decode_unverified, expired, ParsedClaims, SignatureJob, DEFAULT_MAX_TOKEN_LENGTH,
 };
-use edge_jwt_core::{AccessClaims, Error, StoreError, VerificationKeys, Verifier};
+use edge_jwt_core::{AccessClaims, Error, ErrorCode, StoreError, VerificationKeys, Verifier};
 use wasm_bindgen::prelude::*;
 
 /// The error object thrown to JavaScript.
@@ -298,6 +300,37 @@ fn seconds(now: f64) -> Result<u64, JsValue> {
 
 /// The claims of `token` as JSON text, unverified.
 /// The longest token read by default, in bytes (the core's default).
+/// How a resource server refuses a request (RFC 6750 §3, RFC 9449 §7.1), as the issuer's own
+/// resource does: `[error, challenge]` for a failure with `code` (a `JwtError`'s) of a token
+/// presented with `scheme` (`Bearer` or `DPoP`), with `realm` and `description` in the
+/// `WWW-Authenticate` challenge. Without a code (no token at all), `invalid_request` and the
+/// bare challenge (RFC 6750 §3.1).
+#[wasm_bindgen(js_name = resourceRefusal)]
+pub fn resource_refusal(
+    code: Option<String>,
+    scheme: &str,
+    realm: Option<String>,
+    description: Option<String>,
+) -> js_sys::Array {
+    let presented = if scheme.eq_ignore_ascii_case("dpop") {
+        Scheme::Dpop
+    } else {
+        Scheme::Bearer
+    };
+    let realm = realm.as_deref();
+    let (error, header) = match code {
+        None => ("invalid_request", challenge(presented, realm, None, None)),
+        Some(code) => {
+            let code = ErrorCode::parse(&code);
+            let error = code.map_or("invalid_token", resource_error);
+            let scheme = code.map_or(presented, |c| challenge_scheme(c, presented));
+            let header = challenge(scheme, realm, Some(error), description.as_deref());
+            (error, header)
+        }
+    };
+    js_sys::Array::of2(&JsValue::from_str(error), &JsValue::from_str(&header))
+}
+
 #[wasm_bindgen(js_name = defaultMaxTokenLength)]
 pub fn default_max_token_length() -> u32 {
     u32::try_from(edge_jwt_core::VerifyOptions::default().max_token_length).unwrap_or(u32::MAX)
@@ -382,3 +415,6 @@ pub fn jwk_thumbprint(jwk: &str) -> Result<String, JsValue> {
         })
         .map_err(|e| js_error(&e))
 }
+
+#[cfg(test)]
+mod contract_tests;

@@ -1,0 +1,31 @@
+// WebCrypto's parameters for each JOSE algorithm, in one table: the key's (to import or make
+// it) and the signature's (to verify or sign). Used by `verifyAsync` and `verifyRequest` to
+// hand signatures to the host, and by `DpopKey` to make and use its key.
+
+const rsa = (name, hash, saltLength) => ({
+  key: { name, hash },
+  signature: saltLength ? { name, saltLength } : { name },
+});
+
+/** PSS salts are as long as the hash (RFC 7518 §3.5). */
+export const WEBCRYPTO = {
+  ES256: { key: { name: 'ECDSA', namedCurve: 'P-256' }, signature: { name: 'ECDSA', hash: 'SHA-256' } },
+  ES384: { key: { name: 'ECDSA', namedCurve: 'P-384' }, signature: { name: 'ECDSA', hash: 'SHA-384' } },
+  RS256: rsa('RSASSA-PKCS1-v1_5', 'SHA-256'),
+  RS384: rsa('RSASSA-PKCS1-v1_5', 'SHA-384'),
+  RS512: rsa('RSASSA-PKCS1-v1_5', 'SHA-512'),
+  PS256: rsa('RSA-PSS', 'SHA-256', 32),
+  PS384: rsa('RSA-PSS', 'SHA-384', 48),
+  PS512: rsa('RSA-PSS', 'SHA-512', 64),
+  EdDSA: { key: { name: 'Ed25519' }, signature: { name: 'Ed25519' } },
+};
+
+/**
+ * The algorithms whose signatures the verifier hands the host: ECDSA and RSA, which it runs
+ * natively and faster than wasm. Ed25519 in wasm (ed25519-dalek's 32-bit backend) is faster
+ * than a WebCrypto round trip, and HMAC is cheap either way (README, Benchmarks).
+ */
+export const HOST_VERIFIED = new Set(['ES256', 'ES384', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']);
+
+/** The algorithms a DPoP key may use. */
+export const DPOP_KEY_ALGORITHMS = ['ES256', 'EdDSA'];
