@@ -4,16 +4,20 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as jose from 'jose';
 import * as oauth from 'oauth4webapi';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { installPackage, importFrom } from './install.mjs';
 
 const ISS = 'https://issuer.test';
 const API = 'https://api.test/orders/42';
 let pkg;
+let pkgDir;
 let issuerKey;
 let jwks;
 
 before(async () => {
-  pkg = await importFrom(installPackage());
+  pkgDir = installPackage();
+  pkg = await importFrom(pkgDir);
   const pair = await jose.generateKeyPair('EdDSA', { extractable: true });
   issuerKey = pair.privateKey;
   jwks = { keys: [{ ...(await jose.exportJWK(pair.publicKey)), kid: 'issuer-1', alg: 'EdDSA' }] };
@@ -78,6 +82,46 @@ test('verify, verifyAsync and a remote verifier refuse a bound token without its
   assert.equal((await allowed.verifyAsync(token)).cnf.jkt, c.jkt);
   assert.equal(verifier().verify(await accessToken()).sub, 'user-1');
   assert.throws(() => new pkg.Verifier(jwks, { allowBoundTokens: 'yes' }), { code: 'ERR_INVALID_OPTION' });
+});
+
+test('the wasm jobs: the arrays the core hands the host unpack into the fields jobs.mjs names', async () => {
+  // The package's internals, as its modules see them (node.mjs instantiates the wasm).
+  const internal = (name) => import(pathToFileURL(join(pkgDir, 'node_modules', 'edge-jwt', name)).href);
+  await internal('node.mjs');
+  const [wasm, jobs] = [await internal('edge_jwt.js'), await internal('jobs.mjs')];
+  const c = await client();
+  const esKey = await jose.generateKeyPair('ES256', { extractable: true });
+  const esJwks = { keys: [{ ...(await jose.exportJWK(esKey.publicKey)), kid: 'es-1', alg: 'ES256' }] };
+  const token = await new jose.SignJWT({ client_id: 'spa', cnf: { jkt: c.jkt } })
+    .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'es-1' })
+    .setIssuer(ISS).setSubject('user-1').setJti('j-1').setIssuedAt().setExpirationTime('5m').sign(esKey.privateKey);
+  const inner = new wasm.WasmVerifier(JSON.stringify(esJwks), { issuer: ISS, allowBoundTokens: true });
+  const now = Math.floor(Date.now() / 1000);
+  const [head, body, sig] = token.split('.');
+  const job = jobs.signatureJob(inner.signatureJob(token, now));
+  assert.equal(job.alg, 'ES256');
+  assert.deepEqual([...job.keys], [0]);
+  assert.equal(new TextDecoder().decode(job.input), `${head}.${body}`);
+  assert.deepEqual(Buffer.from(job.signature), Buffer.from(sig, 'base64url'));
+  assert.equal(JSON.parse(job.claims).sub, 'user-1');
+  assert.equal(job.error, undefined);
+  const request = await requestFrom(token, c.dpop);
+  const check = inner.requestJob(request.headers.get('authorization'), request.headers.get('dpop'), 'GET', API, now);
+  try {
+    assert.deepEqual(jobs.signature(check.token), { alg: job.alg, keys: job.keys, input: job.input, signature: job.signature });
+    const proof = jobs.proof(check.proof);
+    const proofJwt = request.headers.get('dpop');
+    const [proofHead, proofBody, proofSig] = proofJwt.split('.');
+    const { jwk } = jose.decodeProtectedHeader(proofJwt);
+    const { jti, iat } = jose.decodeJwt(proofJwt);
+    assert.deepEqual([proof.alg, proof.x, proof.y], ['ES256', jwk.x, jwk.y]);
+    assert.equal(new TextDecoder().decode(proof.input), `${proofHead}.${proofBody}`);
+    assert.deepEqual(Buffer.from(proof.signature), Buffer.from(proofSig, 'base64url'));
+    assert.equal(proof.jti, jti);
+    assert.ok(proof.until >= iat + 60, `until ${proof.until}, iat ${iat}`);
+  } finally {
+    check.free();
+  }
 });
 
 test('the same request twice is a replay', async () => {
