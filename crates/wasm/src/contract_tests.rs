@@ -32,7 +32,10 @@ const JS_ONLY: [&str; 4] = [
 
 #[test]
 fn the_js_layers_codes_are_the_cores_or_its_own_and_the_type_lists_them_all() {
-    let core: BTreeSet<String> = ErrorCode::ALL.iter().map(|c| c.as_str().to_owned()).collect();
+    let core: BTreeSet<String> = ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str().to_owned())
+        .collect();
     let declared = codes_in(&js("errors.mjs"));
     assert!(!declared.is_empty());
     for code in &declared {
@@ -56,11 +59,18 @@ fn the_js_layers_codes_are_the_cores_or_its_own_and_the_type_lists_them_all() {
 fn no_js_module_but_errors_mjs_writes_a_code() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("js");
     for entry in std::fs::read_dir(&dir).expect("js/") {
-        let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
         if !name.ends_with(".mjs") || name == "errors.mjs" {
             continue;
         }
         let codes = codes_in(&js(&name));
-        assert!(codes.is_empty(), "{name} writes {codes:?}: use the class in errors.mjs");
+        assert!(
+            codes.is_empty(),
+            "{name} writes {codes:?}: use the class in errors.mjs"
+        );
     }
 }
