@@ -8,7 +8,7 @@ cd "$root"
 out="$root/dist/npm"
 bin="$root/node_modules/.bin"
 rm -rf "$out" && mkdir -p "$out"
-# The package has a size budget (100 KB gzipped, README "Size"); the Worker has none. So the
+# The package has a size budget (100 KB gzipped, README "Benchmarks"); the Worker has none. So the
 # elliptic-curve crates, which Cargo.toml builds at opt-level 3 for the Worker's signatures,
 # are built for size here: ES256 and ES384 in the package go to WebCrypto in verifyAsync.
 size_first=()

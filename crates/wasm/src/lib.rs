@@ -1,6 +1,7 @@
 //! The verifier for JavaScript: a thin wasm-bindgen adapter over `edge-jwt-core`. Values cross
-//! as JSON text or plain objects; errors cross as `{code, message, claim?, reason?}` objects,
-//! which `js/api.mjs` turns into `JwtError`. No token rule is written here.
+//! as JSON text or arrays (unpacked into named fields in `js/jobs.mjs`); errors cross as
+//! `{code, message, claim?, reason?}` objects, which `js/errors.mjs` turns into `JwtError`. No
+//! token rule is written here.
 
 mod options;
 
@@ -298,8 +299,6 @@ fn seconds(now: f64) -> Result<u64, JsValue> {
     }
 }
 
-/// The claims of `token` as JSON text, unverified.
-/// The longest token read by default, in bytes (the core's default).
 /// How a resource server refuses a request (RFC 6750 §3, RFC 9449 §7.1), as the issuer's own
 /// resource does: `[error, challenge]` for a failure with `code` (a `JwtError`'s) of a token
 /// presented with `scheme` (`Bearer` or `DPoP`), with `realm` and `description` in the
@@ -331,11 +330,13 @@ pub fn resource_refusal(
     js_sys::Array::of2(&JsValue::from_str(error), &JsValue::from_str(&header))
 }
 
+/// The longest token read by default, in bytes (the core's default).
 #[wasm_bindgen(js_name = defaultMaxTokenLength)]
 pub fn default_max_token_length() -> u32 {
     u32::try_from(edge_jwt_core::VerifyOptions::default().max_token_length).unwrap_or(u32::MAX)
 }
 
+/// The claims of `token` as JSON text, unverified.
 #[wasm_bindgen]
 pub fn decode(token: &str) -> Result<String, JsValue> {
     decode_unverified(token, DEFAULT_MAX_TOKEN_LENGTH)

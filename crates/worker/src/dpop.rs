@@ -21,8 +21,6 @@ thread_local! {
     static SEEN: RefCell<SeenProofs> = RefCell::new(SeenProofs::new(SEEN_CAPACITY));
 }
 
-/// The request's URL as the runtime gives it, as text: `Request::url` would parse it with the
-/// `url` crate, whose IDNA tables would add about 100 KB to the Worker (the core compares URLs).
 /// The proof of a token request's `DPoP` header (`None` without one), checked against the
 /// request: its method, its URL (the token endpoint as the client reached it), `now`. Its
 /// `jti` is for the caller's store.

@@ -31,6 +31,8 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
         .collect();
     let incoming = Incoming {
         method: req.method().to_string(),
+        // The URL as the runtime's text: `Request::url` would parse it with the `url` crate, whose
+        // IDNA tables would add much to the Worker's upload (the core compares URLs itself).
         url: req.inner().url(),
         path: req.path(),
         headers,
