@@ -98,6 +98,22 @@ pub enum Error {
     DpopReplayed,
     /// The proof lacks the server's current nonce (RFC 9449 §8): retry with `DPoP-Nonce`.
     DpopNonceRequired,
+    /// A resource the client may not ask for, or not the one it was authorized for (RFC 8707
+    /// `invalid_target`).
+    InvalidTarget(String),
+    /// An authorization code that is unknown, expired, for another client or redirect URI, or
+    /// whose PKCE verifier does not match (RFC 6749 §5.2 `invalid_grant`).
+    AuthorizationCodeInvalid(String),
+    /// An authorization code presented a second time: the session it started is revoked.
+    AuthorizationCodeReused,
+    /// A login challenge that is unknown, expired or already answered.
+    AuthorizationNotFound,
+    /// A redirect URI that may not be registered (RFC 7591 `invalid_redirect_uri`).
+    InvalidRedirectUri(String),
+    /// Client metadata that cannot be registered (RFC 7591 `invalid_client_metadata`).
+    InvalidClientMetadata(String),
+    /// A `response_type` other than `code` (RFC 6749 §4.1.2.1).
+    UnsupportedResponseType,
 }
 
 /// The stable codes callers branch on, one per kind of [`Error`]: jose's where jose has one.
@@ -126,11 +142,18 @@ pub enum ErrorCode {
     DpopBindingMismatch,
     DpopReplayed,
     DpopNonceRequired,
+    InvalidTarget,
+    AuthorizationCodeInvalid,
+    AuthorizationCodeReused,
+    AuthorizationNotFound,
+    InvalidRedirectUri,
+    InvalidClientMetadata,
+    UnsupportedResponseType,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 29] = [
         ErrorCode::JwtExpired,
         ErrorCode::JwtClaimValidationFailed,
         ErrorCode::JwsSignatureVerificationFailed,
@@ -153,6 +176,13 @@ impl ErrorCode {
         ErrorCode::DpopBindingMismatch,
         ErrorCode::DpopReplayed,
         ErrorCode::DpopNonceRequired,
+        ErrorCode::InvalidTarget,
+        ErrorCode::AuthorizationCodeInvalid,
+        ErrorCode::AuthorizationCodeReused,
+        ErrorCode::AuthorizationNotFound,
+        ErrorCode::InvalidRedirectUri,
+        ErrorCode::InvalidClientMetadata,
+        ErrorCode::UnsupportedResponseType,
     ];
 
     /// The code's text (`ERR_JWT_EXPIRED`...).
@@ -180,6 +210,13 @@ impl ErrorCode {
             ErrorCode::DpopBindingMismatch => "ERR_DPOP_BINDING_MISMATCH",
             ErrorCode::DpopReplayed => "ERR_DPOP_REPLAYED",
             ErrorCode::DpopNonceRequired => "ERR_DPOP_NONCE_REQUIRED",
+            ErrorCode::InvalidTarget => "ERR_INVALID_TARGET",
+            ErrorCode::AuthorizationCodeInvalid => "ERR_AUTHORIZATION_CODE_INVALID",
+            ErrorCode::AuthorizationCodeReused => "ERR_AUTHORIZATION_CODE_REUSED",
+            ErrorCode::AuthorizationNotFound => "ERR_AUTHORIZATION_NOT_FOUND",
+            ErrorCode::InvalidRedirectUri => "ERR_INVALID_REDIRECT_URI",
+            ErrorCode::InvalidClientMetadata => "ERR_INVALID_CLIENT_METADATA",
+            ErrorCode::UnsupportedResponseType => "ERR_UNSUPPORTED_RESPONSE_TYPE",
         }
     }
 
@@ -247,6 +284,13 @@ impl Error {
             Error::DpopBindingMismatch => ErrorCode::DpopBindingMismatch,
             Error::DpopReplayed => ErrorCode::DpopReplayed,
             Error::DpopNonceRequired => ErrorCode::DpopNonceRequired,
+            Error::InvalidTarget(_) => ErrorCode::InvalidTarget,
+            Error::AuthorizationCodeInvalid(_) => ErrorCode::AuthorizationCodeInvalid,
+            Error::AuthorizationCodeReused => ErrorCode::AuthorizationCodeReused,
+            Error::AuthorizationNotFound => ErrorCode::AuthorizationNotFound,
+            Error::InvalidRedirectUri(_) => ErrorCode::InvalidRedirectUri,
+            Error::InvalidClientMetadata(_) => ErrorCode::InvalidClientMetadata,
+            Error::UnsupportedResponseType => ErrorCode::UnsupportedResponseType,
         }
     }
 
@@ -332,6 +376,19 @@ impl fmt::Display for Error {
             Error::DpopNonceRequired => f.write_str(
                 "the DPoP proof must carry the server's nonce: retry with the DPoP-Nonce value",
             ),
+            Error::InvalidTarget(why) => write!(f, "invalid resource: {why}"),
+            Error::AuthorizationCodeInvalid(why) => write!(f, "invalid authorization code: {why}"),
+            Error::AuthorizationCodeReused => f.write_str(
+                "the authorization code was used before; the session it started is revoked",
+            ),
+            Error::AuthorizationNotFound => f.write_str(
+                "no such pending authorization: the login challenge is unknown, expired or answered",
+            ),
+            Error::InvalidRedirectUri(why) => write!(f, "invalid redirect URI: {why}"),
+            Error::InvalidClientMetadata(why) => write!(f, "invalid client metadata: {why}"),
+            Error::UnsupportedResponseType => {
+                f.write_str("response_type must be code (the authorization code flow)")
+            }
         }
     }
 }

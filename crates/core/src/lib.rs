@@ -6,6 +6,7 @@
 //! - [`claims`]: access tokens (RFC 9068, `typ` at+jwt) and refresh tokens (`typ` rt+jwt).
 //! - [`issuer`]: the [`TokenIssuer`], which signs and verifies the issuer's own tokens.
 //! - [`client`]: what a configured client may do (permissions, grants, scopes).
+//! - [`authorization`]: the authorization code flow with PKCE, and client registration.
 //! - [`session`]: issuing, rotating and ending one session over its own [`Store`].
 //! - [`subject`]: a subject's sessions and its logout-everywhere, over the subject's [`Store`].
 //! - [`revocation`]: the self-pruning revocation list over a [`Store`].
@@ -16,6 +17,8 @@
 //! Time comes in through [`Clock`], storage through [`Store`]; the Worker and the npm package
 //! implement both.
 
+#[cfg(feature = "issuer")]
+pub mod authorization;
 pub mod claims;
 #[cfg(feature = "issuer")]
 pub mod client;

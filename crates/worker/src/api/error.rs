@@ -186,6 +186,11 @@ impl ApiError {
                 (400, "invalid_request", message)
             }
             ErrorCode::InvalidScope => (400, "invalid_scope", message),
+            ErrorCode::InvalidTarget => (400, "invalid_target", message),
+            ErrorCode::InvalidRedirectUri => (400, "invalid_redirect_uri", message),
+            ErrorCode::InvalidClientMetadata => (400, "invalid_client_metadata", message),
+            ErrorCode::UnsupportedResponseType => (400, "unsupported_response_type", message),
+            ErrorCode::AuthorizationNotFound => (404, "not_found", message),
             ErrorCode::UnauthorizedClient => (400, "unauthorized_client", message),
             // RFC 9449 §5 (400 at the token endpoint) and §7.1 (401 with a challenge at a
             // resource), as the core names them.

@@ -1,0 +1,268 @@
+//! The clients of the authorization code flow: what `/authorize` and `/token` need to know of a
+//! client, whether configured (`EDGE_JWT_CLIENTS`) or registered (RFC 7591), and registration's
+//! rules.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::redirect::check_registrable;
+use crate::error::{Error, Result};
+use crate::jose::b64;
+
+/// What the flow needs to know of a client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowClient {
+    pub client_id: String,
+    pub client_name: Option<String>,
+    pub redirect_uris: Vec<String>,
+    /// Sends no credentials (`token_endpoint_auth_method: none`): PKCE alone binds its code.
+    pub public: bool,
+    /// The scopes it may ask for; `None`: any.
+    pub scopes: Option<Vec<String>>,
+}
+
+/// `token_endpoint_auth_method` values a client may register.
+pub const AUTH_NONE: &str = "none";
+pub const AUTH_CLIENT_SECRET_BASIC: &str = "client_secret_basic";
+
+/// A client registered through `POST /register` (RFC 7591), as stored (its secret only as a
+/// hash) and answered (without the hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisteredClient {
+    pub client_id: String,
+    pub client_id_issued_at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_name: Option<String>,
+    pub redirect_uris: Vec<String>,
+    pub token_endpoint_auth_method: String,
+    pub grant_types: Vec<String>,
+    pub response_types: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// BASE64URL(SHA-256(secret)) of a confidential client's secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret_hash: Option<String>,
+}
+
+/// The longest a registration's text fields may be.
+const MAX_NAME: usize = 200;
+const MAX_REDIRECT_URIS: usize = 10;
+
+impl RegisteredClient {
+    /// Validates client metadata (RFC 7591 §2) and makes the client, with a fresh id and, for a
+    /// confidential client, a fresh secret (returned once, stored only as its hash). Unknown
+    /// members are ignored (§2); a member of the wrong type is `invalid_client_metadata`.
+    pub fn register(metadata: &Value, now: u64) -> Result<(RegisteredClient, Option<String>)> {
+        let bad = |why: &str| Error::InvalidClientMetadata(why.to_owned());
+        let object = metadata
+            .as_object()
+            .ok_or_else(|| bad("the body must be a JSON object"))?;
+        let strings = |name: &str, default: &[&str]| -> Result<Vec<String>> {
+            match object.get(name) {
+                None => Ok(default.iter().map(|s| (*s).to_owned()).collect()),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|v| {
+                        v.as_str()
+                            .map(str::to_owned)
+                            .ok_or_else(|| bad(&format!("{name} must be an array of strings")))
+                    })
+                    .collect(),
+                Some(_) => Err(bad(&format!("{name} must be an array of strings"))),
+            }
+        };
+        let string = |name: &str| -> Result<Option<String>> {
+            match object.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(bad(&format!("{name} must be a string"))),
+            }
+        };
+        let redirect_uris = strings("redirect_uris", &[])?;
+        if redirect_uris.is_empty() || redirect_uris.len() > MAX_REDIRECT_URIS {
+            return Err(Error::InvalidRedirectUri(format!(
+                "redirect_uris must list 1 to {MAX_REDIRECT_URIS} URIs"
+            )));
+        }
+        for uri in &redirect_uris {
+            check_registrable(uri)?;
+        }
+        let method = string("token_endpoint_auth_method")?
+            .unwrap_or_else(|| AUTH_CLIENT_SECRET_BASIC.to_owned());
+        if method != AUTH_NONE && method != AUTH_CLIENT_SECRET_BASIC {
+            return Err(bad(
+                "token_endpoint_auth_method must be none or client_secret_basic",
+            ));
+        }
+        let grant_types = strings("grant_types", &["authorization_code"])?;
+        if grant_types.is_empty()
+            || grant_types
+                .iter()
+                .any(|g| g != "authorization_code" && g != "refresh_token")
+        {
+            return Err(bad(
+                "grant_types may only be authorization_code and refresh_token",
+            ));
+        }
+        let response_types = strings("response_types", &["code"])?;
+        if response_types.iter().any(|r| r != "code")
+            || (grant_types.iter().any(|g| g == "authorization_code") && response_types.is_empty())
+        {
+            return Err(bad("response_types may only be code"));
+        }
+        let client_name = string("client_name")?;
+        if client_name
+            .as_deref()
+            .is_some_and(|n| n.chars().count() > MAX_NAME)
+        {
+            return Err(bad("client_name is over 200 characters"));
+        }
+        let scope = string("scope")?.filter(|s| !s.trim().is_empty());
+        if scope
+            .as_deref()
+            .is_some_and(|s| s.len() > 1024 || s.contains(['"', '\\']))
+        {
+            return Err(bad(
+                "scope must be space-separated scope tokens, at most 1024 bytes",
+            ));
+        }
+        let secret = if method == AUTH_CLIENT_SECRET_BASIC {
+            Some(format!(
+                "{}{}",
+                crate::random::new_id()?,
+                crate::random::new_id()?
+            ))
+        } else {
+            None
+        };
+        let client = RegisteredClient {
+            client_id: crate::random::new_id()?,
+            client_id_issued_at: now,
+            client_name,
+            redirect_uris,
+            token_endpoint_auth_method: method,
+            grant_types,
+            response_types,
+            scope,
+            client_secret_hash: secret.as_deref().map(secret_hash),
+        };
+        Ok((client, secret))
+    }
+
+    /// Whether `secret` is this confidential client's (compared in constant time).
+    pub fn secret_matches(&self, secret: &str) -> bool {
+        self.client_secret_hash
+            .as_deref()
+            .is_some_and(|hash| super::pkce::ct_eq(hash.as_bytes(), secret_hash(secret).as_bytes()))
+    }
+
+    /// What the flow needs to know of it.
+    pub fn flow_client(&self) -> FlowClient {
+        FlowClient {
+            client_id: self.client_id.clone(),
+            client_name: self.client_name.clone(),
+            redirect_uris: self.redirect_uris.clone(),
+            public: self.token_endpoint_auth_method == AUTH_NONE,
+            scopes: self.scope.as_deref().map(|s| {
+                s.split(' ')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            }),
+        }
+    }
+
+    /// The registration answer (RFC 7591 §3.2.1): the metadata as stored, the id, and the
+    /// secret when there is one (this once), never its hash.
+    pub fn answer(&self, secret: Option<&str>) -> Value {
+        let mut answer = serde_json::to_value(self).unwrap_or_default();
+        if let Some(object) = answer.as_object_mut() {
+            object.remove("client_secret_hash");
+            if let Some(secret) = secret {
+                object.insert("client_secret".into(), Value::String(secret.to_owned()));
+                object.insert("client_secret_expires_at".into(), Value::from(0));
+            }
+        }
+        answer
+    }
+}
+
+fn secret_hash(secret: &str) -> String {
+    b64::encode(&hmac_sha256::Hash::hash(secret.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_public_client_registers_with_its_redirect_uris() {
+        let metadata = json!({
+            "redirect_uris": ["http://127.0.0.1:33418/callback", "https://app.example/cb"],
+            "client_name": "Inspector", "token_endpoint_auth_method": "none",
+            "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
+            "software_id": "ignored",
+        });
+        let (client, secret) = RegisteredClient::register(&metadata, 5).unwrap();
+        assert_eq!(secret, None);
+        assert_eq!(client.client_id.len(), 22);
+        assert!(client.flow_client().public);
+        let answer = client.answer(None);
+        assert_eq!(answer["client_name"], "Inspector");
+        assert!(answer.get("software_id").is_none() && answer.get("client_secret").is_none());
+    }
+
+    #[test]
+    fn a_confidential_client_gets_a_secret_once_and_keeps_only_its_hash() {
+        let metadata = json!({"redirect_uris": ["https://app.example/cb"]});
+        let (client, secret) = RegisteredClient::register(&metadata, 5).unwrap();
+        let secret = secret.unwrap();
+        assert!(client.secret_matches(&secret));
+        assert!(!client.secret_matches("guess"));
+        let stored = serde_json::to_string(&client).unwrap();
+        assert!(!stored.contains(&secret));
+        let answer = client.answer(Some(&secret));
+        assert_eq!(answer["client_secret"], secret.as_str());
+        assert!(answer.get("client_secret_hash").is_none());
+    }
+
+    #[test]
+    fn bad_metadata_and_redirect_uris_are_refused() {
+        for (metadata, code) in [
+            (json!([]), "ERR_INVALID_CLIENT_METADATA"),
+            (json!({}), "ERR_INVALID_REDIRECT_URI"),
+            (
+                json!({"redirect_uris": "https://a.example/cb"}),
+                "ERR_INVALID_CLIENT_METADATA",
+            ),
+            (
+                json!({"redirect_uris": ["http://a.example/cb"]}),
+                "ERR_INVALID_REDIRECT_URI",
+            ),
+            (
+                json!({"redirect_uris": ["https://a.example/cb#x"]}),
+                "ERR_INVALID_REDIRECT_URI",
+            ),
+            (
+                json!({"redirect_uris": ["https://a.example/cb"], "grant_types": ["password"]}),
+                "ERR_INVALID_CLIENT_METADATA",
+            ),
+            (
+                json!({"redirect_uris": ["https://a.example/cb"], "response_types": ["token"]}),
+                "ERR_INVALID_CLIENT_METADATA",
+            ),
+            (
+                json!({"redirect_uris": ["https://a.example/cb"], "token_endpoint_auth_method": "private_key_jwt"}),
+                "ERR_INVALID_CLIENT_METADATA",
+            ),
+            (
+                json!({"redirect_uris": ["https://a.example/cb"], "client_name": 7}),
+                "ERR_INVALID_CLIENT_METADATA",
+            ),
+        ] {
+            let err = RegisteredClient::register(&metadata, 5).unwrap_err();
+            assert_eq!(err.code(), code, "{metadata}");
+        }
+    }
+}

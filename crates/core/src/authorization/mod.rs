@@ -1,0 +1,14 @@
+//! The authorization code flow (RFC 6749 §4.1, OAuth 2.1) with PKCE, for clients the issuer does
+//! not trust with a secret (CLIs, apps, SPAs, MCP clients): the request checked against its
+//! client, the login handed to the user's app under a challenge, the code redeemed once.
+//! Every rule is here; the Worker adapts.
+
+pub mod client;
+pub mod flow;
+pub mod pkce;
+pub mod redirect;
+pub mod request;
+
+pub use client::{FlowClient, RegisteredClient};
+pub use flow::{Authorization, CodeExchange, Consent, PendingView, Redemption};
+pub use request::{AuthorizationRequest, AuthorizeRefusal};
