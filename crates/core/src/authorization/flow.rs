@@ -41,7 +41,7 @@ pub struct Consent {
 enum Answer {
     Pending,
     Accepted {
-        consent: Consent,
+        consent: Box<Consent>,
         /// BASE64URL(SHA-256) of the code's secret part.
         code_hash: String,
         code_expires_at: u64,
@@ -206,7 +206,7 @@ impl<S: Store, C: Clock> Authorization<'_, S, C> {
         let secret = crate::random::new_id()?;
         let now = self.clock.now();
         record.answer = Answer::Accepted {
-            consent: Consent { scope, ..consent },
+            consent: Box::new(Consent { scope, ..consent }),
             code_hash: hash(&secret),
             code_expires_at: now + CODE_TTL,
             redeemed: None,
@@ -307,7 +307,7 @@ impl<S: Store, C: Clock> Authorization<'_, S, C> {
         pkce::verify(exchange.code_verifier, &request.code_challenge)?;
         let granted = Redemption::Granted {
             request: request.clone(),
-            consent: consent.clone(),
+            consent: (**consent).clone(),
         };
         *redeemed = Some(Redeemed {
             sid: None,
