@@ -86,8 +86,8 @@ pub struct PendingView {
 pub enum Redemption {
     /// The first use: the request and the consent to start the session from.
     Granted {
-        request: AuthorizationRequest,
-        consent: Consent,
+        request: Box<AuthorizationRequest>,
+        consent: Box<Consent>,
     },
     /// A second use: the session the first started, if known yet, is to be revoked.
     Reused { sid: Option<String> },
@@ -306,8 +306,8 @@ impl<S: Store, C: Clock> Authorization<'_, S, C> {
         }
         pkce::verify(exchange.code_verifier, &request.code_challenge)?;
         let granted = Redemption::Granted {
-            request: request.clone(),
-            consent: (**consent).clone(),
+            request: Box::new(request.clone()),
+            consent: consent.clone(),
         };
         *redeemed = Some(Redeemed {
             sid: None,
