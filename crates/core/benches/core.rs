@@ -233,6 +233,7 @@ fn rotation_dpop(c: &mut Criterion) {
                 let presented = Presentation {
                     proof: verify_proof(&proof, &request, &ProofOptions::default()).ok(),
                     client_authenticated: false,
+                    resource: None,
                 };
                 let pair = issuer
                     .verify_refresh(&refresh_token, clock.now())

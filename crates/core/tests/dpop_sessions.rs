@@ -20,6 +20,7 @@ fn proof(jkt: &str, jti: &str) -> Presentation {
             iat: T0,
         }),
         client_authenticated: false,
+        resource: None,
     }
 }
 
@@ -242,4 +243,30 @@ fn a_bound_session_is_revoked_only_with_a_proof_by_its_key() {
     );
     // Revoking it again answers that it was not live, proof or no proof.
     assert_eq!(revoke(&Presentation::default()), Ok(false));
+}
+
+#[test]
+fn a_refresh_naming_a_resource_must_name_the_sessions_own() {
+    let w = World::new();
+    let mut request = session(None);
+    request.audience = Some("https://mcp.example/mcp".into());
+    let first = block_on(w.sessions().start("sid-a", request)).unwrap();
+    let naming = |resource: &str| Presentation {
+        resource: Some(resource.into()),
+        ..Presentation::default()
+    };
+    let err = refresh(&w, &first, &naming("https://other.example")).unwrap_err();
+    assert_eq!(err.code(), "ERR_INVALID_TARGET");
+    // Nothing was consumed: the session's own resource refreshes.
+    let second = refresh(&w, &first, &naming("https://mcp.example/mcp")).unwrap();
+    assert_eq!(access_claims(&second)["aud"], "https://mcp.example/mcp");
+    // A session for the default audience takes that one only.
+    let plain = block_on(w.sessions().start("sid-b", session(None))).unwrap();
+    assert_eq!(
+        refresh(&w, &plain, &naming("https://mcp.example/mcp"))
+            .unwrap_err()
+            .code(),
+        "ERR_INVALID_TARGET"
+    );
+    refresh(&w, &plain, &naming(AUDIENCE)).unwrap();
 }

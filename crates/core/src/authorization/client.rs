@@ -187,6 +187,37 @@ impl RegisteredClient {
     }
 }
 
+/// Where a registered client is kept in a store (the Worker's KV), and for how long: a year
+/// after its registration (a client then registers again).
+fn client_key(client_id: &str) -> String {
+    format!("client:{client_id}")
+}
+pub const REGISTERED_CLIENT_TTL: u64 = 365 * 86_400;
+
+impl RegisteredClient {
+    /// The registered client `client_id`, if the store has it.
+    pub async fn load<S: crate::store::Store>(store: &S, client_id: &str) -> Result<Option<Self>> {
+        if client_id.len() != 22 {
+            return Ok(None);
+        }
+        match store.get(&client_key(client_id)).await? {
+            None => Ok(None),
+            Some(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|_| Error::StoreUnavailable("corrupt client record".into())),
+        }
+    }
+
+    pub async fn save<S: crate::store::Store>(&self, store: &S) -> Result<()> {
+        let text = serde_json::to_string(self)
+            .map_err(|e| Error::Internal(format!("cannot encode client: {e}")))?;
+        let until = self.client_id_issued_at + REGISTERED_CLIENT_TTL;
+        Ok(store
+            .put(&client_key(&self.client_id), &text, until)
+            .await?)
+    }
+}
+
 fn secret_hash(secret: &str) -> String {
     b64::encode(&hmac_sha256::Hash::hash(secret.as_bytes()))
 }

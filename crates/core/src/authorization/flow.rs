@@ -82,7 +82,8 @@ pub struct PendingView {
 }
 
 /// What redeeming a code gives.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Redemption {
     /// The first use: the request and the consent to start the session from.
     Granted {

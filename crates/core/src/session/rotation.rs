@@ -80,6 +80,10 @@ pub struct Presentation {
     /// The client authenticated (a confidential client): its refresh tokens are bound to its
     /// credentials, so a proof binds the access token only (RFC 9449 §5).
     pub client_authenticated: bool,
+    /// The `resource` the refresh names (RFC 8707 §2.2): it must be the session's audience; a
+    /// refresh never widens what was authorized.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
 }
 
 /// What a bound session's rule says of a request's proof.
@@ -220,6 +224,15 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
         if record.revoked {
             self.publish(&mut record).await?;
             return Err(Error::Revoked(RevokedBy::Session));
+        }
+        if let Some(resource) = &presented.resource {
+            let audience =
+                (record.session.audience.as_ref()).unwrap_or(&self.issuer.policy().audience);
+            if resource != audience {
+                return Err(Error::InvalidTarget(format!(
+                    "{resource:?} is not the resource this session was authorized for"
+                )));
+            }
         }
         let proof = presented.proof.as_ref();
         if let Binding::Reuse = self.check_binding(&record, claims, proof).await? {
