@@ -25,6 +25,7 @@ pub const fn namespace_binding(namespace: Namespace) -> &'static str {
     match namespace {
         Namespace::Sessions => "EDGE_JWT_SESSIONS",
         Namespace::Subjects => "EDGE_JWT_SUBJECTS",
+        Namespace::Authorizations => "EDGE_JWT_AUTHORIZATIONS",
     }
 }
 

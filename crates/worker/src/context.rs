@@ -5,7 +5,9 @@
 use edge_jwt_core::client::Permission;
 use edge_jwt_core::RevocationList;
 
-use crate::api::auth::{permission_refused, Client};
+use edge_jwt_core::authorization::{FlowClient, RegisteredClient};
+
+use crate::api::auth::{basic_credentials, permission_refused, Client};
 use crate::api::form::{self, Form};
 use crate::api::incoming::{Body, Incoming};
 use crate::api::reply::Reply;
@@ -18,6 +20,14 @@ use crate::platform::Platform;
 pub(crate) type Answer = Result<Reply, ApiError>;
 
 const FORM: &str = "application/x-www-form-urlencoded";
+
+/// The client of a token request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenClient {
+    pub id: String,
+    /// It proved a secret (a confidential client), rather than only naming itself.
+    pub authenticated: bool,
+}
 
 /// One request's context: the settings, the runtime, the client's address.
 pub struct Ctx<'a, P> {
@@ -51,6 +61,76 @@ impl<'a, P: Platform> Ctx<'a, P> {
             .clients
             .authenticate(req.header("Authorization"))
             .inspect_err(|_| self.event(Event::ClientAuthenticationFailed, Subjects::default()))
+    }
+
+    /// A client of the authorization code flow by id: a configured one with redirect URIs, or
+    /// one registered (RFC 7591, in KV).
+    pub(crate) async fn flow_client(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<FlowClient>, ApiError> {
+        if let Some(client) = self.settings.clients.get(client_id) {
+            return Ok((!client.redirect_uris.is_empty()).then(|| client.flow_client(client_id)));
+        }
+        let revocations = self.revocations()?;
+        let registered = RegisteredClient::load(revocations.store(), client_id).await?;
+        Ok(registered.map(|c| c.flow_client()))
+    }
+
+    /// A client authenticating at the token endpoint with HTTP Basic (RFC 6749 §2.3.1): a
+    /// configured one, or one registered with a secret. `None` without the header.
+    pub(crate) async fn basic_client<B>(
+        &self,
+        req: &Incoming<B>,
+    ) -> Result<Option<TokenClient>, ApiError> {
+        let header = req.header("Authorization");
+        if header.is_none() {
+            return Ok(None);
+        }
+        if let Ok(id) = self.settings.clients.authenticate(header) {
+            return Ok(Some(TokenClient {
+                id,
+                authenticated: true,
+            }));
+        }
+        let registered = match basic_credentials(header) {
+            Some((id, secret)) => {
+                let revocations = self.revocations()?;
+                RegisteredClient::load(revocations.store(), &id)
+                    .await?
+                    .filter(|client| client.secret_matches(&secret))
+            }
+            None => None,
+        };
+        match registered {
+            Some(client) => Ok(Some(TokenClient {
+                id: client.client_id,
+                authenticated: true,
+            })),
+            None => {
+                self.event(Event::ClientAuthenticationFailed, Subjects::default());
+                Err(ApiError::invalid_client())
+            }
+        }
+    }
+
+    /// A public client naming itself with `client_id` (RFC 6749 §3.2.1): one registered
+    /// without a secret. A client with a secret must authenticate with it.
+    pub(crate) async fn public_client(&self, form: &Form) -> Result<Option<TokenClient>, ApiError> {
+        let Some(id) = form.get("client_id") else {
+            return Ok(None);
+        };
+        let revocations = self.revocations()?;
+        match RegisteredClient::load(revocations.store(), id).await? {
+            Some(client) if client.flow_client().public => Ok(Some(TokenClient {
+                id: id.to_owned(),
+                authenticated: false,
+            })),
+            _ => {
+                self.event(Event::ClientAuthenticationFailed, Subjects::default());
+                Err(ApiError::invalid_client())
+            }
+        }
     }
 
     /// A trusted client with `permission` (a refusal is logged as an event naming it).

@@ -22,6 +22,11 @@ pub enum Event {
     /// A refresh of a DPoP-bound session without a valid proof by its key, or a replayed
     /// proof: a stolen refresh token, likely.
     DpopProofRefused,
+    /// An authorization code presented a second time: the session its first use started was
+    /// revoked (`sid`, when it was known).
+    AuthorizationCodeReused,
+    /// A client registered itself (RFC 7591).
+    ClientRegistered,
 }
 
 /// Who and what an event is about; fields not known are left out.

@@ -9,6 +9,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use base64::Engine as _;
+use edge_jwt_core::authorization::Authorization;
 use edge_jwt_core::dpop::jwk_thumbprint;
 use edge_jwt_core::dpop_client::{proof_signing_input, ProofClaims};
 use edge_jwt_core::keys::{PrivateKey, SigningKey};
@@ -23,7 +24,7 @@ use crate::api::reply::Reply;
 use crate::api::settings::{self, Settings};
 use crate::api::ApiError;
 use crate::objects::calls::*;
-use crate::objects::{session, subject};
+use crate::objects::{authorization, session, subject};
 use crate::platform::Platform;
 use crate::routes;
 
@@ -105,6 +106,21 @@ impl MemoryPlatform {
         session::answer(call, &rotation, self.settings.store_conformance).await
     }
 
+    /// What an authorization's object does with a call.
+    async fn authorization_object(
+        &self,
+        challenge: &str,
+        call: AuthorizationCall,
+    ) -> Result<Value, RemoteError> {
+        let store = self.storage(&format!("authorization:{challenge}"));
+        let authorization = Authorization {
+            store: &store,
+            clock: &self.clock,
+            issuer: &self.settings.issuer.policy().issuer,
+        };
+        authorization::answer(call, &authorization).await
+    }
+
     /// What a subject's object does with a call.
     async fn subject_object(&self, call: SubjectCall) -> Result<Value, RemoteError> {
         let store = self.storage(&call.sub);
@@ -134,14 +150,18 @@ impl MemoryPlatform {
 impl ObjectCaller for MemoryPlatform {
     async fn call<C: ObjectCall>(&self, name: &str, call: C) -> Result<C::Reply, CallError> {
         let envelope = call.envelope(name);
-        let sent = if C::NAMESPACE == Namespace::Sessions {
-            self.session_object(name, through_json(&envelope)).await
-        } else {
-            // Boxed: a subject's object calls its sessions' objects back through this method,
-            // and an async fn's future cannot contain itself.
-            let subject: Pin<Box<dyn Future<Output = Result<Value, RemoteError>> + '_>> =
-                Box::pin(self.subject_object(through_json(&envelope)));
-            subject.await
+        let sent = match C::NAMESPACE {
+            Namespace::Sessions => self.session_object(name, through_json(&envelope)).await,
+            Namespace::Authorizations => {
+                self.authorization_object(name, through_json(&envelope)).await
+            }
+            Namespace::Subjects => {
+                // Boxed: a subject's object calls its sessions' objects back through this
+                // method, and an async fn's future cannot contain itself.
+                let subject: Pin<Box<dyn Future<Output = Result<Value, RemoteError>> + '_>> =
+                    Box::pin(self.subject_object(through_json(&envelope)));
+                subject.await
+            }
         };
         let received: Result<C::Reply, RemoteError> = through_json(&sent);
         received.map_err(CallError::Remote)

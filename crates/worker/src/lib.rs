@@ -25,6 +25,7 @@ mod objects;
 mod platform;
 mod routes;
 
+pub use objects::authorization::AuthorizationObject;
 pub use objects::session::SessionObject;
 pub use objects::subject::SubjectObject;
 

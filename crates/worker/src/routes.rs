@@ -4,12 +4,12 @@
 use std::rc::Rc;
 
 use crate::api::incoming::{Body, Incoming};
-use crate::api::paths::{session_id, subject, Methods};
+use crate::api::paths::{self, session_id, subject, Methods};
 use crate::api::reply::Reply;
 use crate::api::settings::Settings;
 use crate::api::ApiError;
 use crate::context::{Answer, Ctx};
-use crate::handlers::{admin, demo, oauth, testing};
+use crate::handlers::{admin, authorize, demo, oauth, register, testing};
 use crate::platform::Platform;
 
 /// Handles one request with `settings` (or the error they could not be loaded with); always
@@ -68,6 +68,20 @@ async fn route<P: Platform, B: Body>(
         [".well-known", "oauth-authorization-server"] => row!(Get, oauth::metadata(&ctx)),
         ["sessions"] => row!(Post, admin::start_session(req, &ctx)),
         ["token"] => row!(Post, oauth::token(req, &ctx)),
+        ["authorize"] => row!(Get, authorize::authorize(req, &ctx)),
+        ["authorizations", challenge] => {
+            let challenge = paths::challenge(challenge)?;
+            row!(Get, authorize::pending(req, &ctx, &challenge))
+        }
+        ["authorizations", challenge, "accept"] => {
+            let challenge = paths::challenge(challenge)?;
+            row!(Post, authorize::accept(req, &ctx, &challenge))
+        }
+        ["authorizations", challenge, "reject"] => {
+            let challenge = paths::challenge(challenge)?;
+            row!(Post, authorize::reject(req, &ctx, &challenge))
+        }
+        ["register"] => row!(Post, register::register(req, &ctx)),
         ["revoke"] => row!(Post, oauth::revoke(req, &ctx)),
         ["introspect"] => row!(Post, oauth::introspect(req, &ctx)),
         ["subjects", sub, "revoke"] => {

@@ -6,6 +6,8 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde::Deserialize;
 
+use edge_jwt_core::authorization::redirect::check_registrable;
+use edge_jwt_core::authorization::FlowClient;
 use edge_jwt_core::client::{ClientRules, Permission};
 
 use super::{form, ApiError};
@@ -18,6 +20,27 @@ const MAX_AUTHORIZATION: usize = 1024;
 pub struct Client {
     secret: String,
     pub rules: ClientRules,
+    /// Where the authorization code flow may send its users back (none: it does not use it).
+    pub redirect_uris: Vec<String>,
+    pub client_name: Option<String>,
+}
+
+impl Client {
+    /// What the authorization code flow needs to know of it (a confidential client).
+    pub fn flow_client(&self, client_id: &str) -> FlowClient {
+        FlowClient {
+            client_id: client_id.to_owned(),
+            client_name: self.client_name.clone(),
+            redirect_uris: self.redirect_uris.clone(),
+            public: false,
+            scopes: self.rules.scopes.clone(),
+        }
+    }
+
+    /// Whether `secret` is this client's (compared in constant time).
+    pub fn secret_matches(&self, secret: &str) -> bool {
+        ct_codecs::verify(self.secret.as_bytes(), secret.as_bytes())
+    }
 }
 
 /// The object form of a client in `EDGE_JWT_CLIENTS`.
@@ -35,6 +58,11 @@ struct ClientObject {
     /// Default: none, so that a service configured for its own tokens cannot act for users.
     #[serde(default)]
     permissions: Vec<Permission>,
+    /// For the authorization code flow. Default: none.
+    #[serde(default)]
+    redirect_uris: Vec<String>,
+    #[serde(default)]
+    client_name: Option<String>,
 }
 
 /// `EDGE_JWT_CLIENTS`: client id to `{"secret", "scopes"?, "grant_types"?, "permissions"?}`,
@@ -86,6 +114,8 @@ impl Clients {
                     ClientSetting::Secret(secret) => Client {
                         secret,
                         rules: ClientRules::trusted(),
+                        redirect_uris: Vec::new(),
+                        client_name: None,
                     },
                     ClientSetting::Object(object) => Client {
                         secret: object.secret,
@@ -94,6 +124,8 @@ impl Clients {
                             grant_types: object.grant_types,
                             permissions: object.permissions,
                         },
+                        redirect_uris: object.redirect_uris,
+                        client_name: object.client_name,
                     },
                 };
                 (id, client)
@@ -107,6 +139,16 @@ impl Clients {
             .any(|(id, client)| id.is_empty() || client.secret.len() < 16)
         {
             return Err("needs non-empty client ids and secrets of 16 or more characters");
+        }
+        if clients
+            .values()
+            .flat_map(|c| &c.redirect_uris)
+            .any(|uri| check_registrable(uri).is_err())
+        {
+            return Err(
+                "redirect_uris must be https, http on a loopback address, or a private-use \
+                        scheme, without a fragment",
+            );
         }
         if clients.values().any(|c| c.rules.validate().is_err()) {
             return Err(
@@ -140,7 +182,7 @@ impl Clients {
 }
 
 /// `Basic base64(urlencode(id) ":" urlencode(secret))`.
-fn basic_credentials(authorization: Option<&str>) -> Option<(String, String)> {
+pub fn basic_credentials(authorization: Option<&str>) -> Option<(String, String)> {
     let header = authorization?;
     if header.len() > MAX_AUTHORIZATION {
         return None;

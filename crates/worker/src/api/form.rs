@@ -65,6 +65,25 @@ impl Form {
     }
 }
 
+/// A URL's query as its parameters, in order and with repeats (the authorization endpoint tells
+/// a repeated parameter apart itself, RFC 6749 §3.1).
+pub fn query_pairs(url: &str) -> Result<Vec<(String, String)>, ApiError> {
+    let query = url
+        .split('#')
+        .next()
+        .unwrap_or("")
+        .split_once('?')
+        .map_or("", |(_, q)| q);
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            Ok((decode(name)?, decode(value)?))
+        })
+        .collect()
+}
+
 /// Form decoding (`application/x-www-form-urlencoded`): percent-decoding with `+` as space.
 pub fn decode(text: &str) -> Result<String, ApiError> {
     percent_decode(text, true)

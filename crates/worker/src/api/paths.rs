@@ -96,3 +96,10 @@ mod tests {
         assert_eq!(Methods::Post.allow(), "POST, OPTIONS");
     }
 }
+
+/// A login challenge is what the issuer makes: 22 base64url characters, as a session id.
+pub fn challenge(segment: &str) -> Result<String, ApiError> {
+    session_id(segment).map_err(|_| {
+        ApiError::invalid_request("the login challenge in the path is not one this issuer makes")
+    })
+}

@@ -38,6 +38,13 @@ impl Reply {
         Ok(Reply::uncached(status, Some(JSON), text))
     }
 
+    /// A `302 Found` to `location` (the authorization endpoint's answers), never cached.
+    pub fn redirect(location: &str) -> Result<Reply, ApiError> {
+        let mut reply = Reply::uncached(302, None, String::new());
+        reply.headers.push(("Location", location.to_owned()));
+        Ok(reply)
+    }
+
     pub fn empty(status: u16) -> Result<Reply, ApiError> {
         Ok(Reply::uncached(status, None, String::new()))
     }

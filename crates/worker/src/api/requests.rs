@@ -1,5 +1,6 @@
 //! The endpoints' JSON request bodies, parsed into what the core takes.
 
+use edge_jwt_core::authorization::Consent;
 use edge_jwt_core::NewSession;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -37,6 +38,55 @@ impl SessionRequest {
             claims: request.claims,
             dpop_jkt: request.dpop_jkt,
             audience: None,
+        })
+    }
+}
+
+/// `POST /authorizations/{challenge}/accept`: who the app logged in, the claims for their
+/// tokens, and the scope, which may only narrow what was asked.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptRequest {
+    pub sub: String,
+    #[serde(default)]
+    pub claims: Map<String, Value>,
+    #[serde(default)]
+    pub scope: Option<String>,
+}
+
+impl AcceptRequest {
+    pub fn parse(body: &[u8]) -> Result<Consent, ApiError> {
+        let request: AcceptRequest = serde_json::from_slice(body).map_err(|e| {
+            ApiError::invalid_request(format!("body must be JSON {{sub, claims?, scope?}}: {e}"))
+        })?;
+        Ok(Consent {
+            sub: request.sub,
+            claims: request.claims,
+            scope: request.scope,
+        })
+    }
+}
+
+/// `POST /authorizations/{challenge}/reject`: optionally, the error to send the client.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RejectRequest {
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub error_description: Option<String>,
+}
+
+impl RejectRequest {
+    /// An empty body is no error of its own (`access_denied`).
+    pub fn parse(body: &[u8]) -> Result<Self, ApiError> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(RejectRequest::default());
+        }
+        serde_json::from_slice(body).map_err(|e| {
+            ApiError::invalid_request(format!(
+                "body must be JSON {{error?, error_description?}}: {e}"
+            ))
         })
     }
 }

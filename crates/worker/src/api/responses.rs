@@ -1,7 +1,10 @@
 //! The endpoints' answers, as plain data.
 
+use edge_jwt_core::authorization::pkce::S256;
 use edge_jwt_core::dpop::DEFAULT_PROOF_ALGORITHMS;
-use edge_jwt_core::{RefreshClaims, SessionStatus, TokenIssuer};
+use edge_jwt_core::{RefreshClaims, SessionStatus};
+
+use super::settings::Settings;
 use serde_json::{json, Map, Value};
 
 /// RFC 7662 §2.2: an active access token's claims, with `active` and `token_type`: `DPoP`
@@ -41,9 +44,10 @@ pub fn inactive() -> Value {
 }
 
 /// RFC 8414 metadata.
-pub fn metadata(issuer: &TokenIssuer) -> Value {
+pub fn metadata(settings: &Settings) -> Value {
+    let issuer = &settings.issuer;
     let base = issuer.policy().issuer.trim_end_matches('/');
-    json!({
+    let mut metadata = json!({
         "issuer": issuer.policy().issuer,
         "token_endpoint": format!("{base}/token"),
         "revocation_endpoint": format!("{base}/revoke"),
@@ -55,7 +59,20 @@ pub fn metadata(issuer: &TokenIssuer) -> Value {
         "revocation_endpoint_auth_methods_supported": ["none"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic"],
         "dpop_signing_alg_values_supported": DEFAULT_PROOF_ALGORITHMS.map(|alg| alg.name()),
-    })
+    });
+    // The authorization code flow, when the app's login page is set.
+    if settings.login_url.is_some() {
+        metadata["authorization_endpoint"] = json!(format!("{base}/authorize"));
+        metadata["grant_types_supported"] =
+            json!(["authorization_code", "refresh_token", "client_credentials"]);
+        metadata["response_types_supported"] = json!(["code"]);
+        metadata["code_challenge_methods_supported"] = json!([S256]);
+        metadata["authorization_response_iss_parameter_supported"] = json!(true);
+    }
+    if settings.registration_open {
+        metadata["registration_endpoint"] = json!(format!("{base}/register"));
+    }
+    metadata
 }
 
 #[cfg(test)]

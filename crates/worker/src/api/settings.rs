@@ -17,6 +17,12 @@ pub const LEEWAY: &str = "EDGE_JWT_LEEWAY";
 pub const MAX_SESSIONS: &str = "EDGE_JWT_MAX_SESSIONS";
 pub const CORS_ORIGINS: &str = "EDGE_JWT_CORS_ORIGINS";
 pub const DEMO_LOGIN: &str = "EDGE_JWT_DEMO_LOGIN";
+/// Where `/authorize` sends the browser to log in: the app's page, given `login_challenge`.
+pub const LOGIN_URL: &str = "EDGE_JWT_LOGIN_URL";
+/// A JSON array of the resources (absolute URIs) tokens may be asked for (RFC 8707).
+pub const RESOURCES: &str = "EDGE_JWT_RESOURCES";
+/// `open` turns on `POST /register` (RFC 7591).
+pub const REGISTRATION: &str = "EDGE_JWT_REGISTRATION";
 /// `true` turns on `POST /test/store-conformance`, for the end-to-end tests only.
 pub const STORE_CONFORMANCE: &str = "EDGE_JWT_STORE_CONFORMANCE";
 /// Secret: a JWKS of private keys; the first signs.
@@ -25,7 +31,7 @@ pub const SIGNING_KEYS: &str = "EDGE_JWT_SIGNING_KEYS";
 pub const CLIENTS: &str = "EDGE_JWT_CLIENTS";
 
 /// Every setting's name: the Worker reads these and nothing else.
-pub const NAMES: [&str; 13] = [
+pub const NAMES: [&str; 16] = [
     ISSUER,
     AUDIENCE,
     ACCESS_TTL,
@@ -36,6 +42,9 @@ pub const NAMES: [&str; 13] = [
     MAX_SESSIONS,
     CORS_ORIGINS,
     DEMO_LOGIN,
+    LOGIN_URL,
+    RESOURCES,
+    REGISTRATION,
     STORE_CONFORMANCE,
     SIGNING_KEYS,
     CLIENTS,
@@ -51,6 +60,12 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     /// The demo's login and resource, when `EDGE_JWT_DEMO_LOGIN` turns them on.
     pub demo: Option<Demo>,
+    /// The app's login page: the authorization code flow is on when it is set.
+    pub login_url: Option<String>,
+    /// The resources (RFC 8707) tokens may be asked for, besides the default audience.
+    pub resources: Vec<String>,
+    /// Whether `POST /register` is open.
+    pub registration_open: bool,
     /// Whether the store contract may be run against the deployed stores (tests only).
     pub store_conformance: bool,
 }
@@ -104,12 +119,38 @@ impl Settings {
             false => None,
         };
         let store_conformance = lookup(STORE_CONFORMANCE).is_some_and(|v| v.trim() == "true");
+        let login_url = lookup(LOGIN_URL)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty());
+        if login_url.as_deref().is_some_and(|u| !absolute_url(u)) {
+            return Err(ApiError::misconfigured(
+                LOGIN_URL,
+                "must be an absolute http(s) URL",
+            ));
+        }
+        let resources: Vec<String> = match lookup(RESOURCES).filter(|v| !v.trim().is_empty()) {
+            None => Vec::new(),
+            Some(text) => serde_json::from_str(&text)
+                .ok()
+                .filter(|r: &Vec<String>| r.iter().all(|u| absolute_url(u) && !u.contains('#')))
+                .ok_or_else(|| {
+                    ApiError::misconfigured(RESOURCES, "must be a JSON array of absolute URIs")
+                })?,
+        };
+        let registration_open = match lookup(REGISTRATION).as_deref().map(str::trim) {
+            None | Some("" | "off") => false,
+            Some("open") => true,
+            Some(_) => return Err(ApiError::misconfigured(REGISTRATION, "must be open or off")),
+        };
         Ok(Settings {
             public_jwks: issuer.keys().public_jwks().to_string(),
             issuer,
             clients,
             cors_origins,
             demo,
+            login_url,
+            resources,
+            registration_open,
             store_conformance,
         })
     }
@@ -121,6 +162,10 @@ impl Settings {
     pub fn allows_origin(&self, origin: &str) -> bool {
         self.cors_origins.iter().any(|o| o == origin || o == "*")
     }
+}
+
+fn absolute_url(text: &str) -> bool {
+    (text.starts_with("https://") || text.starts_with("http://")) && text.len() > 8
 }
 
 /// The demo's sessions get an audience of their own, `<issuer>/demo`, and the demo resource

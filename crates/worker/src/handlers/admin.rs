@@ -2,7 +2,7 @@
 //! authenticated, and administering a subject's sessions.
 
 use edge_jwt_core::client::Permission;
-use edge_jwt_core::{ErrorCode, NewSession};
+use edge_jwt_core::{ErrorCode, NewSession, TokenPair};
 use serde_json::json;
 
 use crate::api::form;
@@ -30,8 +30,17 @@ pub(crate) async fn start_session<P: Platform, B: Body>(
 }
 
 /// Registers the session with its subject (which dates it after any logout), then starts it
-/// in its own object.
+/// in its own object; answers 201 with its first pair.
 pub(crate) async fn begin_session<P: Platform>(ctx: &Ctx<'_, P>, request: NewSession) -> Answer {
+    let (_, pair) = start_registered(ctx, request).await?;
+    Reply::json(201, &pair)
+}
+
+/// [`begin_session`]'s work: the new session's id and its first pair.
+pub(crate) async fn start_registered<P: Platform>(
+    ctx: &Ctx<'_, P>,
+    request: NewSession,
+) -> Result<(String, TokenPair), ApiError> {
     // Refused before the subject's object is woken (the session's object checks again).
     request.validate()?;
     let sid = edge_jwt_core::random::new_id()?;
@@ -53,7 +62,8 @@ pub(crate) async fn begin_session<P: Platform>(ctx: &Ctx<'_, P>, request: NewSes
         request,
         min_iat: registered.min_iat,
     };
-    Reply::json(201, &ctx.call(&sid, start).await?)
+    let pair = ctx.call(&sid, start).await?;
+    Ok((sid, pair))
 }
 
 /// `POST /subjects/{sub}/revoke`: log a subject out everywhere (clients with the `subjects`

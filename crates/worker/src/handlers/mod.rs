@@ -4,6 +4,9 @@
 //! `Platform` and plain requests and answers, so the Worker runs them as they are tested.
 
 pub mod admin;
+pub mod authorize;
+pub mod code;
 pub mod demo;
 pub mod oauth;
+pub mod register;
 pub mod testing;

@@ -13,9 +13,10 @@ use crate::api::incoming::{Body, Incoming};
 use crate::api::reply::Reply;
 use crate::api::responses;
 use crate::api::ApiError;
-use crate::context::{read_form, Answer, Ctx};
+use crate::context::{read_form, Answer, Ctx, TokenClient};
 use crate::dpop;
 use crate::events::{Event, Subjects};
+use crate::handlers::code;
 use crate::objects::calls::{Refresh, Refreshed, Revoke, RevokeToken, Status};
 use crate::platform::Platform;
 
@@ -31,7 +32,7 @@ pub(crate) async fn jwks<P>(ctx: &Ctx<'_, P>) -> Answer {
 
 /// `GET /.well-known/oauth-authorization-server` (RFC 8414).
 pub(crate) async fn metadata<P>(ctx: &Ctx<'_, P>) -> Answer {
-    Reply::public_json(responses::metadata(&ctx.settings.issuer).to_string())
+    Reply::public_json(responses::metadata(ctx.settings).to_string())
 }
 
 /// `POST /token` (RFC 6749 §6): refresh-token rotation in the session's Durable Object. A
@@ -39,20 +40,22 @@ pub(crate) async fn metadata<P>(ctx: &Ctx<'_, P>) -> Answer {
 /// `DPoP` proof (RFC 9449 §5) is checked against the request here; its binding and its `jti`
 /// are checked by the session's object.
 pub(crate) async fn token<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<'_, P>) -> Answer {
-    let client = match req.header("Authorization") {
-        Some(_) => Some(ctx.authenticate(&req)?),
-        None => None,
-    };
+    let authenticated = ctx.basic_client(&req).await?;
     let proof = dpop::token_request_proof(&req, ctx.now())?;
     let form = read_form(&mut req).await?;
+    let client = match authenticated {
+        Some(client) => Some(client),
+        None => ctx.public_client(&form).await?,
+    };
     match form.require("grant_type")? {
         "refresh_token" => {}
+        "authorization_code" => return code::exchange(client, proof, &form, ctx).await,
         "client_credentials" => return client_credentials(client, proof, &form, ctx),
         _ => {
             return Err(ApiError::new(
                 400,
                 "unsupported_grant_type",
-                "grant_type must be refresh_token or client_credentials",
+                "grant_type must be authorization_code, refresh_token or client_credentials",
             ))
         }
     }
@@ -61,7 +64,7 @@ pub(crate) async fn token<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<
         .settings
         .issuer
         .verify_refresh(form.require("refresh_token")?, ctx.now())?;
-    claims.check_client(client.as_deref())?;
+    claims.check_client(client.as_ref().map(|c| c.id.as_str()))?;
     let sid = claims.sid.clone();
     // The subject keeps the session listed as long as it may refresh: told first, so that a
     // failure refuses the refresh (503) before anything is consumed.
@@ -76,7 +79,8 @@ pub(crate) async fn token<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<
         claims: claims.clone(),
         presented: Presentation {
             proof,
-            client_authenticated: client.is_some(),
+            client_authenticated: client.as_ref().is_some_and(|c| c.authenticated),
+            resource: form.get("resource").map(str::to_owned),
         },
     };
     match ctx.call(&sid, call).await {
@@ -102,12 +106,14 @@ pub(crate) async fn token<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<
 /// access token for itself, with scopes it may ask for, and no refresh token; bound to the key
 /// of a `DPoP` proof if the request has one.
 pub(crate) fn client_credentials<P: Platform>(
-    client: Option<String>,
+    client: Option<TokenClient>,
     proof: Option<DpopProof>,
     form: &Form,
     ctx: &Ctx<'_, P>,
 ) -> Answer {
-    let client = client.and_then(|id| Some((ctx.settings.clients.get(&id)?, id)));
+    let client = client
+        .filter(|c| c.authenticated)
+        .and_then(|c| Some((ctx.settings.clients.get(&c.id)?, c.id)));
     let Some((client, client_id)) = client else {
         return Err(ApiError::invalid_client());
     };
@@ -149,6 +155,7 @@ pub(crate) async fn revoke<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx
                 presented: Presentation {
                     proof,
                     client_authenticated: false,
+                    resource: None,
                 },
             };
             let about = Subjects {

@@ -7,6 +7,7 @@
 //! This is the bottom of the Worker's modules: it knows the core and nothing of the Worker's
 //! own (the objects, the handlers and the bindings all build on it).
 
+use edge_jwt_core::authorization::{AuthorizationRequest, Consent, PendingView, Redemption};
 use edge_jwt_core::{
     Error, ErrorCode, ListedSession, NewSession, Presentation, RefreshClaims, Registered,
     SessionStatus, TokenPair,
@@ -23,6 +24,8 @@ pub enum Namespace {
     Sessions,
     /// `SubjectObject`, one per subject, by `sub`.
     Subjects,
+    /// `AuthorizationObject`, one per pending authorization, by its login challenge.
+    Authorizations,
 }
 
 /// Whatever reaches the objects: the Worker's bindings, or the tests' in-memory objects.
@@ -229,6 +232,59 @@ object_calls! {
     LogOutEverywhere => u64,
     Sessions => Vec<ListedSession>,
     EndSession => (),
+}
+
+/// Keeps a valid authorization request pending the user's answer.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Begin {
+    pub request: AuthorizationRequest,
+    pub client_name: Option<String>,
+}
+
+/// The pending request, for the app's consent screen.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Describe {}
+
+/// The user consented; answers where to send the browser (with the code).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Accept {
+    pub challenge: String,
+    pub consent: Consent,
+}
+
+/// The user (or the app) refused; answers where to send the browser (with the error).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Reject {
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+/// Redeems the code whose secret part is `secret`, once.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Redeem {
+    pub secret: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub code_verifier: String,
+    pub resource: Option<String>,
+}
+
+/// Notes the session the code's first use started; `false`: it was used again meanwhile.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Started {
+    pub sid: String,
+}
+
+object_calls! {
+    /// What the Worker asks of an authorization's object.
+    AuthorizationCall, crossing as AuthorizationCall, for Namespace::Authorizations,
+    wrap: |call, _name| call;
+    Begin => (),
+    Describe => PendingView,
+    Accept => String,
+    Reject => String,
+    Redeem => Redemption,
+    Started => bool,
 }
 
 /// A call to a subject's object, for subject `sub` (an object does not know the name it was

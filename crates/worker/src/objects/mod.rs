@@ -1,6 +1,7 @@
 //! The issuer's Durable Objects: one per session (rotation), one per subject (its sessions and
 //! its logout-everywhere), and the typed calls that reach them.
 
+pub mod authorization;
 pub mod calls;
 pub mod session;
 pub mod storage;
