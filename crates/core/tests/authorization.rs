@@ -35,6 +35,7 @@ fn exchange() -> CodeExchange<'static> {
         redirect_uri: REDIRECT,
         code_verifier: VERIFIER,
         resource: None,
+        proof_jkt: None,
     }
 }
 
@@ -262,4 +263,36 @@ fn a_reuse_before_the_first_session_is_noted_ends_that_session_as_it_starts() {
         !block_on(a.started("sid-late")).unwrap(),
         "the caller must end sid-late"
     );
+}
+
+#[test]
+fn a_key_named_at_authorize_must_sign_the_exchange_before_the_code_is_used_up() {
+    let f = Flow::new();
+    let a = f.authorization();
+    let mut bound = request();
+    bound.dpop_jkt = Some("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I".into());
+    block_on(a.begin(bound, None)).unwrap();
+    let to = block_on(a.accept(LOGIN, alice())).unwrap();
+    let code = to.split("code=").nth(1).unwrap().split('&').next().unwrap();
+    let secret = code.split('.').nth(1).unwrap();
+    assert_eq!(
+        block_on(a.redeem(secret, exchange())).unwrap_err().code(),
+        "ERR_DPOP_PROOF_INVALID"
+    );
+    let other_key = CodeExchange {
+        proof_jkt: Some("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"),
+        ..exchange()
+    };
+    assert_eq!(
+        block_on(a.redeem(secret, other_key)).unwrap_err(),
+        Error::DpopBindingMismatch
+    );
+    let right = CodeExchange {
+        proof_jkt: Some("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"),
+        ..exchange()
+    };
+    assert!(matches!(
+        block_on(a.redeem(secret, right)).unwrap(),
+        Redemption::Granted { .. }
+    ));
 }

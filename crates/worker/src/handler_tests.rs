@@ -30,17 +30,17 @@ use crate::routes;
 
 const BASE: &str = "http://127.0.0.1:8787";
 const T0: u64 = 1_767_225_600;
-const BACKEND: &str = "Basic YmFja2VuZDowMTIzNDU2Nzg5YWJjZGVmLXNlY3JldA=="; // backend:0123456789abcdef-secret
-const SERVICE: (&str, &str) = ("reports", "reports-secret-0123456789");
+pub(crate) const BACKEND: &str = "Basic YmFja2VuZDowMTIzNDU2Nzg5YWJjZGVmLXNlY3JldA=="; // backend:0123456789abcdef-secret
+pub(crate) const SERVICE: (&str, &str) = ("reports", "reports-secret-0123456789");
 
-fn basic(id: &str, secret: &str) -> String {
+pub(crate) fn basic(id: &str, secret: &str) -> String {
     let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"));
     format!("Basic {encoded}")
 }
 
 /// The issuer's settings as `make dev` has them, plus a service client with the client
 /// credentials grant, and `extra` on top.
-fn settings(extra: &[(&'static str, &str)]) -> Rc<Settings> {
+pub(crate) fn settings(extra: &[(&'static str, &str)]) -> Rc<Settings> {
     let mut map = settings::tests::dev_settings();
     let clients = json!({
         "backend": "0123456789abcdef-secret",
@@ -54,7 +54,7 @@ fn settings(extra: &[(&'static str, &str)]) -> Rc<Settings> {
 }
 
 /// The Worker's bindings in memory: each Durable Object's storage, KV, the rate limit, the log.
-struct MemoryPlatform {
+pub(crate) struct MemoryPlatform {
     settings: Rc<Settings>,
     clock: FixedClock,
     objects: RefCell<BTreeMap<String, MemoryStore>>,
@@ -66,7 +66,7 @@ struct MemoryPlatform {
 }
 
 impl MemoryPlatform {
-    fn new(settings: Rc<Settings>) -> Self {
+    pub(crate) fn new(settings: Rc<Settings>) -> Self {
         let clock = FixedClock::at(T0);
         MemoryPlatform {
             settings,
@@ -134,11 +134,11 @@ impl MemoryPlatform {
         subject::answer(call.op, &subject, &sessions, || Ok(self.revocation_list())).await
     }
 
-    fn handle(&self, req: Incoming<Vec<u8>>) -> Reply {
+    pub(crate) fn handle(&self, req: Incoming<Vec<u8>>) -> Reply {
         block_on(routes::handle(req, self, &Ok(self.settings.clone())))
     }
 
-    fn events(&self) -> Vec<Value> {
+    pub(crate) fn events(&self) -> Vec<Value> {
         self.log
             .borrow()
             .iter()
@@ -153,7 +153,8 @@ impl ObjectCaller for MemoryPlatform {
         let sent = match C::NAMESPACE {
             Namespace::Sessions => self.session_object(name, through_json(&envelope)).await,
             Namespace::Authorizations => {
-                self.authorization_object(name, through_json(&envelope)).await
+                self.authorization_object(name, through_json(&envelope))
+                    .await
             }
             Namespace::Subjects => {
                 // Boxed: a subject's object calls its sessions' objects back through this
@@ -192,11 +193,15 @@ impl Platform for MemoryPlatform {
 
 // Requests -------------------------------------------------------------------------------
 
-fn get(path: &str, headers: &[(&str, &str)]) -> Incoming<Vec<u8>> {
+pub(crate) fn get(path: &str, headers: &[(&str, &str)]) -> Incoming<Vec<u8>> {
     Incoming::new("GET", &format!("{BASE}{path}"), headers, b"")
 }
 
-fn post_form(path: &str, params: &[(&str, &str)], headers: &[(&str, &str)]) -> Incoming<Vec<u8>> {
+pub(crate) fn post_form(
+    path: &str,
+    params: &[(&str, &str)],
+    headers: &[(&str, &str)],
+) -> Incoming<Vec<u8>> {
     let body = params
         .iter()
         .map(|(k, v)| format!("{k}={}", urlencode(v)))
@@ -207,14 +212,14 @@ fn post_form(path: &str, params: &[(&str, &str)], headers: &[(&str, &str)]) -> I
     Incoming::new("POST", &format!("{BASE}{path}"), &all, body.as_bytes())
 }
 
-fn post_json(path: &str, body: &Value, headers: &[(&str, &str)]) -> Incoming<Vec<u8>> {
+pub(crate) fn post_json(path: &str, body: &Value, headers: &[(&str, &str)]) -> Incoming<Vec<u8>> {
     let mut all = vec![("Content-Type", "application/json")];
     all.extend_from_slice(headers);
     let text = body.to_string();
     Incoming::new("POST", &format!("{BASE}{path}"), &all, text.as_bytes())
 }
 
-fn urlencode(text: &str) -> String {
+pub(crate) fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
@@ -225,12 +230,12 @@ fn urlencode(text: &str) -> String {
         .collect()
 }
 
-fn body(reply: &Reply) -> Value {
+pub(crate) fn body(reply: &Reply) -> Value {
     serde_json::from_str(&reply.body).unwrap_or(Value::Null)
 }
 
 /// The OAuth error of a reply: status, `error`, the core's `code` if any.
-fn error_of(reply: &Reply) -> (u16, String, Option<String>) {
+pub(crate) fn error_of(reply: &Reply) -> (u16, String, Option<String>) {
     let json = body(reply);
     (
         reply.status,
@@ -240,7 +245,7 @@ fn error_of(reply: &Reply) -> (u16, String, Option<String>) {
 }
 
 /// A token's payload, unverified.
-fn token_claims(token: &str) -> Value {
+pub(crate) fn token_claims(token: &str) -> Value {
     let payload = token.split('.').nth(1).unwrap();
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload)
@@ -262,7 +267,7 @@ fn start_session(p: &MemoryPlatform, sub: &str, extra: Value) -> Value {
     body(&reply)
 }
 
-fn refresh(p: &MemoryPlatform, refresh_token: &str, headers: &[(&str, &str)]) -> Reply {
+pub(crate) fn refresh(p: &MemoryPlatform, refresh_token: &str, headers: &[(&str, &str)]) -> Reply {
     let params = [
         ("grant_type", "refresh_token"),
         ("refresh_token", refresh_token),
@@ -671,14 +676,14 @@ fn the_client_credentials_grant_for_a_client_given_it() {
 // DPoP ----------------------------------------------------------------------------------------
 
 /// A browser's key, and proofs by it for `/token`.
-struct Browser {
+pub(crate) struct Browser {
     keys: KeySet,
     jwk: serde_json::Map<String, Value>,
     n: Cell<u32>,
 }
 
 impl Browser {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let keys = KeySet::new(vec![SigningKey::generate(Algorithm::EdDSA).unwrap()]).unwrap();
         let jwk = keys.public_jwks()["keys"][0].as_object().unwrap().clone();
         Browser {
@@ -688,11 +693,11 @@ impl Browser {
         }
     }
 
-    fn thumbprint(&self) -> String {
+    pub(crate) fn thumbprint(&self) -> String {
         jwk_thumbprint(&self.jwk).unwrap()
     }
 
-    fn proof(&self, url: &str) -> String {
+    pub(crate) fn proof(&self, url: &str) -> String {
         self.n.set(self.n.get() + 1);
         let jti = format!("proof-{}", self.n.get());
         let input = proof_signing_input(&ProofClaims {

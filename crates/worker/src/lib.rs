@@ -37,6 +37,8 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 }
 
 #[cfg(test)]
+mod flow_tests;
+#[cfg(test)]
 mod handler_tests;
 #[cfg(test)]
 mod import_order;

@@ -101,6 +101,9 @@ pub struct CodeExchange<'a> {
     pub redirect_uri: &'a str,
     pub code_verifier: &'a str,
     pub resource: Option<&'a str>,
+    /// The thumbprint of the exchange's DPoP proof's key, if it has one (checked against the
+    /// request by the caller).
+    pub proof_jkt: Option<&'a str>,
 }
 
 /// A code is `<challenge>.<secret>`: the challenge addresses the authorization's store.
@@ -306,6 +309,18 @@ impl<S: Store, C: Clock> Authorization<'_, S, C> {
             }
         }
         pkce::verify(exchange.code_verifier, &request.code_challenge)?;
+        // RFC 9449 §10: a key named at /authorize must sign the exchange.
+        match (&request.dpop_jkt, exchange.proof_jkt) {
+            (Some(_), None) => {
+                return Err(Error::DpopProofInvalid(
+                    "the authorization request named a key (dpop_jkt): the exchange needs a \
+                     DPoP proof signed by it"
+                        .into(),
+                ))
+            }
+            (Some(named), Some(proof)) if named != proof => return Err(Error::DpopBindingMismatch),
+            _ => {}
+        }
         let granted = Redemption::Granted {
             request: Box::new(request.clone()),
             consent: consent.clone(),

@@ -59,6 +59,13 @@ pub fn session_id(segment: &str) -> Result<String, ApiError> {
     }
 }
 
+/// A login challenge is what the issuer makes: 22 base64url characters, as a session id.
+pub fn challenge(segment: &str) -> Result<String, ApiError> {
+    session_id(segment).map_err(|_| {
+        ApiError::invalid_request("the login challenge in the path is not one this issuer makes")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,11 +102,4 @@ mod tests {
         assert!(Methods::Get.allows("HEAD") && !Methods::Get.allows("POST"));
         assert_eq!(Methods::Post.allow(), "POST, OPTIONS");
     }
-}
-
-/// A login challenge is what the issuer makes: 22 base64url characters, as a session id.
-pub fn challenge(segment: &str) -> Result<String, ApiError> {
-    session_id(segment).map_err(|_| {
-        ApiError::invalid_request("the login challenge in the path is not one this issuer makes")
-    })
 }

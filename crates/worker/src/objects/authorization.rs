@@ -75,6 +75,7 @@ pub async fn answer<S: Store, C: Clock>(
                 redirect_uri: &c.redirect_uri,
                 code_verifier: &c.code_verifier,
                 resource: c.resource.as_deref(),
+                proof_jkt: c.proof_jkt.as_deref(),
             };
             Redeem::reply(authorization.redeem(&c.secret, exchange).await?)
         }

@@ -267,6 +267,7 @@ pub struct Redeem {
     pub redirect_uri: String,
     pub code_verifier: String,
     pub resource: Option<String>,
+    pub proof_jkt: Option<String>,
 }
 
 /// Notes the session the code's first use started; `false`: it was used again meanwhile.
