@@ -18,4 +18,4 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 # The demo page and its login are on locally only (wrangler.toml has no [assets], so a deploy
 # carries neither), with 60-second access tokens so that refreshes show.
 exec wrangler dev --ip 127.0.0.1 --port 8787 --assets www \
-  --var EDGE_JWT_DEMO_LOGIN:true --var EDGE_JWT_ACCESS_TTL:60 "$@"
+  --var EDGE_JWT_DEMO_LOGIN:true --var EDGE_JWT_ACCESS_TTL:60 --var EDGE_JWT_REGISTRATION:open "$@"

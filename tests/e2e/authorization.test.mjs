@@ -1,0 +1,124 @@
+// The authorization code flow against a real `wrangler dev`, driven by oauth4webapi (a client no
+// one here wrote): dynamic registration (RFC 7591), /authorize with PKCE and a resource
+// (RFC 8707), the login handoff as an app's back end does it, the code exchange with `iss`
+// checked (RFC 9207), the access token validated for the resource (RFC 9068), a refresh; then
+// the refusals a client or an attacker meets.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as oauth from 'oauth4webapi';
+import { startIssuer, form, json } from './harness.mjs';
+
+let issuer;
+let as;
+const insecure = { [oauth.allowInsecureRequests]: true };
+const LOGIN = 'http://127.0.0.1:9/login';
+const RESOURCE = 'https://mcp.example.test/mcp';
+const REDIRECT = 'http://127.0.0.1:33418/callback';
+
+before(async () => {
+  issuer = await startIssuer({ vars: {
+    EDGE_JWT_LOGIN_URL: LOGIN, EDGE_JWT_RESOURCES: JSON.stringify([RESOURCE]), EDGE_JWT_REGISTRATION: 'open',
+  } });
+  const discovery = await oauth.discoveryRequest(new URL(issuer.base), { algorithm: 'oauth2', ...insecure });
+  as = await oauth.processDiscoveryResponse(new URL(issuer.base), discovery);
+});
+
+after(async () => {
+  await issuer?.stop();
+  issuer?.cleanup();
+});
+
+async function registerPublicClient(name = 'oauth4webapi') {
+  const response = await oauth.dynamicClientRegistrationRequest(as, {
+    redirect_uris: ['http://127.0.0.1/callback'], token_endpoint_auth_method: 'none', client_name: name,
+    grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
+  }, insecure);
+  return oauth.processDynamicClientRegistrationResponse(response);
+}
+
+/** The authorization URL of a request, with `extra` parameters (an empty value removes one). */
+function authorizationUrl(client, codeChallenge, state, extra = {}) {
+  const url = new URL(as.authorization_endpoint);
+  const params = { response_type: 'code', client_id: client.client_id, redirect_uri: REDIRECT, code_challenge: codeChallenge,
+    code_challenge_method: 'S256', state, scope: 'mcp:tools', resource: RESOURCE, ...extra };
+  for (const [k, v] of Object.entries(params)) if (v !== '') url.searchParams.set(k, v);
+  return url;
+}
+
+/** The browser at /authorize, then the app's back end accepting for `sub`: the callback URL. */
+async function logIn(url, sub = 'alice') {
+  const res = await fetch(url, { redirect: 'manual' });
+  assert.equal(res.status, 302, await res.text());
+  const toLogin = new URL(res.headers.get('location'));
+  assert.equal(`${toLogin.origin}${toLogin.pathname}`, LOGIN);
+  const challenge = toLogin.searchParams.get('login_challenge');
+  const app = { Authorization: issuer.basic, 'Content-Type': 'application/json' };
+  const view = await fetch(`${issuer.base}/authorizations/${challenge}`, { headers: app }).then(json);
+  assert.equal(view.resource, RESOURCE);
+  const accepted = await fetch(`${issuer.base}/authorizations/${challenge}/accept`,
+    { method: 'POST', headers: app, body: JSON.stringify({ sub }) });
+  assert.equal(accepted.status, 200);
+  return { challenge, callback: new URL((await json(accepted)).redirect_to) };
+}
+
+test('oauth4webapi registers, authorizes with PKCE and a resource, exchanges the code, validates the token for the resource, refreshes', async () => {
+  const client = await registerPublicClient();
+  const verifier = oauth.generateRandomCodeVerifier();
+  const state = oauth.generateRandomState();
+  const { callback } = await logIn(authorizationUrl(client, await oauth.calculatePKCECodeChallenge(verifier), state));
+  // validateAuthResponse checks state and iss (RFC 9207).
+  const params = oauth.validateAuthResponse(as, client, callback, state);
+  const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, REDIRECT, verifier,
+    { ...insecure, additionalParameters: { resource: RESOURCE } });
+  const tokens = await oauth.processAuthorizationCodeResponse(as, client, response);
+  assert.equal(tokens.token_type, 'bearer');
+  const request = new Request(RESOURCE, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+  const claims = await oauth.validateJwtAccessToken(as, request, RESOURCE, insecure);
+  assert.equal(claims.sub, 'alice');
+  assert.equal(claims.client_id, client.client_id);
+  assert.equal(claims.scope, 'mcp:tools');
+  const refreshed = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(
+    as, client, oauth.None(), tokens.refresh_token, { ...insecure, additionalParameters: { resource: RESOURCE } }));
+  assert.notEqual(refreshed.refresh_token, tokens.refresh_token);
+  const sessions = await fetch(`${issuer.base}/subjects/alice/sessions`, { headers: { Authorization: issuer.basic } }).then(json);
+  assert.ok(sessions.sessions.some((s) => s.client_id === client.client_id));
+});
+
+test('a code used twice is refused and the session its first use started ends', async () => {
+  const client = await registerPublicClient();
+  const verifier = oauth.generateRandomCodeVerifier();
+  const { callback } = await logIn(authorizationUrl(client, await oauth.calculatePKCECodeChallenge(verifier), 'st'));
+  const exchange = () => fetch(as.token_endpoint, form({ grant_type: 'authorization_code', client_id: client.client_id,
+    code: callback.searchParams.get('code'), redirect_uri: REDIRECT, code_verifier: verifier }));
+  const first = await exchange();
+  assert.equal(first.status, 200);
+  const tokens = await json(first);
+  const second = await json(await exchange());
+  assert.deepEqual([second.error, second.code], ['invalid_grant', 'ERR_AUTHORIZATION_CODE_REUSED']);
+  const refresh = await fetch(as.token_endpoint, form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }));
+  assert.equal((await json(refresh)).code, 'ERR_JWT_REVOKED');
+});
+
+test('refusals: no redirect to an unregistered URI, plain PKCE and an unknown resource sent back, a wrong verifier, a challenge answered twice, the handoff without credentials', async () => {
+  const client = await registerPublicClient();
+  const verifier = oauth.generateRandomCodeVerifier();
+  const codeChallenge = await oauth.calculatePKCECodeChallenge(verifier);
+  const evil = await fetch(authorizationUrl(client, codeChallenge, 'st', { redirect_uri: 'https://evil.example/cb' }), { redirect: 'manual' });
+  assert.equal(evil.status, 400);
+  assert.equal(evil.headers.get('location'), null);
+  for (const [extra, error] of [[{ code_challenge_method: 'plain' }, 'invalid_request'], [{ resource: 'https://other.example' }, 'invalid_target']]) {
+    const res = await fetch(authorizationUrl(client, codeChallenge, 'st', extra), { redirect: 'manual' });
+    const back = new URL(res.headers.get('location'));
+    assert.equal(back.searchParams.get('error'), error);
+    assert.equal(back.searchParams.get('iss'), issuer.base);
+  }
+  const { challenge, callback } = await logIn(authorizationUrl(client, codeChallenge, 'st'));
+  const again = await fetch(`${issuer.base}/authorizations/${challenge}/accept`, { method: 'POST',
+    headers: { Authorization: issuer.basic, 'Content-Type': 'application/json' }, body: JSON.stringify({ sub: 'mallory' }) });
+  assert.equal(again.status, 404);
+  const anonymous = await fetch(`${issuer.base}/authorizations/${challenge}`);
+  assert.equal(anonymous.status, 401);
+  const wrong = await fetch(as.token_endpoint, form({ grant_type: 'authorization_code', client_id: client.client_id,
+    code: callback.searchParams.get('code'), redirect_uri: REDIRECT, code_verifier: oauth.generateRandomCodeVerifier() }));
+  assert.equal((await json(wrong)).error, 'invalid_grant');
+});
