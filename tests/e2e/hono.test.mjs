@@ -111,3 +111,18 @@ test('DPoP: a bound token with its proof passes; as Bearer, or with a thief\'s p
   assert.equal(stolen.status, 401);
   assert.equal((await stolen.json()).code, 'ERR_DPOP_BINDING_MISMATCH');
 });
+
+test('a resource says where its tokens come from (RFC 9728): its metadata, and resource_metadata in every 401 challenge', async () => {
+  const resource = `${api.base}/mcp`;
+  const metadataUrl = `${api.base}/.well-known/oauth-protected-resource/mcp`;
+  const metadata = await fetch(metadataUrl).then((r) => r.json());
+  assert.deepEqual(metadata, { resource, authorization_servers: [issuer.base], bearer_methods_supported: ['header'], scopes_supported: ['mcp:tools'] });
+  const anonymous = await fetch(resource, { method: 'POST' });
+  assert.equal(anonymous.status, 401);
+  assert.equal(anonymous.headers.get('www-authenticate'), `Bearer realm="api", resource_metadata="${metadataUrl}"`);
+  // A token for another audience is refused, naming the metadata too.
+  const pair = await startSession(issuer, { sub: 'mcp-user' });
+  const other = await fetch(resource, { method: 'POST', headers: { Authorization: `Bearer ${pair.access_token}` } });
+  assert.equal(other.status, 401);
+  assert.match(other.headers.get('www-authenticate'), new RegExp(`error="invalid_token".*resource_metadata="${metadataUrl}"`));
+});

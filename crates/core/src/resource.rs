@@ -122,6 +122,14 @@ fn credentials(header: &str) -> Result<(Scheme, &str)> {
     Ok((scheme, token))
 }
 
+/// `challenge` with `resource_metadata` (RFC 9728 §5.1): where a client that was refused finds
+/// the resource's metadata, and from it the authorization servers to get a token from.
+pub fn with_resource_metadata(challenge: String, url: &str) -> String {
+    let clean: String = url.chars().filter(|c| !matches!(c, '"' | '\\')).collect();
+    let separator = if challenge.contains(' ') { ", " } else { " " };
+    format!("{challenge}{separator}resource_metadata=\"{clean}\"")
+}
+
 /// The key a token is bound to: its `cnf.jkt`, if it has a `cnf`.
 fn bound_key(claims: &ParsedClaims) -> Result<Option<&str>> {
     match claims.claims.as_map().get("cnf") {

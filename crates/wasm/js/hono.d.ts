@@ -1,5 +1,5 @@
 // Type declarations of `edge-jwt/hono`.
-import type { Jwks, Jwk, VerifierOptions, RemoteJwks, RemoteJwksOptions, ReplayStore } from 'edge-jwt';
+import type { Jwks, Jwk, VerifierOptions, RemoteJwks, RemoteJwksOptions, ReplayStore, ProtectedResourceOptions } from 'edge-jwt';
 
 export interface EdgeJwtOptions extends VerifierOptions {
   /** The keys: a key set (object or JSON text), one JWK, or a RemoteJwks. Without it, `issuer` is used for discovery. */
@@ -12,6 +12,8 @@ export interface EdgeJwtOptions extends VerifierOptions {
   realm?: string;
   /** A replay store for DPoP proofs' `jti`s that every isolate shares (see `RequestOptions.replay`). */
   replay?: ReplayStore;
+  /** The URL of the resource's metadata (RFC 9728), named in every 401 challenge (`resource_metadata`). */
+  resourceMetadata?: string;
 }
 
 /**
@@ -23,3 +25,12 @@ export interface EdgeJwtOptions extends VerifierOptions {
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function edgeJwt(options: EdgeJwtOptions): (c: any, next: () => Promise<void>) => Promise<Response | void>;
+
+/**
+ * A Hono handler serving the resource's metadata (RFC 9728): mount it at the path of
+ * `protectedResourceMetadataUrl(resource)` and pass that URL to `edgeJwt` as `resourceMetadata`.
+ * @example
+ * app.get('/.well-known/oauth-protected-resource/mcp', protectedResource({ resource, authorizationServers: [issuer] }));
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function protectedResource(options: ProtectedResourceOptions): (c: any) => Response;

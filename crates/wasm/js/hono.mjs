@@ -1,14 +1,14 @@
 // edge-jwt/hono: a Hono middleware that verifies the request's access token with edge-jwt and
 // sets its claims as `c.get('jwtPayload')`, as Hono's own `jwt` middleware does. Hono is an
 // optional peer dependency: this module never imports it.
-import { Verifier, RemoteJwks, JwtError, resourceRefusal } from 'edge-jwt';
+import { Verifier, RemoteJwks, JwtError, resourceRefusal, protectedResourceMetadata } from 'edge-jwt';
 import { DiscoveryFailed, InvalidOption, JwksInvalid, StoreUnavailable } from './errors.mjs';
 
 /** Failures that are not the token's: the keys or the revocation list could not be had. */
 const UNAVAILABLE = [StoreUnavailable.code, JwksInvalid.code, DiscoveryFailed.code, InvalidOption.code];
 
 /** Options that are not the Verifier's. */
-const OWN = ['jwks', 'kv', 'remote', 'realm', 'replay'];
+const OWN = ['jwks', 'kv', 'remote', 'realm', 'replay', 'resourceMetadata'];
 
 /**
  * A Hono middleware: `Authorization: Bearer <token>`, or `DPoP <token>` with its `DPoP` proof
@@ -27,7 +27,7 @@ const OWN = ['jwks', 'kv', 'remote', 'realm', 'replay'];
  * app.get('/api/me', (c) => c.json({ sub: c.get('jwtPayload').sub }));
  */
 export function edgeJwt(options = {}) {
-  const { jwks, kv, remote = {}, realm = 'api', replay } = options;
+  const { jwks, kv, remote = {}, realm = 'api', replay, resourceMetadata } = options;
   const verifierOptions = Object.fromEntries(Object.entries(options).filter(([k]) => !OWN.includes(k)));
   if (jwks === undefined && typeof verifierOptions.issuer !== 'string') {
     throw new InvalidOption('edgeJwt needs jwks (a key set or a RemoteJwks) or issuer (for discovery)');
@@ -50,7 +50,7 @@ export function edgeJwt(options = {}) {
     const match = /^(Bearer|DPoP)[ ]+[^ ]+[ ]*$/i.exec(header);
     if (!match) {
       // RFC 6750 §3.1: no token (or another scheme) gets the challenge without an error code.
-      return refuse(c, null, 'Bearer', realm, 'a Bearer or DPoP token is required');
+      return refuse(c, null, 'Bearer', { realm, resourceMetadata }, 'a Bearer or DPoP token is required');
     }
     const scheme = /^dpop$/i.test(match[1]) ? 'DPoP' : 'Bearer';
     try {
@@ -63,16 +63,35 @@ export function edgeJwt(options = {}) {
       if (UNAVAILABLE.includes(error.code)) {
         return c.json({ error: 'temporarily_unavailable', error_description: error.message, code: error.code }, 503);
       }
-      return refuse(c, error.code, scheme, realm, error.message);
+      return refuse(c, error.code, scheme, { realm, resourceMetadata }, error.message);
     }
     await next();
   };
 }
 
 /** 401 with the core's challenge (RFC 6750 §3, RFC 9449 §7.1) and a JSON body. */
-function refuse(c, code, scheme, realm, description) {
+function refuse(c, code, scheme, { realm, resourceMetadata }, description) {
   // A missing token's challenge carries no error (RFC 6750 §3.1); the body says what is wanted.
-  const { error, challenge } = resourceRefusal(code, scheme, { realm, description: code ? description : undefined });
+  const { error, challenge } = resourceRefusal(code, scheme,
+    { realm, resourceMetadata, description: code ? description : undefined });
   c.header('WWW-Authenticate', challenge);
   return c.json({ error, error_description: description, ...(code ? { code } : {}) }, 401);
+}
+
+/**
+ * A Hono handler serving the resource's metadata (RFC 9728): mount it at
+ * `protectedResourceMetadataUrl(resource)`'s path, and give `edgeJwt` that URL as
+ * `resourceMetadata`, so that a client refused without a token finds where to get one.
+ * @example
+ * const resource = 'https://mcp.example/mcp';
+ * app.get('/.well-known/oauth-protected-resource/mcp',
+ *   protectedResource({ resource, authorizationServers: ['https://auth.example'] }));
+ */
+export function protectedResource(options) {
+  const metadata = protectedResourceMetadata(options);
+  return (c) => {
+    c.header('Cache-Control', 'public, max-age=3600');
+    c.header('Access-Control-Allow-Origin', '*');
+    return c.json(metadata);
+  };
 }

@@ -267,8 +267,38 @@ export class RemoteJwks {
 export function resourceRefusal(
   code: JwtErrorCode | string | null | undefined,
   scheme?: 'Bearer' | 'DPoP',
-  options?: { realm?: string; description?: string },
+  options?: { realm?: string; description?: string; resourceMetadata?: string },
 ): { error: 'invalid_request' | 'invalid_token' | 'invalid_dpop_proof' | 'use_dpop_nonce'; challenge: string };
+
+/** What a resource says of itself (RFC 9728). */
+export interface ProtectedResourceOptions {
+  /** The resource's identifier: the `aud` of its tokens (RFC 8707). */
+  resource: string;
+  /** The issuers of its tokens. */
+  authorizationServers: string[];
+  scopesSupported?: string[];
+  resourceName?: string;
+}
+
+/**
+ * The resource's metadata (RFC 9728 §2), to serve at `protectedResourceMetadataUrl(resource)`.
+ * @example
+ * const metadata = protectedResourceMetadata({ resource: 'https://mcp.example/mcp', authorizationServers: ['https://auth.example'] });
+ */
+export function protectedResourceMetadata(options: ProtectedResourceOptions): {
+  resource: string;
+  authorization_servers: string[];
+  bearer_methods_supported: ['header'];
+  scopes_supported?: string[];
+  resource_name?: string;
+};
+
+/**
+ * Where a resource's metadata is served (RFC 9728 §3.1).
+ * @example
+ * protectedResourceMetadataUrl('https://mcp.example/mcp'); // 'https://mcp.example/.well-known/oauth-protected-resource/mcp'
+ */
+export function protectedResourceMetadataUrl(resource: string): string;
 
 /**
  * The claims of a token, NOT verified (for UIs).

@@ -14,7 +14,8 @@ use std::cell::RefCell;
 
 use edge_jwt_core::dpop::{ProofOptions, SeenProofs};
 use edge_jwt_core::resource::{
-    challenge, challenge_scheme, request_job, resource_error, RequestJob, ResourceRequest, Scheme,
+    challenge, challenge_scheme, request_job, resource_error, with_resource_metadata, RequestJob,
+    ResourceRequest, Scheme,
 };
 use edge_jwt_core::revocation::{entry_keys, judge};
 use edge_jwt_core::verify::{
@@ -302,14 +303,15 @@ fn seconds(now: f64) -> Result<u64, JsValue> {
 /// How a resource server refuses a request (RFC 6750 §3, RFC 9449 §7.1), as the issuer's own
 /// resource does: `[error, challenge]` for a failure with `code` (a `JwtError`'s) of a token
 /// presented with `scheme` (`Bearer` or `DPoP`), with `realm` and `description` in the
-/// `WWW-Authenticate` challenge. Without a code (no token at all), `invalid_request` and the
-/// bare challenge (RFC 6750 §3.1).
+/// `WWW-Authenticate` challenge, and `resource_metadata` when given (RFC 9728 §5.1). Without a
+/// code (no token at all), `invalid_request` and the bare challenge (RFC 6750 §3.1).
 #[wasm_bindgen(js_name = resourceRefusal)]
 pub fn resource_refusal(
     code: Option<String>,
     scheme: &str,
     realm: Option<String>,
     description: Option<String>,
+    resource_metadata: Option<String>,
 ) -> js_sys::Array {
     let presented = if scheme.eq_ignore_ascii_case("dpop") {
         Scheme::Dpop
@@ -326,6 +328,10 @@ pub fn resource_refusal(
             let header = challenge(scheme, realm, Some(error), description.as_deref());
             (error, header)
         }
+    };
+    let header = match resource_metadata {
+        Some(url) => with_resource_metadata(header, &url),
+        None => header,
     };
     js_sys::Array::of2(&JsValue::from_str(error), &JsValue::from_str(&header))
 }

@@ -1,9 +1,10 @@
 // Uses every export of `edge-jwt` under `tsc --strict --noEmit`.
 import {
   Verifier, RemoteJwks, JwtError, Session, decode, isExpired, expiresIn,
+  resourceRefusal, protectedResourceMetadata, protectedResourceMetadataUrl,
   type Jwks, type JwtClaims, type VerifierOptions, type KvNamespaceLike, type JwtErrorCode, type RemoteVerifier,
 } from 'edge-jwt';
-import { edgeJwt, type EdgeJwtOptions } from 'edge-jwt/hono';
+import { edgeJwt, protectedResource, type EdgeJwtOptions } from 'edge-jwt/hono';
 
 const jwks: Jwks = { keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'k1' }] };
 const options: VerifierOptions = { issuer: 'https://auth.example', audience: 'https://api.example', leeway: 30, typ: 'at+jwt', algorithms: ['EdDSA', 'ES256'], maxTokenLength: 8192 };
@@ -52,3 +53,14 @@ console.log(discovered, apiSession, await discovered.verify('a.b.c'));
 
 const honoOptions: EdgeJwtOptions = { issuer: 'https://auth.example', audience: 'https://api.example', kv: 'EDGE_JWT_KV', remote: { timeout: 5 } };
 console.log(edgeJwt(honoOptions), edgeJwt({ jwks, issuer: 'https://auth.example' }));
+
+// A resource server's side of OAuth (RFC 6750, RFC 9449, RFC 9728).
+const refused = resourceRefusal('ERR_JWT_EXPIRED', 'Bearer', { realm: 'api', description: 'expired', resourceMetadata: 'https://mcp.example/.well-known/oauth-protected-resource/mcp' });
+const refusalHeader: string = refused.challenge;
+const refusalError: 'invalid_request' | 'invalid_token' | 'invalid_dpop_proof' | 'use_dpop_nonce' = refused.error;
+const resourceOptions = { resource: 'https://mcp.example/mcp', authorizationServers: ['https://auth.example'], scopesSupported: ['mcp:tools'] };
+const resourceMetadata: string[] = protectedResourceMetadata(resourceOptions).authorization_servers;
+const metadataUrl: string = protectedResourceMetadataUrl(resourceOptions.resource);
+const metadataHandler = protectedResource(resourceOptions);
+const mcpAuth = edgeJwt({ issuer: 'https://auth.example', audience: resourceOptions.resource, resourceMetadata: metadataUrl });
+void [refusalHeader, refusalError, resourceMetadata, metadataHandler, mcpAuth];
