@@ -140,8 +140,8 @@ export function kvKeys(persistDir) {
  * Starts `wrangler dev` for a Worker other than the issuer (its wrangler.toml in `cwd`), on
  * `persistDir`; resolves once `readyPath` answers at all.
  */
-export async function startWorker({ cwd, persistDir, readyPath = '/' }) {
-  const port = await freePort();
+export async function startWorker({ cwd, persistDir, readyPath = '/', port }) {
+  port ??= await freePort();
   const child = spawn(wrangler, ['dev', '--ip', '127.0.0.1', '--port', String(port),
     '--inspector-port', String(await freePort()), '--persist-to', persistDir, '--log-level', 'warn',
     '--show-interactive-dev-session=false'],

@@ -1,0 +1,96 @@
+// An MCP client no one here wrote, the MCP TypeScript SDK's OAuth client (`auth()`), against a
+// Hono resource server protected by edge-jwt/hono (RFC 9728 metadata, `resource_metadata` in
+// its challenge) and the issuer under `wrangler dev`: it discovers the resource's metadata and
+// the issuer's, registers dynamically, runs PKCE with `resource`, exchanges the code, calls the
+// resource, and refreshes. The only code of ours on its side is the in-memory provider the SDK
+// asks every client to supply, and the login the user's app would do.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
+import { startIssuer, startWorker, freePort, json, root } from './harness.mjs';
+import { installPackage } from '../npm/install.mjs';
+
+const LOGIN = 'http://127.0.0.1:9/login';
+const REDIRECT = 'http://127.0.0.1:33418/callback';
+let issuer;
+let api;
+
+before(async () => {
+  const port = await freePort();
+  const resource = `http://127.0.0.1:${port}/mcp`;
+  issuer = await startIssuer({ vars: {
+    EDGE_JWT_LOGIN_URL: LOGIN, EDGE_JWT_RESOURCES: JSON.stringify([resource]), EDGE_JWT_REGISTRATION: 'open',
+  } });
+  const dir = installPackage({
+    'worker.mjs': readFileSync(join(root, 'tests', 'e2e', 'fixtures', 'hono-worker.mjs'), 'utf8'),
+    'wrangler.toml': ['name = "edge-jwt-mcp-test"', 'main = "worker.mjs"', 'compatibility_date = "2026-11-01"',
+      '[vars]', `ISSUER = "${issuer.base}"`, `AUDIENCE = "${issuer.base}/api"`, ''].join('\n'),
+  });
+  mkdirSync(join(dir, 'node_modules'), { recursive: true });
+  symlinkSync(join(root, 'node_modules', 'hono'), join(dir, 'node_modules', 'hono'), 'dir');
+  api = await startWorker({ cwd: dir, persistDir: issuer.persistDir, readyPath: '/health', port });
+});
+
+after(async () => {
+  await api?.stop();
+  await issuer?.stop();
+  issuer?.cleanup();
+});
+
+/** What the SDK asks a client to keep (OAuthClientProvider), in memory. */
+class MemoryProvider {
+  information;
+  saved;
+  verifier;
+  authorizationUrl;
+  get redirectUrl() { return REDIRECT; }
+  get clientMetadata() {
+    return { redirect_uris: [REDIRECT], client_name: 'MCP SDK e2e', token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] };
+  }
+  clientInformation() { return this.information; }
+  saveClientInformation(information) { this.information = information; }
+  tokens() { return this.saved; }
+  saveTokens(tokens) { this.saved = tokens; }
+  redirectToAuthorization(url) { this.authorizationUrl = url; }
+  saveCodeVerifier(verifier) { this.verifier = verifier; }
+  codeVerifier() { return this.verifier; }
+}
+
+/** The browser at the authorization URL, and the user's app accepting for `sub`: the callback. */
+async function logIn(url, sub) {
+  const res = await fetch(url, { redirect: 'manual' });
+  assert.equal(res.status, 302, await res.text());
+  const challenge = new URL(res.headers.get('location')).searchParams.get('login_challenge');
+  const accepted = await fetch(`${issuer.base}/authorizations/${challenge}/accept`, { method: 'POST',
+    headers: { Authorization: issuer.basic, 'Content-Type': 'application/json' }, body: JSON.stringify({ sub }) });
+  assert.equal(accepted.status, 200);
+  return new URL((await json(accepted)).redirect_to);
+}
+
+test('the MCP SDK discovers, registers, authorizes with PKCE and resource, calls the server, and refreshes', async () => {
+  const serverUrl = `${api.base}/mcp`;
+  // Unauthenticated, the server says where its metadata is.
+  const refused = await fetch(serverUrl, { method: 'POST' });
+  assert.equal(refused.status, 401);
+  assert.match(refused.headers.get('www-authenticate'), /resource_metadata="[^"]+\/\.well-known\/oauth-protected-resource\/mcp"/);
+  const provider = new MemoryProvider();
+  assert.equal(await auth(provider, { serverUrl }), 'REDIRECT');
+  const authorization = new URL(provider.authorizationUrl);
+  assert.equal(authorization.searchParams.get('resource'), serverUrl);
+  assert.equal(authorization.searchParams.get('code_challenge_method'), 'S256');
+  const callback = await logIn(authorization, 'mcp-alice');
+  assert.equal(callback.searchParams.get('iss'), issuer.base);
+  assert.equal(await auth(provider, { serverUrl, authorizationCode: callback.searchParams.get('code') }), 'AUTHORIZED');
+  const call = await fetch(serverUrl, { method: 'POST', headers: { Authorization: `Bearer ${provider.saved.access_token}` } });
+  assert.equal(call.status, 200);
+  assert.deepEqual(await call.json(), { sub: 'mcp-alice', aud: serverUrl });
+  // With a refresh token stored, auth() refreshes (with the resource, as the SDK sends it).
+  const first = provider.saved.refresh_token;
+  assert.equal(await auth(provider, { serverUrl }), 'AUTHORIZED');
+  assert.notEqual(provider.saved.refresh_token, first);
+  const again = await fetch(serverUrl, { method: 'POST', headers: { Authorization: `Bearer ${provider.saved.access_token}` } });
+  assert.equal(again.status, 200);
+});
