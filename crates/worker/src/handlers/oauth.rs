@@ -40,16 +40,19 @@ pub(crate) async fn metadata<P>(ctx: &Ctx<'_, P>) -> Answer {
 /// `DPoP` proof (RFC 9449 §5) is checked against the request here; its binding and its `jti`
 /// are checked by the session's object.
 pub(crate) async fn token<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<'_, P>) -> Answer {
-    let authenticated = ctx.basic_client(&req).await?;
+    let client = ctx.basic_client(&req).await?;
     let proof = dpop::token_request_proof(&req, ctx.now())?;
     let form = read_form(&mut req).await?;
-    let client = match authenticated {
-        Some(client) => Some(client),
-        None => ctx.public_client(&form).await?,
-    };
     match form.require("grant_type")? {
         "refresh_token" => {}
-        "authorization_code" => return code::exchange(client, proof, &form, ctx).await,
+        "authorization_code" => {
+            // A public client names itself (RFC 6749 §4.1.3); its code is bound to it.
+            let client = match client {
+                Some(client) => Some(client),
+                None => ctx.public_client(&form).await?,
+            };
+            return code::exchange(client, proof, &form, ctx).await;
+        }
         "client_credentials" => return client_credentials(client, proof, &form, ctx),
         _ => {
             return Err(ApiError::new(
@@ -59,7 +62,9 @@ pub(crate) async fn token<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<
             ))
         }
     }
-    // Refused here already when it is not a valid refresh token: no object is woken for it.
+    // A public client's refresh token is its own credential: a `client_id` it sends along is
+    // not authentication, and only an authenticated client is held to its tokens. Refused here
+    // already when it is not a valid refresh token: no object is woken for it.
     let claims = ctx
         .settings
         .issuer
