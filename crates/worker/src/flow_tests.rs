@@ -384,3 +384,41 @@ fn registration_is_off_by_default_and_checks_redirect_uris() {
     ));
     assert_eq!(reply.status, 200, "{}", reply.body);
 }
+
+#[test]
+fn with_the_demo_on_and_no_login_page_the_demos_consent_page_answers_the_challenge() {
+    let p = MemoryPlatform::new(settings(&[
+        (settings::DEMO_LOGIN, "true"),
+        (settings::REGISTRATION, "open"),
+    ]));
+    let client_id = public_client(&p);
+    let url = authorize_url(&client_id, &[("resource", "")]);
+    let to_login = location(&p.handle(get(&url, &[])));
+    assert!(
+        to_login.starts_with("http://127.0.0.1:8787/consent.html?login_challenge="),
+        "{to_login}"
+    );
+    let challenge = param(&to_login, "login_challenge").unwrap();
+    let view = body(&p.handle(get(&format!("/demo/authorizations/{challenge}"), &[])));
+    assert_eq!(view["client_name"], "Inspector");
+    let accepted = p.handle(post_json(
+        &format!("/demo/authorizations/{challenge}/accept"),
+        &json!({"name": "bob"}),
+        &[],
+    ));
+    let to = body(&accepted)["redirect_to"].as_str().unwrap().to_owned();
+    let code = param(&to, "code").unwrap();
+    let pair = body(&exchange(&p, &client_id, &code, &[]));
+    let claims = token_claims(pair["access_token"].as_str().unwrap());
+    assert_eq!(
+        (claims["sub"].as_str(), claims["name"].as_str()),
+        (Some("demo:bob"), Some("bob"))
+    );
+    // The demo's endpoints exist only with the demo on.
+    let off = flow_platform();
+    assert_eq!(
+        off.handle(get(&format!("/demo/authorizations/{challenge}"), &[]))
+            .status,
+        404
+    );
+}

@@ -99,6 +99,18 @@ async fn route<P: Platform, B: Body>(
         ["demo", "login"] if demo => row!(Post, demo::login(req, &ctx)),
         ["demo", "me"] if demo => row!(Get, demo::me(req, &ctx)),
         ["demo", "logout-everywhere"] if demo => row!(Post, demo::logout_everywhere(req, &ctx)),
+        ["demo", "authorizations", challenge] if demo => {
+            let challenge = paths::challenge(challenge)?;
+            row!(Get, demo::pending(req, &ctx, &challenge))
+        }
+        ["demo", "authorizations", challenge, "accept"] if demo => {
+            let challenge = paths::challenge(challenge)?;
+            row!(Post, demo::accept(req, &ctx, &challenge))
+        }
+        ["demo", "authorizations", challenge, "reject"] if demo => {
+            let challenge = paths::challenge(challenge)?;
+            row!(Post, demo::reject(req, &ctx, &challenge))
+        }
         ["test", "store-conformance"] if tests => row!(Post, testing::store_conformance(&ctx)),
         _ => Err(ApiError::not_found()),
     }

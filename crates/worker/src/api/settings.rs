@@ -128,6 +128,15 @@ impl Settings {
                 "must be an absolute http(s) URL",
             ));
         }
+        // With the demo on and no login page of the app's, the demo's consent page is it.
+        let login_url = login_url.or_else(|| {
+            demo.as_ref().map(|_| {
+                format!(
+                    "{}/consent.html",
+                    issuer.policy().issuer.trim_end_matches('/')
+                )
+            })
+        });
         let resources: Vec<String> = match lookup(RESOURCES).filter(|v| !v.trim().is_empty()) {
             None => Vec::new(),
             Some(text) => serde_json::from_str(&text)

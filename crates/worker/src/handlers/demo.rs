@@ -1,7 +1,9 @@
 //! The demo page's endpoints (only when `EDGE_JWT_DEMO_LOGIN` turns them on): a password-less
 //! login, a protected resource, a logout everywhere.
 
+use edge_jwt_core::authorization::Consent;
 use edge_jwt_core::AccessClaims;
+use serde_json::{json, Map, Value};
 
 use crate::api::error::Presented;
 use crate::api::form;
@@ -12,6 +14,7 @@ use crate::api::ApiError;
 use crate::context::{Answer, Ctx};
 use crate::dpop;
 use crate::handlers::admin::{begin_session, log_out_everywhere};
+use crate::objects::calls::{Accept, Describe, Reject};
 use crate::platform::Platform;
 
 /// `POST /demo/login` (demo only): `{"name": "..."}` logs in as `demo:<name>`, no password;
@@ -53,4 +56,54 @@ pub(crate) async fn logout_everywhere<P: Platform, B>(
 ) -> Answer {
     let claims = access(&req, ctx).await?;
     log_out_everywhere(ctx, &claims.sub).await
+}
+
+/// `GET /demo/authorizations/{challenge}` (demo only): the pending request, for the demo's
+/// consent page (`consent.html`), standing for an app's back end.
+pub(crate) async fn pending<P: Platform, B>(
+    _req: Incoming<B>,
+    ctx: &Ctx<'_, P>,
+    challenge: &str,
+) -> Answer {
+    ctx.limit().await?;
+    Reply::json(200, &ctx.call(challenge, Describe {}).await?)
+}
+
+/// `POST /demo/authorizations/{challenge}/accept` (demo only): `{"name"}` signs in as
+/// `demo:<name>`, no password; answers `{"redirect_to"}`.
+pub(crate) async fn accept<P: Platform, B: Body>(
+    mut req: Incoming<B>,
+    ctx: &Ctx<'_, P>,
+    challenge: &str,
+) -> Answer {
+    ctx.limit().await?;
+    form::require_media_type(req.header("Content-Type"), "application/json")?;
+    let login = DemoLogin::parse(&req.body.read().await?)?;
+    let mut claims = Map::new();
+    claims.insert("name".into(), Value::String(login.name.clone()));
+    let accept = Accept {
+        challenge: challenge.to_owned(),
+        consent: Consent {
+            sub: format!("demo:{}", login.name),
+            claims,
+            scope: None,
+        },
+    };
+    let to = ctx.call(challenge, accept).await?;
+    Reply::json(200, &json!({ "redirect_to": to }))
+}
+
+/// `POST /demo/authorizations/{challenge}/reject` (demo only): `access_denied`.
+pub(crate) async fn reject<P: Platform, B>(
+    _req: Incoming<B>,
+    ctx: &Ctx<'_, P>,
+    challenge: &str,
+) -> Answer {
+    ctx.limit().await?;
+    let reject = Reject {
+        error: None,
+        error_description: Some("the user denied the request".into()),
+    };
+    let to = ctx.call(challenge, reject).await?;
+    Reply::json(200, &json!({ "redirect_to": to }))
 }
