@@ -6,24 +6,43 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as oauth from 'oauth4webapi';
+import { createServer } from 'node:http';
 import { startIssuer, form, json } from './harness.mjs';
 
 let issuer;
 let as;
+let documents;
+let documentBase;
 const insecure = { [oauth.allowInsecureRequests]: true };
 const LOGIN = 'http://127.0.0.1:9/login';
 const RESOURCE = 'https://mcp.example.test/mcp';
 const REDIRECT = 'http://127.0.0.1:33418/callback';
 
 before(async () => {
+  // Client ID Metadata Documents, served by the test on loopback (EDGE_JWT_CLIENT_METADATA_DOCUMENTS=loopback).
+  documents = createServer((req, res) => {
+    const url = `${documentBase}${req.url}`;
+    const doc = (clientId, extra = {}) => JSON.stringify({ client_id: clientId, client_name: 'Doc client',
+      redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', ...extra });
+    if (req.url === '/good.json') return res.writeHead(200, { 'content-type': 'application/json' }).end(doc(url));
+    if (req.url === '/other.json') return res.writeHead(200).end(doc(`${documentBase}/good.json`));
+    if (req.url === '/redirect.json') return res.writeHead(302, { location: `${documentBase}/good.json` }).end();
+    if (req.url === '/big.json') return res.writeHead(200).end(doc(url, { pad: 'x'.repeat(8000) }));
+    if (req.url === '/elsewhere.json') return res.writeHead(200).end(doc(url, { redirect_uris: ['https://elsewhere.example/cb'] }));
+    return res.writeHead(404).end();
+  });
+  await new Promise((resolve) => documents.listen(0, '127.0.0.1', resolve));
+  documentBase = `http://127.0.0.1:${documents.address().port}`;
   issuer = await startIssuer({ vars: {
     EDGE_JWT_LOGIN_URL: LOGIN, EDGE_JWT_RESOURCES: JSON.stringify([RESOURCE]), EDGE_JWT_REGISTRATION: 'open',
+    EDGE_JWT_CLIENT_METADATA_DOCUMENTS: 'loopback',
   } });
   const discovery = await oauth.discoveryRequest(new URL(issuer.base), { algorithm: 'oauth2', ...insecure });
   as = await oauth.processDiscoveryResponse(new URL(issuer.base), discovery);
 });
 
 after(async () => {
+  documents?.close();
   await issuer?.stop();
   issuer?.cleanup();
 });
@@ -121,4 +140,21 @@ test('refusals: no redirect to an unregistered URI, plain PKCE and an unknown re
   const wrong = await fetch(as.token_endpoint, form({ grant_type: 'authorization_code', client_id: client.client_id,
     code: callback.searchParams.get('code'), redirect_uri: REDIRECT, code_verifier: oauth.generateRandomCodeVerifier() }));
   assert.equal((await json(wrong)).error, 'invalid_grant');
+});
+
+test('a client ID metadata document served by a test server: accepted; another client_id, a redirect, an oversized body, an unlisted redirect URI refused', async () => {
+  assert.equal(as.client_id_metadata_document_supported, true);
+  const client = { client_id: `${documentBase}/good.json`, token_endpoint_auth_method: 'none' };
+  const verifier = oauth.generateRandomCodeVerifier();
+  const codeChallenge = await oauth.calculatePKCECodeChallenge(verifier);
+  const { callback } = await logIn(authorizationUrl(client, codeChallenge, 'st'));
+  const tokens = await oauth.processAuthorizationCodeResponse(as, client, await oauth.authorizationCodeGrantRequest(
+    as, client, oauth.None(), oauth.validateAuthResponse(as, client, callback, 'st'), REDIRECT, verifier, insecure));
+  const view = JSON.parse(Buffer.from(tokens.access_token.split('.')[1], 'base64url'));
+  assert.equal(view.client_id, client.client_id);
+  for (const path of ['/other.json', '/redirect.json', '/big.json', '/elsewhere.json']) {
+    const refused = await fetch(authorizationUrl({ client_id: `${documentBase}${path}` }, codeChallenge, 'st'), { redirect: 'manual' });
+    assert.equal(refused.status, 400, path);
+    assert.equal(refused.headers.get('location'), null, path);
+  }
 });

@@ -6,14 +6,18 @@ use std::cell::OnceCell;
 use std::rc::Rc;
 
 use edge_jwt_core::{Error, RevocationList};
-use worker::{Env, Method, Request, RequestInit};
+use futures_util::StreamExt as _;
+use worker::{Delay, Env, Fetch, Method, Request, RequestInit, RequestRedirect};
 
 use crate::api::settings::{Settings, NAMES};
 use crate::api::ApiError;
 use crate::clock::WorkerClock;
 use crate::kv::KvRevocations;
 use crate::objects::calls::{CallError, Namespace, ObjectCall, ObjectCaller, RemoteError};
-use crate::platform::Platform;
+use crate::platform::{FetchedDocument, Platform};
+
+/// How long a client metadata document may take to arrive, in seconds.
+const DOCUMENT_TIMEOUT: u64 = 5;
 
 /// The KV namespace holding the revocation list.
 pub const KV: &str = "EDGE_JWT_KV";
@@ -117,6 +121,42 @@ impl Platform for Bindings<'_> {
             .await
             .map_err(|e| ApiError::unavailable(&e))?;
         Ok(outcome.success)
+    }
+
+    async fn fetch_document(&self, url: &str, limit: usize) -> Result<FetchedDocument, ApiError> {
+        let unreachable = |e: &dyn std::fmt::Display| {
+            ApiError::invalid_request(format!(
+                "the client metadata document at {url} could not be fetched: {e}"
+            ))
+        };
+        let mut init = RequestInit::new();
+        init.with_method(Method::Get)
+            .with_redirect(RequestRedirect::Manual);
+        let request = Request::new_with_init(url, &init).map_err(|e| unreachable(&e))?;
+        let fetched = async {
+            let mut response = Fetch::Request(request).send().await?;
+            let mut body = Vec::new();
+            if let Ok(mut stream) = response.stream() {
+                while let Some(chunk) = stream.next().await {
+                    body.extend_from_slice(&chunk?);
+                    if body.len() > limit {
+                        break;
+                    }
+                }
+            }
+            let cache_control = response.headers().get("Cache-Control").ok().flatten();
+            Ok::<_, worker::Error>(FetchedDocument {
+                status: response.status_code(),
+                body,
+                cache_control,
+            })
+        };
+        let timeout = Delay::from(std::time::Duration::from_secs(DOCUMENT_TIMEOUT));
+        futures_util::pin_mut!(fetched);
+        match futures_util::future::select(fetched, timeout).await {
+            futures_util::future::Either::Left((result, _)) => result.map_err(|e| unreachable(&e)),
+            futures_util::future::Either::Right(_) => Err(unreachable(&"no answer within 5 s")),
+        }
     }
 
     fn now(&self) -> u64 {

@@ -5,6 +5,10 @@
 use edge_jwt_core::client::Permission;
 use edge_jwt_core::RevocationList;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use edge_jwt_core::authorization::client::document;
 use edge_jwt_core::authorization::{FlowClient, RegisteredClient};
 
 use crate::api::auth::{basic_credentials, permission_refused, Client};
@@ -20,6 +24,12 @@ use crate::platform::Platform;
 pub(crate) type Answer = Result<Reply, ApiError>;
 
 const FORM: &str = "application/x-www-form-urlencoded";
+
+/// Client metadata documents fetched by this isolate, with the time each may be kept until.
+const MAX_DOCUMENTS: usize = 256;
+thread_local! {
+    static DOCUMENTS: RefCell<HashMap<String, (FlowClient, u64)>> = RefCell::new(HashMap::new());
+}
 
 /// The client of a token request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,12 +79,56 @@ impl<'a, P: Platform> Ctx<'a, P> {
         &self,
         client_id: &str,
     ) -> Result<Option<FlowClient>, ApiError> {
+        if self.settings.client_documents.accepts(client_id) {
+            return self.document_client(client_id).await.map(Some);
+        }
         if let Some(client) = self.settings.clients.get(client_id) {
             return Ok((!client.redirect_uris.is_empty()).then(|| client.flow_client(client_id)));
         }
         let revocations = self.revocations()?;
         let registered = RegisteredClient::load(revocations.store(), client_id).await?;
         Ok(registered.map(|c| c.flow_client()))
+    }
+
+    /// The client a client metadata document describes: fetched (no redirect, a timeout, 5 KiB)
+    /// and kept in this isolate within its `Cache-Control`, at most a day.
+    async fn document_client(&self, url: &str) -> Result<FlowClient, ApiError> {
+        let now = self.now();
+        let cached = DOCUMENTS.with(|d| {
+            d.borrow()
+                .get(url)
+                .filter(|(_, until)| *until > now)
+                .cloned()
+        });
+        if let Some((client, _)) = cached {
+            return Ok(client);
+        }
+        let fetched = self
+            .platform
+            .fetch_document(url, document::MAX_DOCUMENT)
+            .await?;
+        if fetched.status != 200 {
+            let why = if (300..400).contains(&fetched.status) {
+                "it redirects, and redirects are not followed".to_owned()
+            } else {
+                format!("it answered HTTP {}", fetched.status)
+            };
+            return Err(ApiError::invalid_request(format!(
+                "the client metadata document at {url} could not be used: {why}"
+            )));
+        }
+        let client = document::client(url, &fetched.body)?;
+        let keep = document::cache_seconds(fetched.cache_control.as_deref());
+        if keep > 0 {
+            DOCUMENTS.with(|d| {
+                let mut documents = d.borrow_mut();
+                if documents.len() >= MAX_DOCUMENTS {
+                    documents.clear();
+                }
+                documents.insert(url.to_owned(), (client.clone(), now + keep));
+            });
+        }
+        Ok(client)
     }
 
     /// A client authenticating at the token endpoint with HTTP Basic (RFC 6749 §2.3.1): a
@@ -120,6 +174,13 @@ impl<'a, P: Platform> Ctx<'a, P> {
         let Some(id) = form.get("client_id") else {
             return Ok(None);
         };
+        // A document's client is public; its code is bound to the URL it was issued to.
+        if self.settings.client_documents.accepts(id) {
+            return Ok(Some(TokenClient {
+                id: id.to_owned(),
+                authenticated: false,
+            }));
+        }
         let revocations = self.revocations()?;
         match RegisteredClient::load(revocations.store(), id).await? {
             Some(client) if client.flow_client().public => Ok(Some(TokenClient {

@@ -422,3 +422,94 @@ fn with_the_demo_on_and_no_login_page_the_demos_consent_page_answers_the_challen
         404
     );
 }
+
+const DOCUMENT: &str = "https://app.test/oauth/client.json";
+
+fn document_platform(setting: &str) -> MemoryPlatform {
+    MemoryPlatform::new(settings(&[
+        (settings::LOGIN_URL, LOGIN),
+        (settings::CLIENT_METADATA_DOCUMENTS, setting),
+    ]))
+}
+
+fn serve(p: &MemoryPlatform, url: &str, status: u16, body: Value, cache_control: Option<&str>) {
+    let document = crate::platform::FetchedDocument {
+        status,
+        body: body.to_string().into_bytes(),
+        cache_control: cache_control.map(str::to_owned),
+    };
+    p.documents.borrow_mut().insert(url.to_owned(), document);
+}
+
+fn document(client_id: &str) -> Value {
+    json!({"client_id": client_id, "client_name": "Chat", "redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"})
+}
+
+#[test]
+fn a_client_id_metadata_document_describes_a_public_client_kept_within_its_cache_control() {
+    let p = document_platform("on");
+    serve(&p, DOCUMENT, 200, document(DOCUMENT), Some("max-age=300"));
+    let code = code_for(&p, DOCUMENT, &[("resource", "")]);
+    let pair = exchange(&p, DOCUMENT, &code, &[]);
+    assert_eq!(pair.status, 200, "{}", pair.body);
+    assert_eq!(
+        token_claims(body(&pair)["access_token"].as_str().unwrap())["client_id"],
+        DOCUMENT
+    );
+    // Kept: a second authorization fetches nothing.
+    let fetched = p.fetches.get();
+    code_for(&p, DOCUMENT, &[("resource", "")]);
+    assert_eq!(p.fetches.get(), fetched);
+    let metadata = body(&p.handle(get("/.well-known/oauth-authorization-server", &[])));
+    assert_eq!(metadata["client_id_metadata_document_supported"], true);
+}
+
+#[test]
+fn a_document_that_names_another_client_redirects_is_too_big_or_lacks_the_redirect_uri_is_refused()
+{
+    let p = document_platform("on");
+    let cases = [
+        (
+            "https://app.test/a.json",
+            200,
+            document("https://app.test/other.json"),
+        ),
+        ("https://app.test/b.json", 302, json!({})),
+        (
+            "https://app.test/c.json",
+            200,
+            json!({"client_id": "https://app.test/c.json", "redirect_uris": [REDIRECT], "pad": "x".repeat(6000)}),
+        ),
+        (
+            "https://app.test/d.json",
+            200,
+            json!({"client_id": "https://app.test/d.json", "redirect_uris": ["https://elsewhere.test/cb"]}),
+        ),
+        ("https://app.test/e.json", 404, json!({})),
+    ];
+    for (url, status, body) in cases {
+        serve(&p, url, status, body, None);
+        let reply = p.handle(get(&authorize_url(url, &[("resource", "")]), &[]));
+        assert_eq!(reply.status, 400, "{url}: {}", reply.body);
+        assert!(reply.header("Location").is_none(), "{url}");
+    }
+    // Off, or an http loopback document without `loopback`: no such client.
+    let loopback = "http://127.0.0.1:9999/client.json";
+    serve(&p, loopback, 200, document(loopback), None);
+    assert_eq!(
+        p.handle(get(&authorize_url(loopback, &[("resource", "")]), &[]))
+            .status,
+        400
+    );
+    let p = document_platform("loopback");
+    serve(&p, loopback, 200, document(loopback), None);
+    code_for(&p, loopback, &[("resource", "")]);
+    let off = document_platform("off");
+    serve(&off, DOCUMENT, 200, document(DOCUMENT), None);
+    assert_eq!(
+        off.handle(get(&authorize_url(DOCUMENT, &[("resource", "")]), &[]))
+            .status,
+        400
+    );
+    assert_eq!(off.fetches.get(), 0);
+}

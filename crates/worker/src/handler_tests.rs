@@ -25,7 +25,7 @@ use crate::api::settings::{self, Settings};
 use crate::api::ApiError;
 use crate::objects::calls::*;
 use crate::objects::{authorization, session, subject};
-use crate::platform::Platform;
+use crate::platform::{FetchedDocument, Platform};
 use crate::routes;
 
 const BASE: &str = "http://127.0.0.1:8787";
@@ -62,7 +62,10 @@ pub(crate) struct MemoryPlatform {
     requests_left: Cell<u32>,
     log: RefCell<Vec<String>>,
     /// How many calls reached a session's object.
-    session_calls: Cell<u32>,
+    pub(crate) session_calls: Cell<u32>,
+    /// The documents `fetch_document` answers, by URL, and how many fetches there were.
+    pub(crate) documents: RefCell<BTreeMap<String, FetchedDocument>>,
+    pub(crate) fetches: Cell<u32>,
 }
 
 impl MemoryPlatform {
@@ -76,6 +79,8 @@ impl MemoryPlatform {
             requests_left: Cell::new(u32::MAX),
             log: RefCell::default(),
             session_calls: Cell::new(0),
+            documents: RefCell::default(),
+            fetches: Cell::new(0),
         }
     }
 
@@ -180,6 +185,21 @@ impl Platform for MemoryPlatform {
         let left = self.requests_left.get();
         self.requests_left.set(left.saturating_sub(1));
         Ok(left > 0)
+    }
+
+    async fn fetch_document(&self, url: &str, limit: usize) -> Result<FetchedDocument, ApiError> {
+        self.fetches.set(self.fetches.get() + 1);
+        let mut document = self
+            .documents
+            .borrow()
+            .get(url)
+            .cloned()
+            .unwrap_or(FetchedDocument {
+                status: 404,
+                ..FetchedDocument::default()
+            });
+        document.body.truncate(limit + 1);
+        Ok(document)
     }
 
     fn now(&self) -> u64 {

@@ -19,9 +19,22 @@ pub trait Platform: ObjectCaller {
     /// (always, where no limit is configured).
     async fn within_limit(&self, address: &str) -> Result<bool, ApiError>;
 
+    /// Fetches a client metadata document: `GET url`, no redirect followed, a timeout, at most
+    /// `limit` bytes of body read (one more tells it was longer).
+    async fn fetch_document(&self, url: &str, limit: usize) -> Result<FetchedDocument, ApiError>;
+
     /// Seconds since the epoch.
     fn now(&self) -> u64;
 
     /// Writes one line to the log (security events).
     fn log(&self, line: &str);
+}
+
+/// A fetched document: its status, its body (cut at the limit plus one byte), its
+/// `Cache-Control`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FetchedDocument {
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub cache_control: Option<String>,
 }

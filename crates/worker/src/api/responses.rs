@@ -4,7 +4,7 @@ use edge_jwt_core::authorization::pkce::S256;
 use edge_jwt_core::dpop::DEFAULT_PROOF_ALGORITHMS;
 use edge_jwt_core::{RefreshClaims, SessionStatus};
 
-use super::settings::Settings;
+use super::settings::{ClientDocuments, Settings};
 use serde_json::{json, Map, Value};
 
 /// RFC 7662 §2.2: an active access token's claims, with `active` and `token_type`: `DPoP`
@@ -68,6 +68,9 @@ pub fn metadata(settings: &Settings) -> Value {
         metadata["response_types_supported"] = json!(["code"]);
         metadata["code_challenge_methods_supported"] = json!([S256]);
         metadata["authorization_response_iss_parameter_supported"] = json!(true);
+    }
+    if settings.client_documents != ClientDocuments::Off {
+        metadata["client_id_metadata_document_supported"] = json!(true);
     }
     if settings.registration_open {
         metadata["registration_endpoint"] = json!(format!("{base}/register"));

@@ -1,6 +1,7 @@
 //! The issuer's configuration: `[vars]` in wrangler.toml and two secrets. Read through a lookup
 //! function, so the Worker passes its `Env` and the tests a map.
 
+use edge_jwt_core::authorization::client::document::is_document_url;
 use edge_jwt_core::verify::{Verifier, VerifyOptions};
 use edge_jwt_core::{KeySet, Policy, TokenIssuer};
 
@@ -23,6 +24,9 @@ pub const LOGIN_URL: &str = "EDGE_JWT_LOGIN_URL";
 pub const RESOURCES: &str = "EDGE_JWT_RESOURCES";
 /// `open` turns on `POST /register` (RFC 7591).
 pub const REGISTRATION: &str = "EDGE_JWT_REGISTRATION";
+/// `on` accepts client ids that are `https` URLs of client metadata documents; `loopback` also
+/// `http://127.0.0.1` ones (local runs and tests only).
+pub const CLIENT_METADATA_DOCUMENTS: &str = "EDGE_JWT_CLIENT_METADATA_DOCUMENTS";
 /// `true` turns on `POST /test/store-conformance`, for the end-to-end tests only.
 pub const STORE_CONFORMANCE: &str = "EDGE_JWT_STORE_CONFORMANCE";
 /// Secret: a JWKS of private keys; the first signs.
@@ -31,7 +35,7 @@ pub const SIGNING_KEYS: &str = "EDGE_JWT_SIGNING_KEYS";
 pub const CLIENTS: &str = "EDGE_JWT_CLIENTS";
 
 /// Every setting's name: the Worker reads these and nothing else.
-pub const NAMES: [&str; 16] = [
+pub const NAMES: [&str; 17] = [
     ISSUER,
     AUDIENCE,
     ACCESS_TTL,
@@ -45,6 +49,7 @@ pub const NAMES: [&str; 16] = [
     LOGIN_URL,
     RESOURCES,
     REGISTRATION,
+    CLIENT_METADATA_DOCUMENTS,
     STORE_CONFORMANCE,
     SIGNING_KEYS,
     CLIENTS,
@@ -66,6 +71,8 @@ pub struct Settings {
     pub resources: Vec<String>,
     /// Whether `POST /register` is open.
     pub registration_open: bool,
+    /// Which client metadata documents are accepted.
+    pub client_documents: ClientDocuments,
     /// Whether the store contract may be run against the deployed stores (tests only).
     pub store_conformance: bool,
 }
@@ -146,6 +153,17 @@ impl Settings {
                     ApiError::misconfigured(RESOURCES, "must be a JSON array of absolute URIs")
                 })?,
         };
+        let client_documents = match lookup(CLIENT_METADATA_DOCUMENTS).as_deref().map(str::trim) {
+            None | Some("" | "off") => ClientDocuments::Off,
+            Some("on") => ClientDocuments::On,
+            Some("loopback") => ClientDocuments::Loopback,
+            Some(_) => {
+                return Err(ApiError::misconfigured(
+                    CLIENT_METADATA_DOCUMENTS,
+                    "must be on, loopback or off",
+                ))
+            }
+        };
         let registration_open = match lookup(REGISTRATION).as_deref().map(str::trim) {
             None | Some("" | "off") => false,
             Some("open") => true,
@@ -160,6 +178,7 @@ impl Settings {
             login_url,
             resources,
             registration_open,
+            client_documents,
             store_conformance,
         })
     }
@@ -170,6 +189,27 @@ impl Settings {
 
     pub fn allows_origin(&self, origin: &str) -> bool {
         self.cors_origins.iter().any(|o| o == origin || o == "*")
+    }
+}
+
+/// Which client metadata documents the issuer fetches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientDocuments {
+    Off,
+    /// `https` URLs.
+    On,
+    /// `https` URLs and `http://127.0.0.1` ones: never in production.
+    Loopback,
+}
+
+impl ClientDocuments {
+    /// Whether `client_id` is a document URL this setting accepts.
+    pub fn accepts(self, client_id: &str) -> bool {
+        match self {
+            ClientDocuments::Off => false,
+            ClientDocuments::On => is_document_url(client_id, false),
+            ClientDocuments::Loopback => is_document_url(client_id, true),
+        }
     }
 }
 
