@@ -126,6 +126,7 @@ bench: npm worker-build
 	cargo bench -p edge-jwt-core --bench core
 	node_modules/.bin/node benches/verify-js.mjs
 	node_modules/.bin/node benches/worker.mjs
+	node_modules/.bin/node benches/flow.mjs
 	node_modules/.bin/node benches/report.mjs
 
 # Where the issuer's time goes: a CPU profile of its isolate under load (PROFILE_ROUTE=introspect

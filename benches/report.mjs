@@ -78,6 +78,13 @@ if (worker) {
   }
 }
 
+const flowPath = join(root, 'target', 'bench', 'flow.json');
+const flow = existsSync(flowPath) ? read(flowPath) : null;
+if (flow) {
+  row('Worker, wrangler dev', `authorization code flow, whole (authorize → accept → token; ${flow.concurrency} at a time) flows/s`,
+    flow['edge-jwt'], flow.baseline, 'workers-oauth-provider 1.2');
+}
+
 console.log(`\nmake bench: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${new Date().toISOString().slice(0, 10)}` +
   (worker ? `; Worker rows: ${worker.connections} connections, ${worker.seconds} s runs, median of ${worker.rounds}` : '') + '\n');
 console.log('| Where | Operation | edge-jwt | Baseline | Baseline is | Ratio |');
