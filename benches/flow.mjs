@@ -25,13 +25,21 @@ async function register(base) {
   return (await res.json()).client_id;
 }
 
-/** One whole flow; `approve` turns the answer of /authorize into the callback URL. */
+let users = 0;
+
+/**
+ * One whole flow; `approve` turns the answer of /authorize into the callback URL. Each flow is
+ * another user's browser (its own `CF-Connecting-IP`): edge-jwt limits /authorize per address.
+ */
 async function flow(base, clientId, approve) {
+  const user = ++users;
+  const address = `10.${(user >> 16) & 255}.${(user >> 8) & 255}.${user & 255}`;
   const verifier = oauth.generateRandomCodeVerifier();
   const url = new URL(`${base}/authorize`);
   for (const [k, v] of Object.entries({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, state: 'st',
     code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' })) url.searchParams.set(k, v);
-  const authorized = await fetch(url, { redirect: 'manual' });
+  const authorized = await fetch(url, { redirect: 'manual', headers: { 'CF-Connecting-IP': address } });
+  if (authorized.status !== 302) throw new Error(`${base}/authorize answered ${authorized.status}: ${await authorized.text()}`);
   const callback = new URL(await approve(new URL(authorized.headers.get('location'))));
   const token = await fetch(`${base}/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'authorization_code', client_id: clientId, code: callback.searchParams.get('code'),
@@ -64,7 +72,7 @@ try {
   const edge = () => flow(issuer.base, edgeClient, async (toLogin) => {
     const challenge = toLogin.searchParams.get('login_challenge');
     const res = await fetch(`${issuer.base}/authorizations/${challenge}/accept`, { method: 'POST', headers: app,
-      body: JSON.stringify({ sub: 'alice' }) });
+      body: JSON.stringify({ sub: `user-${users}` }) });
     return (await res.json()).redirect_to;
   });
   const base = () => flow(baseline.base, baseClient, async (callback) => callback.href);
