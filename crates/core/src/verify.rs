@@ -86,22 +86,15 @@ impl Verifier {
         // Without an explicit list every algorithm edge-jwt knows is allowed: the key that the
         // token selects still has to be of the token's algorithm (see `candidates`), and a
         // token for a key this set does not have yet reports `ERR_JWKS_NO_MATCHING_KEY`, which
-        // is what tells a remote key set to refetch.
-        let available = keys.algorithms();
+        // is what tells a remote key set to refetch. An allowed algorithm no key uses yet is
+        // fine for the same reason: an allow-list written ahead of a key rotation must not stop
+        // verification before the new keys are published.
         let algorithms = match &options.algorithms {
             None => Algorithm::ALL.to_vec(),
-            Some(wanted) => {
-                if wanted.is_empty() {
-                    return Err(Error::InvalidOption("algorithms must not be empty".into()));
-                }
-                if let Some(alg) = wanted.iter().find(|alg| !available.contains(alg)) {
-                    return Err(Error::InvalidOption(format!(
-                        "algorithm {} is allowed but no key uses it",
-                        alg.name()
-                    )));
-                }
-                wanted.clone()
+            Some(wanted) if wanted.is_empty() => {
+                return Err(Error::InvalidOption("algorithms must not be empty".into()));
             }
+            Some(wanted) => wanted.clone(),
         };
         Ok(Verifier {
             keys,

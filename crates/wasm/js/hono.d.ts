@@ -1,5 +1,13 @@
 // Type declarations of `edge-jwt/hono`.
-import type { Jwks, Jwk, VerifierOptions, RemoteJwks, RemoteJwksOptions, ReplayStore, ProtectedResourceOptions } from 'edge-jwt';
+import type { Jwks, Jwk, JwtClaims, VerifierOptions, RemoteJwks, RemoteJwksOptions, ReplayStore, ProtectedResourceOptions } from 'edge-jwt';
+
+// `c.get('jwtPayload')` is the verified claims in every Hono app that uses the middleware, as
+// with Hono's own `jwt` middleware: no `Variables` to declare.
+declare module 'hono' {
+  interface ContextVariableMap {
+    jwtPayload: JwtClaims;
+  }
+}
 
 export interface EdgeJwtOptions extends VerifierOptions {
   /** The keys: a key set (object or JSON text), one JWK, or a RemoteJwks. Without it, `issuer` is used for discovery. */

@@ -5,6 +5,7 @@ import {
   type Jwks, type JwtClaims, type VerifierOptions, type KvNamespaceLike, type JwtErrorCode, type RemoteVerifier,
 } from 'edge-jwt';
 import { edgeJwt, protectedResource, type EdgeJwtOptions } from 'edge-jwt/hono';
+import { Hono } from 'hono';
 
 const jwks: Jwks = { keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'k1' }] };
 const options: VerifierOptions = { issuer: 'https://auth.example', audience: 'https://api.example', leeway: 30, typ: 'at+jwt', algorithms: ['EdDSA', 'ES256'], maxTokenLength: 8192 };
@@ -64,3 +65,9 @@ const metadataUrl: string = protectedResourceMetadataUrl(resourceOptions.resourc
 const metadataHandler = protectedResource(resourceOptions);
 const mcpAuth = edgeJwt({ issuer: 'https://auth.example', audience: resourceOptions.resource, resourceMetadata: metadataUrl });
 void [refusalHeader, refusalError, resourceMetadata, metadataHandler, mcpAuth];
+
+// The README's Hono example, as written: `c.get('jwtPayload')` is typed without `Variables`.
+const app = new Hono();
+app.use('/api/*', edgeJwt({ issuer: 'https://auth.example', audience: 'https://api.example', kv: 'EDGE_JWT_KV' }));
+app.get('/api/me', (c) => c.json({ sub: c.get('jwtPayload').sub }));
+void app;
