@@ -34,11 +34,6 @@ function sign(alg, claims = {}, header = {}) {
     .sign(keys[alg].privateKey);
 }
 
-let es256Token;
-before(async () => {
-  es256Token = await sign('ES256');
-});
-
 function verifier(alg = 'EdDSA', options = {}) {
   const algorithms = alg === 'HS256' ? ['HS256'] : undefined;
   return new pkg.Verifier({ keys: [keys[alg].jwk] }, { issuer: ISS, audience: AUD, leeway: 30, algorithms, ...options });
@@ -149,6 +144,7 @@ test('hostile inputs get a JwtError, never a trap, a panic message or a hang', (
 });
 
 test('an allow-list written ahead of a key rotation: an allowed algorithm no key uses yet is fine, its tokens fail with no key', async () => {
+  const es256Token = await sign('ES256');
   // The README's own options example against an EdDSA-only key set (make dev's).
   const rotationReady = new pkg.Verifier({ keys: [keys.EdDSA.jwk] }, { issuer: ISS, audience: AUD, algorithms: ['EdDSA', 'ES256'] });
   assert.equal(rotationReady.verify(await sign('EdDSA'), { now: T0 }).sub, 'user-1');
