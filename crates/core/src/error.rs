@@ -57,6 +57,9 @@ pub enum Error {
         /// A registered claim's name, or a name from the `required_claims` option.
         claim: Cow<'static, str>,
         reason: ClaimReason,
+        /// What was expected and what the token has, for a failed check: a token's own
+        /// values are not secrets, and a message that names them says what to fix.
+        detail: Option<String>,
     },
     /// The signature does not verify with the selected key.
     SignatureVerificationFailed,
@@ -317,10 +320,24 @@ impl Error {
         }
     }
 
-    pub(crate) fn invalid_claim(claim: impl Into<Cow<'static, str>>, reason: ClaimReason) -> Error {
+    pub fn invalid_claim(claim: impl Into<Cow<'static, str>>, reason: ClaimReason) -> Error {
         Error::ClaimValidationFailed {
             claim: claim.into(),
             reason,
+            detail: None,
+        }
+    }
+
+    /// A claim (or the `typ` header) whose value is not the expected one, naming both.
+    pub(crate) fn unexpected_claim(
+        claim: impl Into<Cow<'static, str>>,
+        expected: impl fmt::Display,
+        actual: impl fmt::Display,
+    ) -> Error {
+        Error::ClaimValidationFailed {
+            claim: claim.into(),
+            reason: ClaimReason::CheckFailed,
+            detail: Some(format!("expected {expected}, got {actual}")),
         }
     }
 }
@@ -335,11 +352,25 @@ impl fmt::Display for Error {
                     "\"{claim}\" claim timestamp check failed (too far in the past)"
                 )
             }
-            Error::ClaimValidationFailed { claim, reason } => match reason {
-                ClaimReason::Missing => write!(f, "missing required \"{claim}\" claim"),
-                ClaimReason::Invalid => write!(f, "\"{claim}\" claim is malformed"),
-                ClaimReason::CheckFailed => write!(f, "unexpected \"{claim}\" claim value"),
-            },
+            Error::ClaimValidationFailed {
+                claim,
+                reason,
+                detail,
+            } => {
+                match reason {
+                    ClaimReason::Missing => write!(f, "missing required \"{claim}\" claim")?,
+                    ClaimReason::Invalid => write!(f, "\"{claim}\" claim is malformed")?,
+                    // `typ` is the one header checked: say so.
+                    ClaimReason::CheckFailed if claim == "typ" => {
+                        f.write_str("unexpected \"typ\" header value")?
+                    }
+                    ClaimReason::CheckFailed => write!(f, "unexpected \"{claim}\" claim value")?,
+                }
+                match detail {
+                    Some(detail) => write!(f, ": {detail}"),
+                    None => Ok(()),
+                }
+            }
             Error::SignatureVerificationFailed => f.write_str("signature verification failed"),
             Error::JwsInvalid(why) => write!(f, "invalid JWS: {why}"),
             Error::JwtInvalid(why) => write!(f, "invalid JWT: {why}"),

@@ -199,7 +199,15 @@ impl Verifier {
     ) -> Result<ParsedClaims> {
         if let Some(typ) = &self.options.typ {
             if !header.typ_is(typ) {
-                return Err(Error::invalid_claim("typ", ClaimReason::CheckFailed));
+                let actual = header
+                    .typ
+                    .as_deref()
+                    .map_or("none".to_owned(), |t| format!("{t:?}"));
+                return Err(Error::unexpected_claim(
+                    "typ",
+                    format!("{typ:?} (the typ option; null skips the check)"),
+                    actual,
+                ));
             }
         }
         let parsed = ParsedClaims::from_payload(payload)?;
@@ -277,7 +285,11 @@ fn check_claims(claims: &Claims, options: &VerifyOptions, now: u64) -> Result<()
         match issuer {
             None => return Err(Error::invalid_claim("iss", ClaimReason::Missing)),
             Some(iss) if iss != expected => {
-                return Err(Error::invalid_claim("iss", ClaimReason::CheckFailed))
+                return Err(Error::unexpected_claim(
+                    "iss",
+                    format!("{expected:?}"),
+                    format!("{iss:?}"),
+                ))
             }
             Some(_) => {}
         }
@@ -290,14 +302,18 @@ fn check_claims(claims: &Claims, options: &VerifyOptions, now: u64) -> Result<()
             .string("azp")?
             .ok_or(Error::invalid_claim("azp", ClaimReason::Missing))?;
         if !parties.iter().any(|party| party == azp) {
-            return Err(Error::invalid_claim("azp", ClaimReason::CheckFailed));
+            return Err(Error::unexpected_claim(
+                "azp",
+                format!("one of {parties:?}"),
+                format!("{azp:?}"),
+            ));
         }
     }
     for (name, expected) in &options.required_claims {
         match claims.as_map().get(name) {
             None => return Err(Error::invalid_claim(name.clone(), ClaimReason::Missing)),
             Some(value) if value != expected => {
-                return Err(Error::invalid_claim(name.clone(), ClaimReason::CheckFailed))
+                return Err(Error::unexpected_claim(name.clone(), expected, value))
             }
             Some(_) => {}
         }
@@ -350,6 +366,10 @@ fn check_audience(claims: &Claims, expected: Option<&str>) -> Result<()> {
         None => Ok(()),
         Some(_) if audiences.is_empty() => Err(Error::invalid_claim("aud", ClaimReason::Missing)),
         Some(expected) if audiences.contains(&expected) => Ok(()),
-        Some(_) => Err(Error::invalid_claim("aud", ClaimReason::CheckFailed)),
+        Some(expected) => Err(Error::unexpected_claim(
+            "aud",
+            format!("{expected:?}"),
+            format!("{audiences:?}"),
+        )),
     }
 }

@@ -541,3 +541,52 @@ fn authorized_parties_check_azp() {
     let err = v.verify(&f.raw(&f.header(), &claims), T0).unwrap_err();
     assert_eq!((err.claim(), err.reason()), (Some("azp"), Some("missing")));
 }
+
+#[test]
+fn a_failed_check_names_what_was_expected_and_what_the_token_has() {
+    let f = fixture();
+    let mut claims = f.claims();
+    claims["iss"] = json!("https://issuer.test/");
+    let err = f.verify(&f.raw(&f.header(), &claims), T0).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "unexpected \"iss\" claim value: expected \"{ISSUER}\", got \"https://issuer.test/\""
+        )
+    );
+    let mut claims = f.claims();
+    claims["aud"] = json!(["https://other.test"]);
+    let err = f.verify(&f.raw(&f.header(), &claims), T0).unwrap_err();
+    assert!(
+        err.to_string().contains(AUDIENCE) && err.to_string().contains("https://other.test"),
+        "{err}"
+    );
+    let header = json!({"alg": "EdDSA", "typ": "JWT", "kid": f.signer().kid()});
+    let err = f.verify(&f.raw(&header, &f.claims()), T0).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "unexpected \"typ\" header value: expected \"at+jwt\" (the typ option; null skips the check), got \"JWT\""
+    );
+    let options = VerifyOptions {
+        required_claims: vec![("token_use".into(), json!("access"))],
+        ..VerifyOptions::default()
+    };
+    let mut claims = f.claims();
+    claims["token_use"] = json!("id");
+    let err = verifier_with(&f, options)
+        .verify(&f.raw(&f.header(), &claims), T0)
+        .unwrap_err();
+    assert!(
+        err.to_string().ends_with("expected \"access\", got \"id\""),
+        "{err}"
+    );
+    // The code, the claim and the reason stay as jose reports them.
+    assert_eq!(
+        (err.code(), err.claim(), err.reason()),
+        (
+            "ERR_JWT_CLAIM_VALIDATION_FAILED",
+            Some("token_use"),
+            Some("check_failed")
+        )
+    );
+}

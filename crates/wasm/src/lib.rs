@@ -356,10 +356,10 @@ fn exp_of(token: &str) -> Result<f64, JsValue> {
             parsed
                 .claims
                 .numeric_date("exp")?
-                .ok_or(Error::ClaimValidationFailed {
-                    claim: "exp".into(),
-                    reason: edge_jwt_core::ClaimReason::Missing,
-                })
+                .ok_or(Error::invalid_claim(
+                    "exp",
+                    edge_jwt_core::ClaimReason::Missing,
+                ))
         })
         .map_err(|e| js_error(&e))
 }
