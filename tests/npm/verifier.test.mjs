@@ -283,6 +283,20 @@ test('RemoteJwks never caches a bad answer: the last good set is served, the ref
   }
 });
 
+test('a JWKS host that is down or answers an HTTP error is ERR_JWKS_FETCH_FAILED, not a bad key set', async () => {
+  const down = new pkg.RemoteJwks('http://127.0.0.1:9/jwks.json', { timeout: 2 });
+  await assert.rejects(down.get(), (e) => e.code === 'ERR_JWKS_FETCH_FAILED' && /127\.0\.0\.1:9/.test(e.message));
+  const server = await jwksServer();
+  try {
+    server.answer = (req, res) => { res.statusCode = 503; res.end('maintenance'); };
+    await assert.rejects(new pkg.RemoteJwks(server.url).get(), (e) => e.code === 'ERR_JWKS_FETCH_FAILED' && e.status === 503);
+    server.answer = html;
+    await assert.rejects(new pkg.RemoteJwks(server.url).get(), { code: 'ERR_JWKS_INVALID' });
+  } finally {
+    server.close();
+  }
+});
+
 test('RemoteJwks: a first answer that is not a key set fails, and is retried only after the cooldown', async () => {
   const server = await jwksServer();
   try {
@@ -305,12 +319,12 @@ test('RemoteJwks: a fetch times out, reads at most 1 MiB, and follows no redirec
   try {
     server.answer = () => {}; // never answers
     const started = Date.now();
-    await assert.rejects(new pkg.RemoteJwks(server.url, { timeout: 0.3 }).get(), (e) => e.code === 'ERR_JWKS_INVALID' && /0.3 s/.test(e.message));
+    await assert.rejects(new pkg.RemoteJwks(server.url, { timeout: 0.3 }).get(), (e) => e.code === 'ERR_JWKS_FETCH_FAILED' && /0.3 s/.test(e.message));
     assert.ok(Date.now() - started < 3000, 'the timeout applied');
     server.answer = (req, res) => { res.setHeader('content-type', 'application/json'); res.end(`{"keys":[],"pad":"${'x'.repeat(2 * 1024 * 1024)}"}`); };
-    await assert.rejects(new pkg.RemoteJwks(server.url).get(), (e) => e.code === 'ERR_JWKS_INVALID' && /over 1048576 bytes/.test(e.message));
+    await assert.rejects(new pkg.RemoteJwks(server.url).get(), (e) => e.code === 'ERR_JWKS_FETCH_FAILED' && /over 1048576 bytes/.test(e.message));
     server.answer = (req, res) => { res.writeHead(302, { location: '/elsewhere.json' }); res.end(); };
-    await assert.rejects(new pkg.RemoteJwks(server.url).get(), (e) => e.code === 'ERR_JWKS_INVALID' && /redirect/.test(e.message));
+    await assert.rejects(new pkg.RemoteJwks(server.url).get(), (e) => e.code === 'ERR_JWKS_FETCH_FAILED' && /redirect/.test(e.message));
     assert.throws(() => new pkg.RemoteJwks(server.url, { timeout: -1 }), { code: 'ERR_INVALID_OPTION' });
   } finally {
     server.close();
@@ -347,7 +361,8 @@ test('Verifier.fromIssuer discovers the keys: OpenID Connect metadata, then RFC 
     routes = { '/.well-known/openid-configuration': (req, res) => { res.writeHead(302, { location: 'https://evil.test/' }); res.end(); } };
     await assert.rejects(pkg.Verifier.fromIssuer(base), (e) => e.code === 'ERR_DISCOVERY_FAILED' && /redirect/.test(e.message));
     routes = {};
-    await assert.rejects(pkg.Verifier.fromIssuer(base), (e) => e.code === 'ERR_DISCOVERY_FAILED' && /404/.test(e.message));
+    await assert.rejects(pkg.Verifier.fromIssuer(base), (e) => e.code === 'ERR_DISCOVERY_FAILED' && /404/.test(e.message)
+      && e.message.includes('/.well-known/openid-configuration') && e.message.includes('/.well-known/oauth-authorization-server'));
     await assert.rejects(pkg.Verifier.fromIssuer('not a url'), { code: 'ERR_INVALID_OPTION' });
   } finally {
     server.close();

@@ -37,6 +37,11 @@ export const RefreshFailed = declare('ERR_REFRESH_FAILED');
 export const RevokeFailed = declare('ERR_REVOKE_FAILED');
 /** An issuer's metadata could not be had or is not what RFC 8414 requires. */
 export const DiscoveryFailed = declare('ERR_DISCOVERY_FAILED');
+/**
+ * A key set could not be fetched (the host is down, a timeout, an HTTP error, a redirect, an
+ * answer over 1 MiB): not a bad key set, which is `ERR_JWKS_INVALID`.
+ */
+export const JwksFetchFailed = declare('ERR_JWKS_FETCH_FAILED');
 
 // The core's codes that the JavaScript layer also raises itself (before or around the core).
 /** An option, argument or configuration that cannot be used. */

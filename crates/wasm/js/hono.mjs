@@ -2,10 +2,10 @@
 // sets its claims as `c.get('jwtPayload')`, as Hono's own `jwt` middleware does. Hono is an
 // optional peer dependency: this module never imports it.
 import { Verifier, RemoteJwks, JwtError, resourceRefusal, protectedResourceMetadata } from 'edge-jwt';
-import { DiscoveryFailed, InvalidOption, JwksInvalid, StoreUnavailable } from './errors.mjs';
+import { DiscoveryFailed, InvalidOption, JwksFetchFailed, JwksInvalid, StoreUnavailable } from './errors.mjs';
 
 /** Failures that are not the token's: the keys or the revocation list could not be had. */
-const UNAVAILABLE = [StoreUnavailable.code, JwksInvalid.code, DiscoveryFailed.code, InvalidOption.code];
+const UNAVAILABLE = [StoreUnavailable.code, JwksInvalid.code, JwksFetchFailed.code, DiscoveryFailed.code, InvalidOption.code];
 
 /** Options that are not the Verifier's. */
 const OWN = ['jwks', 'kv', 'remote', 'realm', 'replay', 'resourceMetadata'];

@@ -18,6 +18,7 @@ export type JwtErrorCode =
   | 'ERR_REFRESH_FAILED'
   | 'ERR_REVOKE_FAILED'
   | 'ERR_DISCOVERY_FAILED'
+  | 'ERR_JWKS_FETCH_FAILED'
   | 'ERR_REFRESH_TOKEN_REUSED'
   | 'ERR_SESSION_NOT_FOUND'
   // The issuer's own failures, as a Session's refresh may carry them from the server.

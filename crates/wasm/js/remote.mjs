@@ -1,6 +1,6 @@
 // Key sets from the network: a remote JWKS cached (in the isolate, and across a Worker's
 // isolates through the Cache API) and never poisoned by a bad answer; issuer discovery.
-import { DiscoveryFailed, InvalidOption, JwksInvalid, JwtError } from './errors.mjs';
+import { DiscoveryFailed, InvalidOption, JwksFetchFailed, JwksInvalid, JwtError } from './errors.mjs';
 
 export function isUrl(text) {
   try {
@@ -25,7 +25,12 @@ export async function discover(issuer, fetchImpl, timeout) {
       break;
     } catch (error) {
       // Only "not here" moves on to the next place; a redirect, a timeout or an outage does not.
-      if (error.status === undefined || error.status >= 500 || place === places.at(-1)) throw error;
+      if (error.status === undefined || error.status >= 500) throw error;
+      if (place === places.at(-1)) {
+        const failed = new DiscoveryFailed(`${error.message}; tried ${places.join(' and ')}`);
+        failed.status = error.status;
+        throw failed;
+      }
     }
   }
   let metadata;
@@ -222,7 +227,7 @@ const sharedCache = {
   },
 };
 
-async function fetchBounded(fetchImpl, url, timeout, what, Failure = JwksInvalid, info = {}) {
+async function fetchBounded(fetchImpl, url, timeout, what, Failure = JwksFetchFailed, info = {}) {
   const controller = typeof AbortController === 'function' ? new AbortController() : undefined;
   const timer = controller && setTimeout(() => controller.abort(), timeout);
   const fail = (why) => new Failure(`fetching ${what} (${url}) failed: ${why}`);

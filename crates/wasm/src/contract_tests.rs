@@ -23,7 +23,8 @@ fn codes_in(text: &str) -> Vec<String> {
 }
 
 /// The JS layer's own codes (not the core's).
-const JS_ONLY: [&str; 4] = [
+const JS_ONLY: [&str; 5] = [
+    "ERR_JWKS_FETCH_FAILED",
     "ERR_SESSION_ENDED",
     "ERR_REFRESH_FAILED",
     "ERR_REVOKE_FAILED",
