@@ -239,11 +239,6 @@ impl ErrorCode {
                 | ErrorCode::DpopNonceRequired
         )
     }
-
-    /// A failure of the issuer or of its stores, not of what the caller sent.
-    pub const fn is_fault(self) -> bool {
-        matches!(self, ErrorCode::StoreUnavailable | ErrorCode::Internal)
-    }
 }
 
 impl serde::Serialize for ErrorCode {

@@ -105,15 +105,26 @@ impl DemoLogin {
     /// The demo user's session: `demo:<name>`, with its name as a claim, scope `demo`, and the
     /// demo's own audience.
     pub fn session(self, audience: Option<String>) -> NewSession {
-        let mut claims = Map::new();
-        claims.insert("name".into(), Value::String(self.name.clone()));
+        let Consent { sub, claims, .. } = self.consent();
         NewSession {
-            sub: format!("demo:{}", self.name),
+            sub,
             client_id: "demo".into(),
             scope: Some("demo".into()),
             claims,
             dpop_jkt: self.dpop_jkt,
             audience,
+        }
+    }
+
+    /// Who the demo user is: `demo:<name>`, with the name as a claim (for its login and for
+    /// its answer to an authorization request alike).
+    pub fn consent(&self) -> Consent {
+        let mut claims = Map::new();
+        claims.insert("name".into(), Value::String(self.name.clone()));
+        Consent {
+            sub: format!("demo:{}", self.name),
+            claims,
+            scope: None,
         }
     }
 

@@ -39,6 +39,12 @@ pub fn refresh_introspection(
     answer
 }
 
+/// An answer to a login challenge: where the app sends the browser (the client's redirect URI
+/// with the code, or with the error).
+pub fn redirect_to(location: &str) -> Value {
+    json!({ "redirect_to": location })
+}
+
 pub fn inactive() -> Value {
     json!({ "active": false })
 }

@@ -7,12 +7,12 @@ use edge_jwt_core::authorization::request::redirect_with;
 use edge_jwt_core::authorization::{AuthorizationRequest, AuthorizeRefusal};
 use edge_jwt_core::client::Permission;
 use edge_jwt_core::random::new_id;
-use serde_json::json;
 
 use crate::api::form::{self, query_pairs};
 use crate::api::incoming::{Body, Incoming};
 use crate::api::reply::Reply;
 use crate::api::requests::{AcceptRequest, RejectRequest};
+use crate::api::responses;
 use crate::api::ApiError;
 use crate::context::{Answer, Ctx};
 use crate::objects::calls::{Accept, Begin, Describe, Reject};
@@ -99,7 +99,7 @@ pub(crate) async fn accept<P: Platform, B: Body>(
         consent,
     };
     let to = ctx.call(challenge, accept).await?;
-    Reply::json(200, &json!({ "redirect_to": to }))
+    Reply::json(200, &responses::redirect_to(&to))
 }
 
 /// `POST /authorizations/{challenge}/reject` (the `sessions` permission): answers
@@ -116,5 +116,5 @@ pub(crate) async fn reject<P: Platform, B: Body>(
         error_description: answer.error_description,
     };
     let to = ctx.call(challenge, reject).await?;
-    Reply::json(200, &json!({ "redirect_to": to }))
+    Reply::json(200, &responses::redirect_to(&to))
 }

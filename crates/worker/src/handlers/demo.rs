@@ -1,15 +1,14 @@
 //! The demo page's endpoints (only when `EDGE_JWT_DEMO_LOGIN` turns them on): a password-less
 //! login, a protected resource, a logout everywhere.
 
-use edge_jwt_core::authorization::Consent;
 use edge_jwt_core::AccessClaims;
-use serde_json::{json, Map, Value};
 
 use crate::api::error::Presented;
 use crate::api::form;
 use crate::api::incoming::{Body, Incoming};
 use crate::api::reply::Reply;
 use crate::api::requests::DemoLogin;
+use crate::api::responses;
 use crate::api::ApiError;
 use crate::context::{Answer, Ctx};
 use crate::dpop;
@@ -79,18 +78,12 @@ pub(crate) async fn accept<P: Platform, B: Body>(
     ctx.limit().await?;
     form::require_media_type(req.header("Content-Type"), "application/json")?;
     let login = DemoLogin::parse(&req.body.read().await?)?;
-    let mut claims = Map::new();
-    claims.insert("name".into(), Value::String(login.name.clone()));
     let accept = Accept {
         challenge: challenge.to_owned(),
-        consent: Consent {
-            sub: format!("demo:{}", login.name),
-            claims,
-            scope: None,
-        },
+        consent: login.consent(),
     };
     let to = ctx.call(challenge, accept).await?;
-    Reply::json(200, &json!({ "redirect_to": to }))
+    Reply::json(200, &responses::redirect_to(&to))
 }
 
 /// `POST /demo/authorizations/{challenge}/reject` (demo only): `access_denied`.
@@ -105,5 +98,5 @@ pub(crate) async fn reject<P: Platform, B>(
         error_description: Some("the user denied the request".into()),
     };
     let to = ctx.call(challenge, reject).await?;
-    Reply::json(200, &json!({ "redirect_to": to }))
+    Reply::json(200, &responses::redirect_to(&to))
 }
