@@ -7,7 +7,8 @@ client_id=$(sed -n "s/^EDGE_JWT_CLIENTS='{\"\([^\"]*\)\".*/\1/p" .dev.vars)
 cat <<MSG
 
   edge-jwt issuer: http://127.0.0.1:8787
-  trusted client id: ${client_id} (its secret is in .dev.vars)
+  trusted client id: ${client_id} (its secret is in .dev.vars); for the README's curl examples:
+    export SECRET="\$(sed -n "s/^EDGE_JWT_CLIENTS='{\\"${client_id}\\":\\"\\([^\\"]*\\)\\".*/\\1/p" .dev.vars)"
   demo page: http://127.0.0.1:8787/ (demo login on, 60 s access tokens)
   try: curl -s http://127.0.0.1:8787/.well-known/jwks.json
 

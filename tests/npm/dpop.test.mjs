@@ -260,3 +260,24 @@ test('a replay store shared by two verifiers (two isolates) catches a proof repl
   assert.equal(used.size, 1);
   await assert.rejects(isolateB.verifyRequest(bearer, { replay: {} }), { code: 'ERR_INVALID_OPTION' });
 });
+
+test('behind a proxy, origin is the public origin the proofs name (the request arrives under another)', async () => {
+  const c = await client();
+  const token = await accessToken(c.jkt);
+  const sent = await requestFrom(token, c.dpop, { url: 'https://api.test/orders/42?x=1' });
+  // What a local adapter or a proxy hands the resource: the same path and query, another origin.
+  const proxied = () => new Request('http://127.0.0.1:3000/orders/42?x=1', { headers: sent.headers });
+  const refused = await verifier().verifyRequest(proxied()).catch((e) => e);
+  assert.equal(refused.code, 'ERR_DPOP_PROOF_INVALID');
+  assert.match(refused.message, /htu/);
+  const claims = await verifier().verifyRequest(proxied(), { origin: 'https://api.test' });
+  assert.equal(claims.cnf.jkt, c.jkt);
+  // Another path is still another URL.
+  const elsewhere = new Request('http://127.0.0.1:3000/orders/43', { headers: sent.headers });
+  assert.equal((await verifier().verifyRequest(elsewhere, { origin: 'https://api.test' }).catch((e) => e)).code, 'ERR_DPOP_PROOF_INVALID');
+  for (const bad of ['api.test', 'https://api.test/orders', 'ftp://api.test', 'https://api.test/?a=1', 42]) {
+    const e = await verifier().verifyRequest(proxied(), { origin: bad }).catch((error) => error);
+    assert.equal(e.code, 'ERR_INVALID_OPTION', String(bad));
+    assert.match(e.message, /origin must be the public origin the resource is served at/);
+  }
+});

@@ -388,7 +388,7 @@ test('a key set with no usable key says what was skipped and how to opt in', () 
   assert.match(broken.message, /key "r1" \(RS256\): an RSA modulus of 17 bits is too small: at least 2048 bits/);
 });
 
-test('every error code of the core is in the .d.ts union and in the README table', () => {
+test('every error code of the core and of the JS layer is in the .d.ts union and in the README tables', () => {
   const core = new Set(readFileSync(join(root, 'crates/core/src/error.rs'), 'utf8').match(/"ERR_[A-Z_]+"/g).map((c) => c.slice(1, -1)));
   const declared = new Set(readFileSync(join(root, 'crates/wasm/js/index.d.ts'), 'utf8').match(/'ERR_[A-Z_]+'/g).map((c) => c.slice(1, -1)));
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -397,12 +397,15 @@ test('every error code of the core is in the .d.ts union and in the README table
     assert.ok(declared.has(code), `${code} is missing from index.d.ts`);
     assert.ok(readme.includes(`| \`${code}\` |`), `${code} is missing from the README's error table`);
   }
-  // And the package's own codes are declared too.
+  // And the package's own codes are declared too, and in the README's tables.
   const jsDir = join(root, 'crates/wasm/js');
   for (const file of readdirSync(jsDir).filter((f) => f.endsWith('.mjs'))) {
     for (const code of readFileSync(join(jsDir, file), 'utf8').match(/'ERR_[A-Z_]+'/g) ?? []) {
       assert.ok(declared.has(code.slice(1, -1)), `${code} (thrown by ${file}) is missing from index.d.ts`);
     }
+  }
+  for (const code of declared) {
+    assert.ok(readme.includes(`| \`${code}\` |`), `${code} (in index.d.ts) is missing from the README's error tables`);
   }
 });
 

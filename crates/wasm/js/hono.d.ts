@@ -1,5 +1,5 @@
 // Type declarations of `edge-jwt/hono`.
-import type { Jwks, Jwk, JwtClaims, VerifierOptions, RemoteJwks, RemoteJwksOptions, ReplayStore, ProtectedResourceOptions } from 'edge-jwt';
+import type { Jwks, Jwk, JwtClaims, VerifierOptions, RemoteJwks, RemoteJwksOptions, ReplayStore, RevocationStore, ProtectedResourceOptions } from 'edge-jwt';
 
 // `c.get('jwtPayload')` is the verified claims in every Hono app that uses the middleware, as
 // with Hono's own `jwt` middleware: no `Variables` to declare.
@@ -12,8 +12,12 @@ declare module 'hono' {
 export interface EdgeJwtOptions extends VerifierOptions {
   /** The keys: a key set (object or JSON text), one JWK, or a RemoteJwks. Without it, `issuer` is used for discovery. */
   jwks?: Jwks | Jwk | string | RemoteJwks;
-  /** The name of the KV binding holding the issuer's revocation list (checked when given). */
-  kv?: string;
+  /**
+   * The issuer's revocation list, checked when given: the name of a KV binding (Workers), or a
+   * store with `get(key)` (Node, Bun). A binding missing from `c.env` is logged once and every
+   * request is answered 503 (fail closed).
+   */
+  kv?: string | RevocationStore;
   /** RemoteJwks options for the key set found by discovery. */
   remote?: RemoteJwksOptions;
   /** The `realm` of the `WWW-Authenticate` challenge (default `api`). */
@@ -22,6 +26,8 @@ export interface EdgeJwtOptions extends VerifierOptions {
   replay?: ReplayStore;
   /** The URL of the resource's metadata (RFC 9728), named in every 401 challenge (`resource_metadata`). */
   resourceMetadata?: string;
+  /** The public origin the resource is served at behind a proxy, for DPoP proofs' `htu` (see `RequestOptions.origin`). */
+  origin?: string;
 }
 
 /**

@@ -8,15 +8,17 @@ import { DiscoveryFailed, InvalidOption, JwksFetchFailed, JwksInvalid, StoreUnav
 const UNAVAILABLE = [StoreUnavailable.code, JwksInvalid.code, JwksFetchFailed.code, DiscoveryFailed.code, InvalidOption.code];
 
 /** Options that are not the Verifier's. */
-const OWN = ['jwks', 'kv', 'remote', 'realm', 'replay', 'resourceMetadata'];
+const OWN = ['jwks', 'kv', 'remote', 'realm', 'replay', 'resourceMetadata', 'origin'];
 
 /**
  * A Hono middleware: `Authorization: Bearer <token>`, or `DPoP <token>` with its `DPoP` proof
  * for a token bound to a key (RFC 9449; schemes case-insensitive, RFC 7235), is verified by
  * `verifyRequest` of a Verifier built once per isolate from `jwks` (a key set, or a
- * RemoteJwks) or by discovery from `issuer`, then checked against the revocation list in the
- * KV binding named `kv`, if given (and DPoP proofs against the `replay` store, if given: see
- * `RequestOptions.replay`). On success the claims are `c.get('jwtPayload')`; otherwise
+ * RemoteJwks) or by discovery from `issuer`, then checked against the revocation list in `kv`,
+ * if given: the name of a KV binding (Workers), or a store with `get(key)` (Node, Bun; see
+ * `RevocationStore`); DPoP proofs also against the `replay` store, if given (see
+ * `RequestOptions.replay`), and their `htu` against `origin`, if given (behind a proxy).
+ * On success the claims are `c.get('jwtPayload')`; otherwise
  * the answer is 401 with an RFC 6750 (or RFC 9449 §7.1, for DPoP) `WWW-Authenticate` challenge
  * and a JSON body `{error, error_description, code}`.
  * @example
@@ -27,7 +29,25 @@ const OWN = ['jwks', 'kv', 'remote', 'realm', 'replay', 'resourceMetadata'];
  * app.get('/api/me', (c) => c.json({ sub: c.get('jwtPayload').sub }));
  */
 export function edgeJwt(options = {}) {
-  const { jwks, kv, remote = {}, realm = 'api', replay, resourceMetadata } = options;
+  const { jwks, kv, remote = {}, realm = 'api', replay, resourceMetadata, origin } = options;
+  if (kv !== undefined && typeof kv !== 'string' && typeof kv?.get !== 'function') {
+    throw new InvalidOption('kv must be the name of a KV binding, or a store with get(key) (a RevocationStore)');
+  }
+  let missingReported = false;
+  /** The revocation list: a store given as is, or the binding named `kv` in this request's env. */
+  const revocationStore = (c) => {
+    if (typeof kv !== 'string') return kv;
+    const store = c.env?.[kv];
+    if (store) return store;
+    const message = `no KV binding named ${kv}: bind the issuer's KV namespace as ${kv} in wrangler.toml, ` +
+      'or outside Workers pass kv a store with get(key) (a RevocationStore), or leave kv out to skip the revocation check';
+    if (!missingReported) {
+      // Once per middleware, not per request: every request fails closed the same way (503).
+      missingReported = true;
+      console.error(`edge-jwt/hono: ${message}`);
+    }
+    throw new InvalidOption(message);
+  };
   const verifierOptions = Object.fromEntries(Object.entries(options).filter(([k]) => !OWN.includes(k)));
   if (jwks === undefined && typeof verifierOptions.issuer !== 'string') {
     throw new InvalidOption('edgeJwt needs jwks (a key set or a RemoteJwks) or issuer (for discovery)');
@@ -55,9 +75,7 @@ export function edgeJwt(options = {}) {
     const scheme = /^dpop$/i.test(match[1]) ? 'DPoP' : 'Bearer';
     try {
       const v = await current();
-      const store = kv === undefined ? undefined : c.env?.[kv];
-      if (kv !== undefined && !store) throw new InvalidOption(`no KV binding named ${kv}`);
-      c.set('jwtPayload', await v.verifyRequest(c.req.raw, { kv: store, replay }));
+      c.set('jwtPayload', await v.verifyRequest(c.req.raw, { kv: revocationStore(c), replay, origin }));
     } catch (error) {
       if (!(error instanceof JwtError)) throw error;
       if (UNAVAILABLE.includes(error.code)) {

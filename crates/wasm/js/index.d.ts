@@ -143,6 +143,13 @@ export interface RequestOptions extends At {
    * per isolate, is always checked too). Default: none.
    */
   replay?: ReplayStore;
+  /**
+   * The public origin the resource is served at (`'https://api.example'`), when a proxy or a
+   * local adapter hands the request over under another one: a DPoP proof's `htu` names the
+   * public URL, so it is checked against this origin with the request's path and query.
+   * Default: the request's own URL.
+   */
+  origin?: string;
 }
 
 /**
@@ -156,10 +163,22 @@ export interface ReplayStore {
   use(jti: string, until: number): Promise<boolean> | boolean;
 }
 
-/** A Workers KV namespace binding holding the issuer's revocation list (only `get` is used). */
-export interface KvNamespaceLike {
-  get(key: string): Promise<string | null>;
+/**
+ * The issuer's revocation list, as `verifyNotRevoked` and `verifyRequest({ kv })` read it: a
+ * Workers KV binding, or any store with `get`. Three keys are read per token:
+ * `revoked:jti:<jti>` and `revoked:sid:<sid>` (revoked when present, whatever the value) and
+ * `revoked:sub:<sub>` (a decimal number of seconds: tokens of the subject issued at or before
+ * it are revoked). `null` means absent; a `get` that throws or rejects fails closed
+ * (`ERR_STORE_UNAVAILABLE`). The issuer writes these entries, each expiring on its own.
+ * @example
+ * const store: RevocationStore = { get: (key) => redis.get(key) };   // a copy of the list
+ */
+export interface RevocationStore {
+  get(key: string): Promise<string | null> | string | null;
 }
+
+/** A Workers KV namespace binding holding the issuer's revocation list (only `get` is used). */
+export type KvNamespaceLike = RevocationStore;
 
 /**
  * Verifies tokens against a key set.

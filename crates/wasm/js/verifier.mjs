@@ -109,7 +109,8 @@ export class Verifier {
    * `verifyNotRevoked` does. With `options.replay` (`{ use(jti, until) }`, answering whether
    * the proof's `jti` is new, and keeping it until `until`), proofs are also checked against a
    * store every isolate shares. ECDSA and RSA signatures (the token's, and an ES256 proof's) go to
-   * the host's WebCrypto, as in `verifyAsync`; every rule stays in the core.
+   * the host's WebCrypto, as in `verifyAsync`; every rule stays in the core. Behind a proxy that
+   * changes the URL's origin, `options.origin` is the public origin the proofs' `htu` names.
    * @example
    * const claims = await verifier.verifyRequest(request, { kv: env.EDGE_JWT_KV });
    */
@@ -127,12 +128,13 @@ export class Verifier {
         throw new JwsInvalid('invalid JWS: a header exceeds the length limit');
       }
     }
-    const { kv, replay } = options ?? {};
+    const { kv, replay, origin } = options ?? {};
     if (kv !== undefined) checkKv(kv);
     if (replay !== undefined && typeof replay?.use !== 'function') {
       throw new InvalidOption('replay must be an object with use(jti, until), answering whether the jti is new');
     }
-    return this.#checkRequest([authorization, dpop, request.method, request.url, when(options)], kv, replay);
+    const url = origin === undefined ? request.url : publicUrl(request.url, origin);
+    return this.#checkRequest([authorization, dpop, request.method, url, when(options)], kv, replay);
   }
 
   /**
@@ -226,8 +228,27 @@ export class Verifier {
 
 function checkKv(kv) {
   if (!kv || typeof kv.get !== 'function') {
-    throw new InvalidOption('kv must be a KV namespace binding');
+    throw new InvalidOption('kv must be a KV namespace binding, or a store with get(key) (see RevocationStore)');
   }
+}
+
+/**
+ * The URL a client addressed, behind a proxy or an adapter that serves the request under another
+ * origin: `origin` (scheme, host and port, as the public sees them) with the request's own path
+ * and query. A DPoP proof's `htu` names the public URL.
+ */
+function publicUrl(requestUrl, origin) {
+  let base;
+  try {
+    base = typeof origin === 'string' ? new URL(origin) : undefined;
+  } catch {
+    base = undefined;
+  }
+  if (!base || !/^https?:$/.test(base.protocol) || base.origin + '/' !== base.href.replace(/\/?$/, '/')) {
+    throw new InvalidOption(`origin must be the public origin the resource is served at, such as 'https://api.example' (no path): got ${JSON.stringify(origin)}`);
+  }
+  const url = new URL(requestUrl);
+  return base.origin + url.pathname + url.search;
 }
 
 export class RemoteVerifier {

@@ -54,6 +54,9 @@ console.log(discovered, apiSession, await discovered.verify('a.b.c'));
 
 const honoOptions: EdgeJwtOptions = { issuer: 'https://auth.example', audience: 'https://api.example', kv: 'EDGE_JWT_KV', remote: { timeout: 5 } };
 console.log(edgeJwt(honoOptions), edgeJwt({ jwks, issuer: 'https://auth.example' }));
+// Outside Workers: a store as kv, and the public origin behind a proxy.
+console.log(edgeJwt({ jwks, kv: { get: (k: string) => (k ? null : null) }, origin: 'https://api.example' }));
+console.log(verifier.verifyRequest(new Request('http://127.0.0.1:3000/x'), { origin: 'https://api.example' }));
 
 // A resource server's side of OAuth (RFC 6750, RFC 9449, RFC 9728).
 const refused = resourceRefusal('ERR_JWT_EXPIRED', 'Bearer', { realm: 'api', description: 'expired', resourceMetadata: 'https://mcp.example/.well-known/oauth-protected-resource/mcp' });
