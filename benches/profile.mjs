@@ -10,9 +10,7 @@ const SECONDS = Number(process.env.PROFILE_SECONDS ?? 10);
 const CONNECTIONS = 8;
 const ROUTE = process.env.PROFILE_ROUTE ?? 'token';
 
-// PROFILE_ENTRY=one-crossing profiles the one-crossing entry (crates/worker/js/one-crossing.mjs).
-const script = process.env.PROFILE_ENTRY === 'one-crossing' ? 'crates/worker/js/one-crossing.mjs' : undefined;
-const issuer = await startIssuer({ secrets: devVars('profile-backend'), script });
+const issuer = await startIssuer({ secrets: devVars('profile-backend') });
 try {
   const targets = await (await fetch(`http://127.0.0.1:${issuer.inspectorPort}/json`)).json();
   // wrangler's inspector refuses the Origin Node's WebSocket sends by default; its own is fine.

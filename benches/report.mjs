@@ -69,9 +69,8 @@ if (js) {
 const workerPath = join(root, 'target', 'bench', 'worker.json');
 const worker = existsSync(workerPath) ? read(workerPath) : null;
 if (worker) {
-  for (const [op, { 'edge-jwt': e, baseline: b, 'one crossing': o }] of Object.entries(worker.rows)) {
+  for (const [op, { 'edge-jwt': e, baseline: b }] of Object.entries(worker.rows)) {
     row('Worker, wrangler dev', `${op} req/s (p50 / p99 ms: ${e.p50} / ${e.p99} vs ${b.p50} / ${b.p99})`, e.rps, b.rps, 'jose Worker');
-    if (o) row('Worker, wrangler dev', `${op}, one crossing into wasm per request (p50 / p99 ms: ${o.p50} / ${o.p99} vs ${b.p50} / ${b.p99})`, o.rps, b.rps, 'jose Worker');
   }
   if (worker.floor) {
     const { 'workers-rs': r, js: j } = worker.floor;

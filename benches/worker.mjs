@@ -85,13 +85,9 @@ function bundleSize(config) {
 }
 
 const secrets = devVars('bench-backend');
-// 'one crossing': the same build through crates/worker/js/one-crossing.mjs, the JS reading the
-// request and building the response around one call into wasm (issue 21's experiment).
-const oneCrossing = join(root, 'crates', 'worker', 'js', 'one-crossing.mjs');
 const servers = [
   { name: 'edge-jwt', ...(await startIssuer({ secrets })) },
   { name: 'baseline', ...(await startIssuer({ secrets, config: baselineConfig })) },
-  { name: 'one crossing', ...(await startIssuer({ secrets, script: oneCrossing })) },
 ];
 const results = { machine: process.env.BENCH_MACHINE ?? '', rounds: ROUNDS, seconds: DURATION, connections: CONNECTIONS, rows: {} };
 try {
@@ -99,7 +95,7 @@ try {
     ['GET /.well-known/jwks.json', jwksScenario]]) {
     const requests = {};
     for (const server of servers) requests[server.name] = await scenario(server);
-    const runs = Object.fromEntries(servers.map((server) => [server.name, []]));
+    const runs = { 'edge-jwt': [], baseline: [] };
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? servers : [...servers].reverse();
       for (const server of order) runs[server.name].push(await run(server, requests[server.name]));
@@ -107,8 +103,8 @@ try {
     results.rows[row] = Object.fromEntries(Object.entries(runs).map(([name, rs]) => [name, {
       rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)),
     }]));
-    const { 'edge-jwt': e, baseline: b, 'one crossing': o } = results.rows[row];
-    console.log(`${row}: edge-jwt ${e.rps.toFixed(0)} req/s (p50 ${e.p50} ms, p99 ${e.p99} ms), baseline ${b.rps.toFixed(0)} req/s (p50 ${b.p50} ms, p99 ${b.p99} ms), ratio ${(e.rps / b.rps).toFixed(2)}x; one crossing ${o.rps.toFixed(0)} req/s, ${(o.rps / b.rps).toFixed(2)}x`);
+    const { 'edge-jwt': e, baseline: b } = results.rows[row];
+    console.log(`${row}: edge-jwt ${e.rps.toFixed(0)} req/s (p50 ${e.p50} ms, p99 ${e.p99} ms), baseline ${b.rps.toFixed(0)} req/s (p50 ${b.p50} ms, p99 ${b.p99} ms), ratio ${(e.rps / b.rps).toFixed(2)}x`);
   }
 } finally {
   for (const server of servers) {

@@ -5,14 +5,14 @@ use futures_util::StreamExt as _;
 use worker::{Env, Headers, Request, Response};
 
 use crate::api::form::MAX_BODY;
-use crate::api::incoming::{path_of, Body, Incoming};
+use crate::api::incoming::{Body, Incoming};
 use crate::api::reply::Reply;
 use crate::api::ApiError;
 use crate::bindings::Bindings;
 use crate::routes;
 
 /// The headers the handlers read: nothing else crosses from the runtime.
-pub const HEADERS: [&str; 5] = [
+const HEADERS: [&str; 5] = [
     "authorization",
     "content-type",
     "dpop",
@@ -84,46 +84,5 @@ impl Body for WorkerBody {
             body.extend_from_slice(&chunk);
         }
         Ok(body)
-    }
-}
-
-/// The one-crossing entry (`js/one-crossing.mjs`): the request's parts read by the JS, in one
-/// call (`[name, value, …]` of those of [`HEADERS`] the request has; the body, or `None` when
-/// it passed [`MAX_BODY`]); the reply out as `[status, name, value, …, body]`.
-pub async fn handle_parts(
-    method: String,
-    url: String,
-    headers: Vec<String>,
-    body: Option<Vec<u8>>,
-    env: Env,
-) -> Vec<String> {
-    let incoming = Incoming {
-        method,
-        path: path_of(&url),
-        url,
-        headers: headers
-            .chunks_exact(2)
-            .map(|pair| (pair[0].clone(), pair[1].clone()))
-            .collect(),
-        body: PartsBody(body),
-    };
-    let bindings = Bindings { env: &env };
-    let reply = routes::handle(incoming, &bindings, &bindings.settings()).await;
-    let mut parts = Vec::with_capacity(2 + 2 * reply.headers.len());
-    parts.push(reply.status.to_string());
-    for (name, value) in reply.headers {
-        parts.push(name.to_owned());
-        parts.push(value);
-    }
-    parts.push(reply.body);
-    parts
-}
-
-/// A body the JS has read whole (at most [`MAX_BODY`] bytes), or `None` past it.
-struct PartsBody(Option<Vec<u8>>);
-
-impl Body for PartsBody {
-    async fn read(&mut self) -> Result<Vec<u8>, ApiError> {
-        self.0.take().ok_or(ApiError::too_large(MAX_BODY))
     }
 }

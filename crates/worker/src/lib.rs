@@ -29,32 +29,11 @@ pub use objects::authorization::AuthorizationObject;
 pub use objects::session::SessionObject;
 pub use objects::subject::SubjectObject;
 
-use wasm_bindgen::prelude::wasm_bindgen;
 use worker::{event, Context, Env, Request, Response, Result};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     edge::handle(req, env).await
-}
-
-/// The one-crossing entry's call (`js/one-crossing.mjs`): see [`edge::handle_parts`].
-#[wasm_bindgen(js_name = handleParts, wasm_bindgen_futures = worker::wasm_bindgen_futures)]
-pub async fn handle_parts(
-    method: String,
-    url: String,
-    headers: Vec<String>,
-    body: Option<Vec<u8>>,
-    env: Env,
-) -> Vec<String> {
-    edge::handle_parts(method, url, headers, body, env).await
-}
-
-/// What the one-crossing entry reads of a request: the header names, and the longest body.
-#[wasm_bindgen(js_name = requestShape)]
-pub fn request_shape() -> Vec<String> {
-    let mut shape: Vec<String> = edge::HEADERS.iter().map(|h| (*h).to_owned()).collect();
-    shape.push(api::form::MAX_BODY.to_string());
-    shape
 }
 
 #[cfg(test)]

@@ -66,30 +66,3 @@ impl Incoming<Vec<u8>> {
         }
     }
 }
-
-/// The path of a URL as the runtime serializes it (WHATWG): from the first `/` after the host
-/// to the query or fragment, as it came; `/` when there is none.
-pub fn path_of(url: &str) -> String {
-    let rest = url.find("://").map_or(url, |i| &url[i + 3..]);
-    let Some(start) = rest.find('/') else {
-        return "/".to_owned();
-    };
-    let path = &rest[start..];
-    path[..path.find(['?', '#']).unwrap_or(path.len())].to_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::path_of;
-
-    #[test]
-    fn the_path_of_a_serialized_url() {
-        assert_eq!(path_of("https://a.example/token?x=1#f"), "/token");
-        assert_eq!(
-            path_of("http://127.0.0.1:8787/subjects/a%2Fb/revoke"),
-            "/subjects/a%2Fb/revoke"
-        );
-        assert_eq!(path_of("https://a.example"), "/");
-        assert_eq!(path_of("https://a.example?x"), "/");
-    }
-}
