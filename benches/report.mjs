@@ -96,6 +96,10 @@ if (js || worker) {
   if (js) {
     console.log(`| npm package, verify only (JS + .wasm; target ≤ 100 KB) | ${fmt(js.sizes['edge-jwt (JS + .wasm)'])} B | ` +
       `${fmt(js.sizes['jose (jwtVerify + importJWK)'])} B | jose (jwtVerify + importJWK) |`);
+    if (js.sizes['edge-jwt/session (Session + DpopKey)']) {
+      console.log(`| \`edge-jwt/session\`: Session + DpopKey, no wasm (target ≤ 10 KB) | ${fmt(js.sizes['edge-jwt/session (Session + DpopKey)'])} B | ` +
+        `${fmt(js.sizes['jose (jwtVerify + importJWK)'])} B | jose (jwtVerify + importJWK) |`);
+    }
   }
   if (worker) {
     const { 'edge-jwt': e, baseline: b } = worker.bundle;

@@ -196,6 +196,8 @@ function bundleSize(source) {
 const wasmGz = gzipSync(readFileSync(join(root, 'dist', 'npm', 'edge_jwt_bg.wasm')), { level: 9 }).length;
 const sizes = [
   ['edge-jwt (JS + .wasm)', bundleSize(`import { Verifier } from '${join(root, 'dist', 'npm', 'browser.mjs')}'; globalThis.V = Verifier;`) + wasmGz],
+  // A page that only keeps a session (no wasm): edge-jwt/session with DpopKey (target ≤ 10 KB).
+  ['edge-jwt/session (Session + DpopKey)', bundleSize(`import { Session, DpopKey } from '${join(root, 'dist', 'npm', 'session-api.mjs')}'; globalThis.V = [Session, DpopKey];`)],
   ['jose (jwtVerify + importJWK)', bundleSize("import { jwtVerify, importJWK } from 'jose'; globalThis.V = [jwtVerify, importJWK];")],
   ['@tsndr/cloudflare-worker-jwt (verify)', bundleSize("import { verify } from '@tsndr/cloudflare-worker-jwt'; globalThis.V = verify;")],
 ];

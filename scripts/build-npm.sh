@@ -25,7 +25,7 @@ wasm-bindgen --target web --out-dir "$out" --out-name edge_jwt \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$out/edge_jwt_bg.wasm" -o "$out/edge_jwt_bg.wasm"
 rm -f "$out/edge_jwt.d.ts" "$out/edge_jwt_bg.wasm.d.ts"
-cp crates/wasm/js/*.mjs crates/wasm/js/{index.d.ts,hono.d.ts,package.json} "$out/"
+cp crates/wasm/js/*.mjs crates/wasm/js/{index.d.ts,hono.d.ts,session.d.ts,package.json} "$out/"
 # The same declarations for `require` (node.cjs): TypeScript reads a .d.ts of a "type": "module"
 # package as ESM, which a CommonJS project cannot import (TS1479).
 cp crates/wasm/js/index.d.ts "$out/index.d.cts"

@@ -1,6 +1,9 @@
 // The demo page: the edge-jwt package's ESM build, no framework, no bundler. `?clockOffset=N`
 // moves the page's clock N seconds ahead (used by the browser tests to watch a refresh sooner).
-import { Session, DpopKey, Verifier, RemoteJwks, decode, expiresIn } from '/vendor/edge-jwt/browser.mjs';
+// The session is `edge-jwt/session` (no wasm), as an app would load it; the verifier is loaded
+// too only because this page shows the claims it verified, which an app does not need.
+import { Session, DpopKey } from '/vendor/edge-jwt/session-api.mjs';
+import { Verifier, RemoteJwks, decode, expiresIn } from '/vendor/edge-jwt/browser.mjs';
 
 const $ = (id) => document.getElementById(id);
 const offset = Number(new URLSearchParams(location.search).get('clockOffset') ?? 0);

@@ -70,3 +70,38 @@ test('a Session whose DpopKey could not be had tries again on the next refresh',
   assert.equal(pair.token_type, 'DPoP');
   assert.equal(jose.decodeProtectedHeader(proofs.at(-1)).typ, 'dpop+jwt');
 });
+
+test('every proof DpopKey makes passes the core\'s verifyRequest (the JS proof and the core cannot drift)', async () => {
+  const issuer = await jose.generateKeyPair('EdDSA', { extractable: true });
+  const jwks = { keys: [{ ...(await jose.exportJWK(issuer.publicKey)), kid: 'i1', alg: 'EdDSA' }] };
+  const verifier = new pkg.Verifier(jwks, { issuer: 'https://issuer.test' });
+  let checked = 0;
+  for (const algorithm of ['ES256', 'EdDSA']) {
+    const key = await pkg.DpopKey.load({ indexedDB: null, name: `drift-${algorithm}`, algorithm });
+    const token = await new jose.SignJWT({ cnf: { jkt: key.thumbprint }, client_id: 'spa' })
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: 'i1' }).setIssuer('https://issuer.test')
+      .setSubject('u').setJti(crypto.randomUUID()).setIssuedAt().setExpirationTime('5m').sign(issuer.privateKey);
+    for (const [method, url, nonce] of [['GET', 'https://api.test/orders/42', undefined],
+      ['POST', 'https://api.test/orders?x=1#frag', 'n-1'], ['DELETE', 'https://api.test:8443/a%20b/é', undefined],
+      ['PATCH', 'http://127.0.0.1:3000/', 'nonce with spaces']]) {
+      const proof = await key.proof(method, url, { accessToken: token, nonce });
+      const request = new Request(url, { method, headers: { Authorization: `DPoP ${token}`, DPoP: proof } });
+      const claims = await verifier.verifyRequest(request);
+      assert.equal(claims.cnf.jkt, key.thumbprint, `${algorithm} ${method} ${url}`);
+      checked += 1;
+    }
+    // And a proof without ath is refused for a token: the core reads what the JS wrote.
+    const bare = await key.proof('GET', 'https://api.test/x');
+    await assert.rejects(verifier.verifyRequest(new Request('https://api.test/x', { headers: { Authorization: `DPoP ${token}`, DPoP: bare } })),
+      { code: 'ERR_DPOP_PROOF_INVALID', message: /ath/ });
+  }
+  assert.equal(checked, 8);
+});
+
+test('proof arguments that cannot make a proof get clear errors', async () => {
+  const key = await pkg.DpopKey.load({ indexedDB: null, name: 'bad-args' });
+  await assert.rejects(key.proof('GET /x', 'https://api.test/'), { code: 'ERR_INVALID_OPTION', message: /HTTP method/ });
+  await assert.rejects(key.proof('GET', 'https://api.test/', { now: 1.5 }), { code: 'ERR_INVALID_OPTION', message: /whole seconds/ });
+  await assert.rejects(key.proof('GET', '/relative'), { code: 'ERR_INVALID_OPTION', message: /absolute URL/ });
+  await assert.rejects(key.proof('GET', 'https://api.test/', { accessToken: 42 }), { code: 'ERR_INVALID_OPTION', message: /accessToken/ });
+});

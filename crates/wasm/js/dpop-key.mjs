@@ -1,10 +1,15 @@
 // A DPoP key (RFC 9449) held by this browser: a WebCrypto key pair whose private key cannot be
-// exported, kept in IndexedDB so that every tab and every reload signs with the same key.
-// What a proof says is the core's (`dpopProofInput`); WebCrypto only signs it.
-import * as wasm from './edge_jwt.js';
-import { InvalidOption, JwtError, call } from './errors.mjs';
+// exported, kept in IndexedDB so that every tab and every reload signs with the same key. Its
+// proofs (§4.2) are written here, in JS and without wasm, so that a page that only keeps a
+// session loads no verifier; the package's tests run every proof through the core's
+// `verifyRequest`, so the two sides cannot drift.
+import { InvalidOption, JwtError } from './errors.mjs';
 import { DPOP_KEY_ALGORITHMS, WEBCRYPTO } from './host-crypto.mjs';
-import { nowSeconds } from './input.mjs';
+import { nowSeconds } from './clock.mjs';
+
+/** RFC 7638's required members of each key type, in the lexicographic order it hashes them. */
+const THUMBPRINT_MEMBERS = { ES256: ['crv', 'kty', 'x', 'y'], EdDSA: ['crv', 'kty', 'x'] };
+const utf8 = new TextEncoder();
 
 const DATABASE = 'edge-jwt';
 const STORE = 'dpop-keys';
@@ -84,6 +89,16 @@ function base64url(bytes) {
   return btoa(text).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
 }
 
+const sha256 = async (text) => base64url(await crypto.subtle.digest('SHA-256', utf8.encode(text)));
+
+/** The public key as a proof's `jwk` header carries it, and its RFC 7638 thumbprint. */
+async function publicJwk(publicKey, algorithm) {
+  const exported = await crypto.subtle.exportKey('jwk', publicKey);
+  // Only the required public members: never `d`, nor `ext` or `key_ops`.
+  const jwk = Object.fromEntries(THUMBPRINT_MEMBERS[algorithm].map((name) => [name, exported[name]]));
+  return { jwk, thumbprint: await sha256(JSON.stringify(jwk)) };
+}
+
 /**
  * A DPoP key pair this browser holds: the private key is a non-extractable `CryptoKey` (no
  * script can read it out of the page, not even this package), kept in IndexedDB, so every tab
@@ -118,8 +133,7 @@ export class DpopKey {
   static async load({ name = 'edge-jwt:dpop', algorithm = 'ES256', indexedDB = globalThis.indexedDB } = {}) {
     const record = await stored(() => read(indexedDB, name))
       ?? await stored(async () => keep(indexedDB, name, await generate(algorithm)));
-    const jwk = await crypto.subtle.exportKey('jwk', record.keyPair.publicKey);
-    const thumbprint = call(() => wasm.jwkThumbprint(JSON.stringify(jwk)));
+    const { jwk, thumbprint } = await publicJwk(record.keyPair.publicKey, record.algorithm);
     return new DpopKey(record.keyPair, record.algorithm, jwk, thumbprint);
   }
 
@@ -147,10 +161,29 @@ export class DpopKey {
    * headers.set('DPoP', await key.proof('GET', 'https://api.example/me', { accessToken }));
    */
   async proof(method, url, { accessToken, nonce, now = nowSeconds() } = {}) {
-    const input = call(() => wasm.dpopProofInput(JSON.stringify(this.#jwk), this.algorithm, method, String(url), now,
-      crypto.randomUUID(), accessToken, nonce));
+    // An HTTP method is a token (RFC 9110 §9.1); the server compares it exactly.
+    if (typeof method !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(method)) {
+      throw new InvalidOption(`method must be the request's HTTP method, such as 'GET': got ${JSON.stringify(method)}`);
+    }
+    if (!Number.isSafeInteger(now) || now < 0) throw new InvalidOption('now must be whole seconds since the epoch');
+    for (const [name, value] of [['accessToken', accessToken], ['nonce', nonce]]) {
+      if (value !== undefined && typeof value !== 'string') throw new InvalidOption(`${name} must be a string`);
+    }
+    let target;
+    try {
+      // Serialized as the server's runtime serializes the URL it received (WHATWG).
+      target = new URL(String(url)).href;
+    } catch {
+      throw new InvalidOption(`url must be the request's absolute URL: got ${JSON.stringify(String(url))}`);
+    }
+    const header = { typ: 'dpop+jwt', alg: this.algorithm, jwk: this.#jwk };
+    // htu: the URL without its query and fragment (§4.2); a new jti for every proof (§11.1).
+    const claims = { jti: crypto.randomUUID(), htm: method, htu: target.split(/[?#]/)[0], iat: now };
+    if (accessToken !== undefined) claims.ath = await sha256(accessToken);
+    if (nonce !== undefined) claims.nonce = nonce;
+    const input = `${base64url(utf8.encode(JSON.stringify(header)))}.${base64url(utf8.encode(JSON.stringify(claims)))}`;
     const signature = await crypto.subtle.sign(WEBCRYPTO[this.algorithm].signature, this.#keyPair.privateKey,
-      new TextEncoder().encode(input));
+      utf8.encode(input));
     return `${input}.${base64url(signature)}`;
   }
 }

@@ -50,6 +50,8 @@ export const InvalidOption = declare('ERR_INVALID_OPTION');
 export const JwksInvalid = declare('ERR_JWKS_INVALID');
 /** A token (or header) that is not a well-formed compact JWS. */
 export const JwsInvalid = declare('ERR_JWS_INVALID');
+/** A claim that is missing or fails a check (`claim` and `reason` say which and why). */
+export const ClaimInvalid = declare('ERR_JWT_CLAIM_VALIDATION_FAILED');
 /** A signature that does not verify. */
 export const SignatureInvalid = declare('ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
 /** No key of the set matches the token (a remote set is refetched on it). */

@@ -1,6 +1,7 @@
 // What the JS hands the core: key sets as text, tokens as strings within the core's length
 // limit, times in seconds. Conversions only: every rule about tokens is the core's.
 import * as wasm from './edge_jwt.js';
+import { nowSeconds } from './clock.mjs';
 import { JwksInvalid, JwsInvalid } from './errors.mjs';
 
 /** The core's default length limit, read from the core (never written down here) on first use:
@@ -8,7 +9,6 @@ import { JwksInvalid, JwsInvalid } from './errors.mjs';
 let defaultMax;
 export const defaultMaxTokenLength = () => (defaultMax ??= wasm.defaultMaxTokenLength());
 
-export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 export function jwksText(jwks) {
   if (typeof jwks === 'string') return jwks;

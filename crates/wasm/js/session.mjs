@@ -1,8 +1,8 @@
 // A browser session with an edge-jwt issuer: the pair, its refresh, its end.
 import { DpopKey } from './dpop-key.mjs';
 import { InvalidOption, JwtError, RefreshFailed, RevokeFailed, SessionEnded } from './errors.mjs';
-import { nowSeconds } from './input.mjs';
-import { isExpired } from './unverified.mjs';
+import { nowSeconds } from './clock.mjs';
+import { expiryOf } from './token-expiry.mjs';
 
 /** Storage used when none is given: this page or process only. */
 class MemoryStorage {
@@ -109,7 +109,7 @@ export class Session extends EventTarget {
   }
 
   #fresh(pair) {
-    return pair && !isExpired(pair.access_token, { leeway: 0, now: this.#now() + this.#skew });
+    return pair && expiryOf(pair.access_token) > this.#now() + this.#skew;
   }
 
   /** The stored pair `{access_token, refresh_token, token_type?}`, or null (a copy, for display). */

@@ -377,51 +377,5 @@ pub fn expires_in(token: &str, now: f64) -> Result<f64, JsValue> {
     Ok(exp_of(token)? - seconds(now)? as f64)
 }
 
-/// The signing input (`header.payload`) of a DPoP proof for `method` and `url`, by public key
-/// `jwk` (JSON text) with `alg`; `accessToken` and `nonce` may be `undefined`. The browser's
-/// key, which never leaves WebCrypto, signs it.
-#[wasm_bindgen(js_name = dpopProofInput)]
-#[allow(clippy::too_many_arguments)] // one per member of the proof, named in JS
-pub fn dpop_proof_input(
-    jwk: &str,
-    alg: &str,
-    method: &str,
-    url: &str,
-    iat: f64,
-    jti: &str,
-    access_token: Option<String>,
-    nonce: Option<String>,
-) -> Result<String, JsValue> {
-    // Text that is not a JSON object stands in as an empty JWK, which the core refuses.
-    let jwk = edge_jwt_core::jose::json::parse_object(jwk.as_bytes()).unwrap_or_default();
-    // An unknown name stands in as HS256, which the core refuses with its own message.
-    let algorithm =
-        edge_jwt_core::Algorithm::from_name(alg).unwrap_or(edge_jwt_core::Algorithm::HS256);
-    let claims = edge_jwt_core::dpop_client::ProofClaims {
-        jwk: &jwk,
-        algorithm,
-        method,
-        url,
-        iat: seconds(iat)?,
-        jti,
-        access_token: access_token.as_deref(),
-        nonce: nonce.as_deref(),
-    };
-    edge_jwt_core::dpop_client::proof_signing_input(&claims).map_err(|e| js_error(&e))
-}
-
-/// The RFC 7638 SHA-256 thumbprint of a public JWK (JSON text): what a bound token's
-/// `cnf.jkt` is, and what a session is bound to with `dpop_jkt`.
-#[wasm_bindgen(js_name = jwkThumbprint)]
-pub fn jwk_thumbprint(jwk: &str) -> Result<String, JsValue> {
-    edge_jwt_core::jose::json::parse_object(jwk.as_bytes())
-        .ok_or_else(|| Error::InvalidOption("the JWK is not a JSON object".into()))
-        .and_then(|jwk| {
-            edge_jwt_core::dpop::jwk_thumbprint(&jwk)
-                .map_err(|e| Error::InvalidOption(format!("the JWK has no thumbprint: {e}")))
-        })
-        .map_err(|e| js_error(&e))
-}
-
 #[cfg(test)]
 mod contract_tests;

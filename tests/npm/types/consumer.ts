@@ -74,3 +74,10 @@ const app = new Hono();
 app.use('/api/*', edgeJwt({ issuer: 'https://auth.example', audience: 'https://api.example', kv: 'EDGE_JWT_KV' }));
 app.get('/api/me', (c) => c.json({ sub: c.get('jwtPayload').sub }));
 void app;
+
+// edge-jwt/session: the same classes, without the verifier.
+import { Session as SessionOnly, DpopKey as DpopKeyOnly, SessionEnded, type SessionOptions } from 'edge-jwt/session';
+const sessionOptions: SessionOptions = { issuer: 'https://auth.example', dpop: true };
+const onlySession: Session = new SessionOnly(sessionOptions);
+const onlyKey: Promise<DpopKeyOnly> = DpopKeyOnly.load({ algorithm: 'EdDSA' });
+console.log(onlySession, onlyKey, SessionEnded.code);
