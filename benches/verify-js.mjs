@@ -45,8 +45,12 @@ for (const alg of ['EdDSA', 'ES256', 'HS256', 'ES384', 'RS256', 'PS256']) {
   } else if (alg === 'HS256') {
     tsndrKey = await crypto.subtle.importKey('raw', privateKey, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
   }
+  // The verified-token cache, warm: the same token again, its times checked again by the core.
+  const cachedVerifier = new edge.Verifier({ keys: [publicJwk] }, { issuer: 'https://issuer.test', audience: 'https://api.test', algorithms: [alg], cache: { max: 10000 } });
+  cachedVerifier.verify(token);
   cases[alg] = {
     'edge-jwt': () => edgeVerifier.verify(token),
+    'edge-jwt cache hit': () => cachedVerifier.verify(token),
     ...(alg === 'HS256' ? {} : { 'edge-jwt verifyAsync': () => edgeVerifier.verifyAsync(token) }),
     jose: () => jose.jwtVerify(token, joseKey, { issuer: 'https://issuer.test', audience: 'https://api.test', algorithms: [alg] }),
     ...(tsndrKey ? { '@tsndr/cloudflare-worker-jwt': () => tsndr.verify(token, tsndrKey, { algorithm: alg, throwError: true }) } : {}),
@@ -165,8 +169,9 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-// Issue 14's targets, on each algorithm's best path (sync or async).
-const targets = { HS256: 10, EdDSA: 1.5, ES256: 1, RS256: 1, PS256: 1, ES384: 1 };
+// Issue 23's targets, on each algorithm's best path (sync or async); a cache hit's is 20×.
+const targets = { HS256: 8, EdDSA: 1.3, ES256: 1.1, RS256: 1.1, PS256: 1.1, ES384: 1.1 };
+const CACHE_HIT_TARGET = 20;
 const results = { node: process.version, rounds: ROUNDS, rows: {} };
 const rows = [];
 for (const alg of Object.keys(cases)) {
@@ -175,7 +180,8 @@ for (const alg of Object.keys(cases)) {
     const ops = median(samples[`${alg} ${lib}`]);
     const ratio = ops / joseOps;
     (results.rows[alg] ??= {})[lib] = ops;
-    const target = targets[alg.split(',')[0]];
+    const target = lib.endsWith('cache hit') ? CACHE_HIT_TARGET
+      : alg.startsWith('EdDSA,') ? 1 : targets[alg.split(',')[0]];
     const verdict = lib.startsWith('edge-jwt') && target ? `≥ ${target}× → ${ratio >= target ? 'met' : 'NOT met'}` : '';
     rows.push(`| ${alg} | ${lib} | ${Math.round(ops).toLocaleString('en')} | ${ratio.toFixed(2)}× | ${verdict} |`);
   }

@@ -463,3 +463,60 @@ test('verifyAsync (ES256 signature by WebCrypto) gives the same claims and the s
     await assert.rejects(v.verifyAsync(42), { code: 'ERR_JWS_INVALID' });
   }
 });
+
+test('the verified-token cache: each rule a hit must keep', async () => {
+  const { privateKey, publicKey } = await jose.generateKeyPair('ES256', { extractable: true });
+  const jwks = { keys: [{ ...(await jose.exportJWK(publicKey)), kid: 'c1', alg: 'ES256' }] };
+  const t0 = 1_800_000_000;
+  const sign = (claims, key = privateKey) => new jose.SignJWT({ sub: 'u', ...claims })
+    .setProtectedHeader({ alg: 'ES256', kid: 'c1', typ: 'at+jwt' }).setIssuer('https://iss.test').sign(key);
+  const token = await sign({ iat: t0, nbf: t0, exp: t0 + 300, jti: 'j1', sid: 's1', client_id: 'c' });
+  const verifier = new pkg.Verifier(jwks, { issuer: 'https://iss.test', cache: { max: 2 }, maxAge: 200 });
+  for (const check of [(t, o) => verifier.verify(t, o), (t, o) => verifier.verifyAsync(t, o)]) {
+    assert.equal((await check(token, { now: t0 + 10 })).sub, 'u');
+    // A hit returns a copy: changing it changes nothing for the next caller.
+    (await check(token, { now: t0 + 10 })).sub = 'mallory';
+    assert.equal((await check(token, { now: t0 + 10 })).sub, 'u');
+    // The times are checked again on every hit: exp, nbf, maxAge.
+    await assert.rejects(async () => check(token, { now: t0 + 300 + 31 }), { code: 'ERR_JWT_EXPIRED', claim: 'exp' });
+    assert.equal((await check(token, { now: t0 + 10 })).sub, 'u');
+    await assert.rejects(async () => check(token, { now: t0 - 31 }), { code: 'ERR_JWT_CLAIM_VALIDATION_FAILED' });
+    assert.equal((await check(token, { now: t0 + 10 })).sub, 'u');
+    await assert.rejects(async () => check(token, { now: t0 + 231 }), { code: 'ERR_JWT_EXPIRED', claim: 'iat' });
+  }
+  // Keyed on the whole token: the same header and payload with another signature, or the same
+  // signature on another payload, is verified anew and fails.
+  assert.equal(verifier.verify(token, { now: t0 + 10 }).sub, 'u');
+  const [h, p, sig] = token.split('.');
+  const other = (await sign({ iat: t0, nbf: t0, exp: t0 + 300, jti: 'j1', sid: 's1', client_id: 'c' })).split('.')[2];
+  assert.notEqual(other, sig);
+  const forged = `${h}.${p}.${sig.slice(0, -2)}${sig.endsWith('AA') ? 'BA' : 'AA'}`;
+  assert.throws(() => verifier.verify(forged, { now: t0 + 10 }), { code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
+  const elevated = `${h}.${jose.base64url.encode(JSON.stringify({ ...jose.decodeJwt(token), sub: 'admin' }))}.${sig}`;
+  await assert.rejects(verifier.verifyAsync(elevated, { now: t0 + 10 }), { code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
+  // The revocation list is never cached: a cached token revoked since is refused.
+  const revoked = { get: async (k) => (k === 'revoked:jti:j1' ? '1' : null) };
+  await assert.rejects(verifier.verifyNotRevoked(token, revoked, { now: t0 + 10 }), { code: 'ERR_JWT_REVOKED' });
+  // Bad cache options are refused when the verifier is built.
+  for (const cache of [{ max: 0 }, { max: 1.5 }, { max: 10, ttl: 5 }, 10, true]) {
+    assert.throws(() => new pkg.Verifier(jwks, { cache }), { code: 'ERR_INVALID_OPTION', message: /cache must be \{ max: N \}/ }, JSON.stringify(cache));
+  }
+});
+
+test('the verified-token cache of a remote verifier is emptied by a key set change', async () => {
+  const first = await jose.generateKeyPair('EdDSA', { extractable: true });
+  const second = await jose.generateKeyPair('EdDSA', { extractable: true });
+  const jwk = async (pair, kid) => ({ ...(await jose.exportJWK(pair.publicKey)), kid, alg: 'EdDSA' });
+  let served = { keys: [await jwk(first, 'k1')] };
+  const remote = new pkg.RemoteJwks('https://iss.test/jwks', { fetch: async () => Response.json(served), cooldown: 0 });
+  const verifier = pkg.Verifier.fromRemote(remote, { issuer: 'https://iss.test', cache: { max: 100 } });
+  const sign = (pair, kid) => new jose.SignJWT({ sub: kid }).setProtectedHeader({ alg: 'EdDSA', kid, typ: 'at+jwt' })
+    .setIssuer('https://iss.test').setIssuedAt().setExpirationTime('5m').sign(pair.privateKey);
+  const old = await sign(first, 'k1');
+  assert.equal((await verifier.verify(old)).sub, 'k1');
+  assert.equal((await verifier.verify(old)).sub, 'k1');
+  // The issuer rotates k1 out (a leaked key); a token under k2 makes the verifier refetch.
+  served = { keys: [await jwk(second, 'k2')] };
+  assert.equal((await verifier.verify(await sign(second, 'k2'))).sub, 'k2');
+  await assert.rejects(verifier.verify(old), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
+});

@@ -319,23 +319,44 @@ fn check_claims(claims: &Claims, options: &VerifyOptions, now: u64) -> Result<()
         }
     }
 
+    check_times(
+        Times {
+            iat: claims.numeric_date("iat")?,
+            nbf: claims.numeric_date("nbf")?,
+            exp: claims.numeric_date("exp")?,
+        },
+        options,
+        now,
+    )
+}
+
+/// A token's times (`iat`, `nbf`, `exp`), as its claims hold them.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Times {
+    pub iat: Option<f64>,
+    pub nbf: Option<f64>,
+    pub exp: Option<f64>,
+}
+
+/// The time rules of [`Verifier::verify`] alone: `iat` and `nbf` not ahead of `now`, `exp`
+/// present and not passed, and the maximum age, each with the leeway. A verified-token cache
+/// runs them again on every hit.
+pub fn check_times(times: Times, options: &VerifyOptions, now: u64) -> Result<()> {
+    let Times { iat, nbf, exp } = times;
     let now = now as f64;
     let leeway = options.leeway as f64;
-    let iat = claims.numeric_date("iat")?;
     if let Some(iat) = iat {
         if iat > now + leeway {
             return Err(Error::invalid_claim("iat", ClaimReason::CheckFailed));
         }
     }
-    if let Some(nbf) = claims.numeric_date("nbf")? {
+    if let Some(nbf) = nbf {
         if nbf > now + leeway {
             return Err(Error::invalid_claim("nbf", ClaimReason::CheckFailed));
         }
     }
     // Short-lived tokens are the point: a token without `exp` is never accepted.
-    let exp = claims
-        .numeric_date("exp")?
-        .ok_or(Error::invalid_claim("exp", ClaimReason::Missing))?;
+    let exp = exp.ok_or(Error::invalid_claim("exp", ClaimReason::Missing))?;
     if expired(exp, now, leeway) {
         return Err(Error::Expired { claim: "exp" });
     }

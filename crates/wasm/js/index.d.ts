@@ -112,6 +112,16 @@ export interface VerifierOptions {
    * `verifyRequest` checks the proof and always takes bound tokens.
    */
   allowBoundTokens?: boolean;
+  /**
+   * A verified-token cache for `verify` and `verifyAsync` (default: none): up to `max` tokens
+   * this verifier has verified, least recently used forgotten first. A hit skips the parse and
+   * the signature; the times (`exp`, `nbf`, `iat`, `maxAge`) are checked again on every hit.
+   * Keyed on the whole token; one cache per verifier (a new key set starts an empty one); the
+   * revocation list and DPoP proofs are never cached.
+   * @example
+   * const verifier = new Verifier(jwks, { issuer, cache: { max: 10000 } });
+   */
+  cache?: { max: number };
 }
 
 /** The verified claims: a plain object. */

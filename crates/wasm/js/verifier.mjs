@@ -5,6 +5,7 @@ import { checkToken, jwksText, when } from './input.mjs';
 import { HOST_VERIFIED, WEBCRYPTO } from './host-crypto.mjs';
 import * as jobs from './jobs.mjs';
 import { RemoteJwks, discover, isUrl } from './remote.mjs';
+import { cacheFrom } from './token-cache.mjs';
 
 /**
  * Verifies tokens against a key set: signature (algorithm from the key, never the token),
@@ -20,10 +21,15 @@ export class Verifier {
   #jwks;
   /** Key index → Promise of a CryptoKey, or of null when the host cannot use that key. */
   #hostKeys = new Map();
+  /** Verified tokens (the `cache` option), or undefined. */
+  #cache;
 
   constructor(jwks, options = {}) {
     const text = jwksText(jwks);
-    this.#inner = call(() => new wasm.WasmVerifier(text, options));
+    // `cache` is the JS layer's option; every other one is the core's.
+    const { cache, ...coreOptions } = options && typeof options === 'object' ? options : {};
+    this.#inner = call(() => new wasm.WasmVerifier(text, options && typeof options === 'object' ? coreOptions : options));
+    this.#cache = cacheFrom(cache);
     this.#jwks = JSON.parse(text); // valid: the core has just parsed it
     this.#maxTokenLength = this.#inner.maxTokenLength;
   }
@@ -31,7 +37,30 @@ export class Verifier {
   /** Verifies `token` at `now` (seconds; default: the current time) and returns its claims. */
   verify(token, options) {
     checkToken(token, this.#maxTokenLength);
-    return JSON.parse(call(() => this.#inner.verify(token, when(options))));
+    const now = when(options);
+    const hit = this.#hit(token, now);
+    if (hit) return hit;
+    return this.#verified(token, call(() => this.#inner.verify(token, now)));
+  }
+
+  /** A cached token's claims once the core has checked its times again at `now`. */
+  #hit(token, now) {
+    const entry = this.#cache?.get(token);
+    if (!entry) return undefined;
+    try {
+      call(() => this.#inner.checkTimes(entry.iat, entry.nbf, entry.exp, now));
+    } catch (error) {
+      this.#cache.delete(token);
+      throw error;
+    }
+    return JSON.parse(entry.text); // a copy: the caller may change it
+  }
+
+  /** The claims of a token the core has just verified, kept if there is a cache. */
+  #verified(token, text) {
+    const claims = JSON.parse(text);
+    this.#cache?.set(token, text, claims);
+    return claims;
   }
 
   /**
@@ -45,13 +74,16 @@ export class Verifier {
    */
   async verifyAsync(token, options) {
     checkToken(token, this.#maxTokenLength);
-    const { claims, error, ...job } = jobs.signatureJob(call(() => this.#inner.signatureJob(token, when(options))));
+    const now = when(options);
+    const hit = this.#hit(token, now);
+    if (hit) return hit;
+    const { claims, error, ...job } = jobs.signatureJob(call(() => this.#inner.signatureJob(token, now)));
     const valid = await this.#hostVerdict(job);
-    if (valid === undefined) return this.verify(token, options);
+    if (valid === undefined) return this.verify(token, { now });
     if (!valid) throw new SignatureInvalid('signature verification failed');
     // The core's outcome of every other rule, released now that the signature holds.
     if (error) rethrow(error);
-    return JSON.parse(claims);
+    return this.#verified(token, claims);
   }
 
   /**

@@ -82,6 +82,21 @@ impl WasmVerifier {
             .map_err(|e| js_error(&e))
     }
 
+    /// The time rules alone (`iat`, `nbf`, `exp`, the maximum age, with this verifier's leeway)
+    /// for a token this verifier has verified before: the verified-token cache's check on a hit.
+    #[wasm_bindgen(js_name = checkTimes)]
+    pub fn check_times(
+        &self,
+        iat: Option<f64>,
+        nbf: Option<f64>,
+        exp: Option<f64>,
+        now: f64,
+    ) -> Result<(), JsValue> {
+        let times = edge_jwt_core::verify::Times { iat, nbf, exp };
+        edge_jwt_core::verify::check_times(times, self.inner.options(), seconds(now)?)
+            .map_err(|e| js_error(&e))
+    }
+
     /// What the host's WebCrypto must check for `token`, and what every other rule gave at
     /// `now`: `[alg, keys (Uint32Array of key indexes), input, signature, claims, error]`, with
     /// `claims` the claims as JSON text or `error` the error object. Either counts only once the
