@@ -520,3 +520,25 @@ test('the verified-token cache of a remote verifier is emptied by a key set chan
   assert.equal((await verifier.verify(await sign(second, 'k2'))).sub, 'k2');
   await assert.rejects(verifier.verify(old), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
 });
+
+test('alg "Ed25519" (RFC 9864, fully-specified) is EdDSA over Ed25519, in tokens, keys and the allow-list', async () => {
+  const pair = await jose.generateKeyPair('Ed25519', { extractable: true });
+  const jwk = { ...(await jose.exportJWK(pair.publicKey)), kid: 'k' };
+  const sign = (alg) => new jose.SignJWT({ sub: alg }).setProtectedHeader({ alg, kid: 'k', typ: 'at+jwt' })
+    .setIssuedAt().setExpirationTime('5m').sign(pair.privateKey);
+  for (const keyAlg of ['Ed25519', 'EdDSA', undefined]) {
+    for (const options of [{}, { algorithms: ['Ed25519'] }, { algorithms: ['EdDSA'] }]) {
+      const verifier = new pkg.Verifier({ keys: [{ ...jwk, alg: keyAlg }] }, options);
+      for (const tokenAlg of ['Ed25519', 'EdDSA']) {
+        const token = await sign(tokenAlg);
+        const what = `key ${keyAlg}, ${JSON.stringify(options)}, token ${tokenAlg}`;
+        assert.equal(verifier.verify(token).sub, tokenAlg, what);
+        assert.equal((await verifier.verifyAsync(token)).sub, tokenAlg, what);
+      }
+    }
+  }
+  // An Ed25519 key is still only for EdDSA: an ES256 allow-list leaves it unused.
+  const esOnly = new pkg.Verifier({ keys: [{ ...jwk, alg: 'Ed25519' }] }, { algorithms: ['ES256'] });
+  const ed25519Token = await sign('Ed25519');
+  assert.throws(() => esOnly.verify(ed25519Token), (e) => ['ERR_JOSE_ALG_NOT_ALLOWED', 'ERR_JWKS_NO_MATCHING_KEY'].includes(e.code));
+});
