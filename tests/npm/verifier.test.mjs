@@ -542,3 +542,32 @@ test('alg "Ed25519" (RFC 9864, fully-specified) is EdDSA over Ed25519, in tokens
   const ed25519Token = await sign('Ed25519');
   assert.throws(() => esOnly.verify(ed25519Token), (e) => ['ERR_JOSE_ALG_NOT_ALLOWED', 'ERR_JWKS_NO_MATCHING_KEY'].includes(e.code));
 });
+
+test('EdDSA through the host: a small-order key\'s universal forgery, which a lax Ed25519 accepts, is refused on both paths', async () => {
+  const b64 = (bytes) => jose.base64url.encode(new Uint8Array(bytes));
+  const identity = [1, ...new Array(31).fill(0)]; // the neutral point: a key of order 1
+  const jwks = { keys: [{ kty: 'OKP', crv: 'Ed25519', x: b64(identity), kid: 'weak', alg: 'EdDSA' }] };
+  const header = b64(new TextEncoder().encode(JSON.stringify({ alg: 'EdDSA', kid: 'weak', typ: 'at+jwt' })));
+  const payload = b64(new TextEncoder().encode(JSON.stringify({ sub: 'admin', exp: 4102444800 })));
+  // R = the neutral point, S = 0: [S]B = R + [k]A holds for every message under this key.
+  const forged = `${header}.${payload}.${b64([...identity, ...new Array(32).fill(0)])}`;
+  // The host itself would take it (so the test means something where the host has Ed25519).
+  const key = await crypto.subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: b64(identity) }, { name: 'Ed25519' }, false, ['verify'])
+    .catch(() => null);
+  if (key) {
+    const hostSays = await crypto.subtle.verify({ name: 'Ed25519' }, key, jose.base64url.decode(forged.split('.')[2]),
+      new TextEncoder().encode(`${header}.${payload}`)).catch(() => false);
+    assert.equal(hostSays, true, 'this host\'s Ed25519 is lax about small-order keys, as OpenSSL is');
+  }
+  const verifier = new pkg.Verifier(jwks);
+  assert.throws(() => verifier.verify(forged), { code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
+  await assert.rejects(verifier.verifyAsync(forged), { code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
+  const request = new Request('https://api.test/', { headers: { Authorization: `Bearer ${forged}` } });
+  await assert.rejects(verifier.verifyRequest(request), { code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
+  // And a good EdDSA token still verifies on the host path.
+  const pair = await jose.generateKeyPair('EdDSA', { extractable: true });
+  const good = new pkg.Verifier({ keys: [{ ...(await jose.exportJWK(pair.publicKey)), kid: 'k', alg: 'EdDSA' }] });
+  const token = await new jose.SignJWT({ sub: 'u' }).setProtectedHeader({ alg: 'EdDSA', kid: 'k', typ: 'at+jwt' })
+    .setIssuedAt().setExpirationTime('5m').sign(pair.privateKey);
+  assert.equal((await good.verifyAsync(token)).sub, 'u');
+});

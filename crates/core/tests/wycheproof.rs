@@ -301,3 +301,56 @@ fn weak_rsa_keys_are_refused_when_the_key_set_loads() {
         assert!(err.to_string().contains(reason), "{comment}: {err}");
     }
 }
+
+/// Only what the strict check could accept reaches a host's Ed25519 (WebCrypto): every
+/// Wycheproof signature kept from the host is one the core refuses, so the two paths decide
+/// alike. The cases kept away are the ones hosts differ on (small-order R, S ≥ L, bad encodings).
+#[test]
+fn ed25519_what_a_host_never_sees_never_verifies() {
+    let doc = vectors("ed25519_test.json");
+    let (mut kept_away, mut ran) = (0, 0);
+    for group in doc["testGroups"].as_array().unwrap() {
+        let key = PublicKey::ed25519(&hex(group["publicKey"]["pk"].as_str().unwrap())).unwrap();
+        for test in group["tests"].as_array().unwrap() {
+            let msg = hex(test["msg"].as_str().unwrap());
+            let sig = hex(test["sig"].as_str().unwrap());
+            ran += 1;
+            if key.fits_signature(&sig) && !key.host_decides_alike(&sig) {
+                kept_away += 1;
+                assert!(!key.verifies(&msg, &sig), "tcId {}", test["tcId"]);
+            }
+            if test["result"] == "valid" {
+                assert!(
+                    key.host_decides_alike(&sig),
+                    "tcId {}: a valid signature kept from the host",
+                    test["tcId"]
+                );
+            }
+        }
+    }
+    assert_eq!(ran, 151);
+    assert!(kept_away >= 10, "{kept_away} cases kept from the host");
+}
+
+/// RFC 8032 §5.1.3: an encoding of y that is not below p (or a negative zero x) does not decode.
+#[test]
+fn ed25519_keys_with_a_non_canonical_encoding_are_refused() {
+    // y = p (2^255 - 19) encodes the point y = 0 non-canonically; y = 1 with x's sign bit set
+    // is the identity's negative zero.
+    let mut y_is_p = [0xff_u8; 32];
+    y_is_p[0] = 0xed;
+    y_is_p[31] = 0x7f;
+    let mut negative_zero = [0_u8; 32];
+    negative_zero[0] = 1;
+    negative_zero[31] = 0x80;
+    for bytes in [y_is_p, negative_zero] {
+        let refused = PublicKey::ed25519(&bytes)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            refused.contains("Ed25519 public key"),
+            "{bytes:02x?}: {refused}"
+        );
+    }
+}

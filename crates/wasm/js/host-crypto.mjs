@@ -21,11 +21,13 @@ export const WEBCRYPTO = {
 };
 
 /**
- * The algorithms whose signatures the verifier hands the host: ECDSA and RSA, which it runs
- * natively and faster than wasm. Ed25519 in wasm (ed25519-dalek's 32-bit backend) is faster
- * than a WebCrypto round trip, and HMAC is cheap either way (README, Benchmarks).
+ * The algorithms whose signatures `verifyAsync` and `verifyRequest` hand the host, which runs
+ * them natively (and, in Node, on its thread pool): ECDSA, RSA, and Ed25519 where the host has
+ * it (elsewhere its key does not import, and the core's wasm decides). The core keeps from the
+ * host every Ed25519 signature hosts disagree on (`host_decides_alike`). HMAC stays in wasm,
+ * cheaper than a round trip.
  */
-export const HOST_VERIFIED = new Set(['ES256', 'ES384', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']);
+export const HOST_VERIFIED = new Set(['EdDSA', 'ES256', 'ES384', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']);
 
 /** The algorithms a DPoP key may use. */
 export const DPOP_KEY_ALGORITHMS = ['ES256', 'EdDSA'];

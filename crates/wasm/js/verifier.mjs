@@ -64,11 +64,11 @@ export class Verifier {
   }
 
   /**
-   * Like `verify`, but an ECDSA (ES256, ES384) or RSA (RS*, PS*) signature is checked by the
-   * host's WebCrypto, which is native and faster than wasm; every other rule, and the choice of
-   * key, still runs in the core, which also refuses a signature of the wrong length before the
-   * host sees it. EdDSA and HS256 are fastest in wasm, so they, and hosts without WebCrypto,
-   * use `verify`.
+   * Like `verify`, but an EdDSA (where the host has Ed25519), ECDSA (ES256, ES384) or RSA (RS*,
+   * PS*) signature is checked by the host's WebCrypto, which is native; every other rule, and
+   * the choice of key, still runs in the core, which also refuses before the host sees it a
+   * signature of the wrong length and an Ed25519 signature hosts disagree on (small-order `R`
+   * or key, `S` not below the group order). HS256, and hosts without WebCrypto, use `verify`.
    * @example
    * const claims = await verifier.verifyAsync(token);
    */

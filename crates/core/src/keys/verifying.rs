@@ -79,9 +79,15 @@ impl PublicKey {
         let bytes: [u8; 32] = bytes
             .try_into()
             .map_err(|_| Error::JwksInvalid("an Ed25519 public key is 32 bytes".into()))?;
-        ed25519_dalek::VerifyingKey::from_bytes(&bytes)
-            .map(PublicKey::Ed25519)
-            .map_err(|_| Error::JwksInvalid("not an Ed25519 public key".into()))
+        let key = ed25519_dalek::VerifyingKey::from_bytes(&bytes)
+            .map_err(|_| Error::JwksInvalid("not an Ed25519 public key".into()))?;
+        // RFC 8032 §5.1.3: an encoding whose y is not below p does not decode.
+        if key.to_edwards().compress().to_bytes() != bytes {
+            return Err(Error::JwksInvalid(
+                "not an Ed25519 public key: its encoding is not canonical (RFC 8032 §5.1.3)".into(),
+            ));
+        }
+        Ok(PublicKey::Ed25519(key))
     }
 
     pub fn algorithm(&self) -> Algorithm {
@@ -106,6 +112,18 @@ impl PublicKey {
             PublicKey::Hs256(_) => 32,
         };
         signature.len() == len
+    }
+
+    /// Whether a host's crypto API (WebCrypto) decides `signature` under this key as
+    /// [`PublicKey::verifies`] does. Hosts' Ed25519 differ from RFC 8032 §5.1.7's strict check
+    /// (and from each other) on small-order keys and `R` values and non-canonical encodings:
+    /// such a signature never verifies here, so it never reaches the host. `signature` has
+    /// this key's length ([`PublicKey::fits_signature`]).
+    pub fn host_decides_alike(&self, signature: &[u8]) -> bool {
+        match self {
+            PublicKey::Ed25519(key) => ed25519_within_common_rules(key, signature),
+            _ => true,
+        }
     }
 
     /// Checks `signature` over `signing_input` with this key's one algorithm.
@@ -213,4 +231,29 @@ impl VerificationKeys {
             }
         }
     }
+}
+
+/// Ed25519 inputs on which every host's check agrees with the strict one: a key that is not of
+/// small order (its encoding is canonical: [`PublicKey::ed25519`] refuses others), `S < L`, and
+/// an `R` that is a canonically encoded point not of small order. Outside them the strict check
+/// always fails, and so does this.
+fn ed25519_within_common_rules(key: &ed25519_dalek::VerifyingKey, signature: &[u8]) -> bool {
+    use curve25519_dalek::edwards::CompressedEdwardsY;
+    use curve25519_dalek::Scalar;
+    let (Some(r), Some(s)) = (
+        signature
+            .get(..32)
+            .and_then(|b| <[u8; 32]>::try_from(b).ok()),
+        signature
+            .get(32..64)
+            .and_then(|b| <[u8; 32]>::try_from(b).ok()),
+    ) else {
+        return false;
+    };
+    if key.is_weak() || bool::from(Scalar::from_canonical_bytes(s).is_none()) {
+        return false;
+    }
+    CompressedEdwardsY(r)
+        .decompress()
+        .is_some_and(|point| !point.is_small_order() && point.compress().to_bytes() == r)
 }

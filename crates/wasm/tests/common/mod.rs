@@ -176,5 +176,89 @@ macro_rules! suite {
         fn helpers() {
             common::helpers()
         }
+        #[wasm_bindgen_test::wasm_bindgen_test]
+        async fn ed25519_host_and_core_decide_alike() {
+            common::ed25519_host_and_core_decide_alike().await
+        }
     };
+}
+
+/// Wycheproof's Ed25519 vectors through both paths `verifyAsync` may take: the host's WebCrypto
+/// (for what the core lets it see, `host_decides_alike`) and the core's strict check. They must
+/// decide alike, in Node and in Chromium (the two test files run this suite in each).
+pub async fn ed25519_host_and_core_decide_alike() {
+    use edge_jwt_core::keys::PublicKey;
+    use js_sys::{Array, Object, Reflect, Uint8Array};
+    use wasm_bindgen_futures::JsFuture;
+
+    let doc: Value = serde_json::from_str(include_str!(
+        "../../../../tests/vectors/wycheproof/ed25519_test.json"
+    ))
+    .expect("the vector file");
+    let subtle = Reflect::get(
+        &Reflect::get(&js_sys::global(), &"crypto".into()).unwrap(),
+        &"subtle".into(),
+    )
+    .expect("WebCrypto");
+    let call = |method: &str, args: Array| -> JsFuture {
+        let function: js_sys::Function = Reflect::get(&subtle, &method.into()).unwrap().into();
+        JsFuture::from(js_sys::Promise::from(
+            Reflect::apply(&function, &subtle, &args).unwrap(),
+        ))
+    };
+    let algorithm = Object::new();
+    Reflect::set(&algorithm, &"name".into(), &"Ed25519".into()).unwrap();
+    let bytes = |hex: &str| -> Vec<u8> {
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect()
+    };
+    let (mut hosted, mut kept_away) = (0, 0);
+    for group in doc["testGroups"].as_array().unwrap() {
+        let pk = bytes(group["publicKey"]["pk"].as_str().unwrap());
+        let key = PublicKey::ed25519(&pk).unwrap();
+        let imported = call(
+            "importKey",
+            Array::of5(
+                &"raw".into(),
+                &Uint8Array::from(&pk[..]),
+                &algorithm,
+                &false.into(),
+                &Array::of1(&"verify".into()),
+            ),
+        )
+        .await
+        .expect("this host has Ed25519 in WebCrypto (Node 22, Chromium 137+)");
+        for test in group["tests"].as_array().unwrap() {
+            let msg = bytes(test["msg"].as_str().unwrap());
+            let sig = bytes(test["sig"].as_str().unwrap());
+            let core = key.fits_signature(&sig) && key.verifies(&msg, &sig);
+            if !(key.fits_signature(&sig) && key.host_decides_alike(&sig)) {
+                kept_away += 1;
+                assert!(
+                    !core,
+                    "tcId {}: kept from the host, but the core accepts it",
+                    test["tcId"]
+                );
+                continue;
+            }
+            let args = Array::of4(
+                &algorithm,
+                &imported,
+                &Uint8Array::from(&sig[..]),
+                &Uint8Array::from(&msg[..]),
+            );
+            let host = call("verify", args)
+                .await
+                .map(|v| v.as_bool() == Some(true))
+                .unwrap_or(false);
+            assert_eq!(host, core, "tcId {}: {}", test["tcId"], test["comment"]);
+            hosted += 1;
+        }
+    }
+    assert!(
+        hosted >= 100 && kept_away >= 10,
+        "{hosted} through the host, {kept_away} kept away"
+    );
 }
