@@ -25,13 +25,14 @@ TWIGGY_VERSION       := 0.7.0
 export CARGO_TERM_COLOR ?= never
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help dev test bench size profile lint fuzz fuzz-smoke fuzz-tools tools rust-tools cargo-tools node-tools chromium core-wasm cargo-test worker-build e2e npm wasm-test npm-test
+.PHONY: help dev test bench size profile profile-verify lint fuzz fuzz-smoke fuzz-tools tools rust-tools cargo-tools node-tools chromium core-wasm cargo-test worker-build e2e npm wasm-test npm-test
 
 help:
 	@echo "make dev   - run the issuer locally on http://127.0.0.1:8787"
 	@echo "make test  - run every test"
 	@echo "make lint  - cargo fmt --check and clippy"
 	@echo "make bench - core, npm package and Worker speed and sizes against baselines (never in make test)"
+	@echo "make profile-verify - where the npm package's verify spends its time (PROFILE_ALG, default HS256)"
 	@echo "make size  - what each part of the npm package's wasm costs, largest first (twiggy)"
 	@echo "make profile - a CPU profile of the issuer's isolate under load: where POST /token's time goes"
 	@echo "make fuzz  - each cargo-fuzz target for FUZZ_SECONDS (default 300) seconds"
@@ -133,6 +134,11 @@ bench: npm worker-build
 # for POST /introspect).
 profile: tools worker-build
 	node_modules/.bin/node benches/profile.mjs
+
+# Where the package's `verify` spends its time (PROFILE_ALG=HS256 by default), beside the bare
+# HMAC and jose.
+profile-verify: npm
+	node_modules/.bin/node benches/profile-verify.mjs
 
 # The package's wasm before wasm-bindgen and wasm-opt, where the function names are still
 # there: sizes relative to each other, not the shipped bytes (make bench has those).

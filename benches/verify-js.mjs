@@ -3,7 +3,7 @@
 // on the same tokens; medians of interleaved rounds; plus the gzipped verify-only bundle sizes.
 // Run with `make bench`. Never a pass/fail test: machines here are shared and noisy.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -200,10 +200,24 @@ function bundleSize(source) {
   return gzipSync(readFileSync(out), { level: 9 }).length;
 }
 const wasmGz = gzipSync(readFileSync(join(root, 'dist', 'npm', 'edge_jwt_bg.wasm')), { level: 9 }).length;
+
+/** A Vite production build of a page with `source` as its script: its JS (and wasm), gzipped. */
+async function viteSize(source) {
+  const { build } = await import('vite');
+  mkdirSync(join(root, 'target'), { recursive: true });
+  const dir = mkdtempSync(join(root, 'target', 'bench-vite-'));
+  writeFileSync(join(dir, 'main.js'), source);
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><script type="module" src="./main.js"></script>\n');
+  await build({ root: dir, logLevel: 'silent', configFile: false, build: { outDir: join(dir, 'dist') } });
+  const assets = join(dir, 'dist', 'assets');
+  return readdirSync(assets).filter((f) => /\.(js|wasm)$/.test(f))
+    .reduce((sum, f) => sum + gzipSync(readFileSync(join(assets, f)), { level: 9 }).length, 0);
+}
 const sizes = [
   ['edge-jwt (JS + .wasm)', bundleSize(`import { Verifier } from '${join(root, 'dist', 'npm', 'browser.mjs')}'; globalThis.V = Verifier;`) + wasmGz],
-  // A page that only keeps a session (no wasm): edge-jwt/session with DpopKey (target ≤ 10 KB).
-  ['edge-jwt/session (Session + DpopKey)', bundleSize(`import { Session, DpopKey } from '${join(root, 'dist', 'npm', 'session-api.mjs')}'; globalThis.V = [Session, DpopKey];`)],
+  // A page that only keeps a session (no wasm): edge-jwt/session with DpopKey (target ≤ 10 KB),
+  // as Vite builds it for production.
+  ['edge-jwt/session (Session + DpopKey)', await viteSize(`import { Session, DpopKey } from '${join(root, 'dist', 'npm', 'session-api.mjs')}'; globalThis.V = [Session, DpopKey];`)],
   ['jose (jwtVerify + importJWK)', bundleSize("import { jwtVerify, importJWK } from 'jose'; globalThis.V = [jwtVerify, importJWK];")],
   ['@tsndr/cloudflare-worker-jwt (verify)', bundleSize("import { verify } from '@tsndr/cloudflare-worker-jwt'; globalThis.V = verify;")],
 ];

@@ -1,0 +1,86 @@
+// Where the package's `verify` spends its time, for one algorithm (PROFILE_ALG, default HS256):
+// a CPU profile (node:inspector, as `node --cpu-prof` takes it) of a tight loop of verifications
+// of one token, beside the bare HMAC (node:crypto) and jose on the same token. Prints self time
+// by kind (the wasm, the package's JS, the runtime) and the top functions. Run with
+// `make profile-verify`. Never a pass/fail test.
+import { Session } from 'node:inspector/promises';
+import { createHmac } from 'node:crypto';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as jose from 'jose';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const edge = await import(join(root, 'dist', 'npm', 'node.mjs'));
+const ALG = process.env.PROFILE_ALG ?? 'HS256';
+const SECONDS = Number(process.env.PROFILE_SECONDS ?? 3);
+
+const secret = new Uint8Array(32).map((_, i) => i * 7 + 1);
+let signingKey = secret;
+let jwk = { kty: 'oct', k: jose.base64url.encode(secret), alg: ALG, kid: 'k' };
+if (ALG !== 'HS256') {
+  const pair = await jose.generateKeyPair(ALG, { extractable: true });
+  signingKey = pair.privateKey;
+  jwk = { ...(await jose.exportJWK(pair.publicKey)), alg: ALG, kid: 'k' };
+}
+const now = Math.floor(Date.now() / 1000);
+const token = await new jose.SignJWT({ sub: 'user-1', sid: 's', client_id: 'c', scope: 'read write' })
+  .setProtectedHeader({ alg: ALG, typ: 'at+jwt', kid: 'k' }).setIssuer('https://issuer.test')
+  .setAudience('https://api.test').setIssuedAt(now).setJti('j').setExpirationTime(now + 3600).sign(signingKey);
+const verifier = new edge.Verifier({ keys: [jwk] }, { issuer: 'https://issuer.test', audience: 'https://api.test', algorithms: [ALG] });
+const joseKey = await jose.importJWK(jwk, ALG);
+
+function rate(fn, ms = 1000) {
+  const end = performance.now() + ms;
+  let n = 0;
+  while (performance.now() < end) {
+    for (let i = 0; i < 100; i++) fn();
+    n += 100;
+  }
+  return (n * 1000) / ms;
+}
+async function rateAsync(fn, ms = 1000) {
+  const end = performance.now() + ms;
+  let n = 0;
+  while (performance.now() < end) {
+    for (let i = 0; i < 20; i++) await fn();
+    n += 20;
+  }
+  return (n * 1000) / ms;
+}
+
+const [input] = [token.slice(0, token.lastIndexOf('.'))];
+const rows = [
+  ['edge-jwt verify', rate(() => verifier.verify(token))],
+  ['jose jwtVerify', await rateAsync(() => jose.jwtVerify(token, joseKey, { issuer: 'https://issuer.test', audience: 'https://api.test' }))],
+];
+if (ALG === 'HS256') rows.push(['node:crypto HMAC-SHA256 of the signing input alone', rate(() => createHmac('sha256', secret).update(input).digest())]);
+for (const [what, ops] of rows) console.log(`${what}: ${Math.round(ops).toLocaleString('en')}/s (${(1e6 / ops).toFixed(2)} µs)`);
+
+const session = new Session();
+session.connect();
+await session.post('Profiler.enable');
+await session.post('Profiler.setSamplingInterval', { interval: 50 });
+await session.post('Profiler.start');
+rate(() => verifier.verify(token), SECONDS * 1000);
+const { profile } = await session.post('Profiler.stop');
+session.disconnect();
+
+const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
+const self = new Map();
+const kinds = new Map();
+profile.samples.forEach((id, i) => {
+  const { callFrame } = byNode.get(id);
+  const dt = profile.timeDeltas[i] ?? 0;
+  const name = callFrame.functionName || `(${callFrame.url.split('/').pop() || 'anonymous'})`;
+  const kind = callFrame.url.includes('.wasm') || /^\$?wasm-function|^[a-z_0-9]+::|^<.*as /.test(name) ? 'wasm (the core)'
+    : callFrame.url.includes('edge_jwt.js') ? 'wasm-bindgen glue (strings in and out)'
+      : callFrame.url.includes('/dist/npm/') ? "the package's JS"
+        : name === '(program)' || name === '(garbage collector)' || !callFrame.url ? 'runtime (GC, natives, JSON.parse)' : 'other JS';
+  self.set(name, (self.get(name) ?? 0) + dt);
+  kinds.set(kind, (kinds.get(kind) ?? 0) + dt);
+});
+const busy = [...kinds].filter(([k]) => k !== 'idle').reduce((a, [, t]) => a + t, 0);
+console.log(`\n${ALG} verify, ${SECONDS} s profiled\n\n| Kind | Share |\n|---|---:|`);
+for (const [kind, t] of [...kinds].sort((a, b) => b[1] - a[1])) console.log(`| ${kind} | ${(100 * t / busy).toFixed(1)}% |`);
+console.log('\n| Function (self time) | Share |\n|---|---:|');
+for (const [name, t] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`| \`${name.slice(0, 90)}\` | ${(100 * t / busy).toFixed(1)}% |`);
