@@ -23,7 +23,7 @@ before(async () => {
   const fixture = (name) => readFileSync(join(root, 'tests', 'npm', 'fixtures', name), 'utf8');
   dir = installPackage({
     'worker.mjs': fixture('worker.mjs'), 'wrangler.toml': fixture('wrangler.toml'),
-    'page.html': fixture('page.html'), 'deno.mjs': fixture('deno.mjs'),
+    'page.html': fixture('page.html'), 'deno.mjs': fixture('deno.mjs'), 'bun.mjs': fixture('bun.mjs'),
     'matrix-runner.mjs': fixture('matrix-runner.mjs'),
   });
   matrix = await buildMatrix();
@@ -93,4 +93,9 @@ test('in Deno: the ESM build loads and verifies every algorithm', () => {
   const out = execFileSync(join(bin, 'deno'), ['run', '--quiet', '--no-prompt', '--allow-read=.', 'deno.mjs'],
     { cwd: dir, encoding: 'utf8', env: { ...toolEnv, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } });
   assert.deepEqual(JSON.parse(out.trim()), { sub: 'user-1', matrix: expected(matrix) });
+});
+
+test('in Bun: the package resolves by its exports and verifies every algorithm; edge-jwt/session loads', () => {
+  const out = execFileSync(join(bin, 'bun'), ['run', 'bun.mjs'], { cwd: dir, encoding: 'utf8', env: { ...toolEnv, NO_COLOR: '1' } });
+  assert.deepEqual(JSON.parse(out.trim()), { sub: 'user-1', asyncSub: 'user-1', matrix: expected(matrix), session: 'function', thumbprint: 43 });
 });
