@@ -16,6 +16,9 @@ WORKER_BUILD_VERSION := 0.8.7
 WASM_PACK_VERSION    := 0.15.1
 # cargo fuzz needs nightly: a dated one, so a run today and a run next year build alike.
 FUZZ_TOOLCHAIN       := nightly-2026-05-20
+# The npm package's wasm: the same dated nightly, with rust-src and the wasm32 target, to
+# rebuild std with panics that abort at once (scripts/build-npm.sh says why).
+NPM_TOOLCHAIN        := $(FUZZ_TOOLCHAIN)
 CARGO_FUZZ_VERSION   := 0.13.2
 FUZZ_SECONDS         ?= 300
 FUZZ_SMOKE_SECONDS   ?= 20
@@ -25,7 +28,7 @@ TWIGGY_VERSION       := 0.7.0
 export CARGO_TERM_COLOR ?= never
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help dev test bench size profile profile-verify lint fuzz fuzz-smoke fuzz-tools tools rust-tools cargo-tools node-tools chromium core-wasm cargo-test worker-build e2e npm wasm-test npm-test
+.PHONY: help dev test bench size profile profile-verify npm-toolchain lint fuzz fuzz-smoke fuzz-tools tools rust-tools cargo-tools node-tools chromium core-wasm cargo-test worker-build e2e npm wasm-test npm-test
 
 help:
 	@echo "make dev   - run the issuer locally on http://127.0.0.1:8787"
@@ -39,7 +42,7 @@ help:
 
 ## Toolchain ------------------------------------------------------------------------------
 
-tools: rust-tools cargo-tools node-tools chromium
+tools: rust-tools cargo-tools node-tools chromium npm-toolchain
 
 # rustfmt, clippy and the wasm32 target, from rustup.
 rust-tools:
@@ -86,9 +89,13 @@ core-wasm: rust-tools
 worker-build: tools
 	bash scripts/build-worker.sh
 
+# The dated nightly the npm package's wasm is built with, with rust-src and the wasm32 target.
+npm-toolchain:
+	@scripts/ensure-npm-toolchain.sh $(NPM_TOOLCHAIN) $(WASM_TARGET)
+
 # The npm package: dist/npm and dist/edge-jwt-<version>.tgz.
-npm: tools
-	bash scripts/build-npm.sh
+npm: tools npm-toolchain
+	bash scripts/build-npm.sh $(NPM_TOOLCHAIN)
 	bash scripts/vendor-www.sh
 
 # The same #[wasm_bindgen_test] suite in Node and in headless Chromium (Debian's, pointed to
@@ -144,7 +151,7 @@ profile-verify: npm
 # there: sizes relative to each other, not the shipped bytes (make bench has those).
 size: npm
 	@scripts/ensure-cargo-tool.sh twiggy $(TWIGGY_VERSION) twiggy
-	twiggy top -n 40 target/wasm32-unknown-unknown/release/edge_jwt_wasm.wasm
+	twiggy top -n 40 target/npm/wasm32-unknown-unknown/release/edge_jwt_wasm.wasm
 
 ## Running --------------------------------------------------------------------------------
 

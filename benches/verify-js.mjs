@@ -47,9 +47,10 @@ for (const alg of ['EdDSA', 'ES256', 'HS256', 'ES384', 'RS256', 'PS256']) {
   }
   // The verified-token cache, warm: the same token again, its times checked again by the core.
   const cachedVerifier = new edge.Verifier({ keys: [publicJwk] }, { issuer: 'https://issuer.test', audience: 'https://api.test', algorithms: [alg], cache: { max: 10000 } });
-  cachedVerifier.verify(token);
+  await cachedVerifier.verifyAsync(token);
   cases[alg] = {
-    'edge-jwt': () => edgeVerifier.verify(token),
+    // ES384 has no sync path: the package checks it with the host's WebCrypto only.
+    ...(alg === 'ES384' ? {} : { 'edge-jwt': () => edgeVerifier.verify(token) }),
     'edge-jwt cache hit': () => cachedVerifier.verify(token),
     ...(alg === 'HS256' ? {} : { 'edge-jwt verifyAsync': () => edgeVerifier.verifyAsync(token) }),
     jose: () => jose.jwtVerify(token, joseKey, { issuer: 'https://issuer.test', audience: 'https://api.test', algorithms: [alg] }),

@@ -41,7 +41,11 @@ export async function buildMatrix() {
     const jwks = { keys: [keys[alg].jwk] };
     const good = await signJwt(alg, keys[alg].privateKey, { role: 'reader' });
     const [h, p, s] = good.split('.');
-    const add = (what, token, expect) => cases.push({ name: `${alg} ${what}`, jwks, options, token, now: T0, expect });
+    // ES384 is checked by the host's WebCrypto only (the package's wasm has no P-384): `verify`
+    // says so once a token has come that far; `verifyAsync` decides as for every algorithm.
+    const sync = (expect) => (alg === 'ES384' && expect !== 'ERR_JOSE_ALG_NOT_ALLOWED' ? 'ERR_INVALID_OPTION' : expect);
+    const add = (what, token, expect) => cases.push({ name: `${alg} ${what}`, jwks, options, token, now: T0,
+      expect: { sync: sync(expect), async: expect } });
     add('signed by jose', good, 'ok');
     add('tampered payload', `${h}.${b64(JSON.stringify({ sub: 'admin', iss: ISS, exp: T0 + 300 }))}.${s}`, 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
     add('tampered signature', `${h}.${p}.${flip(s)}`, 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED');

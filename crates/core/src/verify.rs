@@ -118,6 +118,16 @@ impl Verifier {
     /// that are not JWTs; use [`Verifier::verify`] for JWTs.
     pub fn verify_jws(&self, token: &str) -> Result<(Header, Vec<u8>)> {
         let (jws, keys) = self.prepare(token)?;
+        if keys
+            .iter()
+            .all(|&i| !self.keys.keys()[i].key.verifies_here())
+        {
+            return Err(Error::InvalidOption(
+                "ES384 signatures are checked by the host's WebCrypto only (verifyAsync, verifyRequest), and here they \
+                 could not be: verify has no P-384, or the host has none, or the key is not a point on P-384"
+                    .into(),
+            ));
+        }
         let signing_input = jws.signing_input.as_bytes();
         if !keys.iter().any(|&i| {
             self.keys.keys()[i]

@@ -155,7 +155,8 @@ fn p256_key(x: &[u8], y: &[u8]) -> Option<p256::ecdsa::VerifyingKey> {
     p256::ecdsa::VerifyingKey::from_affine(point).ok()
 }
 
-fn p384_key(x: &[u8], y: &[u8]) -> Option<p384::ecdsa::VerifyingKey> {
+#[cfg(feature = "es384")]
+fn p384_key(x: &[u8], y: &[u8]) -> Option<super::verifying::Es384Key> {
     use p384::elliptic_curve::point::AffineCoordinates as _;
     let (x, y) = (
         p384::FieldBytes::try_from(x).ok()?,
@@ -163,6 +164,13 @@ fn p384_key(x: &[u8], y: &[u8]) -> Option<p384::ecdsa::VerifyingKey> {
     );
     let point = Option::from(p384::AffinePoint::from_coordinates(&x, &y))?;
     p384::ecdsa::VerifyingKey::from_affine(point).ok()
+}
+
+/// Without the core's P-384, the coordinates' lengths are checked here and the point by the
+/// host when it imports the key.
+#[cfg(not(feature = "es384"))]
+fn p384_key(_x: &[u8], _y: &[u8]) -> Option<super::verifying::Es384Key> {
+    Some(super::verifying::Es384Key)
 }
 
 /// Decides whether edge-jwt uses this JWK, and as what; `Err(why)` skips it.

@@ -15,12 +15,23 @@ pub enum PublicKey {
     /// needs no emulated 128-bit multiply, which makes verification about 2x faster there.
     Ed25519(ed25519_dalek::VerifyingKey),
     Es256(ecdsa::VerifyingKey),
-    Es384(p384::ecdsa::VerifyingKey),
+    Es384(Es384Key),
     /// An RSA key bound to one of the six RSA algorithms.
     Rsa(RsaVerifyingKey),
     /// A shared secret: it verifies and could sign, so it belongs only on trusted servers.
     Hs256(HmacSecret),
 }
+
+/// A P-384 public key: with the `es384` feature the core checks its signatures.
+#[cfg(feature = "es384")]
+pub type Es384Key = p384::ecdsa::VerifyingKey;
+
+/// A P-384 public key that only a host's crypto API (WebCrypto) checks signatures with: the
+/// core without the `es384` feature keeps no P-384 arithmetic, so [`PublicKey::verifies`] is
+/// false for it and [`crate::Verifier::verify`] says to use the host's path.
+#[cfg(not(feature = "es384"))]
+#[derive(Debug, Clone)]
+pub struct Es384Key;
 
 /// An RSA public key and the one algorithm (`RS*` or `PS*`) it verifies here.
 #[derive(Debug, Clone)]
@@ -114,6 +125,16 @@ impl PublicKey {
         signature.len() == len
     }
 
+    /// Whether the core itself checks this key's signatures (all but a P-384 key in a core
+    /// built without the `es384` feature, which only a host checks).
+    pub fn verifies_here(&self) -> bool {
+        #[cfg(not(feature = "es384"))]
+        if let PublicKey::Es384(_) = self {
+            return false;
+        }
+        true
+    }
+
     /// Whether a host's crypto API (WebCrypto) decides `signature` under this key as
     /// [`PublicKey::verifies`] does. Hosts' Ed25519 differ from RFC 8032 §5.1.7's strict check
     /// (and from each other) on small-order keys and `R` values and non-canonical encodings:
@@ -142,6 +163,7 @@ impl PublicKey {
                 )
                 .is_ok()
             }),
+            #[cfg(feature = "es384")]
             PublicKey::Es384(key) => {
                 use p384::ecdsa::signature::hazmat::PrehashVerifier as _;
                 use sha2::Digest as _;
@@ -149,6 +171,8 @@ impl PublicKey {
                 p384::ecdsa::Signature::try_from(signature)
                     .is_ok_and(|sig| key.verify_prehash(&digest, &sig).is_ok())
             }
+            #[cfg(not(feature = "es384"))]
+            PublicKey::Es384(_) => false,
             PublicKey::Rsa(rsa) => rsa.algorithm.rsa().is_some_and(|(padding, hash)| {
                 rsa.key.verifies(padding, hash, signing_input, signature)
             }),
