@@ -63,6 +63,7 @@ if (js) {
     const op = alg === 'JWKS parse' ? 'JWKS parse (3 keys) → Verifier' : `verify ${alg}`;
     if (libs['edge-jwt']) row(`npm (wasm), Node ${js.node}`, op, libs['edge-jwt'], libs.jose, 'jose');
     if (libs['edge-jwt verifyAsync']) row(`npm (wasm), Node ${js.node}`, `verifyAsync ${alg}`, libs['edge-jwt verifyAsync'], libs.jose, 'jose');
+    if (libs['node:crypto, the signature alone']) row(`npm (wasm), Node ${js.node}`, `${alg}: the physical reference, node:crypto's signature check alone`, libs['node:crypto, the signature alone'], libs.jose, 'jose');
     if (libs['edge-jwt cache hit']) row(`npm (wasm), Node ${js.node}`, `verify ${alg}, a cache hit (target ≥ 20×)`, libs['edge-jwt cache hit'], libs.jose, 'jose (no cache)');
   }
 }

@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from
 import { gzipSync } from 'node:zlib';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as nodeCrypto from 'node:crypto';
 import * as jose from 'jose';
 import * as tsndr from '@tsndr/cloudflare-worker-jwt';
 
@@ -48,7 +49,20 @@ for (const alg of ['EdDSA', 'ES256', 'HS256', 'ES384', 'RS256', 'PS256']) {
   // The verified-token cache, warm: the same token again, its times checked again by the core.
   const cachedVerifier = new edge.Verifier({ keys: [publicJwk] }, { issuer: 'https://issuer.test', audience: 'https://api.test', algorithms: [alg], cache: { max: 10000 } });
   await cachedVerifier.verifyAsync(token);
+  // The physical reference: node:crypto's signature check alone (no parse, no claims), one thread.
+  const [signingInput, signatureText] = [token.slice(0, token.lastIndexOf('.')), token.slice(token.lastIndexOf('.') + 1)];
+  const signature = Buffer.from(signatureText, 'base64url');
+  const reference = alg === 'HS256'
+    ? () => nodeCrypto.timingSafeEqual(nodeCrypto.createHmac('sha256', privateKey).update(signingInput).digest(), signature)
+    : (() => {
+      const key = nodeCrypto.createPublicKey({ key: publicJwk, format: 'jwk' });
+      const hash = { EdDSA: null, ES256: 'sha256', ES384: 'sha384', RS256: 'sha256', PS256: 'sha256' }[alg];
+      const options = alg.startsWith('ES') ? { key, dsaEncoding: 'ieee-p1363' }
+        : alg === 'PS256' ? { key, padding: nodeCrypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } : key;
+      return () => nodeCrypto.verify(hash, Buffer.from(signingInput), options, signature);
+    })();
   cases[alg] = {
+    'node:crypto, the signature alone': reference,
     // ES384 has no sync path: the package checks it with the host's WebCrypto only.
     ...(alg === 'ES384' ? {} : { 'edge-jwt': () => edgeVerifier.verify(token) }),
     'edge-jwt cache hit': () => cachedVerifier.verify(token),
