@@ -99,7 +99,7 @@ if (js || worker) {
     console.log(`| npm package, verify only (JS + .wasm; target ≤ 100 KB) | ${fmt(js.sizes['edge-jwt (JS + .wasm)'])} B | ` +
       `${fmt(js.sizes['jose (jwtVerify + importJWK)'])} B | jose (jwtVerify + importJWK) |`);
     if (js.sizes['edge-jwt/session (Session + DpopKey)']) {
-      console.log(`| \`edge-jwt/session\`: Session + DpopKey, no wasm (target ≤ 10 KB) | ${fmt(js.sizes['edge-jwt/session (Session + DpopKey)'])} B | ` +
+      console.log(`| \`edge-jwt/session\`: Session + DpopKey, no wasm, a Vite production build (target ≤ 10 KB) | ${fmt(js.sizes['edge-jwt/session (Session + DpopKey)'])} B | ` +
         `${fmt(js.sizes['jose (jwtVerify + importJWK)'])} B | jose (jwtVerify + importJWK) |`);
     }
   }
