@@ -10,6 +10,7 @@
 //! - [`session`]: issuing, rotating and ending one session over its own [`Store`].
 //! - [`subject`]: a subject's sessions and its logout-everywhere, over the subject's [`Store`].
 //! - [`revocation`]: the self-pruning revocation list over a [`Store`].
+//! - [`keyring`]: managed signing keys: next, current, retired, revoked, on a schedule.
 //! - [`dpop`]: DPoP proofs (RFC 9449) and key thumbprints (RFC 7638).
 //! - [`resource`]: a resource server's request: its token, and the proof a bound token needs.
 //! - [`Error`]: one error enum with jose's stable codes.
@@ -30,6 +31,8 @@ pub mod error;
 #[cfg(feature = "issuer")]
 pub mod issuer;
 pub mod jose;
+#[cfg(feature = "issuer")]
+pub mod keyring;
 pub mod keys;
 pub mod policy;
 pub mod random;
