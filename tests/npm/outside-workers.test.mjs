@@ -73,13 +73,14 @@ test('hono outside Workers: without kv it verifies; with a store as kv it reads 
   assert.throws(() => hono.edgeJwt({ jwks, kv: 42 }), { code: 'ERR_INVALID_OPTION', message: /kv must be the name of a KV binding, or a store/ });
 });
 
-test('a RevocationStore by the documented keys: jti, sid, and the subject\'s cutoff; a get that throws fails closed', async () => {
+test('a RevocationStore by the documented keys: jti, sid, the signing key, the subject\'s cutoff; a get that throws fails closed', async () => {
   const v = new pkg.Verifier(jwks, { issuer: ISS });
   const now = Math.floor(Date.now() / 1000);
   const t = await token({ jti: 'j-2', sid: 's-2', sub: 'bob', iat: now - 100 });
   const store = (entries) => ({ get: (k) => entries[k] ?? null }); // synchronous, as documented
   assert.equal((await v.verifyNotRevoked(t, store({}))).sub, 'bob');
-  for (const entries of [{ 'revoked:jti:j-2': 'x' }, { 'revoked:sid:s-2': '' }, { 'revoked:sub:bob': String(now - 100) }]) {
+  for (const entries of [{ 'revoked:jti:j-2': 'x' }, { 'revoked:sid:s-2': '' }, { 'revoked:sub:bob': String(now - 100) },
+    { 'revoked:kid:k1': '1' }]) {
     await assert.rejects(v.verifyNotRevoked(t, store(entries)), { code: 'ERR_JWT_REVOKED' }, JSON.stringify(entries));
   }
   // A cutoff before the token's iat leaves it alone.

@@ -44,6 +44,9 @@ pub struct TokenIds<'a> {
     pub sid: &'a str,
     pub sub: &'a str,
     pub iat: u64,
+    /// The `kid` of the key that signed it, when the verifier saw the header: a revoked
+    /// signing key refuses every token it signed.
+    pub kid: Option<&'a str>,
 }
 
 /// A verified JWT claims set: a JSON object, as signed.
@@ -147,6 +150,7 @@ impl AccessClaims {
             sid: &self.sid,
             sub: &self.sub,
             iat: self.iat,
+            kid: None,
         }
     }
 
@@ -185,6 +189,7 @@ impl RefreshClaims {
             sid: &self.sid,
             sub: &self.sub,
             iat: self.iat,
+            kid: None,
         }
     }
 

@@ -35,6 +35,8 @@ pub enum RevokedBy {
     Session,
     /// The subject was logged out everywhere after this token was issued.
     Subject,
+    /// The key that signed it was revoked (a leaked signing key).
+    Key,
 }
 
 impl RevokedBy {
@@ -43,6 +45,7 @@ impl RevokedBy {
             RevokedBy::Token => "jti",
             RevokedBy::Session => "sid",
             RevokedBy::Subject => "sub",
+            RevokedBy::Key => "kid",
         }
     }
 }

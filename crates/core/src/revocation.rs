@@ -71,30 +71,36 @@ impl<S: Store> RevocationList<S> {
     /// with `StoreUnavailable` if the store cannot answer. Returns the subject's "revoked
     /// before" time, which the issuer needs to date new tokens.
     ///
-    /// The three entries are read at once (one round trip of latency, not three); their
-    /// answers are then judged in a fixed order, so the outcome is the same as reading them one
-    /// after the other.
+    /// The entries are read at once (one round trip of latency, not three); their answers are
+    /// then judged in a fixed order, so the outcome is the same as reading them one after the
+    /// other.
     pub async fn check(&self, ids: TokenIds<'_>) -> Result<Option<u64>> {
-        let [token_key, session_key, subject_key] = entry_keys(ids);
-        let (token, session, subject) = futures_util::future::join3(
-            self.store.get(&token_key),
-            self.store.get(&session_key),
-            self.store.get(&subject_key),
-        )
-        .await;
-        judge(ids, [token, session, subject])
+        let keys = entry_keys(ids);
+        let values =
+            futures_util::future::join_all(keys.iter().map(|key| self.store.get(key))).await;
+        judge(ids, values)
+    }
+
+    /// Revokes a signing key: every token it signed is refused by the verifiers that read this
+    /// list, until `blocks_until` (the last refresh token it signed may be presented).
+    pub async fn revoke_key(&self, kid: &str, blocks_until: u64, now: u64) -> Result<()> {
+        let expires_at = self.entry_expiry(blocks_until, now);
+        Ok(self.store.put(&key_key(kid), "1", expires_at).await?)
     }
 }
 
-/// The three entries that decide whether a token is revoked: its `jti`'s, its session's and its
-/// subject's, in the order [`judge`] takes what they hold. For a verifier that reads them
-/// itself ([`RevocationList::check`] reads them through its store).
-pub fn entry_keys(ids: TokenIds<'_>) -> [String; 3] {
-    [
+/// The entries that decide whether a token is revoked: its `jti`'s, its session's, its
+/// subject's and, when the verifier saw the header's `kid`, its signing key's, in the order
+/// [`judge`] takes what they hold. For a verifier that reads them itself
+/// ([`RevocationList::check`] reads them through its store).
+pub fn entry_keys(ids: TokenIds<'_>) -> Vec<String> {
+    let mut keys = vec![
         token_key(ids.jti),
         session_key(ids.sid),
         subject_key(ids.sub),
-    ]
+    ];
+    keys.extend(ids.kid.map(key_key));
+    keys
 }
 
 fn token_key(jti: &str) -> String {
@@ -106,24 +112,37 @@ fn session_key(sid: &str) -> String {
 fn subject_key(sub: &str) -> String {
     format!("revoked:sub:{sub}")
 }
+fn key_key(kid: &str) -> String {
+    format!("revoked:kid:{kid}")
+}
 
-/// What the three [`entry_keys`] held (or why one could not be read), judged in a fixed order:
-/// `Revoked` if the token, its session or its subject is revoked; `StoreUnavailable` (fail
-/// closed) if an entry that decides could not be read. Returns the subject's "revoked before"
-/// time.
+/// What the [`entry_keys`] held (or why one could not be read), in their order, judged in a
+/// fixed order: `Revoked` if the token, its session, its subject or its signing key is
+/// revoked; `StoreUnavailable` (fail closed) if an entry that decides could not be read, or is
+/// missing. Returns the subject's "revoked before" time.
 pub fn judge<E: Into<Error>>(
     ids: TokenIds<'_>,
-    [token, session, subject]: [std::result::Result<Option<String>, E>; 3],
+    values: impl IntoIterator<Item = std::result::Result<Option<String>, E>>,
 ) -> Result<Option<u64>> {
-    if token.map_err(Into::into)?.is_some() {
+    let mut values = values.into_iter();
+    let mut next = || -> Result<Option<String>> {
+        values
+            .next()
+            .ok_or_else(|| Error::StoreUnavailable("a revocation entry was not read".into()))?
+            .map_err(Into::into)
+    };
+    if next()?.is_some() {
         return Err(Error::Revoked(RevokedBy::Token));
     }
-    if session.map_err(Into::into)?.is_some() {
+    if next()?.is_some() {
         return Err(Error::Revoked(RevokedBy::Session));
     }
-    let before = cutoff_of(ids.sub, subject.map_err(Into::into)?)?;
+    let before = cutoff_of(ids.sub, next()?)?;
     if before.is_some_and(|before| ids.iat <= before) {
         return Err(Error::Revoked(RevokedBy::Subject));
+    }
+    if ids.kid.is_some() && next()?.is_some() {
+        return Err(Error::Revoked(RevokedBy::Key));
     }
     Ok(before)
 }

@@ -224,7 +224,8 @@ impl Verifier {
                 ));
             }
         }
-        let parsed = ParsedClaims::from_payload(payload)?;
+        let mut parsed = ParsedClaims::from_payload(payload)?;
+        parsed.kid = header.kid.clone();
         check_claims(&parsed.claims, &self.options, now)?;
         let bound = parsed.claims.as_map().contains_key("cnf");
         if bound && proof == Proof::Unseen && !self.options.allow_bound_tokens {
@@ -266,6 +267,9 @@ pub struct SignatureJob {
 pub struct ParsedClaims {
     pub claims: Claims,
     pub json: String,
+    /// The header's `kid`, once the token is verified (the revocation list has an entry per
+    /// revoked signing key).
+    pub kid: Option<String>,
 }
 
 impl ParsedClaims {
@@ -275,7 +279,11 @@ impl ParsedClaims {
         let claims = Claims(json::parse_object(&payload).ok_or(NOT_AN_OBJECT)?);
         // The parser has accepted it, so it is UTF-8.
         let json = String::from_utf8(payload).map_err(|_| NOT_AN_OBJECT)?;
-        Ok(ParsedClaims { claims, json })
+        Ok(ParsedClaims {
+            claims,
+            json,
+            kid: None,
+        })
     }
 }
 

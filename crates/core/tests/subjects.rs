@@ -406,3 +406,53 @@ fn logout_everywhere_publishes_the_cutoff_before_a_bounded_fan_out() {
         Error::Revoked(RevokedBy::Subject)
     );
 }
+
+/// A revoked signing key (issue 25): every token it signed is refused by a verifier that saw
+/// the header's `kid`, and only by the key's entry; tokens of other keys pass.
+#[test]
+fn a_revoked_signing_key_refuses_the_tokens_it_signed() {
+    use edge_jwt_core::revocation::{entry_keys, judge, TokenIds};
+    let clock = edge_jwt_core::testing::FixedClock::at(1_800_000_000);
+    let store = edge_jwt_core::testing::MemoryStore::new(clock.clone());
+    let list = edge_jwt_core::RevocationList::new(store, 30);
+    let ids = |kid| TokenIds {
+        jti: "j",
+        sid: "s",
+        sub: "ann",
+        iat: 1_800_000_000,
+        kid,
+    };
+    block_on(list.revoke_key("leaked", 1_800_000_000 + 86_400, 1_800_000_000)).unwrap();
+    assert_eq!(
+        block_on(list.check(ids(Some("leaked")))).unwrap_err(),
+        Error::Revoked(RevokedBy::Key)
+    );
+    assert_eq!(block_on(list.check(ids(Some("other")))).unwrap(), None);
+    assert_eq!(
+        block_on(list.check(ids(None))).unwrap(),
+        None,
+        "without the header, as before"
+    );
+    // The entry a verifier reads itself, and what it must hold.
+    assert_eq!(
+        entry_keys(ids(Some("leaked"))).last().unwrap(),
+        "revoked:kid:leaked"
+    );
+    assert_eq!(entry_keys(ids(None)).len(), 3);
+    let read = |values: Vec<Option<&str>>| {
+        judge::<Error>(
+            ids(Some("leaked")),
+            values.into_iter().map(|v| Ok(v.map(str::to_owned))),
+        )
+    };
+    assert_eq!(
+        read(vec![None, None, None, Some("1")]).unwrap_err(),
+        Error::Revoked(RevokedBy::Key)
+    );
+    assert_eq!(read(vec![None, None, None, None]).unwrap(), None);
+    // An entry that was not read fails closed.
+    assert!(matches!(
+        read(vec![None, None, None]).unwrap_err(),
+        Error::StoreUnavailable(_)
+    ));
+}

@@ -175,10 +175,10 @@ export interface ReplayStore {
 
 /**
  * The issuer's revocation list, as `verifyNotRevoked` and `verifyRequest({ kv })` read it: a
- * Workers KV binding, or any store with `get`. Three keys are read per token:
- * `revoked:jti:<jti>` and `revoked:sid:<sid>` (revoked when present, whatever the value) and
- * `revoked:sub:<sub>` (a decimal number of seconds: tokens of the subject issued at or before
- * it are revoked). `null` means absent; a `get` that throws or rejects fails closed
+ * Workers KV binding, or any store with `get`. Four keys are read per token:
+ * `revoked:jti:<jti>`, `revoked:sid:<sid>` and `revoked:kid:<kid>` (the key that signed it;
+ * each revoked when present, whatever the value) and `revoked:sub:<sub>` (a decimal number of
+ * seconds: tokens of the subject issued at or before it are revoked). `null` means absent; a `get` that throws or rejects fails closed
  * (`ERR_STORE_UNAVAILABLE`). The issuer writes these entries, each expiring on its own.
  * @example
  * const store: RevocationStore = { get: (key) => redis.get(key) };   // a copy of the list

@@ -257,6 +257,7 @@ impl RequestCheck {
 pub struct RevocationCheck {
     access: AccessClaims,
     json: String,
+    kid: Option<String>,
 }
 
 impl RevocationCheck {
@@ -265,7 +266,15 @@ impl RevocationCheck {
         Ok(RevocationCheck {
             access,
             json: parsed.json,
+            kid: parsed.kid,
         })
+    }
+
+    fn ids(&self) -> edge_jwt_core::revocation::TokenIds<'_> {
+        edge_jwt_core::revocation::TokenIds {
+            kid: self.kid.as_deref(),
+            ..self.access.ids()
+        }
     }
 }
 
@@ -274,7 +283,7 @@ impl RevocationCheck {
     /// The KV keys to read, in the order `finish` takes what they held.
     #[wasm_bindgen(getter)]
     pub fn keys(&self) -> js_sys::Array {
-        entry_keys(self.access.ids())
+        entry_keys(self.ids())
             .iter()
             .map(|key| JsValue::from_str(key))
             .collect()
@@ -300,7 +309,8 @@ impl RevocationCheck {
                 None => "KV get returned a non-string".into(),
             }))
         };
-        judge(self.access.ids(), [read(0), read(1), read(2)]).map_err(|e| js_error(&e))?;
+        let count = entry_keys(self.ids()).len() as u32;
+        judge(self.ids(), (0..count).map(read)).map_err(|e| js_error(&e))?;
         Ok(self.json.clone())
     }
 }
