@@ -3,12 +3,11 @@
 // a page that verifies (the root entry: the .wasm emitted as an asset and fetched by URL).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { cpSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as jose from 'jose';
 import { installPackage, root } from './install.mjs';
-import { launchChromium } from '../e2e/harness.mjs';
+import { pageResult } from './page.mjs';
 
 let dir;
 before(async () => {
@@ -49,29 +48,7 @@ async function webpackBuild(page) {
   return { folder: outDir, html: `${page}.html` };
 }
 
-/** Serves `folder`, opens `html` in Chromium, and returns the page's `window.result`. */
-async function run({ folder, html }) {
-  const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
-  const server = createServer((req, res) => {
-    const path = join(folder, decodeURIComponent(new URL(req.url, 'http://x').pathname));
-    if (!existsSync(path) || !statSync(path).isFile()) return res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const browser = await launchChromium();
-  try {
-    const page = await browser.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`http://127.0.0.1:${server.address().port}/${html}`);
-    await page.waitForFunction(() => window.result, null, { timeout: 20_000 })
-      .catch(() => assert.fail(`the page never finished: ${errors.join('\n')}`));
-    return await page.evaluate(() => window.result);
-  } finally {
-    await browser.close();
-    server.close();
-  }
-}
+const run = ({ folder, html }) => pageResult(folder, html);
 
 for (const [name, bundle] of [['Vite', viteBuild], ['webpack 5', webpackBuild]]) {
   test(`${name}, production build: a session page (edge-jwt/session) emits no wasm and makes a DPoP proof in Chromium`, async () => {

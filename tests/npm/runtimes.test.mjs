@@ -3,14 +3,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:http';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, extname } from 'node:path';
+import { join } from 'node:path';
 import * as jose from 'jose';
 import { installPackage, root } from './install.mjs';
 import { buildMatrix, expected } from './matrix.mjs';
-import { toolEnv, launchChromium, startWorker } from '../e2e/harness.mjs';
+import { toolEnv, startWorker } from '../e2e/harness.mjs';
+import { pageResult } from './page.mjs';
 
 const bin = join(root, 'node_modules', '.bin');
 let dir;
@@ -60,33 +60,10 @@ test('in a Worker under wrangler dev: verifies every algorithm, then refuses onc
 });
 
 test('in headless Chromium: the ESM build verifies every algorithm with no bundler and no init call', async () => {
-  const types = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
-  const server = createServer((req, res) => {
-    try {
-      const body = readFileSync(join(dir, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
-      res.writeHead(200, { 'content-type': types[extname(req.url)] ?? 'application/octet-stream' });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const browser = await launchChromium();
-  try {
-    const page = await browser.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`http://127.0.0.1:${server.address().port}/page.html`);
-    await page.waitForFunction(() => document.title === 'done' || window.result, null, { timeout: 20_000 })
-      .catch(() => assert.fail(`the page never finished: ${errors.join('\n')}`));
-    const result = await page.evaluate(() => window.result);
-    assert.equal(result.claims.sub, 'user-1');
-    assert.equal(result.tampered, 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
-    assert.deepEqual(result.matrix, expected(matrix));
-  } finally {
-    await browser.close();
-    server.close();
-  }
+  const result = await pageResult(dir, 'page.html');
+  assert.equal(result.claims.sub, 'user-1');
+  assert.equal(result.tampered, 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
+  assert.deepEqual(result.matrix, expected(matrix));
 });
 
 test('in Deno: the ESM build loads and verifies every algorithm', () => {

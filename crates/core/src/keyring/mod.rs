@@ -210,9 +210,7 @@ impl KeyRing {
             .next()
             .is_some_and(|k| k.created_at + policy.publish_ahead <= now);
         if due && ready {
-            self.retire_current(now, &mut moves);
-            self.promote_next(now, &mut moves);
-            self.add(maker.make(now)?, &mut moves, now);
+            self.hand_over(now, maker, &mut moves)?;
         }
         Ok(moves)
     }
@@ -239,9 +237,7 @@ impl KeyRing {
                  (a verifier may still hold a key set without it); to stop a leaked key now, revoke it"
             )));
         }
-        self.retire_current(now, &mut moves);
-        self.promote_next(now, &mut moves);
-        self.add(maker.make(now)?, &mut moves, now);
+        self.hand_over(now, maker, &mut moves)?;
         Ok(moves)
     }
 
@@ -276,6 +272,19 @@ impl KeyRing {
             self.add(maker.make(now)?, &mut moves, now);
         }
         Ok(moves)
+    }
+
+    /// The current key retires, the next one signs, and a new next key is published.
+    fn hand_over(
+        &mut self,
+        now: u64,
+        maker: &mut dyn KeyMaker,
+        moves: &mut Vec<Transition>,
+    ) -> Result<()> {
+        self.retire_current(now, moves);
+        self.promote_next(now, moves);
+        self.add(maker.make(now)?, moves, now);
+        Ok(())
     }
 
     fn add(&mut self, key: ManagedKey, moves: &mut Vec<Transition>, now: u64) {
