@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! edge-jwt keygen [EdDSA|ES256|HS256]     a private JWKS with one fresh key (for EDGE_JWT_SIGNING_KEYS)
+//! edge-jwt keygen --wrap                  a key wrap secret: 32 random bytes, base64url (for EDGE_JWT_KEY_WRAP)
 //! edge-jwt dev-vars [CLIENT_ID]           a .dev.vars file: a fresh Ed25519 key and client secret
 //! edge-jwt public-jwks < private.json     the public JWKS of a private one
 //! edge-jwt decode TOKEN                   header and claims, unverified
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
 fn run(args: &[&str]) -> Result<String, String> {
     match args {
         ["keygen"] => keygen(Algorithm::EdDSA),
+        ["keygen", "--wrap"] => wrap_secret(),
         ["keygen", alg] => keygen(Algorithm::from_name(alg).ok_or("unknown algorithm")?),
         ["dev-vars"] => dev_vars("dev-backend"),
         ["dev-vars", client_id] => dev_vars(client_id),
@@ -51,7 +53,7 @@ fn run(args: &[&str]) -> Result<String, String> {
             verify(jwks, token, Some(now.parse().map_err(|_| "NOW is in seconds")?))
         }
         _ => Err(format!(
-            "usage: edge-jwt keygen [EdDSA|ES256|HS256] | dev-vars [CLIENT_ID] | public-jwks | decode TOKEN | verify JWKS_FILE TOKEN [NOW]{}",
+            "usage: edge-jwt keygen [EdDSA|ES256|HS256|--wrap] | dev-vars [CLIENT_ID] | public-jwks | decode TOKEN | verify JWKS_FILE TOKEN [NOW]{}",
             if args.is_empty() { "" } else { "\n(unrecognized arguments)" }
         )),
     }
@@ -61,6 +63,13 @@ fn keygen(alg: Algorithm) -> Result<String, String> {
     let key = SigningKey::generate(alg).map_err(|e| e.to_string())?;
     let set = KeySet::new(vec![key]).map_err(|e| e.to_string())?;
     Ok(set.private_jwks().to_string())
+}
+
+/// The secret that managed signing keys are encrypted under at rest (AES-256-GCM).
+fn wrap_secret() -> Result<String, String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| format!("no randomness source: {e}"))?;
+    Ok(b64::encode(&bytes))
 }
 
 /// A `.dev.vars` (dotenv) file. Values are single-quoted: the JSON inside has no single quote.
@@ -126,6 +135,15 @@ mod tests {
         assert_eq!(keys.signer().algorithm(), Algorithm::EdDSA);
         let clients: Value = serde_json::from_str(&line("EDGE_JWT_CLIENTS")).unwrap();
         assert!(clients["dev-backend"].as_str().unwrap().len() >= 32);
+    }
+
+    #[test]
+    fn a_wrap_secret_is_one_the_key_ring_takes_and_fresh_each_time() {
+        let secret = run(&["keygen", "--wrap"]).unwrap();
+        let wrap = edge_jwt_core::keyring::wrap::WrapKey::from_base64url(&secret).unwrap();
+        let sealed = wrap.wrap("k1", b"private").unwrap();
+        assert_eq!(wrap.unwrap("k1", &sealed).unwrap(), b"private");
+        assert_ne!(run(&["keygen", "--wrap"]).unwrap(), secret);
     }
 
     #[test]
