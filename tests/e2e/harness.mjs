@@ -44,7 +44,7 @@ export function devVars(clientId = 'e2e-backend') {
  * restart on the same state; `config` runs another Worker (the benchmark's baseline) the same
  * way. Resolves once /healthz answers at all.
  */
-export async function startIssuer({ vars = {}, persistDir, secrets, config, logLevel = 'warn' } = {}) {
+export async function startIssuer({ vars = {}, persistDir, secrets, config, logLevel = 'warn', testScheduled = false } = {}) {
   const port = await freePort();
   const inspectorPort = await freePort();
   persistDir ??= mkdtempSync(join(tmpdir(), 'edge-jwt-state-'));
@@ -56,6 +56,8 @@ export async function startIssuer({ vars = {}, persistDir, secrets, config, logL
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
     '--persist-to', persistDir, '--env-file', envFile, '--log-level', logLevel, '--show-interactive-dev-session=false'];
   if (config) args.push('--config', config);
+  // GET /__scheduled runs the Cron Trigger's handler (managed keys).
+  if (testScheduled) args.push('--test-scheduled');
   // The demo page is served only where the demo is on, as `make dev` does.
   if (allVars.EDGE_JWT_DEMO_LOGIN === 'true') args.push('--assets', 'www');
   for (const [k, v] of Object.entries(allVars)) args.push('--var', `${k}:${v}`);

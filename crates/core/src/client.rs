@@ -20,14 +20,17 @@ pub enum Permission {
     Subjects,
     /// Introspect tokens.
     Introspect,
+    /// List, rotate and revoke the issuer's managed signing keys.
+    Keys,
 }
 
 impl Permission {
     /// Every permission: what a trusted back end is given.
-    pub const ALL: [Permission; 3] = [
+    pub const ALL: [Permission; 4] = [
         Permission::Sessions,
         Permission::Subjects,
         Permission::Introspect,
+        Permission::Keys,
     ];
 
     /// Its name in the configuration and in security events.
@@ -36,6 +39,7 @@ impl Permission {
             Permission::Sessions => "sessions",
             Permission::Subjects => "subjects",
             Permission::Introspect => "introspect",
+            Permission::Keys => "keys",
         }
     }
 }

@@ -61,6 +61,11 @@ impl<S: Store> RevocationList<S> {
             .await?)
     }
 
+    /// Whether signing key `kid` was revoked ([`RevocationList::revoke_key`]).
+    pub async fn key_revoked(&self, kid: &str) -> Result<bool> {
+        Ok(self.store.get(&key_key(kid)).await?.is_some())
+    }
+
     /// The subject's "revoked before" time, if it was logged out everywhere.
     pub async fn subject_revoked_before(&self, sub: &str) -> Result<Option<u64>> {
         let value = self.store.get(&subject_key(sub)).await?;

@@ -2,18 +2,22 @@
 //! the objects reach through them: the settings (`[vars]` and secrets), the Durable Objects,
 //! the revocation list in KV, the per-address rate limit. Every binding name is here.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
-use edge_jwt_core::{Error, RevocationList};
+use edge_jwt_core::keyring::KeyRing;
+use edge_jwt_core::{Clock as _, Error, RevocationList};
 use futures_util::StreamExt as _;
 use worker::{Delay, Env, Fetch, Method, Request, RequestInit, RequestRedirect};
 
-use crate::api::settings::{Settings, NAMES};
+use crate::api::key_settings::{ManagedKeys, KEY_ROTATION, KEY_WRAP, RING_MAX_AGE};
+use crate::api::settings::{load_policy, Settings, NAMES};
 use crate::api::ApiError;
 use crate::clock::WorkerClock;
 use crate::kv::KvRevocations;
-use crate::objects::calls::{CallError, Namespace, ObjectCall, ObjectCaller, RemoteError};
+use crate::objects::calls::{
+    CallError, Namespace, ObjectCall, ObjectCaller, RemoteError, Ring, KEY_RING,
+};
 use crate::platform::{FetchedDocument, Platform};
 
 /// How long a client metadata document may take to arrive, in seconds.
@@ -30,11 +34,20 @@ pub const fn namespace_binding(namespace: Namespace) -> &'static str {
         Namespace::Sessions => "EDGE_JWT_SESSIONS",
         Namespace::Subjects => "EDGE_JWT_SUBJECTS",
         Namespace::Authorizations => "EDGE_JWT_AUTHORIZATIONS",
+        Namespace::Keys => "EDGE_JWT_KEYS",
     }
 }
 
 thread_local! {
     static SETTINGS: OnceCell<Result<Rc<Settings>, ApiError>> = const { OnceCell::new() };
+    /// With managed keys: the settings built from the key ring, and when it was read (seconds).
+    static KEYED: RefCell<Option<(u64, Rc<Settings>)>> = const { RefCell::new(None) };
+}
+
+/// Forgets this isolate's copy of the key ring: the next request reads it again (after this
+/// isolate moved the ring itself: a rotation, a revoke).
+pub fn forget_key_ring() {
+    KEYED.with(|keyed| keyed.replace(None));
 }
 
 /// The Worker's bindings, for one request or one object's call.
@@ -44,29 +57,73 @@ pub struct Bindings<'a> {
 }
 
 impl Bindings<'_> {
+    /// Each setting by name: the Worker reads [`NAMES`] and nothing else.
+    pub fn lookup(&self) -> impl Fn(&str) -> Option<String> + '_ {
+        move |name| {
+            NAMES
+                .contains(&name)
+                .then(|| self.env.var(name).ok().map(|v| v.to_string()))
+                .flatten()
+        }
+    }
+
+    /// Whether the key object owns the signing keys (`EDGE_JWT_KEY_ROTATION` set).
+    pub fn managed_keys(&self) -> bool {
+        self.lookup()(KEY_ROTATION).is_some_and(|v| !v.trim().is_empty())
+    }
+
+    /// The settings for this request. With static keys, [`Bindings::settings`]. With managed
+    /// keys, the settings built from the key ring, which this isolate reads from the key object
+    /// at most `RING_MAX_AGE` seconds before (so the JWKS and the signing key are at most that
+    /// old here).
+    pub async fn current_settings(&self) -> Result<Rc<Settings>, ApiError> {
+        if !self.managed_keys() {
+            return self.settings();
+        }
+        let now = WorkerClock.now();
+        let cached = KEYED.with(|keyed| {
+            keyed
+                .borrow()
+                .as_ref()
+                .filter(|(read_at, _)| now < read_at + RING_MAX_AGE)
+                .map(|(_, settings)| settings.clone())
+        });
+        if let Some(settings) = cached {
+            return Ok(settings);
+        }
+        let lookup = self.lookup();
+        let policy = load_policy(&lookup)?;
+        let managed = ManagedKeys::load(&lookup, &policy)?
+            .ok_or_else(|| ApiError::misconfigured(KEY_ROTATION, "is not set"))?;
+        let ring: KeyRing = self.call(KEY_RING, Ring {}).await?;
+        let keys = ring.key_set(&managed.wrap).map_err(|_| {
+            ApiError::misconfigured(
+                KEY_WRAP,
+                "is not the secret the stored keys were wrapped with",
+            )
+        })?;
+        let jwks = ring.jwks(&managed.rotation, now).to_string();
+        let settings = Rc::new(Settings::load_with(&lookup, Some((keys, jwks)))?);
+        KEYED.with(|keyed| keyed.replace(Some((now, settings.clone()))));
+        Ok(settings)
+    }
+
     /// [`Settings`] from the `Env`, once per isolate: a Worker's variables and secrets cannot
     /// change inside an isolate (a new deployment or secret starts new isolates), so no request
     /// after the first reads a variable or parses a key.
     pub fn settings(&self) -> Result<Rc<Settings>, ApiError> {
         SETTINGS.with(|cache| {
             cache
-                .get_or_init(|| {
-                    Settings::load(|name| {
-                        NAMES
-                            .contains(&name)
-                            .then(|| self.env.var(name).ok().map(|v| v.to_string()))
-                            .flatten()
-                    })
-                    .map(Rc::new)
-                })
+                .get_or_init(|| Settings::load(self.lookup()).map(Rc::new))
                 .clone()
         })
     }
 
     /// The settings as an object needs them: a failure is the issuer's fault, its description
     /// kept in the log.
-    pub fn object_settings(&self) -> Result<Rc<Settings>, RemoteError> {
-        self.settings()
+    pub async fn object_settings(&self) -> Result<Rc<Settings>, RemoteError> {
+        self.current_settings()
+            .await
             .map_err(|e| RemoteError::from(Error::Internal(e.error_description)))
     }
 
@@ -165,5 +222,9 @@ impl Platform for Bindings<'_> {
 
     fn log(&self, line: &str) {
         worker::console_log!("{line}");
+    }
+
+    fn forget_key_ring(&self) {
+        forget_key_ring();
     }
 }

@@ -8,7 +8,10 @@ use crate::api::form::MAX_BODY;
 use crate::api::incoming::{Body, Incoming};
 use crate::api::reply::Reply;
 use crate::api::ApiError;
-use crate::bindings::Bindings;
+use crate::bindings::{forget_key_ring, Bindings};
+use crate::context::Ctx;
+use crate::handlers::keys;
+use crate::objects::calls::{KeyMoves, ObjectCaller as _, Step, KEY_RING};
 use crate::routes;
 
 /// The headers the handlers read: nothing else crosses from the runtime.
@@ -39,8 +42,30 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
         body: WorkerBody(req),
     };
     let bindings = Bindings { env: &env };
-    let reply = routes::handle(incoming, &bindings, &bindings.settings()).await;
+    let reply = routes::handle(incoming, &bindings, &bindings.current_settings().await).await;
     response(reply)
+}
+
+/// The Cron Trigger's run: with managed keys, the key ring moves on when due (idempotent: a
+/// run that finds nothing due changes nothing), and each key that starts signing is logged.
+pub async fn scheduled(env: Env) {
+    let bindings = Bindings { env: &env };
+    if !bindings.managed_keys() {
+        return;
+    }
+    let moved: KeyMoves = match bindings.call(KEY_RING, Step {}).await {
+        Ok(moved) => moved,
+        Err(err) => return worker::console_error!("the key ring could not be moved on: {err:?}"),
+    };
+    forget_key_ring();
+    if let Ok(settings) = bindings.current_settings().await {
+        let ctx = Ctx {
+            platform: &bindings,
+            settings: &settings,
+            client_address: None,
+        };
+        keys::report(&ctx, &moved);
+    }
 }
 
 fn response(reply: Reply) -> worker::Result<Response> {

@@ -27,6 +27,10 @@ pub enum Event {
     AuthorizationCodeReused,
     /// A client registered itself (RFC 7591).
     ClientRegistered,
+    /// A managed signing key became the one that signs (`kid`): a scheduled or asked rotation.
+    SigningKeyRotated,
+    /// A managed signing key was revoked (`kid`): out of the JWKS, its tokens refused.
+    SigningKeyRevoked,
 }
 
 /// Who and what an event is about; fields not known are left out.
@@ -42,6 +46,8 @@ pub struct Subjects<'a> {
     pub jti: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub permission: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kid: Option<&'a str>,
 }
 
 impl<'a> Subjects<'a> {
@@ -53,6 +59,7 @@ impl<'a> Subjects<'a> {
             client_id: Some(&claims.client_id),
             jti: Some(&claims.jti),
             permission: None,
+            kid: None,
         }
     }
 
@@ -64,6 +71,7 @@ impl<'a> Subjects<'a> {
             client_id: Some(&claims.client_id),
             jti: Some(&claims.jti),
             permission: None,
+            kid: None,
         }
     }
 }

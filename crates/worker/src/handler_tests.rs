@@ -24,7 +24,7 @@ use crate::api::reply::Reply;
 use crate::api::settings::{self, Settings};
 use crate::api::ApiError;
 use crate::objects::calls::*;
-use crate::objects::{authorization, session, subject};
+use crate::objects::{authorization, keys, session, subject};
 use crate::platform::{FetchedDocument, Platform};
 use crate::routes;
 
@@ -126,6 +126,21 @@ impl MemoryPlatform {
         authorization::answer(call, &authorization).await
     }
 
+    /// What the key object does with a call (the settings' managed keys).
+    async fn key_object(&self, call: KeyCall) -> Result<Value, RemoteError> {
+        let managed = self.settings.managed.as_ref().ok_or_else(|| {
+            RemoteError::from(edge_jwt_core::Error::Internal("static keys".into()))
+        })?;
+        let store = self.storage("keys");
+        keys::answer(
+            call,
+            &store,
+            managed,
+            edge_jwt_core::Clock::now(&self.clock),
+        )
+        .await
+    }
+
     /// What a subject's object does with a call.
     async fn subject_object(&self, call: SubjectCall) -> Result<Value, RemoteError> {
         let store = self.storage(&call.sub);
@@ -161,6 +176,7 @@ impl ObjectCaller for MemoryPlatform {
                 self.authorization_object(name, through_json(&envelope))
                     .await
             }
+            Namespace::Keys => self.key_object(through_json(&envelope)).await,
             Namespace::Subjects => {
                 // Boxed: a subject's object calls its sessions' objects back through this
                 // method, and an async fn's future cannot contain itself.
@@ -1137,5 +1153,30 @@ fn public_json_is_cacheable_and_token_answers_are_not() {
     assert_eq!(
         p.handle(get("/healthz", &[])).header("Cache-Control"),
         Some("no-store")
+    );
+}
+
+#[test]
+fn the_keys_endpoints_need_the_keys_permission_and_managed_keys() {
+    let p = MemoryPlatform::new(permission_settings());
+    let web = basic("web", "web-secret-0123456789");
+    let refused = p.handle(get("/keys", &[("Authorization", &web)]));
+    assert_eq!(
+        error_of(&refused).0,
+        403,
+        "a client without the keys permission"
+    );
+    // A trusted back end has it, but static keys (EDGE_JWT_KEY_ROTATION unset) have no ring.
+    let backend = basic("backend", "0123456789abcdef-secret");
+    for req in [
+        get("/keys", &[("Authorization", &backend)]),
+        post_form("/keys/rotate", &[], &[("Authorization", &backend)]),
+        post_form("/keys/abc/revoke", &[], &[("Authorization", &backend)]),
+    ] {
+        assert_eq!(error_of(&p.handle(req)).0, 404);
+    }
+    assert_eq!(
+        error_of(&p.handle(post_form("/keys/a%2Fb/revoke", &[], &[]))).0,
+        400
     );
 }

@@ -26,14 +26,21 @@ mod platform;
 mod routes;
 
 pub use objects::authorization::AuthorizationObject;
+pub use objects::keys::KeyObject;
 pub use objects::session::SessionObject;
 pub use objects::subject::SubjectObject;
 
-use worker::{event, Context, Env, Request, Response, Result};
+use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     edge::handle(req, env).await
+}
+
+/// The Cron Trigger (`[triggers]` in wrangler.toml): managed keys move on when due.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    edge::scheduled(env).await
 }
 
 #[cfg(test)]

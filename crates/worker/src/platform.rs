@@ -28,6 +28,10 @@ pub trait Platform: ObjectCaller {
 
     /// Writes one line to the log (security events).
     fn log(&self, line: &str);
+
+    /// Forgets this isolate's copy of the key ring (managed keys), after moving the ring: the
+    /// next request reads it again.
+    fn forget_key_ring(&self) {}
 }
 
 /// A fetched document: its status, its body (cut at the limit plus one byte), its

@@ -4,12 +4,12 @@
 use std::rc::Rc;
 
 use crate::api::incoming::{Body, Incoming};
-use crate::api::paths::{self, session_id, subject, Methods};
+use crate::api::paths::{self, key_id, session_id, subject, Methods};
 use crate::api::reply::Reply;
 use crate::api::settings::Settings;
 use crate::api::ApiError;
 use crate::context::{Answer, Ctx};
-use crate::handlers::{admin, authorize, demo, oauth, register, testing};
+use crate::handlers::{admin, authorize, demo, keys, oauth, register, testing};
 use crate::platform::Platform;
 
 /// Handles one request with `settings` (or the error they could not be loaded with); always
@@ -84,6 +84,12 @@ async fn route<P: Platform, B: Body>(
         ["register"] => row!(Post, register::register(req, &ctx)),
         ["revoke"] => row!(Post, oauth::revoke(req, &ctx)),
         ["introspect"] => row!(Post, oauth::introspect(req, &ctx)),
+        ["keys"] => row!(Get, keys::list(req, &ctx)),
+        ["keys", "rotate"] => row!(Post, keys::rotate(req, &ctx)),
+        ["keys", kid, "revoke"] => {
+            let kid = key_id(kid)?;
+            row!(Post, keys::revoke(req, &ctx, &kid))
+        }
         ["subjects", sub, "revoke"] => {
             let sub = subject(sub)?;
             row!(Post, admin::log_out_subject(req, &ctx, &sub))

@@ -31,6 +31,20 @@ pub struct RotationPolicy {
     pub refresh_window: u64,
 }
 
+impl RotationPolicy {
+    /// The windows that follow from the issuer's token lifetimes: a retired key is published
+    /// while an access token it signed may still be verified, and kept while a refresh token it
+    /// signed may still be presented.
+    pub fn new(policy: &crate::Policy, period: u64, publish_ahead: u64) -> Self {
+        RotationPolicy {
+            period,
+            publish_ahead,
+            access_window: policy.access_ttl + policy.leeway,
+            refresh_window: policy.session_max + policy.leeway,
+        }
+    }
+}
+
 /// Where a key stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -111,12 +125,22 @@ impl KeyMaker for Generator<'_> {
 }
 
 /// A key's move, as the security log and `POST /keys/rotate` report it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transition {
     pub kid: String,
     /// `next`, `current`, `retired`, `revoked`, or `gone`.
-    pub to: &'static str,
+    pub to: String,
     pub at: u64,
+}
+
+impl Transition {
+    fn new(kid: &str, to: &str, at: u64) -> Self {
+        Transition {
+            kid: kid.to_owned(),
+            to: to.to_owned(),
+            at,
+        }
+    }
 }
 
 /// The managed keys, as the key object stores them (JSON; private halves wrapped).
@@ -157,6 +181,23 @@ impl KeyRing {
         serde_json::json!({ "keys": keys })
     }
 
+    /// The issuer's keys, decrypted: the current key first (it signs), then the retired ones
+    /// (their tokens still verify). Never the next key (it has signed nothing) or a revoked one.
+    pub fn key_set(&self, wrap_key: &WrapKey) -> Result<KeySet> {
+        let mut keys = Vec::new();
+        for key in self
+            .current()
+            .into_iter()
+            .chain(self.keys.iter().filter(|k| k.state == KeyState::Retired))
+        {
+            keys.extend(key.key_set(wrap_key)?.into_keys());
+        }
+        if keys.is_empty() {
+            return Err(Error::Internal("the key ring has no current key".into()));
+        }
+        KeySet::new(keys)
+    }
+
     /// The keys a refresh token may have been signed with at `now`: current and retired (a
     /// retired key is dropped by [`KeyRing::step`] at the end of its refresh window).
     pub fn refresh_keys(&self) -> Vec<&ManagedKey> {
@@ -185,11 +226,7 @@ impl KeyRing {
             };
             let keep = ended.is_none_or(|at| at + policy.refresh_window > now);
             if !keep {
-                moves.push(Transition {
-                    kid: k.kid.clone(),
-                    to: "gone",
-                    at: now,
-                });
+                moves.push(Transition::new(&k.kid, "gone", now));
             }
             keep
         });
@@ -257,11 +294,7 @@ impl KeyRing {
         let was_current = key.state == KeyState::Current;
         key.state = KeyState::Revoked;
         key.revoked_at = Some(now);
-        let mut moves = vec![Transition {
-            kid: kid.to_owned(),
-            to: "revoked",
-            at: now,
-        }];
+        let mut moves = vec![Transition::new(kid, "revoked", now)];
         if was_current {
             if self.next().is_none() {
                 self.add(maker.make(now)?, &mut moves, now);
@@ -288,11 +321,7 @@ impl KeyRing {
     }
 
     fn add(&mut self, key: ManagedKey, moves: &mut Vec<Transition>, now: u64) {
-        moves.push(Transition {
-            kid: key.kid.clone(),
-            to: "next",
-            at: now,
-        });
+        moves.push(Transition::new(&key.kid, "next", now));
         self.keys.push(key);
     }
 
@@ -300,11 +329,7 @@ impl KeyRing {
         if let Some(key) = self.keys.iter_mut().find(|k| k.state == KeyState::Next) {
             key.state = KeyState::Current;
             key.current_at = Some(now);
-            moves.push(Transition {
-                kid: key.kid.clone(),
-                to: "current",
-                at: now,
-            });
+            moves.push(Transition::new(&key.kid, "current", now));
         }
     }
 
@@ -312,11 +337,7 @@ impl KeyRing {
         if let Some(key) = self.keys.iter_mut().find(|k| k.state == KeyState::Current) {
             key.state = KeyState::Retired;
             key.retired_at = Some(now);
-            moves.push(Transition {
-                kid: key.kid.clone(),
-                to: "retired",
-                at: now,
-            });
+            moves.push(Transition::new(&key.kid, "retired", now));
         }
     }
 }

@@ -10,8 +10,14 @@ use crate::jose::b64;
 
 const NONCE_LENGTH: usize = 12;
 
-/// The wrap key: exactly 32 bytes, given base64url-encoded (what `edge-jwt keygen` prints).
+/// The wrap key: exactly 32 bytes, given base64url-encoded (what `edge-jwt keygen --wrap` prints).
 pub struct WrapKey(Aes256Gcm);
+
+impl std::fmt::Debug for WrapKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WrapKey(…)") // never the key
+    }
+}
 
 impl WrapKey {
     pub fn from_base64url(text: &str) -> Result<Self> {

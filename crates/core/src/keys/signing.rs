@@ -185,6 +185,11 @@ impl KeySet {
         &self.keys[0]
     }
 
+    /// The keys, signer first, taken out of the set.
+    pub fn into_keys(self) -> Vec<SigningKey> {
+        self.keys
+    }
+
     pub fn keys(&self) -> &[SigningKey] {
         &self.keys
     }

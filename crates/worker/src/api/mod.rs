@@ -5,6 +5,7 @@ pub mod auth;
 pub mod error;
 pub mod form;
 pub mod incoming;
+pub mod key_settings;
 pub mod paths;
 pub mod reply;
 pub mod requests;

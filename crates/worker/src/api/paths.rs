@@ -59,6 +59,21 @@ pub fn session_id(segment: &str) -> Result<String, ApiError> {
     }
 }
 
+/// A managed key's id: an RFC 7638 thumbprint (43 base64url characters).
+pub fn key_id(segment: &str) -> Result<String, ApiError> {
+    let valid = (1..=128).contains(&segment.len())
+        && segment
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if valid {
+        Ok(segment.to_owned())
+    } else {
+        Err(ApiError::invalid_request(
+            "the key id in the path is not one this issuer makes",
+        ))
+    }
+}
+
 /// A login challenge is what the issuer makes: 22 base64url characters, as a session id.
 pub fn challenge(segment: &str) -> Result<String, ApiError> {
     session_id(segment).map_err(|_| {

@@ -6,6 +6,7 @@ use edge_jwt_core::verify::{Verifier, VerifyOptions};
 use edge_jwt_core::{KeySet, Policy, TokenIssuer};
 
 use super::auth::Clients;
+use super::key_settings::{ManagedKeys, KEY_ALG, KEY_PUBLISH_AHEAD, KEY_ROTATION, KEY_WRAP};
 use super::ApiError;
 
 pub const ISSUER: &str = "EDGE_JWT_ISSUER";
@@ -35,7 +36,7 @@ pub const SIGNING_KEYS: &str = "EDGE_JWT_SIGNING_KEYS";
 pub const CLIENTS: &str = "EDGE_JWT_CLIENTS";
 
 /// Every setting's name: the Worker reads these and nothing else.
-pub const NAMES: [&str; 17] = [
+pub const NAMES: [&str; 21] = [
     ISSUER,
     AUDIENCE,
     ACCESS_TTL,
@@ -53,6 +54,10 @@ pub const NAMES: [&str; 17] = [
     STORE_CONFORMANCE,
     SIGNING_KEYS,
     CLIENTS,
+    KEY_ROTATION,
+    KEY_ALG,
+    KEY_WRAP,
+    KEY_PUBLISH_AHEAD,
 ];
 
 /// Every setting, parsed and checked.
@@ -75,42 +80,44 @@ pub struct Settings {
     pub client_documents: ClientDocuments,
     /// Whether the store contract may be run against the deployed stores (tests only).
     pub store_conformance: bool,
+    /// Managed signing keys (`EDGE_JWT_KEY_ROTATION`), or `None` for the static keys.
+    pub managed: Option<ManagedKeys>,
 }
 
 impl Settings {
     /// Reads and checks every setting. The error names the setting, never its value.
     pub fn load(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ApiError> {
+        Self::load_with(lookup, None)
+    }
+
+    /// [`Settings::load`] with managed keys: `ring` is the key ring's key set and its JWKS
+    /// (the key object's, decrypted). Static keys come from `EDGE_JWT_SIGNING_KEYS`.
+    pub fn load_with(
+        lookup: impl Fn(&str) -> Option<String>,
+        ring: Option<(KeySet, String)>,
+    ) -> Result<Self, ApiError> {
         let required = |name: &str| {
             lookup(name)
                 .filter(|v| !v.trim().is_empty())
                 .ok_or_else(|| ApiError::misconfigured(name, "is not set"))
         };
-        let seconds = |name: &str, default: u64| match lookup(name) {
-            None => Ok(default),
-            Some(v) => v
-                .trim()
-                .parse::<u64>()
-                .map_err(|_| ApiError::misconfigured(name, "must be a whole number of seconds")),
+        let policy = load_policy(&lookup)?;
+        let managed = ManagedKeys::load(&lookup, &policy)?;
+        let (keys, ring_jwks) = match (ring, &managed) {
+            (Some((keys, jwks)), Some(_)) => (keys, Some(jwks)),
+            (None, Some(_)) => {
+                return Err(ApiError::misconfigured(
+                    KEY_ROTATION,
+                    "is set, but the key ring was not read",
+                ))
+            }
+            (_, None) => {
+                let keys = KeySet::from_jwks(&required(SIGNING_KEYS)?).map_err(|_| {
+                    ApiError::misconfigured(SIGNING_KEYS, "is not a JWKS of private keys with kids")
+                })?;
+                (keys, None)
+            }
         };
-        let mut policy = Policy::new(required(ISSUER)?, required(AUDIENCE)?);
-        policy.access_ttl = seconds(ACCESS_TTL, policy.access_ttl)?;
-        policy.refresh_ttl = seconds(REFRESH_TTL, policy.refresh_ttl)?;
-        policy.session_max = seconds(SESSION_MAX, policy.session_max)?;
-        policy.reuse_grace = seconds(REUSE_GRACE, policy.reuse_grace)?;
-        policy.leeway = seconds(LEEWAY, policy.leeway)?;
-        policy.max_sessions = match lookup(MAX_SESSIONS) {
-            None => policy.max_sessions,
-            Some(v) => v.trim().parse().map_err(|_| {
-                ApiError::misconfigured(MAX_SESSIONS, "must be a whole number of sessions")
-            })?,
-        };
-        policy
-            .validate()
-            .map_err(|e| ApiError::misconfigured("the token lifetimes", &e.to_string()))?;
-
-        let keys = KeySet::from_jwks(&required(SIGNING_KEYS)?).map_err(|_| {
-            ApiError::misconfigured(SIGNING_KEYS, "is not a JWKS of private keys with kids")
-        })?;
         let issuer = TokenIssuer::new(keys, policy)
             .map_err(|e| ApiError::misconfigured("the issuer", &e.to_string()))?;
         let clients = Clients::parse(&required(CLIENTS)?)
@@ -170,7 +177,8 @@ impl Settings {
             Some(_) => return Err(ApiError::misconfigured(REGISTRATION, "must be open or off")),
         };
         Ok(Settings {
-            public_jwks: issuer.keys().public_jwks().to_string(),
+            public_jwks: ring_jwks.unwrap_or_else(|| issuer.keys().public_jwks().to_string()),
+            managed,
             issuer,
             clients,
             cors_origins,
@@ -190,6 +198,38 @@ impl Settings {
     pub fn allows_origin(&self, origin: &str) -> bool {
         self.cors_origins.iter().any(|o| o == origin || o == "*")
     }
+}
+
+/// The token lifetimes and names, checked: the part of the settings the key object needs too.
+pub fn load_policy(lookup: &impl Fn(&str) -> Option<String>) -> Result<Policy, ApiError> {
+    let required = |name: &str| {
+        lookup(name)
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| ApiError::misconfigured(name, "is not set"))
+    };
+    let seconds = |name: &str, default: u64| match lookup(name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| ApiError::misconfigured(name, "must be a whole number of seconds")),
+    };
+    let mut policy = Policy::new(required(ISSUER)?, required(AUDIENCE)?);
+    policy.access_ttl = seconds(ACCESS_TTL, policy.access_ttl)?;
+    policy.refresh_ttl = seconds(REFRESH_TTL, policy.refresh_ttl)?;
+    policy.session_max = seconds(SESSION_MAX, policy.session_max)?;
+    policy.reuse_grace = seconds(REUSE_GRACE, policy.reuse_grace)?;
+    policy.leeway = seconds(LEEWAY, policy.leeway)?;
+    policy.max_sessions = match lookup(MAX_SESSIONS) {
+        None => policy.max_sessions,
+        Some(v) => v.trim().parse().map_err(|_| {
+            ApiError::misconfigured(MAX_SESSIONS, "must be a whole number of sessions")
+        })?,
+    };
+    policy
+        .validate()
+        .map_err(|e| ApiError::misconfigured("the token lifetimes", &e.to_string()))?;
+    Ok(policy)
 }
 
 /// Which client metadata documents the issuer fetches.

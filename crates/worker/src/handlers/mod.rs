@@ -7,6 +7,7 @@ pub mod admin;
 pub mod authorize;
 pub mod code;
 pub mod demo;
+pub mod keys;
 pub mod oauth;
 pub mod register;
 pub mod testing;

@@ -5,7 +5,7 @@ use edge_jwt_core::client::Permission;
 use edge_jwt_core::dpop::DpopProof;
 use edge_jwt_core::issuer::{IssuedToken, RevocationTarget};
 use edge_jwt_core::subject::refresh_notice_due;
-use edge_jwt_core::{Error, ErrorCode, Presentation};
+use edge_jwt_core::{Error, ErrorCode, Presentation, RevokedBy};
 use serde_json::json;
 
 use crate::api::form::Form;
@@ -65,10 +65,26 @@ pub(crate) async fn token<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<
     // A public client's refresh token is its own credential: a `client_id` it sends along is
     // not authentication, and only an authenticated client is held to its tokens. Refused here
     // already when it is not a valid refresh token: no object is woken for it.
-    let claims = ctx
-        .settings
-        .issuer
-        .verify_refresh(form.require("refresh_token")?, ctx.now())?;
+    let token = form.require("refresh_token")?;
+    let claims = ctx.settings.issuer.verify_refresh(token, ctx.now())?;
+    if ctx.settings.managed.is_some() {
+        // A revoked signing key refuses its refresh tokens at once, in every isolate (an
+        // isolate's copy of the key ring may be a minute old).
+        let max = ctx
+            .settings
+            .issuer
+            .access_verifier()
+            .options()
+            .max_token_length;
+        let kid = edge_jwt_core::jose::CompactJws::parse(token, max)
+            .ok()
+            .and_then(|jws| jws.header.kid);
+        if let Some(kid) = kid {
+            if ctx.revocations()?.key_revoked(&kid).await? {
+                return Err(Error::Revoked(RevokedBy::Key).into());
+            }
+        }
+    }
     claims.check_client(client.as_ref().map(|c| c.id.as_str()))?;
     let sid = claims.sid.clone();
     // The subject keeps the session listed as long as it may refresh: told first, so that a

@@ -39,7 +39,7 @@ impl DurableObject for AuthorizationObject {
 
 impl AuthorizationObject {
     async fn run(&self, call: AuthorizationCall) -> std::result::Result<Value, RemoteError> {
-        let settings = Bindings { env: &self.env }.object_settings()?;
+        let settings = Bindings { env: &self.env }.object_settings().await?;
         let store = ObjectStore(self.state.storage());
         let authorization = Authorization {
             store: &store,

@@ -40,7 +40,7 @@ impl DurableObject for SessionObject {
 impl SessionObject {
     async fn run(&self, call: SessionCall) -> std::result::Result<Value, RemoteError> {
         let bindings = Bindings { env: &self.env };
-        let settings = bindings.object_settings()?;
+        let settings = bindings.object_settings().await?;
         let revocations = bindings
             .revocation_list(settings.issuer.policy().leeway)
             .map_err(|e| RemoteError::from(Error::Internal(e.error_description)))?;

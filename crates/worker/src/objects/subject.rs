@@ -43,7 +43,7 @@ impl DurableObject for SubjectObject {
 impl SubjectObject {
     async fn run(&self, sub: &str, call: SubjectOp) -> std::result::Result<Value, RemoteError> {
         let bindings = Bindings { env: &self.env };
-        let settings = bindings.object_settings()?;
+        let settings = bindings.object_settings().await?;
         let policy: &Policy = settings.issuer.policy();
         let store = ObjectStore(self.state.storage());
         let subject = Subject {

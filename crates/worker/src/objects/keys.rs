@@ -1,0 +1,98 @@
+//! `KeyObject`: the one Durable Object that owns the managed signing keys (`EDGE_JWT_KEY_ROTATION`
+//! set). Its calls are serialized, so two Cron runs at once, or a run and a revoke, never move
+//! the ring twice; the private halves are stored only wrapped (the core's `keyring::wrap`).
+
+use edge_jwt_core::keyring::{Generator, KeyRing, Transition};
+use edge_jwt_core::{Clock, Error, Store};
+use serde_json::Value;
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
+
+use super::calls::{
+    serve, KeyCall, KeyMoves, ObjectCall, RemoteError, RevokeKey, Ring, Rotate, Step,
+};
+use super::storage::ObjectStore;
+use crate::api::key_settings::ManagedKeys;
+use crate::api::settings::load_policy;
+use crate::bindings::Bindings;
+use crate::clock::WorkerClock;
+
+/// Where the ring is kept in the object's storage.
+const RING: &str = "ring";
+/// The ring is written again on every change; this only keeps the storage's expiry away.
+const KEEP: u64 = 10 * 365 * 86_400;
+
+#[durable_object]
+pub struct KeyObject {
+    state: State,
+    env: Env,
+}
+
+impl DurableObject for KeyObject {
+    fn new(state: State, env: Env) -> Self {
+        KeyObject { state, env }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        serve(req, |call: KeyCall| self.run(call)).await
+    }
+}
+
+impl KeyObject {
+    async fn run(&self, call: KeyCall) -> std::result::Result<Value, RemoteError> {
+        let bindings = Bindings { env: &self.env };
+        let lookup = bindings.lookup();
+        let internal =
+            |e: crate::api::ApiError| RemoteError::from(Error::Internal(e.error_description));
+        let policy = load_policy(&lookup).map_err(internal)?;
+        let managed = ManagedKeys::load(&lookup, &policy)
+            .map_err(internal)?
+            .ok_or_else(|| {
+                RemoteError::from(Error::Internal("EDGE_JWT_KEY_ROTATION is not set".into()))
+            })?;
+        answer(
+            call,
+            &ObjectStore(self.state.storage()),
+            &managed,
+            WorkerClock.now(),
+        )
+        .await
+    }
+}
+
+/// One call to the key object, over its store: the ring read, moved by the core, written back.
+pub async fn answer<S: Store>(
+    call: KeyCall,
+    store: &S,
+    managed: &ManagedKeys,
+    now: u64,
+) -> std::result::Result<Value, RemoteError> {
+    let mut ring: KeyRing = match store.get(RING).await.map_err(Error::from)? {
+        Some(text) => serde_json::from_str(&text)
+            .map_err(|e| Error::Internal(format!("the stored key ring cannot be read: {e}")))?,
+        None => KeyRing::default(),
+    };
+    let mut maker = Generator {
+        algorithm: managed.algorithm,
+        wrap_key: &managed.wrap,
+    };
+    let policy = &managed.rotation;
+    let moves: Vec<Transition> = match &call {
+        KeyCall::Ring(_) | KeyCall::Step(_) => ring.step(policy, now, &mut maker)?,
+        KeyCall::Rotate(_) => ring.rotate(policy, now, &mut maker)?,
+        KeyCall::RevokeKey(RevokeKey { kid }) => ring.revoke(kid, now, &mut maker)?,
+    };
+    if !moves.is_empty() {
+        let text = serde_json::to_string(&ring)
+            .map_err(|e| Error::Internal(format!("the key ring cannot be written: {e}")))?;
+        store
+            .put(RING, &text, now + KEEP)
+            .await
+            .map_err(Error::from)?;
+    }
+    match call {
+        KeyCall::Ring(_) => Ring::reply(ring),
+        KeyCall::Step(_) => Step::reply(KeyMoves { moves, ring }),
+        KeyCall::Rotate(_) => Rotate::reply(KeyMoves { moves, ring }),
+        KeyCall::RevokeKey(_) => RevokeKey::reply(KeyMoves { moves, ring }),
+    }
+}
