@@ -11,6 +11,7 @@ cat <<MSG
     export SECRET="\$(sed -n "s/^EDGE_JWT_CLIENTS='{\\"${client_id}\\":\\"\\([^\\"]*\\)\\".*/\\1/p" .dev.vars)"
   demo page: http://127.0.0.1:8787/ (demo login on, 60 s access tokens)
   try: curl -s http://127.0.0.1:8787/.well-known/jwks.json
+  managed keys, and watching them rotate: README, "Managed signing keys"
 
 MSG
 unset CLOUDFLARE_API_TOKEN CLOUDFLARE_ACCOUNT_ID
