@@ -42,6 +42,8 @@ thread_local! {
     static SETTINGS: OnceCell<Result<Rc<Settings>, ApiError>> = const { OnceCell::new() };
     /// With managed keys: the settings built from the key ring, and when it was read (seconds).
     static KEYED: RefCell<Option<(u64, Rc<Settings>)>> = const { RefCell::new(None) };
+    /// Whether `EDGE_JWT_KEY_ROTATION` is set: read once, like every setting.
+    static MANAGED: OnceCell<bool> = const { OnceCell::new() };
 }
 
 /// Forgets this isolate's copy of the key ring: the next request reads it again (after this
@@ -69,7 +71,10 @@ impl Bindings<'_> {
 
     /// Whether the key object owns the signing keys (`EDGE_JWT_KEY_ROTATION` set).
     pub fn managed_keys(&self) -> bool {
-        self.lookup()(KEY_ROTATION).is_some_and(|v| !v.trim().is_empty())
+        MANAGED.with(|managed| {
+            *managed
+                .get_or_init(|| self.lookup()(KEY_ROTATION).is_some_and(|v| !v.trim().is_empty()))
+        })
     }
 
     /// The settings for this request. With static keys, [`Bindings::settings`]. With managed
