@@ -16,8 +16,9 @@ use crate::api::ApiError;
 use crate::clock::WorkerClock;
 use crate::kv::KvRevocations;
 use crate::objects::calls::{
-    CallError, Namespace, ObjectCall, ObjectCaller, RemoteError, Ring, KEY_RING,
+    CallError, Namespace, ObjectCall, ObjectCaller, RemoteError, KEY_RING,
 };
+use crate::objects::key_calls::Ring;
 use crate::platform::{FetchedDocument, Platform};
 
 /// How long a client metadata document may take to arrive, in seconds.

@@ -11,7 +11,8 @@ use crate::api::ApiError;
 use crate::bindings::{forget_key_ring, Bindings};
 use crate::context::Ctx;
 use crate::handlers::keys;
-use crate::objects::calls::{KeyMoves, ObjectCaller as _, Step, KEY_RING};
+use crate::objects::calls::{ObjectCaller as _, KEY_RING};
+use crate::objects::key_calls::{KeyMoves, Step};
 use crate::routes;
 
 /// The headers the handlers read: nothing else crosses from the runtime.

@@ -24,6 +24,7 @@ use crate::api::reply::Reply;
 use crate::api::settings::{self, Settings};
 use crate::api::ApiError;
 use crate::objects::calls::*;
+use crate::objects::key_calls::KeyCall;
 use crate::objects::{authorization, keys, session, subject};
 use crate::platform::{FetchedDocument, Platform};
 use crate::routes;

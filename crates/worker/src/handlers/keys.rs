@@ -12,7 +12,8 @@ use crate::api::reply::Reply;
 use crate::api::ApiError;
 use crate::context::{Answer, Ctx};
 use crate::events::{Event, Subjects};
-use crate::objects::calls::{KeyMoves, RevokeKey, Ring, Rotate, KEY_RING};
+use crate::objects::calls::KEY_RING;
+use crate::objects::key_calls::{KeyMoves, RevokeKey, Ring, Rotate};
 use crate::platform::Platform;
 
 /// `GET /keys`: every managed key, its state, `alg` and the times of its transitions.

@@ -8,7 +8,6 @@
 //! own (the objects, the handlers and the bindings all build on it).
 
 use edge_jwt_core::authorization::{AuthorizationRequest, Consent, PendingView, Redemption};
-use edge_jwt_core::keyring::{KeyRing, Transition};
 use edge_jwt_core::{
     Error, ErrorCode, ListedSession, NewSession, Presentation, RefreshClaims, Registered,
     SessionStatus, TokenPair,
@@ -117,6 +116,7 @@ macro_rules! object_calls {
         })+
     };
 }
+pub(crate) use object_calls;
 
 /// Starts the session; `min_iat` comes from its subject's object.
 #[derive(Debug, Serialize, Deserialize)]
@@ -292,41 +292,6 @@ object_calls! {
     Reject => String,
     Redeem => Redemption,
     Started => bool,
-}
-
-/// The key ring, moved on first if anything is due (so the first call makes the first keys).
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Ring {}
-
-/// The Cron Trigger's run: the ring moved on when due.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Step {}
-
-/// `POST /keys/rotate`: the next key signs now (once it has been published long enough).
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Rotate {}
-
-/// `POST /keys/{kid}/revoke`.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct RevokeKey {
-    pub kid: String,
-}
-
-/// What a key call moved, and the ring after it.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct KeyMoves {
-    pub moves: Vec<Transition>,
-    pub ring: KeyRing,
-}
-
-object_calls! {
-    /// What the Worker asks of the key object.
-    KeyCall, crossing as KeyCall, for Namespace::Keys,
-    wrap: |call, _name| call;
-    Ring => KeyRing,
-    Step => KeyMoves,
-    Rotate => KeyMoves,
-    RevokeKey => KeyMoves,
 }
 
 /// A call to a subject's object, for subject `sub` (an object does not know the name it was

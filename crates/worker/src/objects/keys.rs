@@ -7,9 +7,8 @@ use edge_jwt_core::{Clock, Error, Store};
 use serde_json::Value;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
-use super::calls::{
-    serve, KeyCall, KeyMoves, ObjectCall, RemoteError, RevokeKey, Ring, Rotate, Step,
-};
+use super::calls::{serve, ObjectCall, RemoteError};
+use super::key_calls::{KeyCall, KeyMoves, RevokeKey, Ring, Rotate, Step};
 use super::storage::ObjectStore;
 use crate::api::key_settings::ManagedKeys;
 use crate::api::settings::load_policy;

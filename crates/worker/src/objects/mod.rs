@@ -3,6 +3,7 @@
 
 pub mod authorization;
 pub mod calls;
+pub mod key_calls;
 pub mod keys;
 pub mod session;
 pub mod storage;
