@@ -46,31 +46,31 @@ pub fn subject(segment: &str) -> Result<String, ApiError> {
 
 /// A `sid` is what the issuer makes: 22 base64url characters.
 pub fn session_id(segment: &str) -> Result<String, ApiError> {
-    let valid = segment.len() == 22
-        && segment
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if valid {
-        Ok(segment.to_owned())
-    } else {
-        Err(ApiError::invalid_request(
-            "the session id in the path is not one this issuer makes",
-        ))
-    }
+    issued_id(segment, 22..=22, "session id")
 }
 
-/// A managed key's id: an RFC 7638 thumbprint (43 base64url characters).
+/// A managed key's id: an RFC 7638 thumbprint (43 base64url characters; other lengths up to
+/// 128 are refused by the key object as unknown, not here).
 pub fn key_id(segment: &str) -> Result<String, ApiError> {
-    let valid = (1..=128).contains(&segment.len())
+    issued_id(segment, 1..=128, "key id")
+}
+
+/// An id the issuer makes: base64url characters, of a length in `lengths`.
+fn issued_id(
+    segment: &str,
+    lengths: std::ops::RangeInclusive<usize>,
+    what: &str,
+) -> Result<String, ApiError> {
+    let valid = lengths.contains(&segment.len())
         && segment
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if valid {
         Ok(segment.to_owned())
     } else {
-        Err(ApiError::invalid_request(
-            "the key id in the path is not one this issuer makes",
-        ))
+        Err(ApiError::invalid_request(format!(
+            "the {what} in the path is not one this issuer makes"
+        )))
     }
 }
 
