@@ -10,8 +10,8 @@ use edge_jwt_core::{Clock as _, Error, RevocationList};
 use futures_util::StreamExt as _;
 use worker::{Delay, Env, Fetch, Method, Request, RequestInit, RequestRedirect};
 
-use crate::api::key_settings::{ManagedKeys, KEY_ROTATION, KEY_WRAP, RING_MAX_AGE};
-use crate::api::settings::{load_policy, Settings, NAMES};
+use crate::api::key_settings::{KEY_ROTATION, RING_MAX_AGE};
+use crate::api::settings::{Settings, NAMES};
 use crate::api::ApiError;
 use crate::clock::WorkerClock;
 use crate::kv::KvRevocations;
@@ -97,19 +97,8 @@ impl Bindings<'_> {
         if let Some(settings) = cached {
             return Ok(settings);
         }
-        let lookup = self.lookup();
-        let policy = load_policy(&lookup)?;
-        let managed = ManagedKeys::load(&lookup, &policy)?
-            .ok_or_else(|| ApiError::misconfigured(KEY_ROTATION, "is not set"))?;
         let ring: KeyRing = self.call(KEY_RING, Ring {}).await?;
-        let keys = ring.key_set(&managed.wrap).map_err(|_| {
-            ApiError::misconfigured(
-                KEY_WRAP,
-                "is not the secret the stored keys were wrapped with",
-            )
-        })?;
-        let jwks = ring.jwks(&managed.rotation, now).to_string();
-        let settings = Rc::new(Settings::load_with(&lookup, Some((keys, jwks)))?);
+        let settings = Rc::new(Settings::load_with(self.lookup(), Some((&ring, now)))?);
         KEYED.with(|keyed| keyed.replace(Some((now, settings.clone()))));
         Ok(settings)
     }

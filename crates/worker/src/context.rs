@@ -244,9 +244,20 @@ impl<'a, P: Platform> Ctx<'a, P> {
     }
 
     pub(crate) fn event(&self, event: Event, about: Subjects<'_>) {
-        if let Some(line) = events::line(event, about, self.client_address.as_deref(), self.now()) {
-            self.platform.log(&line);
-        }
+        log_event(self.platform, event, about, self.client_address.as_deref());
+    }
+}
+
+/// Writes a security event's line to the platform's log (a request's, or with no address the
+/// Cron Trigger's).
+pub(crate) fn log_event<P: Platform>(
+    platform: &P,
+    event: Event,
+    about: Subjects<'_>,
+    client_address: Option<&str>,
+) {
+    if let Some(line) = events::line(event, about, client_address, platform.now()) {
+        platform.log(&line);
     }
 }
 

@@ -9,7 +9,6 @@ use crate::api::incoming::{Body, Incoming};
 use crate::api::reply::Reply;
 use crate::api::ApiError;
 use crate::bindings::{forget_key_ring, Bindings};
-use crate::context::Ctx;
 use crate::handlers::keys;
 use crate::objects::calls::{ObjectCaller as _, KEY_RING};
 use crate::objects::key_calls::{KeyMoves, Step};
@@ -59,14 +58,7 @@ pub async fn scheduled(env: Env) {
         Err(err) => return worker::console_error!("the key ring could not be moved on: {err:?}"),
     };
     forget_key_ring();
-    if let Ok(settings) = bindings.current_settings().await {
-        let ctx = Ctx {
-            platform: &bindings,
-            settings: &settings,
-            client_address: None,
-        };
-        keys::report(&ctx, &moved);
-    }
+    keys::report(&bindings, None, &moved);
 }
 
 fn response(reply: Reply) -> worker::Result<Response> {

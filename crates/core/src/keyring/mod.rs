@@ -184,12 +184,11 @@ impl KeyRing {
     /// The issuer's keys, decrypted: the current key first (it signs), then the retired ones
     /// (their tokens still verify). Never the next key (it has signed nothing) or a revoked one.
     pub fn key_set(&self, wrap_key: &WrapKey) -> Result<KeySet> {
+        let mut verifying = self.refresh_keys();
+        // Stable: the current key first (it signs), the retired ones in their order.
+        verifying.sort_by_key(|k| k.state != KeyState::Current);
         let mut keys = Vec::new();
-        for key in self
-            .current()
-            .into_iter()
-            .chain(self.keys.iter().filter(|k| k.state == KeyState::Retired))
-        {
+        for key in verifying {
             keys.extend(key.key_set(wrap_key)?.into_keys());
         }
         if keys.is_empty() {

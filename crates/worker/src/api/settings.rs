@@ -2,6 +2,7 @@
 //! function, so the Worker passes its `Env` and the tests a map.
 
 use edge_jwt_core::authorization::client::document::is_document_url;
+use edge_jwt_core::keyring::KeyRing;
 use edge_jwt_core::verify::{Verifier, VerifyOptions};
 use edge_jwt_core::{KeySet, Policy, TokenIssuer};
 
@@ -90,11 +91,12 @@ impl Settings {
         Self::load_with(lookup, None)
     }
 
-    /// [`Settings::load`] with managed keys: `ring` is the key ring's key set and its JWKS
-    /// (the key object's, decrypted). Static keys come from `EDGE_JWT_SIGNING_KEYS`.
+    /// [`Settings::load`] with managed keys: `ring` is the key object's ring as read at `now`
+    /// (its keys decrypted here, its JWKS the one published then). Static keys come from
+    /// `EDGE_JWT_SIGNING_KEYS`.
     pub fn load_with(
         lookup: impl Fn(&str) -> Option<String>,
-        ring: Option<(KeySet, String)>,
+        ring: Option<(&KeyRing, u64)>,
     ) -> Result<Self, ApiError> {
         let required = |name: &str| {
             lookup(name)
@@ -104,7 +106,15 @@ impl Settings {
         let policy = load_policy(&lookup)?;
         let managed = ManagedKeys::load(&lookup, &policy)?;
         let (keys, ring_jwks) = match (ring, &managed) {
-            (Some((keys, jwks)), Some(_)) => (keys, Some(jwks)),
+            (Some((ring, now)), Some(managed)) => {
+                let keys = ring.key_set(&managed.wrap).map_err(|_| {
+                    ApiError::misconfigured(
+                        KEY_WRAP,
+                        "is not the secret the stored keys were wrapped with",
+                    )
+                })?;
+                (keys, Some(ring.jwks(&managed.rotation, now).to_string()))
+            }
             (None, Some(_)) => {
                 return Err(ApiError::misconfigured(
                     KEY_ROTATION,

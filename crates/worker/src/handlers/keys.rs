@@ -10,7 +10,7 @@ use crate::api::incoming::Incoming;
 use crate::api::key_settings::ManagedKeys;
 use crate::api::reply::Reply;
 use crate::api::ApiError;
-use crate::context::{Answer, Ctx};
+use crate::context::{log_event, Answer, Ctx};
 use crate::events::{Event, Subjects};
 use crate::objects::calls::KEY_RING;
 use crate::objects::key_calls::{KeyMoves, RevokeKey, Ring, Rotate};
@@ -30,7 +30,7 @@ pub(crate) async fn rotate<P: Platform, B>(req: Incoming<B>, ctx: &Ctx<'_, P>) -
     managed(ctx)?;
     let moved: KeyMoves = ctx.call(KEY_RING, Rotate {}).await?;
     ctx.platform.forget_key_ring();
-    report(ctx, &moved);
+    report(ctx.platform, ctx.client_address.as_deref(), &moved);
     Reply::json(200, &summary(&moved.ring))
 }
 
@@ -58,7 +58,7 @@ pub(crate) async fn revoke<P: Platform, B>(
         )
         .await?;
     ctx.platform.forget_key_ring();
-    report(ctx, &moved);
+    report(ctx.platform, ctx.client_address.as_deref(), &moved);
     Reply::json(200, &summary(&moved.ring))
 }
 
@@ -71,8 +71,9 @@ fn summary(ring: &KeyRing) -> Value {
     json!({ "keys": ring.keys.iter().map(ManagedKey::summary).collect::<Vec<_>>() })
 }
 
-/// A security event for each key that started signing or was revoked.
-pub(crate) fn report<P: Platform>(ctx: &Ctx<'_, P>, moved: &KeyMoves) {
+/// A security event for each key that started signing or was revoked (a request's, or the
+/// Cron Trigger's with no client address).
+pub(crate) fn report<P: Platform>(platform: &P, client_address: Option<&str>, moved: &KeyMoves) {
     for step in &moved.moves {
         let event = match step.to.as_str() {
             "current" => Event::SigningKeyRotated,
@@ -83,6 +84,6 @@ pub(crate) fn report<P: Platform>(ctx: &Ctx<'_, P>, moved: &KeyMoves) {
             kid: Some(&step.kid),
             ..Subjects::default()
         };
-        ctx.event(event, about);
+        log_event(platform, event, about, client_address);
     }
 }
