@@ -22,15 +22,18 @@ pub enum Permission {
     Introspect,
     /// List, rotate and revoke the issuer's managed signing keys.
     Keys,
+    /// Read and answer pending authorizations (the login app's back end).
+    Authorizations,
 }
 
 impl Permission {
     /// Every permission: what a trusted back end is given.
-    pub const ALL: [Permission; 4] = [
+    pub const ALL: [Permission; 5] = [
         Permission::Sessions,
         Permission::Subjects,
         Permission::Introspect,
         Permission::Keys,
+        Permission::Authorizations,
     ];
 
     /// Its name in the configuration and in security events.
@@ -40,6 +43,7 @@ impl Permission {
             Permission::Subjects => "subjects",
             Permission::Introspect => "introspect",
             Permission::Keys => "keys",
+            Permission::Authorizations => "authorizations",
         }
     }
 }
@@ -105,10 +109,11 @@ impl ClientRules {
 
     /// The scope a session it starts may carry: the one asked for, within its `scopes` when it
     /// has a list (RFC 6749 §3.3; `invalid_scope` names the first one outside it).
+    /// An empty or blank scope is no scope.
     pub fn session_scope(&self, requested: Option<String>) -> Result<Option<String>> {
         match (&self.scopes, requested) {
             (Some(allowed), Some(requested)) => grant_scope(Some(&requested), allowed),
-            (_, requested) => Ok(requested),
+            (_, requested) => Ok(requested.filter(|s| !s.trim().is_empty())),
         }
     }
 }
@@ -158,6 +163,14 @@ mod tests {
         assert!(rules.session_scope(Some("reports:read".into())).is_ok());
         assert!(rules.session_scope(Some("admin".into())).is_err());
         assert_eq!(rules.session_scope(None).unwrap(), None);
+        // An empty scope is no scope, with a list or without.
+        assert_eq!(rules.session_scope(Some("".into())).unwrap(), None);
+        assert_eq!(
+            ClientRules::trusted()
+                .session_scope(Some(" ".into()))
+                .unwrap(),
+            None
+        );
         let trusted = ClientRules::trusted();
         assert_eq!(
             trusted

@@ -81,9 +81,10 @@ pub struct ClientToken {
 }
 
 /// The scope a client gets (RFC 6749 §3.3): what it asked for, each scope one it may have;
-/// when it asked for none, all it may have.
+/// when it asked for none (no `scope` at all), all it may have. A scope that is present is
+/// what is granted: an empty or blank one grants no scope, never the default.
 pub fn grant_scope(requested: Option<&str>, allowed: &[String]) -> Result<Option<String>> {
-    let Some(requested) = requested.filter(|r| !r.trim().is_empty()) else {
+    let Some(requested) = requested else {
         return Ok((!allowed.is_empty()).then(|| allowed.join(" ")));
     };
     let mut granted: Vec<&str> = Vec::new();
@@ -95,7 +96,7 @@ pub fn grant_scope(requested: Option<&str>, allowed: &[String]) -> Result<Option
             granted.push(scope);
         }
     }
-    Ok(Some(granted.join(" ")))
+    Ok((!granted.is_empty()).then(|| granted.join(" ")))
 }
 
 /// The issuer's keys and policy, with a verifier for each of its two token types.

@@ -5,7 +5,7 @@
 mod support;
 
 use edge_jwt_core::authorization::{
-    Authorization, AuthorizationRequest, CodeExchange, Consent, Redemption,
+    Answerer, Authorization, AuthorizationRequest, CodeExchange, Consent, Redemption,
 };
 use edge_jwt_core::testing::MemoryStore;
 use edge_jwt_core::{Error, NewSession, RevokedBy};
@@ -16,6 +16,8 @@ const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 const LOGIN: &str = "aaaaaaaaaaaaaaaaaaaaaa";
 const REDIRECT: &str = "http://127.0.0.1:5555/cb";
+/// An app that may grant any scope (a trusted back end).
+const APP: Answerer = Answerer::App { scopes: None };
 
 fn request() -> AuthorizationRequest {
     AuthorizationRequest {
@@ -63,7 +65,7 @@ impl Flow {
     fn code(&self, consent: Consent) -> String {
         let a = self.authorization();
         block_on(a.begin(request(), Some("CLI".into()))).unwrap();
-        let to = block_on(a.accept(LOGIN, consent)).unwrap();
+        let to = block_on(a.accept(LOGIN, consent, &APP)).unwrap();
         let code = to.split("code=").nth(1).unwrap().split('&').next().unwrap();
         code.split("%2E")
             .nth(1)
@@ -91,7 +93,7 @@ fn a_pending_request_is_described_then_answered_once_with_a_code_and_iss() {
         (Some("CLI"), Some("read write"))
     );
     assert_eq!(view.expires_at, T0 + 600);
-    let to = block_on(a.accept(LOGIN, alice())).unwrap();
+    let to = block_on(a.accept(LOGIN, alice(), &APP)).unwrap();
     assert!(to.starts_with(&format!("{REDIRECT}?code={LOGIN}.")), "{to}");
     assert!(
         to.ends_with("&state=s-1&iss=https%3A%2F%2Fissuer.test"),
@@ -99,7 +101,7 @@ fn a_pending_request_is_described_then_answered_once_with_a_code_and_iss() {
     );
     // Answered once: no second code, no rejection after it, nothing to describe.
     assert_eq!(
-        block_on(a.accept(LOGIN, alice())).unwrap_err(),
+        block_on(a.accept(LOGIN, alice(), &APP)).unwrap_err(),
         Error::AuthorizationNotFound
     );
     assert_eq!(
@@ -124,7 +126,7 @@ fn a_rejection_goes_back_with_access_denied_and_a_request_expires_after_ten_minu
     block_on(a.begin(request(), None)).unwrap();
     f.w.clock.advance(600);
     assert_eq!(
-        block_on(a.accept(LOGIN, alice())).unwrap_err(),
+        block_on(a.accept(LOGIN, alice(), &APP)).unwrap_err(),
         Error::AuthorizationNotFound
     );
 }
@@ -139,14 +141,84 @@ fn the_app_may_narrow_the_scope_never_widen_it() {
         ..alice()
     };
     assert_eq!(
-        block_on(a.accept(LOGIN, wider)).unwrap_err().code(),
+        block_on(a.accept(LOGIN, wider, &APP)).unwrap_err().code(),
         "ERR_INVALID_SCOPE"
     );
     let narrower = Consent {
         scope: Some("read".into()),
         ..alice()
     };
-    block_on(a.accept(LOGIN, narrower)).unwrap();
+    block_on(a.accept(LOGIN, narrower, &APP)).unwrap();
+}
+
+/// The consent's scope, as the code's redemption hands it on to the session.
+fn granted_scope(consent_scope: Option<&str>) -> Option<String> {
+    let f = Flow::new();
+    let secret = f.code(Consent {
+        scope: consent_scope.map(str::to_owned),
+        ..alice()
+    });
+    match block_on(f.authorization().redeem(&secret, exchange())).unwrap() {
+        Redemption::Granted { consent, .. } => consent.scope,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_present_scope_is_what_is_granted_and_an_empty_one_grants_none() {
+    // The user unticked every box: nothing of `read write` is granted.
+    assert_eq!(granted_scope(Some("")), None);
+    assert_eq!(granted_scope(Some("   ")), None);
+    assert_eq!(granted_scope(Some("write")).as_deref(), Some("write"));
+    // No scope in the answer at all: what was asked.
+    assert_eq!(granted_scope(None).as_deref(), Some("read write"));
+}
+
+#[test]
+fn an_app_with_a_list_of_scopes_grants_only_those() {
+    let f = Flow::new();
+    let a = f.authorization();
+    block_on(a.begin(request(), None)).unwrap();
+    let app = Answerer::App {
+        scopes: Some(vec!["read".into()]),
+    };
+    // `read write` was asked; the app may grant `read` alone.
+    let all = block_on(a.accept(LOGIN, alice(), &app)).unwrap_err();
+    assert_eq!(all, Error::InvalidScope("write".into()));
+    let write = Consent {
+        scope: Some("write".into()),
+        ..alice()
+    };
+    assert_eq!(
+        block_on(a.accept(LOGIN, write, &app)).unwrap_err().code(),
+        "ERR_INVALID_SCOPE"
+    );
+    let read = Consent {
+        scope: Some("read".into()),
+        ..alice()
+    };
+    block_on(a.accept(LOGIN, read, &app)).unwrap();
+}
+
+#[test]
+fn the_demos_answer_grants_its_own_audience_and_scope_whatever_was_asked() {
+    let f = Flow::new();
+    let a = f.authorization();
+    block_on(a.begin(request(), None)).unwrap();
+    let demo = Answerer::Demo {
+        audience: format!("{ISSUER}/demo"),
+        scope: "demo".into(),
+    };
+    let to = block_on(a.accept(LOGIN, alice(), &demo)).unwrap();
+    let code = to.split("code=").nth(1).unwrap().split('&').next().unwrap();
+    let secret = code.split("%2E").nth(1).or_else(|| code.split('.').nth(1));
+    match block_on(a.redeem(secret.unwrap(), exchange())).unwrap() {
+        Redemption::Granted { consent, .. } => {
+            assert_eq!(consent.audience, Some(format!("{ISSUER}/demo")));
+            assert_eq!(consent.scope.as_deref(), Some("demo"));
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -272,7 +344,7 @@ fn a_key_named_at_authorize_must_sign_the_exchange_before_the_code_is_used_up() 
     let mut bound = request();
     bound.dpop_jkt = Some("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I".into());
     block_on(a.begin(bound, None)).unwrap();
-    let to = block_on(a.accept(LOGIN, alice())).unwrap();
+    let to = block_on(a.accept(LOGIN, alice(), &APP)).unwrap();
     let code = to.split("code=").nth(1).unwrap().split('&').next().unwrap();
     let secret = code.split('.').nth(1).unwrap();
     assert_eq!(

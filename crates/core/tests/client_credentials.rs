@@ -31,6 +31,9 @@ fn a_client_gets_the_scopes_it_asked_for_if_it_may_have_them() {
         "no scope asked: all it may have"
     );
     assert_eq!(grant_scope(None, &[]).unwrap(), None);
+    // Present but empty: no scope, never all of them.
+    assert_eq!(grant_scope(Some(""), &allowed()).unwrap(), None);
+    assert_eq!(grant_scope(Some("  "), &allowed()).unwrap(), None);
     let err = grant_scope(Some("reports:read admin"), &allowed()).unwrap_err();
     assert_eq!(err, Error::InvalidScope("admin".into()));
     assert_eq!(err.code(), "ERR_INVALID_SCOPE");

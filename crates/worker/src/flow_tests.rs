@@ -7,13 +7,13 @@ use crate::api::settings;
 use crate::handler_tests::*;
 
 /// RFC 7636 Appendix B.
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-const LOGIN: &str = "https://app.test/login";
-const MCP: &str = "https://mcp.test/mcp";
-const REDIRECT: &str = "http://127.0.0.1:33418/callback";
+pub(crate) const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub(crate) const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+pub(crate) const LOGIN: &str = "https://app.test/login";
+pub(crate) const MCP: &str = "https://mcp.test/mcp";
+pub(crate) const REDIRECT: &str = "http://127.0.0.1:33418/callback";
 
-fn flow_platform() -> MemoryPlatform {
+pub(crate) fn flow_platform() -> MemoryPlatform {
     MemoryPlatform::new(settings(&[
         (settings::LOGIN_URL, LOGIN),
         (settings::RESOURCES, &json!([MCP]).to_string()),
@@ -21,13 +21,13 @@ fn flow_platform() -> MemoryPlatform {
     ]))
 }
 
-fn location(reply: &crate::api::reply::Reply) -> String {
+pub(crate) fn location(reply: &crate::api::reply::Reply) -> String {
     assert_eq!(reply.status, 302, "{}", reply.body);
     reply.header("Location").unwrap().to_owned()
 }
 
 /// A query parameter of a URL.
-fn param(url: &str, name: &str) -> Option<String> {
+pub(crate) fn param(url: &str, name: &str) -> Option<String> {
     let query = url.split_once('?')?.1;
     query.split('&').find_map(|pair| {
         let (k, v) = pair.split_once('=')?;
@@ -35,13 +35,13 @@ fn param(url: &str, name: &str) -> Option<String> {
     })
 }
 
-fn register(p: &MemoryPlatform, metadata: Value) -> Value {
+pub(crate) fn register(p: &MemoryPlatform, metadata: Value) -> Value {
     let reply = p.handle(post_json("/register", &metadata, &[]));
     assert_eq!(reply.status, 201, "{}", reply.body);
     body(&reply)
 }
 
-fn public_client(p: &MemoryPlatform) -> String {
+pub(crate) fn public_client(p: &MemoryPlatform) -> String {
     let client = register(
         p,
         json!({"redirect_uris": ["http://127.0.0.1/callback"], "client_name": "Inspector",
@@ -50,7 +50,7 @@ fn public_client(p: &MemoryPlatform) -> String {
     client["client_id"].as_str().unwrap().to_owned()
 }
 
-fn authorize_url(client_id: &str, extra: &[(&str, &str)]) -> String {
+pub(crate) fn authorize_url(client_id: &str, extra: &[(&str, &str)]) -> String {
     let mut params = vec![
         ("response_type", "code"),
         ("client_id", client_id),
@@ -75,7 +75,7 @@ fn authorize_url(client_id: &str, extra: &[(&str, &str)]) -> String {
 }
 
 /// `/authorize`, then the app's acceptance: the code.
-fn code_for(p: &MemoryPlatform, client_id: &str, extra: &[(&str, &str)]) -> String {
+pub(crate) fn code_for(p: &MemoryPlatform, client_id: &str, extra: &[(&str, &str)]) -> String {
     let to_login = location(&p.handle(get(&authorize_url(client_id, extra), &[])));
     assert!(
         to_login.starts_with(&format!("{LOGIN}?login_challenge=")),
@@ -95,7 +95,7 @@ fn code_for(p: &MemoryPlatform, client_id: &str, extra: &[(&str, &str)]) -> Stri
     param(&to, "code").unwrap()
 }
 
-fn exchange(
+pub(crate) fn exchange(
     p: &MemoryPlatform,
     client_id: &str,
     code: &str,
@@ -423,16 +423,22 @@ fn with_the_demo_on_and_no_login_page_the_demos_consent_page_answers_the_challen
     );
 }
 
-const DOCUMENT: &str = "https://app.test/oauth/client.json";
+pub(crate) const DOCUMENT: &str = "https://app.test/oauth/client.json";
 
-fn document_platform(setting: &str) -> MemoryPlatform {
+pub(crate) fn document_platform(setting: &str) -> MemoryPlatform {
     MemoryPlatform::new(settings(&[
         (settings::LOGIN_URL, LOGIN),
         (settings::CLIENT_METADATA_DOCUMENTS, setting),
     ]))
 }
 
-fn serve(p: &MemoryPlatform, url: &str, status: u16, body: Value, cache_control: Option<&str>) {
+pub(crate) fn serve(
+    p: &MemoryPlatform,
+    url: &str,
+    status: u16,
+    body: Value,
+    cache_control: Option<&str>,
+) {
     let document = crate::platform::FetchedDocument {
         status,
         body: body.to_string().into_bytes(),
@@ -441,7 +447,7 @@ fn serve(p: &MemoryPlatform, url: &str, status: u16, body: Value, cache_control:
     p.documents.borrow_mut().insert(url.to_owned(), document);
 }
 
-fn document(client_id: &str) -> Value {
+pub(crate) fn document(client_id: &str) -> Value {
     json!({"client_id": client_id, "client_name": "Chat", "redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"})
 }
 

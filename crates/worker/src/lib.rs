@@ -49,3 +49,5 @@ mod flow_tests;
 mod handler_tests;
 #[cfg(test)]
 mod import_order;
+#[cfg(test)]
+mod security_tests;

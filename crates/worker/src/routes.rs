@@ -51,7 +51,9 @@ async fn route<P: Platform, B: Body>(
     let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(&path).split('/').collect();
     // The demo's routes exist only when the local configuration turns the demo on; the store
     // contract's only for the end-to-end tests.
+    // The demo's handoff only while it is the login page: never beside an app's.
     let (demo, tests) = (settings.demo_login(), settings.store_conformance);
+    let handoff = settings.demo_handoff;
     /// Runs `$handler` when the request's method is one of `$methods`; answers a preflight,
     /// and 405 with `Allow` for any other method.
     macro_rules! row {
@@ -105,15 +107,15 @@ async fn route<P: Platform, B: Body>(
         ["demo", "login"] if demo => row!(Post, demo::login(req, &ctx)),
         ["demo", "me"] if demo => row!(Get, demo::me(req, &ctx)),
         ["demo", "logout-everywhere"] if demo => row!(Post, demo::logout_everywhere(req, &ctx)),
-        ["demo", "authorizations", challenge] if demo => {
+        ["demo", "authorizations", challenge] if handoff => {
             let challenge = paths::challenge(challenge)?;
             row!(Get, demo::pending(req, &ctx, &challenge))
         }
-        ["demo", "authorizations", challenge, "accept"] if demo => {
+        ["demo", "authorizations", challenge, "accept"] if handoff => {
             let challenge = paths::challenge(challenge)?;
             row!(Post, demo::accept(req, &ctx, &challenge))
         }
-        ["demo", "authorizations", challenge, "reject"] if demo => {
+        ["demo", "authorizations", challenge, "reject"] if handoff => {
             let challenge = paths::challenge(challenge)?;
             row!(Post, demo::reject(req, &ctx, &challenge))
         }

@@ -30,9 +30,27 @@ pub struct Consent {
     pub sub: String,
     #[serde(default)]
     pub claims: Map<String, Value>,
-    /// Narrows the requested scope; absent: all of it.
+    /// Narrows the requested scope; absent: all of it; empty: none of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// The audience the tokens are for instead of the requested resource: set only by
+    /// [`Answerer::Demo`], never by an app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
+}
+
+/// Who answers an authorization, and what bounds the answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum Answerer {
+    /// The user's app (a client with the `authorizations` permission): the scope it grants stays
+    /// within what was asked and, when the app has a list of scopes, within that list, as the
+    /// sessions it may start are.
+    App { scopes: Option<Vec<String>> },
+    /// The demo's consent page: tokens for the demo's own audience with the demo's scope,
+    /// whatever was asked, so that a demo turned on by mistake mints nothing real resources
+    /// accept.
+    Demo { audience: String, scope: String },
 }
 
 /// The state of an authorization.
@@ -181,8 +199,9 @@ impl<S: Store, C: Clock> Authorization<'_, S, C> {
     }
 
     /// The user consented: a code for the client, answered once. `challenge` is this
-    /// authorization's own (the code names it). Returns where to send the browser.
-    pub async fn accept(&self, challenge: &str, consent: Consent) -> Result<String> {
+    /// authorization's own (the code names it); `by` bounds what the answer may grant. Returns
+    /// where to send the browser.
+    pub async fn accept(&self, challenge: &str, consent: Consent, by: &Answerer) -> Result<String> {
         let mut record = self.pending().await?;
         if consent.sub.is_empty() || consent.sub.len() > crate::claims::MAX_SUBJECT_LENGTH {
             return Err(Error::InvalidOption("sub must be 1 to 256 bytes".into()));
@@ -203,14 +222,28 @@ impl<S: Store, C: Clock> Authorization<'_, S, C> {
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .collect();
-        let scope = match consent.scope.as_deref() {
-            None => record.request.scope.clone(),
-            Some(narrowed) => grant_scope(Some(narrowed), &asked)?,
+        let (scope, audience) = match by {
+            Answerer::App { scopes } => {
+                let scope = match consent.scope.as_deref() {
+                    None => record.request.scope.clone(),
+                    Some(narrowed) => grant_scope(Some(narrowed), &asked)?,
+                };
+                if let (Some(scope), Some(own)) = (&scope, scopes) {
+                    // As at `/sessions`: an app grants only scopes it may grant itself.
+                    grant_scope(Some(scope), own)?;
+                }
+                (scope, None)
+            }
+            Answerer::Demo { audience, scope } => (Some(scope.clone()), Some(audience.clone())),
         };
         let secret = crate::random::new_id()?;
         let now = self.clock.now();
         record.answer = Answer::Accepted {
-            consent: Box::new(Consent { scope, ..consent }),
+            consent: Box::new(Consent {
+                scope,
+                audience,
+                ..consent
+            }),
             code_hash: hash(&secret),
             code_expires_at: now + CODE_TTL,
             redeemed: None,

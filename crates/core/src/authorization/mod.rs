@@ -10,5 +10,5 @@ pub mod redirect;
 pub mod request;
 
 pub use client::{FlowClient, RegisteredClient};
-pub use flow::{Authorization, CodeExchange, Consent, PendingView, Redemption};
+pub use flow::{Answerer, Authorization, CodeExchange, Consent, PendingView, Redemption};
 pub use request::{AuthorizationRequest, AuthorizeRefusal};

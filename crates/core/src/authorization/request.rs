@@ -268,6 +268,11 @@ mod tests {
             "unsupported_response_type"
         );
         assert_eq!(redirected(&[("scope", "read admin")]), "invalid_scope");
+        // `scope=` asks for no scope: never all of the client's.
+        let mut empty = params(&[]);
+        empty.push(("scope".into(), String::new()));
+        let request = AuthorizationRequest::parse(&empty, Some(&client()), &[], API);
+        assert!(request.is_ok_and(|r| r.scope.is_none()));
         assert_eq!(
             redirected(&[("resource", "https://other.example")]),
             "invalid_target"

@@ -63,6 +63,7 @@ impl AcceptRequest {
             sub: request.sub,
             claims: request.claims,
             scope: request.scope,
+            audience: None,
         })
     }
 }
@@ -91,6 +92,9 @@ impl RejectRequest {
     }
 }
 
+/// The scope of every demo token.
+pub const DEMO_SCOPE: &str = "demo";
+
 /// The demo login's `{"name": "...", "dpop_jkt"?: "..."}`: a name of 1 to 32 letters, digits,
 /// `-` or `_`, and the browser's DPoP key thumbprint when it binds the session.
 #[derive(Debug, Deserialize)]
@@ -109,7 +113,7 @@ impl DemoLogin {
         NewSession {
             sub,
             client_id: "demo".into(),
-            scope: Some("demo".into()),
+            scope: Some(DEMO_SCOPE.into()),
             claims,
             dpop_jkt: self.dpop_jkt,
             audience,
@@ -125,6 +129,7 @@ impl DemoLogin {
             sub: format!("demo:{}", self.name),
             claims,
             scope: None,
+            audience: None,
         }
     }
 

@@ -73,6 +73,9 @@ pub struct Settings {
     pub demo: Option<Demo>,
     /// The app's login page: the authorization code flow is on when it is set.
     pub login_url: Option<String>,
+    /// The demo's consent page answers the login challenges (the demo is on and no
+    /// `EDGE_JWT_LOGIN_URL` is set): only then do the demo's handoff routes exist.
+    pub demo_handoff: bool,
     /// The resources (RFC 8707) tokens may be asked for, besides the default audience.
     pub resources: Vec<String>,
     /// Whether `POST /register` is open.
@@ -153,6 +156,7 @@ impl Settings {
             ));
         }
         // With the demo on and no login page of the app's, the demo's consent page is it.
+        let demo_handoff = demo.is_some() && login_url.is_none();
         let login_url = login_url.or_else(|| {
             demo.as_ref().map(|_| {
                 format!(
@@ -194,6 +198,7 @@ impl Settings {
             cors_origins,
             demo,
             login_url,
+            demo_handoff,
             resources,
             registration_open,
             client_documents,

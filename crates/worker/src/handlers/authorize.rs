@@ -1,10 +1,10 @@
 //! The authorization endpoint and the login handoff (Ory Hydra's shape): `/authorize` checks a
 //! client's request and sends the browser to the app's login page with a challenge; the app's
-//! back end (the `sessions` permission) reads the challenge and accepts or rejects it, and gets
+//! back end (the `authorizations` permission) reads the challenge and accepts or rejects it, and gets
 //! back where to send the browser. The issuer never renders a login.
 
 use edge_jwt_core::authorization::request::redirect_with;
-use edge_jwt_core::authorization::{AuthorizationRequest, AuthorizeRefusal};
+use edge_jwt_core::authorization::{Answerer, AuthorizationRequest, AuthorizeRefusal};
 use edge_jwt_core::client::Permission;
 use edge_jwt_core::random::new_id;
 
@@ -73,43 +73,47 @@ pub(crate) async fn authorize<P: Platform, B>(req: Incoming<B>, ctx: &Ctx<'_, P>
     }
 }
 
-/// `GET /authorizations/{challenge}` (the `sessions` permission): the pending request, for the
+/// `GET /authorizations/{challenge}` (the `authorizations` permission): the pending request, for the
 /// app's consent screen; 404 when unknown, expired or answered.
 pub(crate) async fn pending<P: Platform, B>(
     req: Incoming<B>,
     ctx: &Ctx<'_, P>,
     challenge: &str,
 ) -> Answer {
-    ctx.authorize(&req, Permission::Sessions)?;
+    ctx.authorize(&req, Permission::Authorizations)?;
     Reply::json(200, &ctx.call(challenge, Describe {}).await?)
 }
 
-/// `POST /authorizations/{challenge}/accept` (the `sessions` permission): the user the app
-/// logged in; answers `{"redirect_to"}` with the code. Answered once.
+/// `POST /authorizations/{challenge}/accept` (the `authorizations` permission): the user the app
+/// logged in; answers `{"redirect_to"}` with the code. Answered once; the scope granted stays
+/// within the app's own `scopes` when it has a list.
 pub(crate) async fn accept<P: Platform, B: Body>(
     mut req: Incoming<B>,
     ctx: &Ctx<'_, P>,
     challenge: &str,
 ) -> Answer {
-    ctx.authorize(&req, Permission::Sessions)?;
+    let (_, app) = ctx.authorize(&req, Permission::Authorizations)?;
     form::require_media_type(req.header("Content-Type"), "application/json")?;
     let consent = AcceptRequest::parse(&req.body.read().await?)?;
     let accept = Accept {
         challenge: challenge.to_owned(),
         consent,
+        by: Answerer::App {
+            scopes: app.rules.scopes.clone(),
+        },
     };
     let to = ctx.call(challenge, accept).await?;
     Reply::json(200, &responses::redirect_to(&to))
 }
 
-/// `POST /authorizations/{challenge}/reject` (the `sessions` permission): answers
+/// `POST /authorizations/{challenge}/reject` (the `authorizations` permission): answers
 /// `{"redirect_to"}` with `error` (default `access_denied`). Answered once.
 pub(crate) async fn reject<P: Platform, B: Body>(
     mut req: Incoming<B>,
     ctx: &Ctx<'_, P>,
     challenge: &str,
 ) -> Answer {
-    ctx.authorize(&req, Permission::Sessions)?;
+    ctx.authorize(&req, Permission::Authorizations)?;
     let answer = RejectRequest::parse(&req.body.read().await?)?;
     let reject = Reject {
         error: answer.error,

@@ -50,7 +50,8 @@ pub(crate) async fn exchange<P: Platform>(
         scope: consent.scope,
         claims: consent.claims,
         dpop_jkt: proof.map(|p| p.jkt).or(request.dpop_jkt),
-        audience: request.resource,
+        // The demo's answer names its own audience; an app's, the resource asked for.
+        audience: consent.audience.or(request.resource),
     };
     let (sid, pair) = start_registered(ctx, session).await?;
     if !ctx.call(challenge, Started { sid: sid.clone() }).await? {

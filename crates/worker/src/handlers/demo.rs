@@ -1,13 +1,14 @@
 //! The demo page's endpoints (only when `EDGE_JWT_DEMO_LOGIN` turns them on): a password-less
 //! login, a protected resource, a logout everywhere.
 
+use edge_jwt_core::authorization::Answerer;
 use edge_jwt_core::AccessClaims;
 
 use crate::api::error::Presented;
 use crate::api::form;
 use crate::api::incoming::{Body, Incoming};
 use crate::api::reply::Reply;
-use crate::api::requests::DemoLogin;
+use crate::api::requests::{DemoLogin, DEMO_SCOPE};
 use crate::api::responses;
 use crate::api::ApiError;
 use crate::context::{Answer, Ctx};
@@ -69,7 +70,8 @@ pub(crate) async fn pending<P: Platform, B>(
 }
 
 /// `POST /demo/authorizations/{challenge}/accept` (demo only): `{"name"}` signs in as
-/// `demo:<name>`, no password; answers `{"redirect_to"}`.
+/// `demo:<name>`, no password; answers `{"redirect_to"}`. The code yields the demo's tokens
+/// (its audience and scope), whatever the client asked for.
 pub(crate) async fn accept<P: Platform, B: Body>(
     mut req: Incoming<B>,
     ctx: &Ctx<'_, P>,
@@ -78,9 +80,14 @@ pub(crate) async fn accept<P: Platform, B: Body>(
     ctx.limit().await?;
     form::require_media_type(req.header("Content-Type"), "application/json")?;
     let login = DemoLogin::parse(&req.body.read().await?)?;
+    let demo = ctx.settings.demo.as_ref().ok_or_else(ApiError::not_found)?;
     let accept = Accept {
         challenge: challenge.to_owned(),
         consent: login.consent(),
+        by: Answerer::Demo {
+            audience: demo.audience.clone(),
+            scope: DEMO_SCOPE.to_owned(),
+        },
     };
     let to = ctx.call(challenge, accept).await?;
     Reply::json(200, &responses::redirect_to(&to))

@@ -62,7 +62,7 @@ pub async fn answer<S: Store, C: Clock>(
         }
         AuthorizationCall::Describe(_) => Describe::reply(authorization.describe().await?),
         AuthorizationCall::Accept(c) => {
-            Accept::reply(authorization.accept(&c.challenge, c.consent).await?)
+            Accept::reply(authorization.accept(&c.challenge, c.consent, &c.by).await?)
         }
         AuthorizationCall::Reject(c) => Reject::reply(
             authorization

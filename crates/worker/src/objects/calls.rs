@@ -7,7 +7,9 @@
 //! This is the bottom of the Worker's modules: it knows the core and nothing of the Worker's
 //! own (the objects, the handlers and the bindings all build on it).
 
-use edge_jwt_core::authorization::{AuthorizationRequest, Consent, PendingView, Redemption};
+use edge_jwt_core::authorization::{
+    Answerer, AuthorizationRequest, Consent, PendingView, Redemption,
+};
 use edge_jwt_core::{
     Error, ErrorCode, ListedSession, NewSession, Presentation, RefreshClaims, Registered,
     SessionStatus, TokenPair,
@@ -256,6 +258,8 @@ pub struct Describe {}
 pub struct Accept {
     pub challenge: String,
     pub consent: Consent,
+    /// Who answers (the app, within its scopes; or the demo), which bounds the answer.
+    pub by: Answerer,
 }
 
 /// The user (or the app) refused; answers where to send the browser (with the error).

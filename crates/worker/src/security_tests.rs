@@ -1,0 +1,234 @@
+//! The third security review's findings, each reproduced through the handlers over the
+//! in-memory objects: every test here failed on the code before its fix.
+
+use serde_json::{json, Value};
+
+use crate::api::settings;
+use crate::flow_tests::*;
+use crate::handler_tests::*;
+
+/// A login app that may only answer authorizations, within `read`; a back end that may only
+/// start sessions, within `read`; a configured flow client; the plain-string back end.
+fn app_clients() -> String {
+    json!({
+        "backend": "0123456789abcdef-secret",
+        "login-app": { "secret": "login-app-secret-0123", "scopes": ["read"], "permissions": ["authorizations"] },
+        "sessions-only": { "secret": "sessions-secret-01234", "scopes": ["read"], "permissions": ["sessions"] },
+        "acme-web": { "secret": "acme-web-secret-01234", "scopes": ["read", "write"], "redirect_uris": [REDIRECT], "client_name": "Acme Web" },
+    })
+    .to_string()
+}
+
+fn app_platform(extra: &[(&'static str, &str)]) -> MemoryPlatform {
+    let clients = app_clients();
+    let mut all = vec![
+        (settings::LOGIN_URL, LOGIN),
+        (settings::RESOURCES, r#"["https://mcp.test/mcp"]"#),
+        (settings::REGISTRATION, "open"),
+        (settings::CLIENTS, clients.as_str()),
+    ];
+    all.extend_from_slice(extra);
+    MemoryPlatform::new(settings(&all))
+}
+
+const LOGIN_APP: (&str, &str) = ("login-app", "login-app-secret-0123");
+const SESSIONS_ONLY: (&str, &str) = ("sessions-only", "sessions-secret-01234");
+
+/// `/authorize` with `query` (the default request's parameters, `scope` replaced): the
+/// challenge the login page is given.
+fn challenge_for(p: &MemoryPlatform, client_id: &str, scope: Option<&str>) -> String {
+    let mut url = authorize_url(client_id, &[("scope", "")]);
+    if let Some(scope) = scope {
+        url.push_str(&format!("&scope={}", urlencode(scope)));
+    }
+    let to_login = location(&p.handle(get(&url, &[])));
+    param(&to_login, "login_challenge").unwrap()
+}
+
+fn accept(
+    p: &MemoryPlatform,
+    challenge: &str,
+    answer: Value,
+    who: &str,
+) -> crate::api::reply::Reply {
+    p.handle(post_json(
+        &format!("/authorizations/{challenge}/accept"),
+        &answer,
+        &[("Authorization", who)],
+    ))
+}
+
+/// The tokens a code answered by `accepted` yields to `client_id`.
+fn tokens(p: &MemoryPlatform, client_id: &str, accepted: &crate::api::reply::Reply) -> Value {
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    let to = body(accepted)["redirect_to"].as_str().unwrap().to_owned();
+    let code = param(&to, "code").unwrap();
+    let reply = exchange(p, client_id, &code, &[]);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    body(&reply)
+}
+
+// 1. An empty scope grants no scope ---------------------------------------------------------
+
+#[test]
+fn an_empty_scope_at_accept_grants_no_scope() {
+    let p = app_platform(&[]);
+    let client_id = public_client(&p);
+    let challenge = challenge_for(&p, &client_id, Some("read write admin"));
+    // The user unticked every box.
+    let accepted = accept(
+        &p,
+        &challenge,
+        json!({"sub": "alice", "scope": ""}),
+        BACKEND,
+    );
+    let pair = tokens(&p, &client_id, &accepted);
+    assert_eq!(pair.get("scope"), None, "{pair}");
+    let claims = token_claims(pair["access_token"].as_str().unwrap());
+    assert_eq!(claims.get("scope"), None, "{claims}");
+}
+
+#[test]
+fn an_empty_scope_at_authorize_asks_for_no_scope() {
+    let p = app_platform(&[]);
+    let challenge = challenge_for(&p, "acme-web", Some(""));
+    let view = body(&p.handle(get(
+        &format!("/authorizations/{challenge}"),
+        &[("Authorization", BACKEND)],
+    )));
+    assert_eq!(view["scope"], Value::Null, "{view}");
+}
+
+#[test]
+fn a_blank_scope_at_sessions_starts_a_session_with_no_scope() {
+    let p = app_platform(&[]);
+    let reply = p.handle(post_json(
+        "/sessions",
+        &json!({"sub": "bob", "scope": " "}),
+        &[("Authorization", &basic(SESSIONS_ONLY.0, SESSIONS_ONLY.1))],
+    ));
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let claims = token_claims(body(&reply)["access_token"].as_str().unwrap());
+    assert_eq!(claims.get("scope"), None, "{claims}");
+}
+
+// 2. Answering authorizations is a permission of its own ------------------------------------
+
+#[test]
+fn a_sessions_client_can_neither_read_nor_answer_authorizations() {
+    let p = app_platform(&[]);
+    let client_id = public_client(&p);
+    let challenge = challenge_for(&p, &client_id, Some("admin"));
+    let sessions_only = basic(SESSIONS_ONLY.0, SESSIONS_ONLY.1);
+    let path = format!("/authorizations/{challenge}");
+    let read = p.handle(get(&path, &[("Authorization", &sessions_only)]));
+    assert_eq!(error_of(&read).0, 403, "{}", read.body);
+    let why = body(&read)["error_description"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(why.contains("\"authorizations\" permission"), "{why}");
+    let accepted = accept(&p, &challenge, json!({"sub": "victim"}), &sessions_only);
+    assert_eq!(error_of(&accepted).0, 403);
+    let rejected = p.handle(post_json(
+        &format!("{path}/reject"),
+        &json!({}),
+        &[("Authorization", &sessions_only)],
+    ));
+    assert_eq!(error_of(&rejected).0, 403);
+    // Still pending: the login app answers it.
+    let view = p.handle(get(&path, &[("Authorization", BACKEND)]));
+    assert_eq!(view.status, 200);
+}
+
+#[test]
+fn a_login_app_grants_only_scopes_within_its_own() {
+    let p = app_platform(&[]);
+    let client_id = public_client(&p);
+    let app = basic(LOGIN_APP.0, LOGIN_APP.1);
+    let challenge = challenge_for(&p, &client_id, Some("read admin"));
+    let view = p.handle(get(
+        &format!("/authorizations/{challenge}"),
+        &[("Authorization", &app)],
+    ));
+    assert_eq!(view.status, 200, "{}", view.body);
+    // All of what was asked is more than the app may grant.
+    let refused = accept(&p, &challenge, json!({"sub": "alice"}), &app);
+    assert_eq!(error_of(&refused).1, "invalid_scope", "{}", refused.body);
+    let refused = accept(
+        &p,
+        &challenge,
+        json!({"sub": "alice", "scope": "admin"}),
+        &app,
+    );
+    assert_eq!(error_of(&refused).1, "invalid_scope");
+    // Refusals answered nothing: `read` is granted.
+    let accepted = accept(
+        &p,
+        &challenge,
+        json!({"sub": "alice", "scope": "read"}),
+        &app,
+    );
+    let pair = tokens(&p, &client_id, &accepted);
+    assert_eq!(pair["scope"], "read");
+}
+
+// 3. The demo's consent page mints only demo tokens -----------------------------------------
+
+#[test]
+fn a_challenge_the_demo_answers_yields_only_demo_tokens() {
+    let p = MemoryPlatform::new(settings(&[
+        (settings::DEMO_LOGIN, "true"),
+        (settings::REGISTRATION, "open"),
+        (settings::RESOURCES, r#"["https://mcp.test/mcp"]"#),
+    ]));
+    let client_id = public_client(&p);
+    let to_login = location(&p.handle(get(&authorize_url(&client_id, &[("scope", "admin")]), &[])));
+    let challenge = param(&to_login, "login_challenge").unwrap();
+    let accepted = p.handle(post_json(
+        &format!("/demo/authorizations/{challenge}/accept"),
+        &json!({"name": "mallory"}),
+        &[],
+    ));
+    let pair = tokens(&p, &client_id, &accepted);
+    let claims = token_claims(pair["access_token"].as_str().unwrap());
+    assert_eq!(claims["aud"], "http://127.0.0.1:8787/demo", "{claims}");
+    assert_eq!(claims["scope"], "demo");
+    // The real resource's verifier refuses it.
+    let widened = p.handle(post_form(
+        "/token",
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", pair["refresh_token"].as_str().unwrap()),
+            ("resource", MCP),
+        ],
+        &[],
+    ));
+    assert_eq!(error_of(&widened).1, "invalid_target", "{}", widened.body);
+}
+
+#[test]
+fn the_demos_handoff_routes_are_gone_when_an_app_logs_users_in() {
+    let p = MemoryPlatform::new(settings(&[
+        (settings::DEMO_LOGIN, "true"),
+        (settings::LOGIN_URL, LOGIN),
+        (settings::REGISTRATION, "open"),
+    ]));
+    let client_id = public_client(&p);
+    let to_login = location(&p.handle(get(&authorize_url(&client_id, &[("resource", "")]), &[])));
+    assert!(to_login.starts_with(LOGIN), "{to_login}");
+    let challenge = param(&to_login, "login_challenge").unwrap();
+    let path = format!("/demo/authorizations/{challenge}");
+    assert_eq!(p.handle(get(&path, &[])).status, 404);
+    let accepted = p.handle(post_json(
+        &format!("{path}/accept"),
+        &json!({"name": "m"}),
+        &[],
+    ));
+    assert_eq!(accepted.status, 404);
+    let rejected = p.handle(post_json(&format!("{path}/reject"), &json!({}), &[]));
+    assert_eq!(rejected.status, 404);
+    // The demo's own login still works: its tokens were always the demo's.
+    let login = p.handle(post_json("/demo/login", &json!({"name": "m"}), &[]));
+    assert_eq!(login.status, 201);
+}
