@@ -1,7 +1,7 @@
 // The demo's consent page in a real Chromium against wrangler dev: with the demo on and no app
 // login page, /authorize hands the browser to consent.html, which shows the client's name,
 // scope and resource; Allow sends the browser back to the client with a code oauth4webapi
-// exchanges, Deny with access_denied. Screenshots go to tests/.artifacts/.
+// exchanges (for the demo's own tokens), Deny with access_denied. Screenshots go to tests/.artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as oauth from 'oauth4webapi';
@@ -66,7 +66,10 @@ test('Allow: the browser goes back with a code that oauth4webapi exchanges for t
   const tokens = await json(await fetch(`${issuer.base}/token`, form({ grant_type: 'authorization_code', client_id: client.client_id,
     code: callback.searchParams.get('code'), redirect_uri: CALLBACK, code_verifier: verifier })));
   const claims = JSON.parse(Buffer.from(tokens.access_token.split('.')[1], 'base64url'));
-  assert.deepEqual([claims.sub, claims.client_id, claims.scope], ['demo:carol', client.client_id, 'notes:read']);
+  // The demo answers for a demo user: its tokens are the demo's (audience and scope), whatever
+  // was asked, so a demo left on mints nothing a real resource accepts.
+  assert.deepEqual([claims.sub, claims.client_id, claims.aud, claims.scope],
+    ['demo:carol', client.client_id, `${issuer.base}/demo`, 'demo']);
 });
 
 test('Deny: the browser goes back with access_denied', async () => {
