@@ -71,6 +71,25 @@ test('a Session whose DpopKey could not be had tries again on the next refresh',
   assert.equal(jose.decodeProtectedHeader(proofs.at(-1)).typ, 'dpop+jwt');
 });
 
+test('a Session\'s proof names the method exactly as fetch sends it (only the six standard methods are upper-cased)', async () => {
+  const jwt = (exp) => new jose.UnsecuredJWT({ sub: 'u' }).setExpirationTime(exp).encode();
+  const now = Math.floor(Date.now() / 1000);
+  const sent = [];
+  const fetch = async (input, init) => {
+    // What the host's own fetch would put on the wire, beside the proof made for it.
+    sent.push({ method: new Request(input, init).method, proof: new Headers(init.headers).get('DPoP') });
+    return new Response('{}');
+  };
+  const session = new pkg.Session({ issuer: 'https://issuer.test', fetch, dpop: true,
+    tokens: { access_token: jwt(now + 300), refresh_token: 'r1', token_type: 'DPoP' } });
+  for (const method of ['patch', 'PATCH', 'post', 'Delete', 'propfind', 'get']) {
+    await session.fetch('https://issuer.test/api/item', { method });
+    const { method: wire, proof } = sent.at(-1);
+    assert.equal(jose.decodeJwt(proof).htm, wire, `${method} is sent as ${wire}`);
+  }
+  assert.deepEqual(sent.map((s) => s.method), ['patch', 'PATCH', 'POST', 'DELETE', 'propfind', 'GET']);
+});
+
 test('every proof DpopKey makes passes the core\'s verifyRequest (the JS proof and the core cannot drift)', async () => {
   const issuer = await jose.generateKeyPair('EdDSA', { extractable: true });
   const jwks = { keys: [{ ...(await jose.exportJWK(issuer.publicKey)), kid: 'i1', alg: 'EdDSA' }] };

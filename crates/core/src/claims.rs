@@ -140,6 +140,8 @@ pub struct AccessClaims {
     pub scope: Option<String>,
     /// The whole claims set, custom claims included.
     pub claims: Claims,
+    /// The `kid` of the key it was verified with: a revoked signing key refuses it.
+    pub kid: Option<String>,
 }
 
 impl AccessClaims {
@@ -150,11 +152,12 @@ impl AccessClaims {
             sid: &self.sid,
             sub: &self.sub,
             iat: self.iat,
-            kid: None,
+            kid: self.kid.as_deref(),
         }
     }
 
-    pub fn from_claims(claims: Claims) -> Result<Self> {
+    /// The claims of a token verified with key `kid` (the header's).
+    pub fn from_claims(claims: Claims, kid: Option<String>) -> Result<Self> {
         Ok(AccessClaims {
             sub: claims.required_string("sub")?.to_owned(),
             jti: claims.required_string("jti")?.to_owned(),
@@ -164,6 +167,7 @@ impl AccessClaims {
             exp: claims.required_seconds("exp")?,
             scope: claims.string("scope")?.map(str::to_owned),
             claims,
+            kid,
         })
     }
 }
@@ -179,6 +183,9 @@ pub struct RefreshClaims {
     pub iat: u64,
     pub exp: u64,
     pub session_end: u64,
+    /// The `kid` of the key it was verified with: a revoked signing key refuses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
 }
 
 impl RefreshClaims {
@@ -189,7 +196,7 @@ impl RefreshClaims {
             sid: &self.sid,
             sub: &self.sub,
             iat: self.iat,
-            kid: None,
+            kid: self.kid.as_deref(),
         }
     }
 
@@ -203,7 +210,8 @@ impl RefreshClaims {
         }
     }
 
-    pub fn from_claims(claims: &Claims) -> Result<Self> {
+    /// The claims of a token verified with key `kid` (the header's).
+    pub fn from_claims(claims: &Claims, kid: Option<String>) -> Result<Self> {
         Ok(RefreshClaims {
             sub: claims.required_string("sub")?.to_owned(),
             jti: claims.required_string("jti")?.to_owned(),
@@ -212,6 +220,7 @@ impl RefreshClaims {
             iat: claims.required_seconds("iat")?,
             exp: claims.required_seconds("exp")?,
             session_end: claims.required_seconds("session_end")?,
+            kid,
         })
     }
 }

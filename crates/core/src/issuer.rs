@@ -155,11 +155,13 @@ impl TokenIssuer {
     }
 
     pub fn verify_access(&self, token: &str, now: u64) -> Result<AccessClaims> {
-        AccessClaims::from_claims(self.access.verify(token, now)?)
+        let parsed = self.access.verify_to_json(token, now)?;
+        AccessClaims::from_claims(parsed.claims, parsed.kid)
     }
 
     pub fn verify_refresh(&self, token: &str, now: u64) -> Result<RefreshClaims> {
-        RefreshClaims::from_claims(&self.refresh.verify(token, now)?)
+        let parsed = self.refresh.verify_to_json(token, now)?;
+        RefreshClaims::from_claims(&parsed.claims, parsed.kid)
     }
 
     /// Verifies either kind of this issuer's tokens, access tokens for any audience (for
@@ -171,14 +173,14 @@ impl TokenIssuer {
             .is_ok_and(|jws| jws.header.typ_is(REFRESH_TOKEN_TYP));
         let access = || {
             self.any_access
-                .verify(token, now)
-                .and_then(AccessClaims::from_claims)
+                .verify_to_json(token, now)
+                .and_then(|parsed| AccessClaims::from_claims(parsed.claims, parsed.kid))
                 .map(IssuedToken::Access)
         };
         let refresh = || {
             self.refresh
-                .verify(token, now)
-                .and_then(|claims| RefreshClaims::from_claims(&claims))
+                .verify_to_json(token, now)
+                .and_then(|parsed| RefreshClaims::from_claims(&parsed.claims, parsed.kid))
                 .map(IssuedToken::Refresh)
         };
         if refresh_first {

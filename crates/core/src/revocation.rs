@@ -66,6 +66,15 @@ impl<S: Store> RevocationList<S> {
         Ok(self.store.get(&key_key(kid)).await?.is_some())
     }
 
+    /// Fails with `Revoked(Key)` if the key a token was verified with (`ids.kid`) was revoked:
+    /// for a refresh token, whose session, not this list, decides the rest. Fails closed.
+    pub async fn check_key(&self, ids: TokenIds<'_>) -> Result<()> {
+        match ids.kid {
+            Some(kid) if self.key_revoked(kid).await? => Err(Error::Revoked(RevokedBy::Key)),
+            _ => Ok(()),
+        }
+    }
+
     /// The subject's "revoked before" time, if it was logged out everywhere.
     pub async fn subject_revoked_before(&self, sub: &str) -> Result<Option<u64>> {
         let value = self.store.get(&subject_key(sub)).await?;

@@ -407,6 +407,31 @@ fn logout_everywhere_publishes_the_cutoff_before_a_bounded_fan_out() {
     );
 }
 
+/// The `kid` a token was verified with travels with its claims, access and refresh alike, so
+/// the revocation check covers the key without a second parse of the token.
+#[test]
+fn verified_claims_carry_their_kid_and_a_revoked_key_refuses_a_refresh_token() {
+    let w = World::new();
+    let d = w.sessions();
+    let pair = block_on(d.start("sid-k", session("ann"))).unwrap();
+    let kid = w.issuer.keys().signer().kid().to_owned();
+    let access = w.issuer.verify_access(&pair.access_token, T0).unwrap();
+    let refresh = w.issuer.verify_refresh(&pair.refresh_token, T0).unwrap();
+    assert_eq!(access.ids().kid, Some(kid.as_str()));
+    assert_eq!(refresh.ids().kid, Some(kid.as_str()));
+    let list = &w.revocations;
+    block_on(list.check_key(refresh.ids())).unwrap();
+    block_on(list.revoke_key(&kid, T0 + 86_400, T0)).unwrap();
+    assert_eq!(
+        block_on(list.check_key(refresh.ids())).unwrap_err(),
+        Error::Revoked(RevokedBy::Key)
+    );
+    assert_eq!(
+        block_on(list.check(access.ids())).unwrap_err(),
+        Error::Revoked(RevokedBy::Key)
+    );
+}
+
 /// A revoked signing key (issue 25): every token it signed is refused by a verifier that saw
 /// the header's `kid`, and only by the key's entry; tokens of other keys pass.
 #[test]

@@ -204,7 +204,7 @@ export class Session extends EventTarget {
   async fetch(input, init = {}) {
     const url = typeof input === 'string' || input instanceof URL ? String(input) : input?.url;
     if (!this.#origins.has(originOf(url))) return this.#fetch(input, init);
-    const method = (init.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
+    const method = fetchMethod(init.method ?? (input instanceof Request ? input.method : 'GET'));
     const absolute = new URL(url, globalThis.location?.href).href;
     const send = async (pair) => {
       const headers = new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined));
@@ -266,6 +266,15 @@ export class Session extends EventTarget {
     };
     await revoke();
   }
+}
+
+/** The Fetch standard normalizes only these methods' case; any other is sent as written. */
+const NORMALIZED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
+
+/** The method exactly as `fetch` will send it (the proof's `htm` must be the same). */
+function fetchMethod(method) {
+  const upper = String(method).toUpperCase();
+  return NORMALIZED_METHODS.has(upper) ? upper : String(method);
 }
 
 /** The origin of a URL, resolved against the page's location where there is one. */

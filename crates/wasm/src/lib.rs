@@ -257,24 +257,20 @@ impl RequestCheck {
 pub struct RevocationCheck {
     access: AccessClaims,
     json: String,
-    kid: Option<String>,
 }
 
 impl RevocationCheck {
     fn of(parsed: ParsedClaims) -> Result<Self, JsValue> {
-        let access = AccessClaims::from_claims(parsed.claims).map_err(|e| js_error(&e))?;
+        let access =
+            AccessClaims::from_claims(parsed.claims, parsed.kid).map_err(|e| js_error(&e))?;
         Ok(RevocationCheck {
             access,
             json: parsed.json,
-            kid: parsed.kid,
         })
     }
 
     fn ids(&self) -> edge_jwt_core::revocation::TokenIds<'_> {
-        edge_jwt_core::revocation::TokenIds {
-            kid: self.kid.as_deref(),
-            ..self.access.ids()
-        }
+        self.access.ids()
     }
 }
 

@@ -74,5 +74,5 @@ pub fn resource_claims<B>(
             )
         })
         .map_err(as_resource)?;
-    AccessClaims::from_claims(verified.claims.claims).map_err(as_resource)
+    AccessClaims::from_claims(verified.claims.claims, verified.claims.kid).map_err(as_resource)
 }

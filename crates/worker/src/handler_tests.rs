@@ -94,7 +94,7 @@ impl MemoryPlatform {
             .clone()
     }
 
-    fn revocation_list(&self) -> RevocationList<MemoryStore> {
+    pub(crate) fn revocation_list(&self) -> RevocationList<MemoryStore> {
         RevocationList::new(self.kv.clone(), self.settings.issuer.policy().leeway)
     }
 
@@ -290,7 +290,7 @@ pub(crate) fn token_claims(token: &str) -> Value {
     serde_json::from_slice(&bytes).unwrap()
 }
 
-fn start_session(p: &MemoryPlatform, sub: &str, extra: Value) -> Value {
+pub(crate) fn start_session(p: &MemoryPlatform, sub: &str, extra: Value) -> Value {
     let mut request = json!({ "sub": sub });
     if let (Some(request), Some(extra)) = (request.as_object_mut(), extra.as_object()) {
         request.extend(extra.clone());
@@ -312,7 +312,7 @@ pub(crate) fn refresh(p: &MemoryPlatform, refresh_token: &str, headers: &[(&str,
     p.handle(post_form("/token", &params, headers))
 }
 
-fn introspect(p: &MemoryPlatform, token: &str) -> Value {
+pub(crate) fn introspect(p: &MemoryPlatform, token: &str) -> Value {
     let reply = p.handle(post_form(
         "/introspect",
         &[("token", token)],

@@ -1,11 +1,14 @@
 //! The third security review's findings, each reproduced through the handlers over the
 //! in-memory objects: every test here failed on the code before its fix.
 
+use base64::Engine as _;
+use futures::executor::block_on;
 use serde_json::{json, Value};
 
 use crate::api::settings;
 use crate::flow_tests::*;
 use crate::handler_tests::*;
+use crate::platform::Platform;
 
 /// A login app that may only answer authorizations, within `read`; a back end that may only
 /// start sessions, within `read`; a configured flow client; the plain-string back end.
@@ -231,4 +234,30 @@ fn the_demos_handoff_routes_are_gone_when_an_app_logs_users_in() {
     // The demo's own login still works: its tokens were always the demo's.
     let login = p.handle(post_json("/demo/login", &json!({"name": "m"}), &[]));
     assert_eq!(login.status, 201);
+}
+
+// 10. Introspection refuses a revoked signing key's tokens ----------------------------------
+
+#[test]
+fn introspection_answers_inactive_for_the_tokens_of_a_revoked_signing_key() {
+    // This isolate's settings still trust the key (another isolate revoked it a moment ago):
+    // only the revocation list says it is revoked.
+    let p = app_platform(&[]);
+    let pair = start_session(&p, "alice", json!({}));
+    let access = pair["access_token"].as_str().unwrap();
+    let refresh_token = pair["refresh_token"].as_str().unwrap();
+    assert_eq!(introspect(&p, access)["active"], true);
+    assert_eq!(introspect(&p, refresh_token)["active"], true);
+    let header = access.split('.').next().unwrap();
+    let header: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(header)
+            .unwrap(),
+    )
+    .unwrap();
+    let kid = header["kid"].as_str().unwrap();
+    let now = p.now();
+    block_on(p.revocation_list().revoke_key(kid, now + 86_400, now)).unwrap();
+    assert_eq!(introspect(&p, access)["active"], false);
+    assert_eq!(introspect(&p, refresh_token)["active"], false);
 }

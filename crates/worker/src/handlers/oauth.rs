@@ -5,7 +5,7 @@ use edge_jwt_core::client::Permission;
 use edge_jwt_core::dpop::DpopProof;
 use edge_jwt_core::issuer::{IssuedToken, RevocationTarget};
 use edge_jwt_core::subject::refresh_notice_due;
-use edge_jwt_core::{Error, ErrorCode, Presentation, RevokedBy};
+use edge_jwt_core::{Error, ErrorCode, Presentation};
 use serde_json::json;
 
 use crate::api::form::Form;
@@ -70,20 +70,7 @@ pub(crate) async fn token<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<
     if ctx.settings.managed.is_some() {
         // A revoked signing key refuses its refresh tokens at once, in every isolate (an
         // isolate's copy of the key ring may be a minute old).
-        let max = ctx
-            .settings
-            .issuer
-            .access_verifier()
-            .options()
-            .max_token_length;
-        let kid = edge_jwt_core::jose::CompactJws::parse(token, max)
-            .ok()
-            .and_then(|jws| jws.header.kid);
-        if let Some(kid) = kid {
-            if ctx.revocations()?.key_revoked(&kid).await? {
-                return Err(Error::Revoked(RevokedBy::Key).into());
-            }
-        }
+        ctx.revocations()?.check_key(claims.ids()).await?;
     }
     claims.check_client(client.as_ref().map(|c| c.id.as_str()))?;
     let sid = claims.sid.clone();
@@ -218,6 +205,10 @@ pub(crate) async fn introspect<P: Platform, B: Body>(
             Err(e) => return Err(e.into()),
         },
         IssuedToken::Refresh(claims) => {
+            match ctx.revocations()?.check_key(claims.ids()).await {
+                Err(Error::Revoked(_)) => return Reply::json(200, &responses::inactive()),
+                checked => checked?,
+            }
             let call = Status {
                 sid: claims.sid.clone(),
                 refresh_jti: Some(claims.jti.clone()),
