@@ -261,3 +261,50 @@ fn introspection_answers_inactive_for_the_tokens_of_a_revoked_signing_key() {
     assert_eq!(introspect(&p, access)["active"], false);
     assert_eq!(introspect(&p, refresh_token)["active"], false);
 }
+
+// 9. A wrong wrap secret moves nothing ------------------------------------------------------
+
+#[test]
+fn a_wrong_wrap_secret_reads_the_ring_as_stored_and_writes_nothing() {
+    use crate::api::key_settings::{ManagedKeys, KEY_PUBLISH_AHEAD, KEY_ROTATION, KEY_WRAP};
+    use crate::objects::key_calls::{KeyCall, Ring, Step};
+    use crate::objects::keys;
+    use edge_jwt_core::keyring::KeyRing;
+    use edge_jwt_core::testing::{FixedClock, MemoryStore};
+    use edge_jwt_core::Store;
+
+    let policy = edge_jwt_core::Policy::new("https://issuer.test", "https://api.test");
+    let managed = |byte: u8| {
+        let wrap = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([byte; 32]);
+        let lookup = |name: &str| match name {
+            KEY_ROTATION => Some("8s".to_owned()),
+            KEY_PUBLISH_AHEAD => Some("2s".to_owned()),
+            KEY_WRAP => Some(wrap.clone()),
+            _ => None,
+        };
+        ManagedKeys::load(&lookup, &policy).unwrap().unwrap()
+    };
+    let (right, wrong) = (managed(7), managed(8));
+    let t0 = 1_800_000_000;
+    let store = MemoryStore::new(FixedClock::at(t0));
+    let read = |managed: &ManagedKeys, now: u64| -> Result<KeyRing, String> {
+        let answer = block_on(keys::answer(KeyCall::Ring(Ring {}), &store, managed, now));
+        answer
+            .map(|value| serde_json::from_value(value).unwrap())
+            .map_err(|e| e.message)
+    };
+    let ring = read(&right, t0).unwrap();
+    assert!(ring.current().is_some());
+    // Later, with a step due and another secret: the ring as stored, nothing made.
+    let due = t0 + 60;
+    assert_eq!(read(&wrong, due).unwrap(), ring);
+    let cron = block_on(keys::answer(KeyCall::Step(Step {}), &store, &wrong, due));
+    // Refused (the object's log says why: the core's error names EDGE_JWT_KEY_WRAP).
+    assert_eq!(cron.unwrap_err().code, "ERR_INTERNAL");
+    let stored: KeyRing =
+        serde_json::from_str(&block_on(store.get("ring")).unwrap().unwrap()).unwrap();
+    assert_eq!(stored, ring, "nothing was written under the wrong secret");
+    // The right secret opens it and moves it on.
+    assert!(stored.key_set(&right.wrap).is_ok());
+    assert_ne!(read(&right, due).unwrap(), ring);
+}

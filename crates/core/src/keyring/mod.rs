@@ -96,6 +96,10 @@ impl ManagedKey {
 /// Makes a fresh key, wrapped, published from `now` as next.
 pub trait KeyMaker {
     fn make(&mut self, now: u64) -> Result<ManagedKey>;
+
+    /// Fails unless a key this maker wraps is wrapped as `key` is (the same wrap secret): a
+    /// ring is moved only by a maker that can open what it holds.
+    fn opens(&self, key: &ManagedKey) -> Result<()>;
 }
 
 /// Fresh keys of one algorithm, wrapped under `wrap_key`.
@@ -121,6 +125,10 @@ impl KeyMaker for Generator<'_> {
             revoked_at: None,
             public_jwk,
         })
+    }
+
+    fn opens(&self, key: &ManagedKey) -> Result<()> {
+        self.wrap_key.unwrap(&key.kid, &key.wrapped).map(drop)
     }
 }
 
@@ -216,6 +224,7 @@ impl KeyRing {
         now: u64,
         maker: &mut dyn KeyMaker,
     ) -> Result<Vec<Transition>> {
+        self.check_maker(maker)?;
         let mut moves = Vec::new();
         self.keys.retain(|k| {
             let ended = match k.state {
@@ -285,6 +294,7 @@ impl KeyRing {
         now: u64,
         maker: &mut dyn KeyMaker,
     ) -> Result<Vec<Transition>> {
+        self.check_maker(maker)?;
         let key = self
             .keys
             .iter_mut()
@@ -304,6 +314,16 @@ impl KeyRing {
             self.add(maker.make(now)?, &mut moves, now);
         }
         Ok(moves)
+    }
+
+    /// Refuses a maker that cannot open the ring's keys (another wrap secret), before anything
+    /// moves: keys made under it would leave a ring that neither secret opens.
+    fn check_maker(&self, maker: &dyn KeyMaker) -> Result<()> {
+        let probe = self
+            .current()
+            .or_else(|| self.next())
+            .or_else(|| self.keys.first());
+        probe.map_or(Ok(()), |key| maker.opens(key))
     }
 
     /// The current key retires, the next one signs, and a new next key is published.

@@ -31,6 +31,10 @@ impl KeyMaker for Numbered {
             wrapped: String::new(),
         })
     }
+
+    fn opens(&self, _key: &ManagedKey) -> Result<()> {
+        Ok(()) // nothing is wrapped: the wrap key's check has a test of its own below
+    }
 }
 
 fn states(ring: &KeyRing) -> Vec<(String, KeyState)> {
@@ -228,4 +232,35 @@ fn keys_at_rest_are_never_in_the_clear() {
         .unwrap_err()
         .to_string()
         .contains("EDGE_JWT_KEY_WRAP"));
+}
+
+#[test]
+fn a_wrap_key_that_cannot_open_the_ring_moves_nothing() {
+    let wrap_key = WrapKey::from_base64url(&b64::encode(&[7; 32])).unwrap();
+    let other = WrapKey::from_base64url(&b64::encode(&[8; 32])).unwrap();
+    let maker = |wrap_key| Generator {
+        algorithm: Algorithm::EdDSA,
+        wrap_key,
+    };
+    let mut ring = KeyRing::default();
+    ring.step(&POLICY, T0, &mut maker(&wrap_key)).unwrap();
+    // A step is due: the current key's period is over and next has been published.
+    let due = T0 + POLICY.period;
+    let before = ring.clone();
+    for attempt in [
+        ring.clone().step(&POLICY, due, &mut maker(&other)),
+        ring.clone().rotate(&POLICY, due, &mut maker(&other)),
+        ring.clone()
+            .revoke(&before.current().unwrap().kid, due, &mut maker(&other)),
+    ] {
+        let err = attempt.unwrap_err();
+        assert!(err.to_string().contains("EDGE_JWT_KEY_WRAP"), "{err}");
+    }
+    let mut moved = ring.clone();
+    assert!(moved.step(&POLICY, due, &mut maker(&other)).is_err());
+    assert_eq!(moved, before, "nothing moved, nothing made");
+    // The right secret moves it, and every key in it still opens.
+    let moves = ring.step(&POLICY, due, &mut maker(&wrap_key)).unwrap();
+    assert!(moves.iter().any(|m| m.to == "current"));
+    assert!(ring.key_set(&wrap_key).is_ok());
 }

@@ -76,7 +76,19 @@ pub async fn answer<S: Store>(
     };
     let policy = &managed.rotation;
     let moves: Vec<Transition> = match &call {
-        KeyCall::Ring(_) | KeyCall::Step(_) => ring.step(policy, now, &mut maker)?,
+        // A read answers the ring as stored when it cannot be moved (the core refuses a wrap
+        // secret that cannot open it): the settings built from it then name the setting.
+        KeyCall::Ring(_) => {
+            let mut moved = ring.clone();
+            match moved.step(policy, now, &mut maker) {
+                Ok(moves) => {
+                    ring = moved;
+                    moves
+                }
+                Err(_) => Vec::new(),
+            }
+        }
+        KeyCall::Step(_) => ring.step(policy, now, &mut maker)?,
         KeyCall::Rotate(_) => ring.rotate(policy, now, &mut maker)?,
         KeyCall::RevokeKey(RevokeKey { kid }) => ring.revoke(kid, now, &mut maker)?,
     };
