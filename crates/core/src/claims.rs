@@ -126,6 +126,9 @@ pub struct RefreshExtra {
     pub sid: String,
     /// The session's absolute end (seconds): no refresh goes past it.
     pub session_end: u64,
+    /// Issued to a confidential client: it refreshes only with the client's credentials.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub confidential: bool,
 }
 
 /// A verified access token (RFC 9068).
@@ -183,6 +186,9 @@ pub struct RefreshClaims {
     pub iat: u64,
     pub exp: u64,
     pub session_end: u64,
+    /// Issued to a confidential client, which must authenticate to refresh it.
+    #[serde(default)]
+    pub confidential: bool,
     /// The `kid` of the key it was verified with: a revoked signing key refuses it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kid: Option<String>,
@@ -200,12 +206,14 @@ impl RefreshClaims {
         }
     }
 
-    /// RFC 6749 §6: a client that authenticated refreshes only the tokens issued to it. A
-    /// public client (no authentication) may refresh any: the browser refreshes the sessions
-    /// a trusted back end started for it.
+    /// RFC 6749 §6: a client that authenticated refreshes only the tokens issued to it, and a
+    /// confidential client's tokens refresh only with its credentials. Otherwise a public
+    /// client (no authentication) may refresh any: the browser refreshes the sessions a
+    /// trusted back end started for it.
     pub fn check_client(&self, authenticated: Option<&str>) -> Result<()> {
         match authenticated {
             Some(client) if client != self.client_id => Err(Error::ClientMismatch),
+            None if self.confidential => Err(Error::ClientAuthenticationRequired),
             _ => Ok(()),
         }
     }
@@ -220,6 +228,7 @@ impl RefreshClaims {
             iat: claims.required_seconds("iat")?,
             exp: claims.required_seconds("exp")?,
             session_end: claims.required_seconds("session_end")?,
+            confidential: claims.as_map().get("confidential") == Some(&Value::Bool(true)),
             kid,
         })
     }

@@ -120,6 +120,9 @@ pub enum Error {
     InvalidClientMetadata(String),
     /// A `response_type` other than `code` (RFC 6749 §4.1.2.1).
     UnsupportedResponseType,
+    /// A confidential client's refresh token presented without the client's credentials
+    /// (RFC 6749 §6: a confidential client authenticates when it refreshes).
+    ClientAuthenticationRequired,
 }
 
 /// The stable codes callers branch on, one per kind of [`Error`]: jose's where jose has one.
@@ -155,11 +158,12 @@ pub enum ErrorCode {
     InvalidRedirectUri,
     InvalidClientMetadata,
     UnsupportedResponseType,
+    ClientAuthenticationRequired,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 29] = [
+    pub const ALL: [ErrorCode; 30] = [
         ErrorCode::JwtExpired,
         ErrorCode::JwtClaimValidationFailed,
         ErrorCode::JwsSignatureVerificationFailed,
@@ -189,6 +193,7 @@ impl ErrorCode {
         ErrorCode::InvalidRedirectUri,
         ErrorCode::InvalidClientMetadata,
         ErrorCode::UnsupportedResponseType,
+        ErrorCode::ClientAuthenticationRequired,
     ];
 
     /// The code's text (`ERR_JWT_EXPIRED`...).
@@ -223,6 +228,7 @@ impl ErrorCode {
             ErrorCode::InvalidRedirectUri => "ERR_INVALID_REDIRECT_URI",
             ErrorCode::InvalidClientMetadata => "ERR_INVALID_CLIENT_METADATA",
             ErrorCode::UnsupportedResponseType => "ERR_UNSUPPORTED_RESPONSE_TYPE",
+            ErrorCode::ClientAuthenticationRequired => "ERR_CLIENT_AUTHENTICATION_REQUIRED",
         }
     }
 
@@ -292,6 +298,7 @@ impl Error {
             Error::InvalidRedirectUri(_) => ErrorCode::InvalidRedirectUri,
             Error::InvalidClientMetadata(_) => ErrorCode::InvalidClientMetadata,
             Error::UnsupportedResponseType => ErrorCode::UnsupportedResponseType,
+            Error::ClientAuthenticationRequired => ErrorCode::ClientAuthenticationRequired,
         }
     }
 
@@ -418,6 +425,10 @@ impl fmt::Display for Error {
             Error::UnsupportedResponseType => {
                 f.write_str("response_type must be code (the authorization code flow)")
             }
+            Error::ClientAuthenticationRequired => f.write_str(
+                "this refresh token was issued to a confidential client: refresh it with the \
+                 client's credentials",
+            ),
         }
     }
 }

@@ -36,6 +36,10 @@ pub struct SessionClaims {
     /// tokens are never accepted by the real resources).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<String>,
+    /// Its client is confidential: its refresh tokens say so, and refresh only with the
+    /// client's credentials (RFC 6749 §6).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub confidential: bool,
 }
 
 /// What one pair of tokens was signed from: with the session's claims, enough to sign the very
@@ -256,6 +260,7 @@ impl TokenIssuer {
             client_id: session.client_id.clone(),
             sid: session.sid.clone(),
             session_end: session.ends_at,
+            confidential: session.confidential,
         };
         let claims = self.claims(&self.policy.issuer, &session.sub, (iat, exp, jti), extra);
         self.keys.signer().sign(claims, REFRESH_TOKEN_TYP)
@@ -281,6 +286,7 @@ impl TokenIssuer {
             ends_at: now + self.policy.access_ttl,
             jkt: None,
             audience: None,
+            confidential: false,
         };
         let jti = crate::random::new_id()?;
         let (access_token, exp) = self.sign_access(&session, (now, &jti), jkt)?;

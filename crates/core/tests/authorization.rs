@@ -297,6 +297,7 @@ fn a_second_use_of_a_code_revokes_the_session_the_first_started() {
         claims: consent.claims,
         dpop_jkt: request.dpop_jkt,
         audience: request.resource,
+        confidential: false,
     };
     let d = f.w.sessions();
     let pair = block_on(d.start("sid-code", session)).unwrap();

@@ -19,6 +19,7 @@ fn record(now: u64) -> SessionClaims {
         ends_at: now + 30 * 86_400,
         jkt: None,
         audience: None,
+        confidential: false,
     }
 }
 

@@ -41,6 +41,7 @@ impl Fixture {
             ends_at: T0 + 86_400,
             jkt: jkt.map(str::to_owned),
             audience: None,
+            confidential: false,
         };
         self.issuer.sign_access_for_tests(&session, T0)
     }

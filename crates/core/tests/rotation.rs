@@ -15,6 +15,7 @@ fn new_session(sub: &str) -> NewSession {
         claims: json!({"role": "admin"}).as_object().cloned().unwrap(),
         dpop_jkt: None,
         audience: None,
+        confidential: false,
     }
 }
 

@@ -23,6 +23,7 @@ export type JwtErrorCode =
   | 'ERR_SESSION_NOT_FOUND'
   // The issuer's own failures, as a Session's refresh may carry them from the server.
   | 'ERR_CLIENT_MISMATCH'
+  | 'ERR_CLIENT_AUTHENTICATION_REQUIRED'
   | 'ERR_INVALID_SCOPE'
   | 'ERR_UNAUTHORIZED_CLIENT'
   | 'ERR_INTERNAL'

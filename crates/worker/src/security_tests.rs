@@ -308,3 +308,53 @@ fn a_wrong_wrap_secret_reads_the_ring_as_stored_and_writes_nothing() {
     assert!(stored.key_set(&right.wrap).is_ok());
     assert_ne!(read(&right, due).unwrap(), ring);
 }
+
+// 7. A confidential code-flow client refreshes with its credentials -------------------------
+
+#[test]
+fn a_confidential_clients_refresh_token_refreshes_only_with_its_secret() {
+    let p = app_platform(&[]);
+    let client = register(&p, json!({"redirect_uris": ["http://127.0.0.1/callback"]}));
+    let (id, secret) = (
+        client["client_id"].as_str().unwrap(),
+        client["client_secret"].as_str().unwrap(),
+    );
+    let code = code_for(&p, id, &[("resource", "")]);
+    let own = basic(id, secret);
+    let params = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", VERIFIER),
+    ];
+    let pair = body(&p.handle(post_form("/token", &params, &[("Authorization", &own)])));
+    let rt = pair["refresh_token"].as_str().unwrap();
+    // Without its credentials (or naming itself only): refused, and nothing is used up.
+    for headers in [vec![], vec![("Authorization", "Basic Og==")]] {
+        let refused = refresh(&p, rt, &headers);
+        assert_eq!(error_of(&refused).0, 401, "{}", refused.body);
+        assert_eq!(error_of(&refused).1, "invalid_client");
+    }
+    let named = p.handle(post_form(
+        "/token",
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", rt),
+            ("client_id", id),
+        ],
+        &[],
+    ));
+    assert_eq!(
+        error_of(&named).2.as_deref(),
+        Some("ERR_CLIENT_AUTHENTICATION_REQUIRED"),
+        "{}",
+        named.body
+    );
+    let refreshed = refresh(&p, rt, &[("Authorization", &own)]);
+    assert_eq!(refreshed.status, 200, "{}", refreshed.body);
+    // The browser-session rule is unchanged: a session a back end started refreshes with its
+    // refresh token alone.
+    let started = start_session(&p, "alice", json!({}));
+    let rt = started["refresh_token"].as_str().unwrap();
+    assert_eq!(refresh(&p, rt, &[]).status, 200);
+}

@@ -37,6 +37,10 @@ pub struct NewSession {
     /// `aud` of its access tokens, when not the policy's (the demo's own audience).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<String>,
+    /// Started for a confidential client (the code flow's, which authenticated at the
+    /// exchange): its refresh tokens refresh only with that client's credentials.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub confidential: bool,
 }
 
 impl NewSession {
@@ -169,6 +173,7 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
                 ends_at: now + self.issuer.policy().session_max,
                 jkt: request.dpop_jkt.clone(),
                 audience: request.audience,
+                confidential: request.confidential,
             },
             started_at: now,
             min_iat,

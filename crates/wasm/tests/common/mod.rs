@@ -29,6 +29,7 @@ pub fn fixture(alg: Algorithm) -> Fixture {
         ends_at: T0 + 86_400,
         jkt: None,
         audience: None,
+        confidential: false,
     };
     let access = issuer.sign_access_for_tests(&record, T0);
     let refresh = issuer.sign_refresh_for_tests(&record, T0);

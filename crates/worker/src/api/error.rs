@@ -190,6 +190,13 @@ impl ApiError {
             ErrorCode::InvalidRedirectUri => (400, "invalid_redirect_uri", message),
             ErrorCode::InvalidClientMetadata => (400, "invalid_client_metadata", message),
             ErrorCode::UnsupportedResponseType => (400, "unsupported_response_type", message),
+            ErrorCode::ClientAuthenticationRequired => {
+                return ApiError {
+                    code: Some(code),
+                    error_description: message,
+                    ..Self::invalid_client()
+                }
+            }
             ErrorCode::AuthorizationNotFound => (404, "not_found", message),
             ErrorCode::UnauthorizedClient => (400, "unauthorized_client", message),
             // RFC 9449 §5 (400 at the token endpoint) and §7.1 (401 with a challenge at a

@@ -38,6 +38,7 @@ impl SessionRequest {
             claims: request.claims,
             dpop_jkt: request.dpop_jkt,
             audience: None,
+            confidential: false,
         })
     }
 }
@@ -117,6 +118,7 @@ impl DemoLogin {
             claims,
             dpop_jkt: self.dpop_jkt,
             audience,
+            confidential: false,
         }
     }
 

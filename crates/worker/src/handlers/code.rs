@@ -52,6 +52,8 @@ pub(crate) async fn exchange<P: Platform>(
         dpop_jkt: proof.map(|p| p.jkt).or(request.dpop_jkt),
         // The demo's answer names its own audience; an app's, the resource asked for.
         audience: consent.audience.or(request.resource),
+        // A client that authenticated at the exchange authenticates at each refresh too.
+        confidential: client.authenticated,
     };
     let (sid, pair) = start_registered(ctx, session).await?;
     if !ctx.call(challenge, Started { sid: sid.clone() }).await? {
