@@ -5,7 +5,7 @@
 mod support;
 
 use edge_jwt_core::authorization::{
-    Answerer, Authorization, AuthorizationRequest, CodeExchange, Consent, Redemption,
+    Answerer, Authorization, AuthorizationRequest, ClientOrigin, CodeExchange, Consent, Redemption,
 };
 use edge_jwt_core::testing::MemoryStore;
 use edge_jwt_core::{Error, NewSession, RevokedBy};
@@ -64,7 +64,7 @@ impl Flow {
     /// Begun and accepted: the code's secret part.
     fn code(&self, consent: Consent) -> String {
         let a = self.authorization();
-        block_on(a.begin(request(), Some("CLI".into()))).unwrap();
+        block_on(a.begin(request(), Some("CLI".into()), ClientOrigin::Registered)).unwrap();
         let to = block_on(a.accept(LOGIN, consent, &APP)).unwrap();
         let code = to.split("code=").nth(1).unwrap().split('&').next().unwrap();
         code.split("%2E")
@@ -86,7 +86,7 @@ fn alice() -> Consent {
 fn a_pending_request_is_described_then_answered_once_with_a_code_and_iss() {
     let f = Flow::new();
     let a = f.authorization();
-    block_on(a.begin(request(), Some("CLI".into()))).unwrap();
+    block_on(a.begin(request(), Some("CLI".into()), ClientOrigin::Registered)).unwrap();
     let view = block_on(a.describe()).unwrap();
     assert_eq!(
         (view.client_name.as_deref(), view.scope.as_deref()),
@@ -118,12 +118,12 @@ fn a_pending_request_is_described_then_answered_once_with_a_code_and_iss() {
 fn a_rejection_goes_back_with_access_denied_and_a_request_expires_after_ten_minutes() {
     let f = Flow::new();
     let a = f.authorization();
-    block_on(a.begin(request(), None)).unwrap();
+    block_on(a.begin(request(), None, ClientOrigin::Registered)).unwrap();
     let to = block_on(a.reject(None, Some("the user said no"))).unwrap();
     assert_eq!(to, format!("{REDIRECT}?error=access_denied&error_description=the%20user%20said%20no&state=s-1&iss=https%3A%2F%2Fissuer.test"));
     let f = Flow::new();
     let a = f.authorization();
-    block_on(a.begin(request(), None)).unwrap();
+    block_on(a.begin(request(), None, ClientOrigin::Registered)).unwrap();
     f.w.clock.advance(600);
     assert_eq!(
         block_on(a.accept(LOGIN, alice(), &APP)).unwrap_err(),
@@ -135,7 +135,7 @@ fn a_rejection_goes_back_with_access_denied_and_a_request_expires_after_ten_minu
 fn the_app_may_narrow_the_scope_never_widen_it() {
     let f = Flow::new();
     let a = f.authorization();
-    block_on(a.begin(request(), None)).unwrap();
+    block_on(a.begin(request(), None, ClientOrigin::Registered)).unwrap();
     let wider = Consent {
         scope: Some("read admin".into()),
         ..alice()
@@ -178,7 +178,7 @@ fn a_present_scope_is_what_is_granted_and_an_empty_one_grants_none() {
 fn an_app_with_a_list_of_scopes_grants_only_those() {
     let f = Flow::new();
     let a = f.authorization();
-    block_on(a.begin(request(), None)).unwrap();
+    block_on(a.begin(request(), None, ClientOrigin::Registered)).unwrap();
     let app = Answerer::App {
         scopes: Some(vec!["read".into()]),
     };
@@ -204,7 +204,7 @@ fn an_app_with_a_list_of_scopes_grants_only_those() {
 fn the_demos_answer_grants_its_own_audience_and_scope_whatever_was_asked() {
     let f = Flow::new();
     let a = f.authorization();
-    block_on(a.begin(request(), None)).unwrap();
+    block_on(a.begin(request(), None, ClientOrigin::Registered)).unwrap();
     let demo = Answerer::Demo {
         audience: format!("{ISSUER}/demo"),
         scope: "demo".into(),
@@ -344,7 +344,7 @@ fn a_key_named_at_authorize_must_sign_the_exchange_before_the_code_is_used_up() 
     let a = f.authorization();
     let mut bound = request();
     bound.dpop_jkt = Some("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I".into());
-    block_on(a.begin(bound, None)).unwrap();
+    block_on(a.begin(bound, None, ClientOrigin::Registered)).unwrap();
     let to = block_on(a.accept(LOGIN, alice(), &APP)).unwrap();
     let code = to.split("code=").nth(1).unwrap().split('&').next().unwrap();
     let secret = code.split('.').nth(1).unwrap();

@@ -79,15 +79,21 @@ impl<'a, P: Platform> Ctx<'a, P> {
         &self,
         client_id: &str,
     ) -> Result<Option<FlowClient>, ApiError> {
-        if self.settings.client_documents.accepts(client_id) {
-            return self.document_client(client_id).await.map(Some);
-        }
         if let Some(client) = self.settings.clients.get(client_id) {
             return Ok((!client.redirect_uris.is_empty()).then(|| client.flow_client(client_id)));
         }
-        let revocations = self.revocations()?;
-        let registered = RegisteredClient::load(revocations.store(), client_id).await?;
-        Ok(registered.map(|c| c.flow_client()))
+        let client = if self.settings.client_documents.accepts(client_id) {
+            Some(self.document_client(client_id).await?)
+        } else {
+            let revocations = self.revocations()?;
+            let registered = RegisteredClient::load(revocations.store(), client_id).await?;
+            registered.map(|c| c.flow_client())
+        };
+        // The operator's bound on what a client it did not configure may ask for.
+        Ok(match &self.settings.registered_scopes {
+            Some(bound) => client.map(|c| c.bounded_by(bound)),
+            None => client,
+        })
     }
 
     /// The client a client metadata document describes: fetched (no redirect, a timeout, 5 KiB)

@@ -358,3 +358,130 @@ fn a_confidential_clients_refresh_token_refreshes_only_with_its_secret() {
     let rt = started["refresh_token"].as_str().unwrap();
     assert_eq!(refresh(&p, rt, &[]).status, 200);
 }
+
+// 8. Errors before consent are redirected only to configured clients ------------------------
+
+#[test]
+fn a_registered_clients_errors_get_an_error_page_and_a_configured_clients_go_back() {
+    let p = app_platform(&[]);
+    let evil = register(
+        &p,
+        json!({"redirect_uris": ["https://evil.example/landing"], "token_endpoint_auth_method": "none"}),
+    );
+    let url = authorize_url(
+        evil["client_id"].as_str().unwrap(),
+        &[
+            ("redirect_uri", "https://evil.example/landing"),
+            ("response_type", "token"),
+        ],
+    );
+    let reply = p.handle(get(&url, &[]));
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert!(reply.header("Location").is_none(), "no open redirect");
+    assert_eq!(error_of(&reply).1, "unsupported_response_type");
+    // The operator's own client is trusted with its errors (RFC 6749 §4.1.2.1).
+    let url = authorize_url("acme-web", &[("response_type", "token"), ("resource", "")]);
+    let to = location(&p.handle(get(&url, &[])));
+    assert!(to.starts_with(REDIRECT), "{to}");
+    assert_eq!(
+        param(&to, "error").as_deref(),
+        Some("unsupported_response_type")
+    );
+    assert_eq!(param(&to, "state").as_deref(), Some("st"));
+}
+
+// 6. The login app knows where a client comes from ------------------------------------------
+
+#[test]
+fn the_login_app_is_told_whether_a_client_is_configured_registered_or_a_document() {
+    let p = app_platform(&[(settings::CLIENT_METADATA_DOCUMENTS, "on")]);
+    // A client registering as the configured one's name.
+    let impostor = register(
+        &p,
+        json!({"redirect_uris": ["http://127.0.0.1/callback"], "client_name": "Acme Web", "token_endpoint_auth_method": "none"}),
+    );
+    serve(&p, DOCUMENT, 200, document(DOCUMENT), None);
+    let view = |client_id: &str| {
+        let challenge = challenge_for(&p, client_id, None);
+        body(&p.handle(get(
+            &format!("/authorizations/{challenge}"),
+            &[("Authorization", BACKEND)],
+        )))
+    };
+    let configured = view("acme-web");
+    assert_eq!(
+        (
+            configured["client_name"].as_str(),
+            configured["client_kind"].as_str()
+        ),
+        (Some("Acme Web"), Some("configured"))
+    );
+    let registered = view(impostor["client_id"].as_str().unwrap());
+    assert_eq!(
+        (
+            registered["client_name"].as_str(),
+            registered["client_kind"].as_str()
+        ),
+        (Some("Acme Web"), Some("registered"))
+    );
+    assert_eq!(registered.get("client_host"), None);
+    let documented = view(DOCUMENT);
+    assert_eq!(
+        (
+            documented["client_kind"].as_str(),
+            documented["client_host"].as_str()
+        ),
+        (Some("document"), Some("app.test"))
+    );
+}
+
+#[test]
+fn registration_refuses_names_with_control_invisible_or_bidirectional_characters() {
+    let p = app_platform(&[]);
+    for name in [
+        "Acme\u{202E}beW",
+        "Acme\u{200B}Web",
+        "Acme\nWeb",
+        "Acme\u{2067}Web",
+    ] {
+        let reply = p.handle(post_json(
+            "/register",
+            &json!({"redirect_uris": ["http://127.0.0.1/callback"], "client_name": name}),
+            &[],
+        ));
+        assert_eq!(
+            error_of(&reply).1,
+            "invalid_client_metadata",
+            "{name:?}: {}",
+            reply.body
+        );
+    }
+    register(
+        &p,
+        json!({"redirect_uris": ["http://127.0.0.1/callback"], "client_name": "Acmé Wëb 🙂"}),
+    );
+}
+
+#[test]
+fn the_operator_bounds_the_scopes_a_client_it_did_not_configure_may_ask_for() {
+    let p = app_platform(&[(settings::REGISTERED_SCOPES, "mcp:tools read")]);
+    let client_id = public_client(&p);
+    let refused = p.handle(get(
+        &authorize_url(&client_id, &[("scope", "mcp:tools admin")]),
+        &[],
+    ));
+    assert_eq!(error_of(&refused).1, "invalid_scope", "{}", refused.body);
+    // Its own registered scope, within the bound, and within it only.
+    let narrow = register(
+        &p,
+        json!({"redirect_uris": ["http://127.0.0.1/callback"], "token_endpoint_auth_method": "none", "scope": "read admin"}),
+    );
+    let narrow = narrow["client_id"].as_str().unwrap();
+    let refused = p.handle(get(&authorize_url(narrow, &[("scope", "admin")]), &[]));
+    assert_eq!(error_of(&refused).1, "invalid_scope");
+    let code = code_for(&p, &client_id, &[("resource", "")]);
+    assert_eq!(exchange(&p, &client_id, &code, &[]).status, 200);
+    // A configured client is the operator's own: its `scopes` alone bound it.
+    let challenge = challenge_for(&p, "acme-web", Some("write"));
+    assert_eq!(challenge.len(), 22);
+}

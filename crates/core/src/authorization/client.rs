@@ -19,6 +19,60 @@ pub struct FlowClient {
     pub public: bool,
     /// The scopes it may ask for; `None`: any.
     pub scopes: Option<Vec<String>>,
+    pub origin: ClientOrigin,
+}
+
+impl FlowClient {
+    /// The client with its scopes bounded by `bound` (the operator's bound on what a client it
+    /// did not configure may ask for): its own within the bound, or the bound itself.
+    pub fn bounded_by(mut self, bound: &[String]) -> Self {
+        self.scopes = Some(match self.scopes {
+            None => bound.to_vec(),
+            Some(own) => own.into_iter().filter(|s| bound.contains(s)).collect(),
+        });
+        self
+    }
+}
+
+/// Where a client of the flow comes from: the login app is shown it (a client that registered
+/// itself as "Acme Web" is not the configured `acme-web`), and only a configured client is
+/// sent errors before the user has seen anything (a registered one could name any redirect).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "client_kind", rename_all = "snake_case")]
+pub enum ClientOrigin {
+    /// Configured by the operator (`EDGE_JWT_CLIENTS`).
+    Configured,
+    /// Registered itself (RFC 7591).
+    #[default]
+    Registered,
+    /// Described by a client ID metadata document on `client_host`.
+    Document {
+        #[serde(rename = "client_host")]
+        host: String,
+    },
+}
+
+/// Characters a client's name may not hold: controls, and the invisible and bidirectional
+/// formatting characters that make one name look like another (Unicode's bidi controls, zero
+/// widths, the byte order mark).
+pub fn check_client_name(name: &str) -> Result<()> {
+    let deceptive = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+    };
+    if name.chars().any(deceptive) {
+        return Err(Error::InvalidClientMetadata(
+            "client_name may not contain control, invisible or bidirectional formatting characters"
+                .into(),
+        ));
+    }
+    if name.chars().count() > MAX_NAME {
+        return Err(Error::InvalidClientMetadata(
+            "client_name is over 200 characters".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// `token_endpoint_auth_method` values a client may register.
@@ -111,11 +165,8 @@ impl RegisteredClient {
             return Err(bad("response_types may only be code"));
         }
         let client_name = string("client_name")?;
-        if client_name
-            .as_deref()
-            .is_some_and(|n| n.chars().count() > MAX_NAME)
-        {
-            return Err(bad("client_name is over 200 characters"));
+        if let Some(name) = &client_name {
+            check_client_name(name)?;
         }
         let scope = string("scope")?.filter(|s| !s.trim().is_empty());
         if scope
@@ -169,6 +220,7 @@ impl RegisteredClient {
                     .map(str::to_owned)
                     .collect()
             }),
+            origin: ClientOrigin::Registered,
         }
     }
 
@@ -303,7 +355,7 @@ mod tests {
 pub mod document {
     use serde_json::Value;
 
-    use super::{check_registrable, FlowClient, AUTH_NONE};
+    use super::{check_client_name, check_registrable, ClientOrigin, FlowClient, AUTH_NONE};
     use crate::error::{Error, Result};
 
     /// The largest document read, in bytes.
@@ -369,14 +421,26 @@ pub mod document {
         let client_name = document
             .get("client_name")
             .and_then(Value::as_str)
-            .map(|n| n.chars().take(200).collect());
+            .map(|n| n.chars().take(200).collect::<String>());
+        if let Some(name) = &client_name {
+            check_client_name(name).map_err(|e| bad(&e.to_string()))?;
+        }
         Ok(FlowClient {
             client_id: url.to_owned(),
             client_name,
             redirect_uris,
             public: true,
             scopes: None,
+            origin: ClientOrigin::Document {
+                host: host_of(url).to_owned(),
+            },
         })
+    }
+
+    /// The host of a document URL (its authority: documents carry no credentials).
+    pub fn host_of(url: &str) -> &str {
+        let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+        rest.split(['/', '?']).next().unwrap_or_default()
     }
 
     /// How long a document may be kept: its `Cache-Control` `max-age` (none: not at all,

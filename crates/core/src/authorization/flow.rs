@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::client::ClientOrigin;
 use super::pkce::{self, ct_eq};
 use super::request::{redirect_with, AuthorizationRequest};
 use crate::claims::check_custom_claims;
@@ -84,6 +85,8 @@ struct Record {
     request: AuthorizationRequest,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     client_name: Option<String>,
+    #[serde(default)]
+    client_origin: ClientOrigin,
     expires_at: u64,
     answer: Answer,
 }
@@ -93,6 +96,9 @@ struct Record {
 pub struct PendingView {
     pub client_id: String,
     pub client_name: Option<String>,
+    /// `client_kind`: `configured`, `registered` or `document` (with `client_host`).
+    #[serde(flatten)]
+    pub client_origin: ClientOrigin,
     pub redirect_uri: String,
     pub scope: Option<String>,
     pub resource: Option<String>,
@@ -165,6 +171,7 @@ impl<S: Store, C: Clock> Authorization<'_, S, C> {
         &self,
         request: AuthorizationRequest,
         client_name: Option<String>,
+        client_origin: ClientOrigin,
     ) -> Result<()> {
         if self.store.get(KEY).await?.is_some() {
             return Err(Error::Internal("the login challenge is in use".into()));
@@ -172,6 +179,7 @@ impl<S: Store, C: Clock> Authorization<'_, S, C> {
         let record = Record {
             request,
             client_name,
+            client_origin,
             expires_at: self.clock.now() + PENDING_TTL,
             answer: Answer::Pending,
         };
@@ -191,6 +199,7 @@ impl<S: Store, C: Clock> Authorization<'_, S, C> {
         Ok(PendingView {
             client_id: record.request.client_id,
             client_name: record.client_name,
+            client_origin: record.client_origin,
             redirect_uri: record.request.redirect_uri,
             scope: record.request.scope,
             resource: record.request.resource,

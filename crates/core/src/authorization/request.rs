@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::client::FlowClient;
+use super::client::{ClientOrigin, FlowClient};
 use super::pkce;
 use super::redirect;
 use crate::dpop::is_thumbprint;
@@ -87,15 +87,22 @@ impl AuthorizationRequest {
                 "redirect_uri {redirect_uri:?} is not one this client registered"
             )));
         }
-        // From here on the client and its redirect URI are known: errors go back to it.
+        // From here on the client and its redirect URI are known: errors go back to a
+        // configured client. Any other client's redirect URI is its own choice, and sending a
+        // browser there before the user has been shown anything would make the issuer an open
+        // redirect: it gets an error page instead.
         let state = one("state").ok().flatten().map(str::to_owned);
-        let back = |error: &'static str, description: String| AuthorizeRefusal::Redirect {
-            redirect_uri: redirect_uri.to_owned(),
-            state: state.clone(),
-            error,
-            description,
+        let redirects = client.origin == ClientOrigin::Configured;
+        let back = |error: &'static str, err: Error| match redirects {
+            true => AuthorizeRefusal::Redirect {
+                redirect_uri: redirect_uri.to_owned(),
+                state: state.clone(),
+                error,
+                description: err.to_string(),
+            },
+            false => AuthorizeRefusal::Direct(err),
         };
-        let invalid = |why: String| back("invalid_request", why);
+        let invalid = |why: String| back("invalid_request", Error::InvalidOption(why));
         for (name, _) in params {
             one(name).map_err(invalid)?;
         }
@@ -105,7 +112,7 @@ impl AuthorizationRequest {
             Some(_) => {
                 return Err(back(
                     "unsupported_response_type",
-                    Error::UnsupportedResponseType.to_string(),
+                    Error::UnsupportedResponseType,
                 ))
             }
         }
@@ -115,8 +122,9 @@ impl AuthorizationRequest {
         )
         .map_err(|e| invalid(e.to_string()))?;
         let scope = match (one("scope").map_err(invalid)?, &client.scopes) {
-            (Some(scope), Some(allowed)) => grant_scope(Some(scope), allowed)
-                .map_err(|e| back("invalid_scope", e.to_string()))?,
+            (Some(scope), Some(allowed)) => {
+                grant_scope(Some(scope), allowed).map_err(|e| back("invalid_scope", e))?
+            }
             (scope, _) => scope.filter(|s| !s.trim().is_empty()).map(str::to_owned),
         };
         let resource = one("resource").map_err(invalid)?.map(str::to_owned);
@@ -124,8 +132,7 @@ impl AuthorizationRequest {
             if resource != default_audience && !resources.contains(resource) {
                 return Err(back(
                     "invalid_target",
-                    Error::InvalidTarget(format!("{resource:?} is not a resource of this issuer"))
-                        .to_string(),
+                    Error::InvalidTarget(format!("{resource:?} is not a resource of this issuer")),
                 ));
             }
         }
@@ -188,6 +195,7 @@ mod tests {
             redirect_uris: vec!["http://127.0.0.1/cb".into()],
             public: true,
             scopes: Some(vec!["read".into(), "write".into()]),
+            origin: ClientOrigin::Configured,
         }
     }
 
@@ -289,6 +297,32 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn a_registered_or_document_clients_errors_are_never_redirected() {
+        let resources = vec!["https://mcp.example/mcp".to_owned()];
+        for origin in [
+            ClientOrigin::Registered,
+            ClientOrigin::Document {
+                host: "app.example".into(),
+            },
+        ] {
+            let client = FlowClient { origin, ..client() };
+            for (extra, code) in [
+                (("response_type", "token"), "ERR_UNSUPPORTED_RESPONSE_TYPE"),
+                (("code_challenge_method", "plain"), "ERR_INVALID_OPTION"),
+                (("scope", "admin"), "ERR_INVALID_SCOPE"),
+                (("resource", "https://other.example"), "ERR_INVALID_TARGET"),
+            ] {
+                let refused =
+                    AuthorizationRequest::parse(&params(&[extra]), Some(&client), &resources, API);
+                match refused {
+                    Err(AuthorizeRefusal::Direct(err)) => assert_eq!(err.code(), code, "{extra:?}"),
+                    other => panic!("{extra:?}: {other:?}"),
+                }
+            }
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use serde::Deserialize;
 
 use edge_jwt_core::authorization::redirect::check_registrable;
-use edge_jwt_core::authorization::FlowClient;
+use edge_jwt_core::authorization::{ClientOrigin, FlowClient};
 use edge_jwt_core::client::{ClientRules, Permission};
 
 use super::{form, ApiError};
@@ -34,6 +34,7 @@ impl Client {
             redirect_uris: self.redirect_uris.clone(),
             public: false,
             scopes: self.rules.scopes.clone(),
+            origin: ClientOrigin::Configured,
         }
     }
 

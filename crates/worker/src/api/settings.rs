@@ -26,6 +26,8 @@ pub const LOGIN_URL: &str = "EDGE_JWT_LOGIN_URL";
 pub const RESOURCES: &str = "EDGE_JWT_RESOURCES";
 /// `open` turns on `POST /register` (RFC 7591).
 pub const REGISTRATION: &str = "EDGE_JWT_REGISTRATION";
+/// The scopes a registered or document client may ask for, space-separated (unset: any).
+pub const REGISTERED_SCOPES: &str = "EDGE_JWT_REGISTERED_SCOPES";
 /// `on` accepts client ids that are `https` URLs of client metadata documents; `loopback` also
 /// `http://127.0.0.1` ones (local runs and tests only).
 pub const CLIENT_METADATA_DOCUMENTS: &str = "EDGE_JWT_CLIENT_METADATA_DOCUMENTS";
@@ -37,7 +39,7 @@ pub const SIGNING_KEYS: &str = "EDGE_JWT_SIGNING_KEYS";
 pub const CLIENTS: &str = "EDGE_JWT_CLIENTS";
 
 /// Every setting's name: the Worker reads these and nothing else.
-pub const NAMES: [&str; 21] = [
+pub const NAMES: [&str; 22] = [
     ISSUER,
     AUDIENCE,
     ACCESS_TTL,
@@ -51,6 +53,7 @@ pub const NAMES: [&str; 21] = [
     LOGIN_URL,
     RESOURCES,
     REGISTRATION,
+    REGISTERED_SCOPES,
     CLIENT_METADATA_DOCUMENTS,
     STORE_CONFORMANCE,
     SIGNING_KEYS,
@@ -80,6 +83,9 @@ pub struct Settings {
     pub resources: Vec<String>,
     /// Whether `POST /register` is open.
     pub registration_open: bool,
+    /// What a client the operator did not configure (registered, or a document's) may ask
+    /// for; `None`: any scope.
+    pub registered_scopes: Option<Vec<String>>,
     /// Which client metadata documents are accepted.
     pub client_documents: ClientDocuments,
     /// Whether the store contract may be run against the deployed stores (tests only).
@@ -190,6 +196,19 @@ impl Settings {
             Some("open") => true,
             Some(_) => return Err(ApiError::misconfigured(REGISTRATION, "must be open or off")),
         };
+        let registered_scopes = lookup(REGISTERED_SCOPES)
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| v.split_whitespace().map(str::to_owned).collect::<Vec<_>>());
+        if registered_scopes
+            .iter()
+            .flatten()
+            .any(|s| s.contains(['"', '\\']))
+        {
+            return Err(ApiError::misconfigured(
+                REGISTERED_SCOPES,
+                "must be space-separated scope tokens",
+            ));
+        }
         Ok(Settings {
             public_jwks: ring_jwks.unwrap_or_else(|| issuer.keys().public_jwks().to_string()),
             managed,
@@ -201,6 +220,7 @@ impl Settings {
             demo_handoff,
             resources,
             registration_open,
+            registered_scopes,
             client_documents,
             store_conformance,
         })

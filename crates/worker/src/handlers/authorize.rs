@@ -4,7 +4,9 @@
 //! back where to send the browser. The issuer never renders a login.
 
 use edge_jwt_core::authorization::request::redirect_with;
-use edge_jwt_core::authorization::{Answerer, AuthorizationRequest, AuthorizeRefusal};
+use edge_jwt_core::authorization::{
+    Answerer, AuthorizationRequest, AuthorizeRefusal, ClientOrigin,
+};
 use edge_jwt_core::client::Permission;
 use edge_jwt_core::random::new_id;
 
@@ -62,9 +64,14 @@ pub(crate) async fn authorize<P: Platform, B>(req: Incoming<B>, ctx: &Ctx<'_, P>
         )),
         Ok(request) => {
             let challenge = new_id()?;
+            let (client_name, client_origin) = match client {
+                Some(c) => (c.client_name, c.origin),
+                None => (None, ClientOrigin::Registered),
+            };
             let begin = Begin {
                 request,
-                client_name: client.and_then(|c| c.client_name),
+                client_name,
+                client_origin,
             };
             ctx.call(&challenge, begin).await?;
             let to = redirect_with(login_url, &[("login_challenge", Some(&challenge))]);

@@ -57,9 +57,11 @@ pub async fn answer<S: Store, C: Clock>(
     authorization: &Authorization<'_, S, C>,
 ) -> std::result::Result<Value, RemoteError> {
     match call {
-        AuthorizationCall::Begin(c) => {
-            Begin::reply(authorization.begin(c.request, c.client_name).await?)
-        }
+        AuthorizationCall::Begin(c) => Begin::reply(
+            authorization
+                .begin(c.request, c.client_name, c.client_origin)
+                .await?,
+        ),
         AuthorizationCall::Describe(_) => Describe::reply(authorization.describe().await?),
         AuthorizationCall::Accept(c) => {
             Accept::reply(authorization.accept(&c.challenge, c.consent, &c.by).await?)

@@ -8,7 +8,7 @@
 //! own (the objects, the handlers and the bindings all build on it).
 
 use edge_jwt_core::authorization::{
-    Answerer, AuthorizationRequest, Consent, PendingView, Redemption,
+    Answerer, AuthorizationRequest, ClientOrigin, Consent, PendingView, Redemption,
 };
 use edge_jwt_core::{
     Error, ErrorCode, ListedSession, NewSession, Presentation, RefreshClaims, Registered,
@@ -247,6 +247,7 @@ object_calls! {
 pub struct Begin {
     pub request: AuthorizationRequest,
     pub client_name: Option<String>,
+    pub client_origin: ClientOrigin,
 }
 
 /// The pending request, for the app's consent screen.
