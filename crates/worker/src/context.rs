@@ -8,7 +8,8 @@ use edge_jwt_core::RevocationList;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use edge_jwt_core::authorization::client::document;
+use edge_jwt_core::authorization::document;
+use edge_jwt_core::authorization::document_url::host_of;
 use edge_jwt_core::authorization::{FlowClient, RegisteredClient};
 
 use crate::api::auth::{basic_credentials, permission_refused, Client};
@@ -82,7 +83,20 @@ impl<'a, P: Platform> Ctx<'a, P> {
         if let Some(client) = self.settings.clients.get(client_id) {
             return Ok((!client.redirect_uris.is_empty()).then(|| client.flow_client(client_id)));
         }
-        let client = if self.settings.client_documents.accepts(client_id) {
+        let documents = self.settings.client_documents;
+        let client = if documents.accepts(client_id) {
+            let own_host = host_of(&self.settings.issuer.policy().issuer);
+            let refused = match documents.check(client_id) {
+                Err(why) => Some(why),
+                Ok(()) if host_of(client_id) == own_host => Some("it is on the issuer's own host"),
+                Ok(()) => None,
+            };
+            if let Some(why) = refused {
+                return Err(ApiError::invalid_request(format!(
+                    "client_id {client_id:?} is not a client metadata document URL this issuer \
+                     fetches: {why}"
+                )));
+            }
             Some(self.document_client(client_id).await?)
         } else {
             let revocations = self.revocations()?;
@@ -97,7 +111,9 @@ impl<'a, P: Platform> Ctx<'a, P> {
     }
 
     /// The client a client metadata document describes: fetched (no redirect, a timeout, 5 KiB)
-    /// and kept in this isolate within its `Cache-Control`, at most a day.
+    /// and kept in this isolate within its `Cache-Control`, at most a day. Whatever went wrong
+    /// is one answer to the caller (what answered at the URL is no one's business but the
+    /// operator's) and a `client_document_refused` event with the reason.
     async fn document_client(&self, url: &str) -> Result<FlowClient, ApiError> {
         let now = self.now();
         let cached = DOCUMENTS.with(|d| {
@@ -109,22 +125,21 @@ impl<'a, P: Platform> Ctx<'a, P> {
         if let Some((client, _)) = cached {
             return Ok(client);
         }
-        let fetched = self
-            .platform
-            .fetch_document(url, document::MAX_DOCUMENT)
-            .await?;
-        if fetched.status != 200 {
-            let why = if (300..400).contains(&fetched.status) {
-                "it redirects, and redirects are not followed".to_owned()
-            } else {
-                format!("it answered HTTP {}", fetched.status)
-            };
-            return Err(ApiError::invalid_request(format!(
-                "the client metadata document at {url} could not be used: {why}"
-            )));
-        }
-        let client = document::client(url, &fetched.body)?;
-        let keep = document::cache_seconds(fetched.cache_control.as_deref());
+        let (client, keep) = match self.read_document(url).await {
+            Ok(read) => read,
+            Err(why) => {
+                let about = Subjects {
+                    client_id: Some(url),
+                    reason: Some(&why),
+                    ..Subjects::default()
+                };
+                self.event(Event::ClientDocumentRefused, about);
+                return Err(ApiError::invalid_request(format!(
+                    "the client metadata document at {url} could not be fetched or is not a \
+                     valid public client's: the issuer's log says why"
+                )));
+            }
+        };
         if keep > 0 {
             DOCUMENTS.with(|d| {
                 let mut documents = d.borrow_mut();
@@ -135,6 +150,23 @@ impl<'a, P: Platform> Ctx<'a, P> {
             });
         }
         Ok(client)
+    }
+
+    /// The client a document describes and how long it may be kept, or why not.
+    async fn read_document(&self, url: &str) -> Result<(FlowClient, u64), String> {
+        let fetched = self
+            .platform
+            .fetch_document(url, document::MAX_DOCUMENT)
+            .await
+            .map_err(|e| e.error_description)?;
+        match fetched.status {
+            200 => {}
+            300..400 => return Err("it redirects, and redirects are not followed".to_owned()),
+            status => return Err(format!("it answered HTTP {status}")),
+        }
+        let client = document::client(url, &fetched.body).map_err(|e| e.to_string())?;
+        let keep = document::cache_seconds(fetched.cache_control.as_deref());
+        Ok((client, keep))
     }
 
     /// A client authenticating at the token endpoint with HTTP Basic (RFC 6749 §2.3.1): a

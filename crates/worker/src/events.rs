@@ -31,6 +31,9 @@ pub enum Event {
     SigningKeyRotated,
     /// A managed signing key was revoked (`kid`): out of the JWKS, its tokens refused.
     SigningKeyRevoked,
+    /// A client metadata document could not be used (`client_id` is its URL, `reason` says
+    /// why; the caller is told only that it could not).
+    ClientDocumentRefused,
 }
 
 /// Who and what an event is about; fields not known are left out.
@@ -48,6 +51,8 @@ pub struct Subjects<'a> {
     pub permission: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'a str>,
 }
 
 impl<'a> Subjects<'a> {
@@ -60,6 +65,7 @@ impl<'a> Subjects<'a> {
             jti: Some(&claims.jti),
             permission: None,
             kid: None,
+            reason: None,
         }
     }
 
@@ -72,6 +78,7 @@ impl<'a> Subjects<'a> {
             jti: Some(&claims.jti),
             permission: None,
             kid: None,
+            reason: None,
         }
     }
 }

@@ -485,3 +485,91 @@ fn the_operator_bounds_the_scopes_a_client_it_did_not_configure_may_ask_for() {
     let challenge = challenge_for(&p, "acme-web", Some("write"));
     assert_eq!(challenge.len(), 22);
 }
+
+// 4. Document URLs are fetched exactly as checked -------------------------------------------
+
+#[test]
+fn a_document_url_that_is_not_its_own_canonical_form_is_never_fetched() {
+    let p = app_platform(&[(settings::CLIENT_METADATA_DOCUMENTS, "on")]);
+    let victim = "https://app.test/clients/victim/client.json";
+    serve(&p, victim, 200, document(victim), None);
+    for url in [
+        "https://app.test/clients/victim/%2e%2e/%2e%2e/attacker.json",
+        "https://app.test/clients\\victim\\..\\..\\attacker.json",
+        "https://app.test/clients/victim/.\t./attacker.json",
+        "https://APP.test/clients/victim/client.json",
+        "https://app.test:443/clients/victim/client.json",
+    ] {
+        let reply = p.handle(get(&authorize_url(url, &[("resource", "")]), &[]));
+        assert_eq!(reply.status, 400, "{url}: {}", reply.body);
+        assert!(reply.header("Location").is_none());
+    }
+    assert_eq!(p.fetches.get(), 0, "nothing was fetched");
+    // The canonical URL is.
+    challenge_for(&p, victim, None);
+    assert_eq!(p.fetches.get(), 1);
+}
+
+// 5. Documents only from public host names, and one answer whatever went wrong --------------
+
+#[test]
+fn documents_are_fetched_only_from_public_host_names() {
+    let p = MemoryPlatform::new(settings(&[
+        (settings::ISSUER, "https://auth.test"),
+        (settings::LOGIN_URL, LOGIN),
+        (settings::CLIENT_METADATA_DOCUMENTS, "on"),
+    ]));
+    for url in [
+        "https://127.0.0.1/c.json",
+        "https://2130706433/c.json",
+        "https://[::1]/c.json",
+        "https://localhost/c.json",
+        "https://intranet/c.json",
+        "https://app.test:8443/c.json",
+        "https://auth.test/c.json",
+    ] {
+        serve(&p, url, 200, document(url), None);
+        let reply = p.handle(get(&authorize_url(url, &[("resource", "")]), &[]));
+        assert_eq!(error_of(&reply).0, 400, "{url}: {}", reply.body);
+    }
+    assert_eq!(p.fetches.get(), 0, "nothing was fetched");
+}
+
+#[test]
+fn whatever_went_wrong_with_a_document_the_caller_gets_one_answer_and_the_log_the_reason() {
+    let p = app_platform(&[(settings::CLIENT_METADATA_DOCUMENTS, "on")]);
+    let cases = [
+        ("https://app.test/down.json", 503, json!({})),
+        ("https://app.test/moved.json", 302, json!({})),
+        (
+            "https://app.test/other.json",
+            200,
+            document("https://app.test/else.json"),
+        ),
+        ("https://app.test/missing.json", 404, json!({})),
+    ];
+    let mut answers = Vec::new();
+    for (url, status, body_json) in cases {
+        serve(&p, url, status, body_json, None);
+        let reply = p.handle(get(&authorize_url(url, &[("resource", "")]), &[]));
+        assert_eq!(reply.status, 400);
+        let description = body(&reply)["error_description"]
+            .as_str()
+            .unwrap()
+            .replace(url, "<url>");
+        answers.push(description);
+        let event = p.events().last().unwrap().clone();
+        assert_eq!(event["event"], "client_document_refused");
+        assert_eq!(event["client_id"], url);
+        assert!(
+            event["reason"].as_str().is_some_and(|r| !r.is_empty()),
+            "{event}"
+        );
+    }
+    answers.dedup();
+    assert_eq!(
+        answers.len(),
+        1,
+        "one answer, whatever answered: {answers:?}"
+    );
+}

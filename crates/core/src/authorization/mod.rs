@@ -4,6 +4,8 @@
 //! Every rule is here; the Worker adapts.
 
 pub mod client;
+pub mod document;
+pub mod document_url;
 pub mod flow;
 pub mod pkce;
 pub mod redirect;

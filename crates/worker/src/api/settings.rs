@@ -1,7 +1,7 @@
 //! The issuer's configuration: `[vars]` in wrangler.toml and two secrets. Read through a lookup
 //! function, so the Worker passes its `Env` and the tests a map.
 
-use edge_jwt_core::authorization::client::document::is_document_url;
+use edge_jwt_core::authorization::document_url;
 use edge_jwt_core::keyring::KeyRing;
 use edge_jwt_core::verify::{Verifier, VerifyOptions};
 use edge_jwt_core::{KeySet, Policy, TokenIssuer};
@@ -278,13 +278,19 @@ pub enum ClientDocuments {
 }
 
 impl ClientDocuments {
-    /// Whether `client_id` is a document URL this setting accepts.
+    /// Whether `client_id` is meant as a document URL under this setting (then it is a
+    /// document's, checked by [`ClientDocuments::check`], or no client at all).
     pub fn accepts(self, client_id: &str) -> bool {
         match self {
             ClientDocuments::Off => false,
-            ClientDocuments::On => is_document_url(client_id, false),
-            ClientDocuments::Loopback => is_document_url(client_id, true),
+            ClientDocuments::On => document_url::names_document(client_id, false),
+            ClientDocuments::Loopback => document_url::names_document(client_id, true),
         }
+    }
+
+    /// Refuses, saying why, a document URL the issuer does not fetch (`document_url::check`).
+    pub fn check(self, url: &str) -> Result<(), &'static str> {
+        document_url::check(url, self == ClientDocuments::Loopback)
     }
 }
 
