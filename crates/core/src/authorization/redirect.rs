@@ -30,6 +30,10 @@ fn parts(uri: &str) -> Option<Parts<'_>> {
     }
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
         let (inside, tail) = v6.split_once(']')?;
+        // After `]` only a port may follow: `[::1]evil` or `[::1]%40evil.example` is no host.
+        if !tail.is_empty() && !tail.starts_with(':') {
+            return None;
+        }
         let port = tail.strip_prefix(':');
         (&authority[..inside.len() + 2], port)
     } else {
@@ -135,8 +139,17 @@ mod tests {
             "http://127.0.0.1:x/callback",
             "https://evil.example/cb",
             "http://127.0.0.1@evil.example/callback",
+            "http://[::1]evil/cb",
+            "http://[::1]%40evil.example/cb",
+            "http://[::1]evil:9/cb",
         ] {
             assert!(!matches(&registered, refused), "{refused}");
+        }
+        // Registered without a port, the same: only a port may follow the address.
+        let bare = vec!["http://[::1]/cb".to_owned()];
+        assert!(matches(&bare, "http://[::1]:4000/cb"));
+        for refused in ["http://[::1]evil/cb", "http://[::1]%40evil.example/cb"] {
+            assert!(!matches(&bare, refused), "{refused}");
         }
     }
 
