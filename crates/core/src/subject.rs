@@ -73,13 +73,14 @@ pub struct ListedSession {
     pub ends_at: u64,
 }
 
-/// What registering a session answers: the `min_iat` its tokens must have, and the session
-/// evicted to make room for it, if the subject had [`Policy::max_sessions`] already.
+/// What registering a session answers: the `min_iat` its tokens must have, and the sessions
+/// evicted to make room for it, if the subject had [`Policy::max_sessions`] already (more than
+/// one only when other logins of the subject ran meanwhile).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Registered {
     pub min_iat: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub evicted: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evicted: Vec<String>,
 }
 
 /// What a subject's store holds.
@@ -158,25 +159,34 @@ impl<S: Store, C: Clock> Subject<'_, S, C> {
         sessions: &K,
     ) -> Result<Registered> {
         let now = self.clock.now();
-        let mut record = self.load().await?;
-        self.prune(&mut record, now);
-        let evicted = if record.sessions.len() >= self.policy.max_sessions {
-            record
+        let mut evicted = Vec::new();
+        // Read again after each eviction: the object answers other logins while it waits on
+        // the evicted session's object, and theirs count too, so the cap holds once settled.
+        let mut record = loop {
+            let mut record = self.load().await?;
+            self.prune(&mut record, now);
+            if record.sessions.len() < self.policy.max_sessions.max(1) {
+                break record;
+            }
+            let Some(victim) = record
                 .sessions
                 .iter()
                 .min_by_key(|(sid, r)| (r.last_refreshed_at(), *sid))
                 .map(|(sid, _)| sid.clone())
-        } else {
-            None
-        };
-        if let Some(victim) = &evicted {
+            else {
+                break record;
+            };
             // Ended before it is forgotten: a session the subject no longer lists must be over,
             // or a later logout-everywhere would miss it.
-            sessions.end(victim).await?;
-            record = self.load().await?;
-            self.prune(&mut record, now);
-            record.sessions.remove(victim);
-        }
+            sessions.end(&victim).await?;
+            // Forgotten now, from what the store holds after the wait (never the copy read
+            // before it, which would drop a login registered meanwhile).
+            let mut fresh = self.load().await?;
+            self.prune(&mut fresh, now);
+            fresh.sessions.remove(&victim);
+            self.save(&fresh, now).await?;
+            evicted.push(victim);
+        };
         let min_iat = match record.cutoff {
             Some(cutoff) if cutoff >= now => cutoff + 1,
             _ => now,

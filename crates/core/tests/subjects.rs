@@ -4,6 +4,10 @@
 
 mod support;
 
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+
 use edge_jwt_core::testing::MemorySessions;
 use edge_jwt_core::{Algorithm, Error, NewSession, RevokedBy, SessionControl, Store};
 use serde_json::{json, Map};
@@ -275,7 +279,7 @@ fn a_login_past_the_cap_evicts_the_least_recently_refreshed_session_instead_of_f
     w.clock.advance(86_400);
     let oldest = block_on(d.refresh(&pairs[0].refresh_token)).unwrap();
     let registered = block_on(d.subject("ann").register("sid-new", "web", &d.control())).unwrap();
-    assert_eq!(registered.evicted.as_deref(), Some("sid-0001"));
+    assert_eq!(registered.evicted, ["sid-0001"]);
     // The evicted session is over in its own store; the refreshed one lives on.
     assert_eq!(
         block_on(d.refresh(&pairs[1].refresh_token)).unwrap_err(),
@@ -285,6 +289,66 @@ fn a_login_past_the_cap_evicts_the_least_recently_refreshed_session_instead_of_f
     let listed = block_on(d.subject("ann").sessions()).unwrap();
     assert_eq!(listed.len(), 1000);
     assert!(listed.iter().all(|s| s.sid != "sid-0001"));
+}
+
+/// Ends sessions as `inner` does, but runs `meanwhile` (another login of the subject) while
+/// the first end is awaited, as a Durable Object answers other requests while it waits on a
+/// call.
+struct Interleaved<'a> {
+    inner: MemorySessions<'a>,
+    meanwhile: RefCell<Option<Pin<Box<dyn Future<Output = ()> + 'a>>>>,
+}
+
+impl SessionControl for Interleaved<'_> {
+    async fn end_for_subject(&self, sid: &str, cutoff: u64) -> Result<(), Error> {
+        self.inner.end_for_subject(sid, cutoff).await
+    }
+
+    async fn end(&self, sid: &str) -> Result<bool, Error> {
+        let meanwhile = self.meanwhile.borrow_mut().take();
+        if let Some(login) = meanwhile {
+            login.await;
+        }
+        self.inner.end(sid).await
+    }
+}
+
+#[test]
+fn logins_that_interleave_at_the_cap_leave_the_subject_at_the_cap() {
+    let w = World::new();
+    let d = w.sessions();
+    let policy = edge_jwt_core::Policy {
+        max_sessions: 3,
+        ..w.issuer.policy().clone()
+    };
+    let subject = edge_jwt_core::Subject {
+        sub: "ann",
+        store: &w.subjects,
+        policy: &policy,
+        clock: &w.clock,
+    };
+    for sid in ["s1", "s2", "s3"] {
+        block_on(subject.register(sid, "web", &d.control())).unwrap();
+        w.clock.advance(1);
+    }
+    let other = d.control();
+    let other_login = async {
+        let registered = subject.register("s5", "web", &other).await.unwrap();
+        assert_eq!(registered.evicted, ["s1"]);
+    };
+    let interleaved = Interleaved {
+        inner: d.control(),
+        meanwhile: RefCell::new(Some(Box::pin(other_login))),
+    };
+    let registered = block_on(subject.register("s4", "web", &interleaved)).unwrap();
+    // Both logins chose s1; the first to finish took its place, so this one ended s2 too.
+    assert_eq!(registered.evicted, ["s1", "s2"]);
+    let listed: Vec<String> = block_on(subject.sessions())
+        .unwrap()
+        .into_iter()
+        .map(|s| s.sid)
+        .collect();
+    assert_eq!(listed.len(), 3, "{listed:?}");
 }
 
 #[test]

@@ -49,7 +49,7 @@ pub(crate) async fn start_registered<P: Platform>(
         client_id: request.client_id.clone(),
     };
     let registered = ctx.call(&request.sub, register).await?;
-    if let Some(evicted) = &registered.evicted {
+    for evicted in &registered.evicted {
         let about = Subjects {
             sid: Some(evicted),
             sub: Some(&request.sub),

@@ -72,7 +72,7 @@ fn each_reply_comes_back_as_its_calls_type() {
     assert_eq!(answered::<End>(true), Ok(true));
     let registered = Registered {
         min_iat: 1_767_225_601,
-        evicted: Some("s0".into()),
+        evicted: vec!["s0".into()],
     };
     assert_eq!(answered::<Register>(registered.clone()), Ok(registered));
     assert_eq!(answered::<EndForSubject>(()), Ok(()));

@@ -194,7 +194,7 @@ object_calls! {
     Status => Option<SessionStatus>,
 }
 
-/// Registers a session with its subject; answers the session's `min_iat` and the session
+/// Registers a session with its subject; answers the session's `min_iat` and the sessions
 /// evicted to make room for it, if any.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Register {
