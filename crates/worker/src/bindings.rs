@@ -13,12 +13,10 @@ use worker::{Delay, Env, Fetch, Method, Request, RequestInit, RequestRedirect};
 use crate::api::key_settings::{KEY_ROTATION, RING_MAX_AGE};
 use crate::api::settings::{Settings, NAMES};
 use crate::api::ApiError;
+use crate::calls::Ring;
+use crate::calls::{CallError, Namespace, ObjectCall, ObjectCaller, RemoteError, KEY_RING};
 use crate::clock::WorkerClock;
 use crate::kv::KvRevocations;
-use crate::objects::calls::{
-    CallError, Namespace, ObjectCall, ObjectCaller, RemoteError, KEY_RING,
-};
-use crate::objects::key_calls::Ring;
 use crate::platform::{FetchedDocument, Platform};
 
 /// How long a client metadata document may take to arrive, in seconds.

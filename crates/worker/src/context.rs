@@ -18,8 +18,8 @@ use crate::api::incoming::{Body, Incoming};
 use crate::api::reply::Reply;
 use crate::api::settings::Settings;
 use crate::api::ApiError;
+use crate::calls::{CallError, Forget, ObjectCall};
 use crate::events::{self, Event, Subjects};
-use crate::objects::calls::{CallError, Forget, ObjectCall};
 use crate::platform::Platform;
 
 pub(crate) type Answer = Result<Reply, ApiError>;

@@ -9,9 +9,9 @@ use crate::api::incoming::{Body, Incoming};
 use crate::api::reply::Reply;
 use crate::api::ApiError;
 use crate::bindings::{forget_key_ring, Bindings};
+use crate::calls::{KeyMoves, Step};
+use crate::calls::{ObjectCaller as _, KEY_RING};
 use crate::handlers::keys;
-use crate::objects::calls::{ObjectCaller as _, KEY_RING};
-use crate::objects::key_calls::{KeyMoves, Step};
 use crate::routes;
 
 /// The headers the handlers read: nothing else crosses from the runtime.

@@ -1,19 +1,21 @@
 //! edge-jwt-worker: the issuer. HTTP in, a core call, HTTP out.
 //!
-//! Imports run one way, down this list:
-//! - `edge`: the runtime's request and response, around `routes::handle`.
+//! Two ways in, imported by nothing: `edge` (the runtime's requests and the Cron Trigger,
+//! around `routes::handle`) and `objects` (the four Durable Objects: `SessionObject` per
+//! session, `SubjectObject` per subject, `AuthorizationObject` per login challenge, and the one
+//! `KeyObject`). Under them imports run one way, down this list:
 //! - `routes`: the route table; `handlers`: a file per audience (OAuth endpoints, the back
 //!   end's admin calls, the demo, the tests' hook); `context`: what each handler gets.
 //! - `bindings`: every binding and its name (settings, objects, KV, rate limit), as the
 //!   handlers' `platform::Platform` and as the objects' caller.
-//! - `objects`: a Durable Object per session (rotation) and per subject (its sessions and its
-//!   logout-everywhere); `objects::calls`, the typed calls between them and the Worker, is
-//!   the bottom: it knows only the core.
 //! - `api`: the HTTP API as pure functions (parsing, errors, settings), unit-tested natively;
 //!   `dpop`: DPoP at the edge; `kv`: KV as a store; `events`: security events.
+//! - `calls`: the typed calls between the Worker and its objects, the bottom: it knows only
+//!   the core.
 
 pub mod api;
 mod bindings;
+mod calls;
 mod clock;
 mod context;
 mod dpop;

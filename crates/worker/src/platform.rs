@@ -5,7 +5,7 @@
 use edge_jwt_core::{RevocationList, Store};
 
 use crate::api::ApiError;
-use crate::objects::calls::ObjectCaller;
+use crate::calls::ObjectCaller;
 
 #[allow(async_fn_in_trait)] // single-threaded Workers: no Send bound wanted
 pub trait Platform: ObjectCaller {

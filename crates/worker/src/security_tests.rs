@@ -267,7 +267,7 @@ fn introspection_answers_inactive_for_the_tokens_of_a_revoked_signing_key() {
 #[test]
 fn a_wrong_wrap_secret_reads_the_ring_as_stored_and_writes_nothing() {
     use crate::api::key_settings::{ManagedKeys, KEY_PUBLISH_AHEAD, KEY_ROTATION, KEY_WRAP};
-    use crate::objects::key_calls::{KeyCall, Ring, Step};
+    use crate::calls::{KeyCall, Ring, Step};
     use crate::objects::keys;
     use edge_jwt_core::keyring::KeyRing;
     use edge_jwt_core::testing::{FixedClock, MemoryStore};

@@ -4,7 +4,7 @@ use edge_jwt_core::resource::{challenge, challenge_scheme, resource_error, Schem
 use edge_jwt_core::{Error, ErrorCode};
 use serde::Serialize;
 
-use crate::objects::calls::{CallError, RemoteError};
+use crate::calls::{CallError, RemoteError};
 
 /// An error answer: status, OAuth `error`, description, and the core's stable code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -10,9 +10,9 @@ use crate::api::incoming::{Body, Incoming};
 use crate::api::reply::Reply;
 use crate::api::requests::SessionRequest;
 use crate::api::ApiError;
+use crate::calls::{CallError, EndSession, LogOutEverywhere, Register, Sessions, Start};
 use crate::context::{Answer, Ctx};
 use crate::events::{Event, Subjects};
-use crate::objects::calls::{CallError, EndSession, LogOutEverywhere, Register, Sessions, Start};
 use crate::platform::Platform;
 
 /// `POST /sessions`: a client with the `sessions` permission starts a session for a user it

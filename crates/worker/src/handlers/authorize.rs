@@ -16,8 +16,8 @@ use crate::api::reply::Reply;
 use crate::api::requests::{AcceptRequest, RejectRequest};
 use crate::api::responses;
 use crate::api::ApiError;
+use crate::calls::{Accept, Begin, Describe, Reject};
 use crate::context::{Answer, Ctx};
-use crate::objects::calls::{Accept, Begin, Describe, Reject};
 use crate::platform::Platform;
 
 /// `GET /authorize` (RFC 6749 §4.1.1, OAuth 2.1): an unknown client or a redirect URI it did

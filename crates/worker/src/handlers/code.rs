@@ -10,11 +10,11 @@ use edge_jwt_core::{Error, NewSession};
 use crate::api::form::Form;
 use crate::api::reply::Reply;
 use crate::api::ApiError;
+use crate::calls::{End, Redeem, Started};
 use crate::context::{Answer, Ctx, TokenClient};
 use crate::dpop;
 use crate::events::{Event, Subjects};
 use crate::handlers::admin::start_registered;
-use crate::objects::calls::{End, Redeem, Started};
 use crate::platform::Platform;
 
 pub(crate) async fn exchange<P: Platform>(

@@ -11,10 +11,10 @@ use crate::api::reply::Reply;
 use crate::api::requests::{DemoLogin, DEMO_SCOPE};
 use crate::api::responses;
 use crate::api::ApiError;
+use crate::calls::{Accept, Describe, Reject};
 use crate::context::{Answer, Ctx};
 use crate::dpop;
 use crate::handlers::admin::{begin_session, log_out_everywhere};
-use crate::objects::calls::{Accept, Describe, Reject};
 use crate::platform::Platform;
 
 /// `POST /demo/login` (demo only): `{"name": "..."}` logs in as `demo:<name>`, no password;

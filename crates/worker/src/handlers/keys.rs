@@ -10,10 +10,10 @@ use crate::api::incoming::Incoming;
 use crate::api::key_settings::ManagedKeys;
 use crate::api::reply::Reply;
 use crate::api::ApiError;
+use crate::calls::KEY_RING;
+use crate::calls::{KeyMoves, RevokeKey, Ring, Rotate};
 use crate::context::{log_event, Answer, Ctx};
 use crate::events::{Event, Subjects};
-use crate::objects::calls::KEY_RING;
-use crate::objects::key_calls::{KeyMoves, RevokeKey, Ring, Rotate};
 use crate::platform::Platform;
 
 /// `GET /keys`: every managed key, its state, `alg` and the times of its transitions.

@@ -13,11 +13,11 @@ use crate::api::incoming::{Body, Incoming};
 use crate::api::reply::Reply;
 use crate::api::responses;
 use crate::api::ApiError;
+use crate::calls::{Refresh, Refreshed, Revoke, RevokeToken, Status};
 use crate::context::{read_form, Answer, Ctx, TokenClient};
 use crate::dpop;
 use crate::events::{Event, Subjects};
 use crate::handlers::code;
-use crate::objects::calls::{Refresh, Refreshed, Revoke, RevokeToken, Status};
 use crate::platform::Platform;
 
 /// `GET /healthz`.

@@ -3,8 +3,8 @@
 use serde_json::json;
 
 use crate::api::reply::Reply;
+use crate::calls::StoreConformance;
 use crate::context::{Answer, Ctx};
-use crate::objects::calls::StoreConformance;
 use crate::platform::Platform;
 
 /// `POST /test/store-conformance` (tests only): the core's store contract, run against the

@@ -8,12 +8,12 @@ use edge_jwt_core::{Clock, Store};
 use serde_json::Value;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
-use super::calls::{
+use super::storage::{delete_expired, ObjectStore};
+use crate::bindings::Bindings;
+use crate::calls::{
     serve, Accept, AuthorizationCall, Begin, Describe, ObjectCall, Redeem, Reject, RemoteError,
     Started,
 };
-use super::storage::{delete_expired, ObjectStore};
-use crate::bindings::Bindings;
 use crate::clock::WorkerClock;
 
 #[durable_object]

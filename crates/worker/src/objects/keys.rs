@@ -7,12 +7,12 @@ use edge_jwt_core::{Clock, Error, Store};
 use serde_json::Value;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
-use super::calls::{serve, ObjectCall, RemoteError};
-use super::key_calls::{KeyCall, KeyMoves, RevokeKey, Ring, Rotate, Step};
 use super::storage::ObjectStore;
 use crate::api::key_settings::ManagedKeys;
 use crate::api::settings::load_policy;
 use crate::bindings::Bindings;
+use crate::calls::{serve, ObjectCall, RemoteError};
+use crate::calls::{KeyCall, KeyMoves, RevokeKey, Ring, Rotate, Step};
 use crate::clock::WorkerClock;
 
 /// Where the ring is kept in the object's storage.

@@ -1,9 +1,9 @@
-//! The issuer's Durable Objects: one per session (rotation), one per subject (its sessions and
-//! its logout-everywhere), and the typed calls that reach them.
+//! The issuer's Durable Objects, the Worker's second way in (beside `edge`): `SessionObject`
+//! per session (rotation), `SubjectObject` per subject (its sessions and its logout
+//! everywhere), `AuthorizationObject` per login challenge, and the one `KeyObject` (the
+//! managed signing keys). The calls that reach them are `crate::calls`.
 
 pub mod authorization;
-pub mod calls;
-pub mod key_calls;
 pub mod keys;
 pub mod session;
 pub mod storage;

@@ -8,12 +8,12 @@ use worker::{durable_object, DurableObject, Env, Request, Response, Result, Stat
 
 use serde_json::Value;
 
-use super::calls::{
+use super::storage::{delete_expired, ObjectStore};
+use crate::bindings::Bindings;
+use crate::calls::{
     serve, End, EndForSubject, EndSession, Forget, LogOutEverywhere, ObjectCall, ObjectCaller,
     Refreshed, Register, RemoteError, Sessions, SubjectCall, SubjectOp,
 };
-use super::storage::{delete_expired, ObjectStore};
-use crate::bindings::Bindings;
 use crate::clock::WorkerClock;
 
 #[durable_object]

@@ -13,9 +13,9 @@ use futures::executor::block_on;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::calls::*;
 use super::{session, subject};
 use crate::api::ApiError;
+use crate::calls::*;
 
 const T0: u64 = 1_767_225_600;
 

@@ -1,6 +1,7 @@
 //! What crosses to the objects and back, as JSON text both ways.
 
 use super::*;
+use edge_jwt_core::{ListedSession, Registered, SessionStatus, TokenPair};
 use serde_json::json;
 
 /// What crosses to the object, read back as the object reads it.

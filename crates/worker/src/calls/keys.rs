@@ -1,10 +1,10 @@
-//! The calls to the key object (managed signing keys), typed both ways like every object's
-//! (`calls.rs` has the protocol).
+//! The calls to the key object (`KeyObject`, one for the deployment: the managed signing keys),
+//! typed both ways like every object's.
 
 use edge_jwt_core::keyring::{KeyRing, Transition};
 use serde::{Deserialize, Serialize};
 
-use super::calls::{object_calls, Namespace, ObjectCall};
+use super::{Namespace, ObjectCall};
 
 /// The key ring, moved on first if anything is due (so the first call makes the first keys).
 #[derive(Debug, Serialize, Deserialize)]

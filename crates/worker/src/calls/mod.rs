@@ -5,15 +5,10 @@
 //! `Result<reply, RemoteError>`, always with status 200.
 //!
 //! This is the bottom of the Worker's modules: it knows the core and nothing of the Worker's
-//! own (the objects, the handlers and the bindings all build on it).
+//! own (the objects, the handlers and the bindings all build on it). A file per object's
+//! calls: `session`, `subject`, `authorization`, `keys`.
 
-use edge_jwt_core::authorization::{
-    Answerer, AuthorizationRequest, ClientOrigin, Consent, PendingView, Redemption,
-};
-use edge_jwt_core::{
-    Error, ErrorCode, ListedSession, NewSession, Presentation, RefreshClaims, Registered,
-    SessionStatus, TokenPair,
-};
+use edge_jwt_core::{Error, ErrorCode};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use worker::{Request, Response};
@@ -118,196 +113,7 @@ macro_rules! object_calls {
         })+
     };
 }
-pub(crate) use object_calls;
-
-/// Starts the session; `min_iat` comes from its subject's object.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Start {
-    pub sid: String,
-    pub request: NewSession,
-    pub min_iat: u64,
-}
-
-/// Rotates a refresh token the Worker verified, presented with the DPoP proof the Worker
-/// checked against the request (the object checks its binding and its `jti`): only the
-/// Worker's own bindings reach an object, so signatures are checked once per request.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Refresh {
-    pub claims: RefreshClaims,
-    pub presented: Presentation,
-}
-
-/// Ends the session (logout of this one session); answers whether it was live.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct End {
-    pub sid: String,
-}
-
-/// Revokes the session of a refresh token the Worker verified (RFC 7009), presented with the
-/// DPoP proof the Worker checked against the request: a bound session needs its key. Answers
-/// whether it was live.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Revoke {
-    pub claims: RefreshClaims,
-    pub presented: Presentation,
-}
-
-/// Ends the session for its subject's logout-everywhere at `cutoff`.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct EndForSubject {
-    pub sid: String,
-    pub cutoff: u64,
-}
-
-/// Revokes one of the session's access tokens; answers whether it was new.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct RevokeToken {
-    pub jti: String,
-    pub exp: u64,
-}
-
-/// Runs the store contract against the object's storage, under `prefix` (tests only: the
-/// object refuses unless the configuration turns it on); answers the first rule broken.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct StoreConformance {
-    pub prefix: String,
-}
-
-/// The session's status, and whether `refresh_jti` (if given) still refreshes.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Status {
-    pub sid: String,
-    pub refresh_jti: Option<String>,
-}
-
-object_calls! {
-    /// What the Worker (or a subject's object) asks of a session's object.
-    SessionCall, crossing as SessionCall, for Namespace::Sessions,
-    wrap: |call, _name| call;
-    Start => TokenPair,
-    Refresh => TokenPair,
-    End => bool,
-    Revoke => bool,
-    EndForSubject => (),
-    RevokeToken => bool,
-    StoreConformance => Option<String>,
-    Status => Option<SessionStatus>,
-}
-
-/// Registers a session with its subject; answers the session's `min_iat` and the sessions
-/// evicted to make room for it, if any.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Register {
-    pub sid: String,
-    pub client_id: String,
-}
-
-/// Tells the subject that session `sid` is being refreshed at `at` (when
-/// `refresh_notice_due`), before the refresh.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Refreshed {
-    pub sid: String,
-    pub at: u64,
-}
-
-/// Tells the subject that session `sid` ended in its own object (revoked, or reuse).
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Forget {
-    pub sid: String,
-}
-
-/// Logs the subject out everywhere; answers the cutoff.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct LogOutEverywhere {}
-
-/// The subject's live sessions.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Sessions {}
-
-/// Ends one of the subject's sessions (`ERR_SESSION_NOT_FOUND` if it has no such session).
-#[derive(Debug, Serialize, Deserialize)]
-pub struct EndSession {
-    pub sid: String,
-}
-
-object_calls! {
-    /// What the Worker asks of a subject's object.
-    SubjectOp, crossing as SubjectCall, for Namespace::Subjects,
-    wrap: |op, sub| SubjectCall { sub: sub.to_owned(), op };
-    Register => Registered,
-    Refreshed => (),
-    Forget => (),
-    LogOutEverywhere => u64,
-    Sessions => Vec<ListedSession>,
-    EndSession => (),
-}
-
-/// Keeps a valid authorization request pending the user's answer.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Begin {
-    pub request: AuthorizationRequest,
-    pub client_name: Option<String>,
-    pub client_origin: ClientOrigin,
-}
-
-/// The pending request, for the app's consent screen.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Describe {}
-
-/// The user consented; answers where to send the browser (with the code).
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Accept {
-    pub challenge: String,
-    pub consent: Consent,
-    /// Who answers (the app, within its scopes; or the demo), which bounds the answer.
-    pub by: Answerer,
-}
-
-/// The user (or the app) refused; answers where to send the browser (with the error).
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Reject {
-    pub error: Option<String>,
-    pub error_description: Option<String>,
-}
-
-/// Redeems the code whose secret part is `secret`, once.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Redeem {
-    pub secret: String,
-    pub client_id: String,
-    pub redirect_uri: String,
-    pub code_verifier: String,
-    pub resource: Option<String>,
-    pub proof_jkt: Option<String>,
-}
-
-/// Notes the session the code's first use started; `false`: it was used again meanwhile.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Started {
-    pub sid: String,
-}
-
-object_calls! {
-    /// What the Worker asks of an authorization's object.
-    AuthorizationCall, crossing as AuthorizationCall, for Namespace::Authorizations,
-    wrap: |call, _name| call;
-    Begin => (),
-    Describe => PendingView,
-    Accept => String,
-    Reject => String,
-    Redeem => Redemption,
-    Started => bool,
-}
-
-/// A call to a subject's object, for subject `sub` (an object does not know the name it was
-/// addressed by).
-#[derive(Debug, Serialize, Deserialize)]
-pub struct SubjectCall {
-    pub sub: String,
-    #[serde(flatten)]
-    pub op: SubjectOp,
-}
-
+// The files of each object's calls below use it by its textual scope.
 /// A core error, as it crosses from an object to the Worker: its stable code and message.
 /// Store and internal details stay in the object's log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -366,5 +172,14 @@ pub(crate) fn through_json<T: Serialize, R: DeserializeOwned>(value: &T) -> R {
 }
 
 #[cfg(test)]
-#[path = "call_tests.rs"]
 mod tests;
+
+pub mod authorization;
+pub mod keys;
+pub mod session;
+pub mod subject;
+
+pub use authorization::*;
+pub use keys::*;
+pub use session::*;
+pub use subject::*;

@@ -1,0 +1,80 @@
+//! The calls to a session's object (`SessionObject`, one per session, by `sid`).
+
+use edge_jwt_core::{NewSession, Presentation, RefreshClaims, SessionStatus, TokenPair};
+use serde::{Deserialize, Serialize};
+
+use super::{Namespace, ObjectCall};
+
+/// Starts the session; `min_iat` comes from its subject's object.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Start {
+    pub sid: String,
+    pub request: NewSession,
+    pub min_iat: u64,
+}
+
+/// Rotates a refresh token the Worker verified, presented with the DPoP proof the Worker
+/// checked against the request (the object checks its binding and its `jti`): only the
+/// Worker's own bindings reach an object, so signatures are checked once per request.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Refresh {
+    pub claims: RefreshClaims,
+    pub presented: Presentation,
+}
+
+/// Ends the session (logout of this one session); answers whether it was live.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct End {
+    pub sid: String,
+}
+
+/// Revokes the session of a refresh token the Worker verified (RFC 7009), presented with the
+/// DPoP proof the Worker checked against the request: a bound session needs its key. Answers
+/// whether it was live.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Revoke {
+    pub claims: RefreshClaims,
+    pub presented: Presentation,
+}
+
+/// Ends the session for its subject's logout-everywhere at `cutoff`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EndForSubject {
+    pub sid: String,
+    pub cutoff: u64,
+}
+
+/// Revokes one of the session's access tokens; answers whether it was new.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RevokeToken {
+    pub jti: String,
+    pub exp: u64,
+}
+
+/// Runs the store contract against the object's storage, under `prefix` (tests only: the
+/// object refuses unless the configuration turns it on); answers the first rule broken.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StoreConformance {
+    pub prefix: String,
+}
+
+/// The session's status, and whether `refresh_jti` (if given) still refreshes.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Status {
+    pub sid: String,
+    pub refresh_jti: Option<String>,
+}
+
+object_calls! {
+    /// What the Worker (or a subject's object) asks of a session's object.
+    SessionCall, crossing as SessionCall, for Namespace::Sessions,
+    wrap: |call, _name| call;
+    Start => TokenPair,
+    Refresh => TokenPair,
+    End => bool,
+    Revoke => bool,
+    EndForSubject => (),
+    RevokeToken => bool,
+    StoreConformance => Option<String>,
+    Status => Option<SessionStatus>,
+}
