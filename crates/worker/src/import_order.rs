@@ -137,6 +137,16 @@ fn the_workers_modules_import_one_another_one_way_only() {
             assert!(outside.is_empty(), "{module} imports {outside:?}");
         }
     }
+    // Handlers never import one another: the steps they share are the context's.
+    for (module, imports) in &graph {
+        if module.starts_with("handlers/") {
+            let other: Vec<&String> = imports
+                .iter()
+                .filter(|m| m.starts_with("handlers"))
+                .collect();
+            assert!(other.is_empty(), "{module} imports the handlers {other:?}");
+        }
+    }
     // The two ways in, the runtime's requests (`edge`) and the objects' (`objects/`), are
     // imported by nothing: everything else is under them.
     for (module, imports) in &graph {

@@ -9,7 +9,7 @@ use crate::api::reply::Reply;
 use crate::api::settings::Settings;
 use crate::api::ApiError;
 use crate::context::{Answer, Ctx};
-use crate::handlers::{admin, authorize, demo, keys, oauth, register, testing};
+use crate::handlers::{admin, authorize, demo, keys, oauth, register, testing, token};
 use crate::platform::Platform;
 
 /// Handles one request with `settings` (or the error they could not be loaded with); always
@@ -69,7 +69,7 @@ async fn route<P: Platform, B: Body>(
         [".well-known", "jwks.json"] => row!(Get, oauth::jwks(&ctx)),
         [".well-known", "oauth-authorization-server"] => row!(Get, oauth::metadata(&ctx)),
         ["sessions"] => row!(Post, admin::start_session(req, &ctx)),
-        ["token"] => row!(Post, oauth::token(req, &ctx)),
+        ["token"] => row!(Post, token::token(req, &ctx)),
         ["authorize"] => row!(Get, authorize::authorize(req, &ctx)),
         ["authorizations", challenge] => {
             let challenge = paths::challenge(challenge)?;

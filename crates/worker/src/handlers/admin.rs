@@ -2,7 +2,7 @@
 //! authenticated, and administering a subject's sessions.
 
 use edge_jwt_core::client::Permission;
-use edge_jwt_core::{ErrorCode, NewSession, TokenPair};
+use edge_jwt_core::ErrorCode;
 use serde_json::json;
 
 use crate::api::form;
@@ -10,7 +10,7 @@ use crate::api::incoming::{Body, Incoming};
 use crate::api::reply::Reply;
 use crate::api::requests::SessionRequest;
 use crate::api::ApiError;
-use crate::calls::{CallError, EndSession, LogOutEverywhere, Register, Sessions, Start};
+use crate::calls::{CallError, EndSession, Sessions};
 use crate::context::{Answer, Ctx};
 use crate::events::{Event, Subjects};
 use crate::platform::Platform;
@@ -26,44 +26,7 @@ pub(crate) async fn start_session<P: Platform, B: Body>(
     let body = req.body.read().await?;
     let mut request = SessionRequest::parse(&body, client_id)?;
     request.scope = client.rules.session_scope(request.scope)?;
-    begin_session(ctx, request).await
-}
-
-/// Registers the session with its subject (which dates it after any logout), then starts it
-/// in its own object; answers 201 with its first pair.
-pub(crate) async fn begin_session<P: Platform>(ctx: &Ctx<'_, P>, request: NewSession) -> Answer {
-    let (_, pair) = start_registered(ctx, request).await?;
-    Reply::json(201, &pair)
-}
-
-/// [`begin_session`]'s work: the new session's id and its first pair.
-pub(crate) async fn start_registered<P: Platform>(
-    ctx: &Ctx<'_, P>,
-    request: NewSession,
-) -> Result<(String, TokenPair), ApiError> {
-    // Refused before the subject's object is woken (the session's object checks again).
-    request.validate()?;
-    let sid = edge_jwt_core::random::new_id()?;
-    let register = Register {
-        sid: sid.clone(),
-        client_id: request.client_id.clone(),
-    };
-    let registered = ctx.call(&request.sub, register).await?;
-    for evicted in &registered.evicted {
-        let about = Subjects {
-            sid: Some(evicted),
-            sub: Some(&request.sub),
-            ..Subjects::default()
-        };
-        ctx.event(Event::SessionEvicted, about);
-    }
-    let start = Start {
-        sid: sid.clone(),
-        request,
-        min_iat: registered.min_iat,
-    };
-    let pair = ctx.call(&sid, start).await?;
-    Ok((sid, pair))
+    ctx.begin_session(request).await
 }
 
 /// `POST /subjects/{sub}/revoke`: log a subject out everywhere (clients with the `subjects`
@@ -75,19 +38,7 @@ pub(crate) async fn log_out_subject<P: Platform, B>(
     sub: &str,
 ) -> Answer {
     ctx.authorize(&req, Permission::Subjects)?;
-    log_out_everywhere(ctx, sub).await
-}
-
-pub(crate) async fn log_out_everywhere<P: Platform>(ctx: &Ctx<'_, P>, sub: &str) -> Answer {
-    ctx.call(sub, LogOutEverywhere {}).await?;
-    ctx.event(
-        Event::SubjectLoggedOut,
-        Subjects {
-            sub: Some(sub),
-            ..Subjects::default()
-        },
-    );
-    Reply::empty(204)
+    ctx.log_out_everywhere(sub).await
 }
 
 /// `GET /subjects/{sub}/sessions` (clients with the `subjects` permission): the subject's

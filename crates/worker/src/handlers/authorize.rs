@@ -14,9 +14,8 @@ use crate::api::form::{self, query_pairs};
 use crate::api::incoming::{Body, Incoming};
 use crate::api::reply::Reply;
 use crate::api::requests::{AcceptRequest, RejectRequest};
-use crate::api::responses;
 use crate::api::ApiError;
-use crate::calls::{Accept, Begin, Describe, Reject};
+use crate::calls::Begin;
 use crate::context::{Answer, Ctx};
 use crate::platform::Platform;
 
@@ -88,7 +87,7 @@ pub(crate) async fn pending<P: Platform, B>(
     challenge: &str,
 ) -> Answer {
     ctx.authorize(&req, Permission::Authorizations)?;
-    Reply::json(200, &ctx.call(challenge, Describe {}).await?)
+    ctx.pending_authorization(challenge).await
 }
 
 /// `POST /authorizations/{challenge}/accept` (the `authorizations` permission): the user the app
@@ -102,15 +101,10 @@ pub(crate) async fn accept<P: Platform, B: Body>(
     let (_, app) = ctx.authorize(&req, Permission::Authorizations)?;
     form::require_media_type(req.header("Content-Type"), "application/json")?;
     let consent = AcceptRequest::parse(&req.body.read().await?)?;
-    let accept = Accept {
-        challenge: challenge.to_owned(),
-        consent,
-        by: Answerer::App {
-            scopes: app.rules.scopes.clone(),
-        },
+    let by = Answerer::App {
+        scopes: app.rules.scopes.clone(),
     };
-    let to = ctx.call(challenge, accept).await?;
-    Reply::json(200, &responses::redirect_to(&to))
+    ctx.accept_authorization(challenge, consent, by).await
 }
 
 /// `POST /authorizations/{challenge}/reject` (the `authorizations` permission): answers
@@ -122,10 +116,6 @@ pub(crate) async fn reject<P: Platform, B: Body>(
 ) -> Answer {
     ctx.authorize(&req, Permission::Authorizations)?;
     let answer = RejectRequest::parse(&req.body.read().await?)?;
-    let reject = Reject {
-        error: answer.error,
-        error_description: answer.error_description,
-    };
-    let to = ctx.call(challenge, reject).await?;
-    Reply::json(200, &responses::redirect_to(&to))
+    ctx.reject_authorization(challenge, answer.error, answer.error_description)
+        .await
 }

@@ -9,12 +9,9 @@ use crate::api::form;
 use crate::api::incoming::{Body, Incoming};
 use crate::api::reply::Reply;
 use crate::api::requests::{DemoLogin, DEMO_SCOPE};
-use crate::api::responses;
 use crate::api::ApiError;
-use crate::calls::{Accept, Describe, Reject};
 use crate::context::{Answer, Ctx};
 use crate::dpop;
-use crate::handlers::admin::{begin_session, log_out_everywhere};
 use crate::platform::Platform;
 
 /// `POST /demo/login` (demo only): `{"name": "..."}` logs in as `demo:<name>`, no password;
@@ -24,7 +21,7 @@ pub(crate) async fn login<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<
     form::require_media_type(req.header("Content-Type"), "application/json")?;
     let login = DemoLogin::parse(&req.body.read().await?)?;
     let audience = ctx.settings.demo.as_ref().map(|demo| demo.audience.clone());
-    begin_session(ctx, login.session(audience)).await
+    ctx.begin_session(login.session(audience)).await
 }
 
 /// The verified, unrevoked demo access token of a request to the demo's resource: `Bearer`, or
@@ -55,7 +52,7 @@ pub(crate) async fn logout_everywhere<P: Platform, B>(
     ctx: &Ctx<'_, P>,
 ) -> Answer {
     let claims = access(&req, ctx).await?;
-    log_out_everywhere(ctx, &claims.sub).await
+    ctx.log_out_everywhere(&claims.sub).await
 }
 
 /// `GET /demo/authorizations/{challenge}` (demo only): the pending request, for the demo's
@@ -66,7 +63,7 @@ pub(crate) async fn pending<P: Platform, B>(
     challenge: &str,
 ) -> Answer {
     ctx.limit().await?;
-    Reply::json(200, &ctx.call(challenge, Describe {}).await?)
+    ctx.pending_authorization(challenge).await
 }
 
 /// `POST /demo/authorizations/{challenge}/accept` (demo only): `{"name"}` signs in as
@@ -81,16 +78,12 @@ pub(crate) async fn accept<P: Platform, B: Body>(
     form::require_media_type(req.header("Content-Type"), "application/json")?;
     let login = DemoLogin::parse(&req.body.read().await?)?;
     let demo = ctx.settings.demo.as_ref().ok_or_else(ApiError::not_found)?;
-    let accept = Accept {
-        challenge: challenge.to_owned(),
-        consent: login.consent(),
-        by: Answerer::Demo {
-            audience: demo.audience.clone(),
-            scope: DEMO_SCOPE.to_owned(),
-        },
+    let by = Answerer::Demo {
+        audience: demo.audience.clone(),
+        scope: DEMO_SCOPE.to_owned(),
     };
-    let to = ctx.call(challenge, accept).await?;
-    Reply::json(200, &responses::redirect_to(&to))
+    ctx.accept_authorization(challenge, login.consent(), by)
+        .await
 }
 
 /// `POST /demo/authorizations/{challenge}/reject` (demo only): `access_denied`.
@@ -100,10 +93,6 @@ pub(crate) async fn reject<P: Platform, B>(
     challenge: &str,
 ) -> Answer {
     ctx.limit().await?;
-    let reject = Reject {
-        error: None,
-        error_description: Some("the user denied the request".into()),
-    };
-    let to = ctx.call(challenge, reject).await?;
-    Reply::json(200, &responses::redirect_to(&to))
+    let description = Some("the user denied the request".to_owned());
+    ctx.reject_authorization(challenge, None, description).await
 }

@@ -1,0 +1,127 @@
+//! What every handler gets with a request: its context (the settings, the runtime, the
+//! client's address) and the steps handlers share: here client authentication and permissions,
+//! the per-address limit, object calls, security events and reading a form; the clients of the
+//! token and authorization endpoints (`clients`), sessions (`sessions`) and the login handoff
+//! (`handoff`) in files of their own.
+
+mod clients;
+mod handoff;
+mod sessions;
+
+use edge_jwt_core::client::Permission;
+use edge_jwt_core::RevocationList;
+
+use crate::api::auth::{permission_refused, Client};
+use crate::api::form::{self, Form};
+use crate::api::incoming::{Body, Incoming};
+use crate::api::reply::Reply;
+use crate::api::settings::Settings;
+use crate::api::ApiError;
+use crate::calls::{CallError, ObjectCall};
+use crate::events::{self, Event, Subjects};
+use crate::platform::Platform;
+
+pub(crate) type Answer = Result<Reply, ApiError>;
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// The client of a token request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenClient {
+    pub id: String,
+    /// It proved a secret (a confidential client), rather than only naming itself.
+    pub authenticated: bool,
+}
+
+/// One request's context: the settings, the runtime, the client's address.
+pub struct Ctx<'a, P> {
+    pub platform: &'a P,
+    pub settings: &'a Settings,
+    pub client_address: Option<String>,
+}
+
+impl<'a, P: Platform> Ctx<'a, P> {
+    /// A typed call to the object named `name` (its failure turns into an `ApiError` with `?`).
+    pub(crate) async fn call<C: ObjectCall>(
+        &self,
+        name: &str,
+        call: C,
+    ) -> Result<C::Reply, CallError> {
+        self.platform.call(name, call).await
+    }
+
+    pub(crate) fn now(&self) -> u64 {
+        self.platform.now()
+    }
+
+    pub(crate) fn revocations(&self) -> Result<RevocationList<P::Revocations>, ApiError> {
+        self.platform
+            .revocations(self.settings.issuer.policy().leeway)
+    }
+
+    /// A trusted client, from `Authorization: Basic` (a failure is logged as an event).
+    pub(crate) fn authenticate<B>(&self, req: &Incoming<B>) -> Result<String, ApiError> {
+        self.settings
+            .clients
+            .authenticate(req.header("Authorization"))
+            .inspect_err(|_| self.event(Event::ClientAuthenticationFailed, Subjects::default()))
+    }
+
+    /// A trusted client with `permission` (a refusal is logged as an event naming it).
+    pub(crate) fn authorize<B>(
+        &self,
+        req: &Incoming<B>,
+        permission: Permission,
+    ) -> Result<(String, &'a Client), ApiError> {
+        let id = self.authenticate(req)?;
+        let settings: &'a Settings = self.settings;
+        match settings
+            .clients
+            .get(&id)
+            .filter(|c| c.rules.may(permission))
+        {
+            Some(client) => Ok((id, client)),
+            None => {
+                let about = Subjects {
+                    client_id: Some(&id),
+                    permission: Some(permission.name()),
+                    ..Subjects::default()
+                };
+                self.event(Event::ClientPermissionRefused, about);
+                Err(permission_refused(permission, &id))
+            }
+        }
+    }
+
+    /// The unauthenticated endpoints' limit per client address.
+    pub(crate) async fn limit(&self) -> Result<(), ApiError> {
+        let address = self.client_address.as_deref().unwrap_or("unknown");
+        if self.platform.within_limit(address).await? {
+            Ok(())
+        } else {
+            Err(ApiError::too_many_requests("60"))
+        }
+    }
+
+    pub(crate) fn event(&self, event: Event, about: Subjects<'_>) {
+        log_event(self.platform, event, about, self.client_address.as_deref());
+    }
+}
+
+/// Writes a security event's line to the platform's log (a request's, or with no address the
+/// Cron Trigger's).
+pub(crate) fn log_event<P: Platform>(
+    platform: &P,
+    event: Event,
+    about: Subjects<'_>,
+    client_address: Option<&str>,
+) {
+    if let Some(line) = events::line(event, about, client_address, platform.now()) {
+        platform.log(&line);
+    }
+}
+
+pub(crate) async fn read_form<B: Body>(req: &mut Incoming<B>) -> Result<Form, ApiError> {
+    form::require_media_type(req.header("Content-Type"), FORM)?;
+    Form::parse(&req.body.read().await?)
+}

@@ -1,0 +1,192 @@
+//! The token endpoint, `POST /token`, and its grants, each a function here: `refresh_token`
+//! (RFC 6749 §6), `authorization_code` (§4.1.3, with PKCE) and `client_credentials` (§4.4).
+
+use edge_jwt_core::authorization::flow::split_code;
+use edge_jwt_core::authorization::Redemption;
+use edge_jwt_core::dpop::DpopProof;
+use edge_jwt_core::subject::refresh_notice_due;
+use edge_jwt_core::{Error, ErrorCode, NewSession, Presentation};
+
+use crate::api::form::Form;
+use crate::api::incoming::{Body, Incoming};
+use crate::api::reply::Reply;
+use crate::api::ApiError;
+use crate::calls::{End, Redeem, Refresh, Refreshed, Started};
+use crate::context::{read_form, Answer, Ctx, TokenClient};
+use crate::dpop;
+use crate::events::{Event, Subjects};
+use crate::platform::Platform;
+
+/// `POST /token`: the client that presents credentials is checked (RFC 6749 §2.3), a `DPoP`
+/// proof (RFC 9449 §5) against the request, then the grant runs.
+pub(crate) async fn token<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<'_, P>) -> Answer {
+    let client = ctx.basic_client(&req).await?;
+    let proof = dpop::token_request_proof(&req, ctx.now())?;
+    let form = read_form(&mut req).await?;
+    match form.require("grant_type")? {
+        "refresh_token" => refresh_token(client, proof, &form, ctx).await,
+        "authorization_code" => {
+            // A public client names itself (RFC 6749 §4.1.3); its code is bound to it.
+            let client = match client {
+                Some(client) => Some(client),
+                None => ctx.public_client(&form).await?,
+            };
+            authorization_code(client, proof, &form, ctx).await
+        }
+        "client_credentials" => client_credentials(client, proof, &form, ctx),
+        _ => Err(ApiError::new(
+            400,
+            "unsupported_grant_type",
+            "grant_type must be authorization_code, refresh_token or client_credentials",
+        )),
+    }
+}
+
+/// `grant_type=refresh_token` (RFC 6749 §6): rotation in the session's Durable Object. A client
+/// that authenticated refreshes only its own; a `DPoP` proof's binding and `jti` are checked by
+/// the session's object.
+async fn refresh_token<P: Platform>(
+    client: Option<TokenClient>,
+    proof: Option<DpopProof>,
+    form: &Form,
+    ctx: &Ctx<'_, P>,
+) -> Answer {
+    // A public client's refresh token is its own credential: a `client_id` it sends along is
+    // not authentication, and only an authenticated client is held to its tokens. Refused here
+    // already when it is not a valid refresh token: no object is woken for it.
+    let token = form.require("refresh_token")?;
+    let claims = ctx.settings.issuer.verify_refresh(token, ctx.now())?;
+    if ctx.settings.managed.is_some() {
+        // A revoked signing key refuses its refresh tokens at once, in every isolate (an
+        // isolate's copy of the key ring may be a minute old).
+        ctx.revocations()?.check_key(claims.ids()).await?;
+    }
+    claims.check_client(client.as_ref().map(|c| c.id.as_str()))?;
+    let sid = claims.sid.clone();
+    // The subject keeps the session listed as long as it may refresh: told first, so that a
+    // failure refuses the refresh (503) before anything is consumed.
+    if refresh_notice_due(ctx.settings.issuer.policy(), claims.iat, ctx.now()) {
+        let notice = Refreshed {
+            sid: sid.clone(),
+            at: ctx.now(),
+        };
+        ctx.call(&claims.sub, notice).await?;
+    }
+    let call = Refresh {
+        claims: claims.clone(),
+        presented: Presentation {
+            proof,
+            client_authenticated: client.as_ref().is_some_and(|c| c.authenticated),
+            resource: form.get("resource").map(str::to_owned),
+        },
+    };
+    match ctx.call(&sid, call).await {
+        Ok(pair) => Reply::json(200, &pair),
+        Err(err) => {
+            let err = ApiError::from(err);
+            match err.code {
+                Some(ErrorCode::RefreshTokenReused) => {
+                    ctx.event(Event::RefreshTokenReused, Subjects::refresh(&claims));
+                    ctx.forget(&claims.sub, &sid).await;
+                }
+                Some(code) if code.is_dpop() => {
+                    ctx.event(Event::DpopProofRefused, Subjects::refresh(&claims))
+                }
+                _ => {}
+            }
+            Err(err)
+        }
+    }
+}
+
+/// `grant_type=client_credentials` (RFC 6749 §4.4): a trusted client given the grant gets an
+/// access token for itself, with scopes it may ask for, and no refresh token; bound to the key
+/// of a `DPoP` proof if the request has one.
+fn client_credentials<P: Platform>(
+    client: Option<TokenClient>,
+    proof: Option<DpopProof>,
+    form: &Form,
+    ctx: &Ctx<'_, P>,
+) -> Answer {
+    let client = client
+        .filter(|c| c.authenticated)
+        .and_then(|c| Some((ctx.settings.clients.get(&c.id)?, c.id)));
+    let Some((client, client_id)) = client else {
+        return Err(ApiError::invalid_client());
+    };
+    let scope = client.rules.client_credentials_scope(form.get("scope"))?;
+    if let Some(proof) = &proof {
+        dpop::remember(proof, ctx.now())?;
+    }
+    let token = ctx.settings.issuer.issue_client_token(
+        &client_id,
+        scope,
+        proof.as_ref().map(|p| p.jkt.as_str()),
+        ctx.now(),
+    )?;
+    Reply::json(200, &token)
+}
+
+/// `grant_type=authorization_code` (RFC 6749 §4.1.3, RFC 7636 §4.5): a code redeemed once in its
+/// authorization's object, then a session started as `/sessions` starts one, for the resource
+/// the code was issued for. A second use of the code revokes that session.
+async fn authorization_code<P: Platform>(
+    client: Option<TokenClient>,
+    proof: Option<DpopProof>,
+    form: &Form,
+    ctx: &Ctx<'_, P>,
+) -> Answer {
+    let Some(client) = client else {
+        return Err(ApiError::invalid_client());
+    };
+    let code = form.require("code")?;
+    let (challenge, secret) = split_code(code)?;
+    let redeem = Redeem {
+        secret: secret.to_owned(),
+        client_id: client.id.clone(),
+        redirect_uri: form.require("redirect_uri")?.to_owned(),
+        code_verifier: form.require("code_verifier")?.to_owned(),
+        resource: form.get("resource").map(str::to_owned),
+        proof_jkt: proof.as_ref().map(|p| p.jkt.clone()),
+    };
+    let (request, consent) = match ctx.call(challenge, redeem).await? {
+        Redemption::Granted { request, consent } => (request, consent),
+        Redemption::Reused { sid } => return reused(ctx, &client.id, sid).await,
+    };
+    // A proof binds the session (the object checked it against a key named at /authorize).
+    if let Some(proof) = &proof {
+        dpop::remember(proof, ctx.now())?;
+    }
+    let session = NewSession {
+        sub: consent.sub,
+        client_id: request.client_id,
+        scope: consent.scope,
+        claims: consent.claims,
+        dpop_jkt: proof.map(|p| p.jkt).or(request.dpop_jkt),
+        // The demo's answer names its own audience; an app's, the resource asked for.
+        audience: consent.audience.or(request.resource),
+        // A client that authenticated at the exchange authenticates at each refresh too.
+        confidential: client.authenticated,
+    };
+    let (sid, pair) = ctx.start_registered(session).await?;
+    if !ctx.call(challenge, Started { sid: sid.clone() }).await? {
+        // The code was used again while this session started: it is revoked at once.
+        return reused(ctx, &client.id, Some(sid)).await;
+    }
+    Reply::json(200, &pair)
+}
+
+/// A code used twice: the session its first use started ends (RFC 6749 §4.1.2), with an
+/// `authorization_code_reused` event.
+async fn reused<P: Platform>(ctx: &Ctx<'_, P>, client_id: &str, sid: Option<String>) -> Answer {
+    if let Some(sid) = &sid {
+        ctx.call(sid, End { sid: sid.clone() }).await?;
+    }
+    let about = Subjects {
+        sid: sid.as_deref(),
+        client_id: Some(client_id),
+        ..Subjects::default()
+    };
+    ctx.event(Event::AuthorizationCodeReused, about);
+    Err(Error::AuthorizationCodeReused.into())
+}
