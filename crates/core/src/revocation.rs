@@ -22,10 +22,6 @@ impl<S: Store> RevocationList<S> {
         RevocationList { store, leeway }
     }
 
-    pub fn store(&self) -> &S {
-        &self.store
-    }
-
     /// When an entry blocking something valid until `blocks_until` may go.
     pub fn entry_expiry(&self, blocks_until: u64, now: u64) -> u64 {
         (blocks_until + self.leeway).max(now + MIN_ENTRY_TTL)

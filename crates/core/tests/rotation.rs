@@ -37,7 +37,7 @@ fn a_session_starts_with_a_pair_carrying_its_claims() {
     assert_eq!(refresh.exp, T0 + 14 * 86_400);
     assert_eq!(refresh.session_end, T0 + 30 * 86_400);
     // Starting a session writes the session store only; the revocation list is untouched.
-    assert!(w.revocations.store().writes().is_empty());
+    assert!(w.kv.writes().is_empty());
 }
 
 #[test]
@@ -83,7 +83,7 @@ fn a_refresh_consumes_the_token_and_keeps_the_session() {
         .unwrap();
     assert_eq!(refresh.exp, T0 + 100 + 14 * 86_400);
     // A normal rotation writes no revocation entry (no KV write in the Worker).
-    assert!(w.revocations.store().writes().is_empty());
+    assert!(w.kv.writes().is_empty());
 }
 
 #[test]
@@ -119,7 +119,7 @@ fn after_the_grace_window_reuse_revokes_the_whole_session() {
     let err = block_on(w.sessions().check_access(&second.access_token)).unwrap_err();
     assert_eq!(err, Error::Revoked(RevokedBy::Session));
     // The entry lasts until the session's end plus leeway, no longer.
-    let writes = w.revocations.store().writes();
+    let writes = w.kv.writes();
     assert_eq!(writes.len(), 1);
     assert_eq!(writes[0].0, "revoked:sid:sid-a");
     assert_eq!(writes[0].2, T0 + 30 * 86_400 + 30);
@@ -185,7 +185,7 @@ fn revoking_an_access_token_blocks_its_jti_until_it_expires() {
     block_on(w.sessions().revoke(&pair.access_token)).unwrap();
     let err = block_on(w.sessions().check_access(&pair.access_token)).unwrap_err();
     assert_eq!(err, Error::Revoked(RevokedBy::Token));
-    let writes = w.revocations.store().writes();
+    let writes = w.kv.writes();
     // exp + leeway = T0 + 330, above the 60-second floor.
     assert_eq!(
         writes,
@@ -210,7 +210,7 @@ fn no_revocation_entry_asks_for_less_than_sixty_seconds() {
     // 290 s later the token has 10 s left (+30 leeway): the entry still gets 60 s.
     w.clock.advance(290);
     block_on(w.sessions().revoke(&pair.access_token)).unwrap();
-    let writes = w.revocations.store().writes();
+    let writes = w.kv.writes();
     assert_eq!(writes[0].2, T0 + 290 + 60);
 }
 
@@ -236,7 +236,7 @@ fn revoking_garbage_or_expired_tokens_is_not_an_error() {
     let pair = block_on(w.sessions().start("sid-a", new_session("alice"))).unwrap();
     w.clock.advance(1000);
     block_on(w.sessions().revoke(&pair.access_token)).unwrap();
-    assert!(w.revocations.store().writes().is_empty());
+    assert!(w.kv.writes().is_empty());
 }
 
 #[test]
@@ -262,7 +262,7 @@ fn logging_a_subject_out_everywhere_spares_sessions_started_after_it() {
     // Other subjects are untouched.
     block_on(w.sessions().check_access(&bob.access_token)).unwrap();
     // The entry expires once every token issued before it has (refresh lifetime + leeway).
-    let (key, _, expires_at) = w.revocations.store().entries().into_iter().next().unwrap();
+    let (key, _, expires_at) = w.kv.entries().into_iter().next().unwrap();
     assert_eq!(key, "revoked:sub:alice");
     assert_eq!(expires_at, T0 + 14 * 86_400 + 30);
 }
@@ -271,7 +271,7 @@ fn logging_a_subject_out_everywhere_spares_sessions_started_after_it() {
 fn a_failing_revocation_list_fails_closed_for_access_tokens_and_never_decides_a_refresh() {
     let w = World::new();
     let pair = block_on(w.sessions().start("sid-a", new_session("alice"))).unwrap();
-    w.revocations.store().set_failing(true);
+    w.kv.set_failing(true);
     let err = block_on(w.sessions().check_access(&pair.access_token)).unwrap_err();
     assert_eq!(err.code(), "ERR_STORE_UNAVAILABLE");
     // Rotation reads only the session's own store.
@@ -287,20 +287,20 @@ fn a_failed_revocation_write_after_reuse_is_completed_by_the_next_request() {
     let first = block_on(w.sessions().start("sid-a", new_session("alice"))).unwrap();
     let second = block_on(w.sessions().refresh(&first.refresh_token)).unwrap();
     w.clock.advance(11);
-    w.revocations.store().set_failing(true);
+    w.kv.set_failing(true);
     let err = block_on(w.sessions().refresh(&first.refresh_token)).unwrap_err();
     assert_eq!(err.code(), "ERR_STORE_UNAVAILABLE");
     // Already refused, before the revocation list has the entry.
     assert!(block_on(w.sessions().refresh(&second.refresh_token)).is_err());
-    w.revocations.store().set_failing(false);
-    assert!(w.revocations.store().entries().is_empty());
+    w.kv.set_failing(false);
+    assert!(w.kv.entries().is_empty());
     let err = block_on(w.sessions().refresh(&second.refresh_token)).unwrap_err();
     assert_eq!(err, Error::Revoked(RevokedBy::Session));
     let err = block_on(w.sessions().check_access(&second.access_token)).unwrap_err();
     assert_eq!(err, Error::Revoked(RevokedBy::Session));
     // Published once: later requests write nothing more.
     block_on(w.sessions().refresh(&second.refresh_token)).unwrap_err();
-    assert_eq!(w.revocations.store().writes().len(), 1);
+    assert_eq!(w.kv.writes().len(), 1);
 }
 
 #[test]

@@ -149,7 +149,7 @@ proptest! {
         for (key, at, expires_at) in w.sessions.writes().into_iter().chain(w.subjects.writes()) {
             prop_assert!(expires_at > at, "{key} written without a future expiry");
         }
-        for (key, at, expires_at) in w.revocations.store().writes() {
+        for (key, at, expires_at) in w.kv.writes() {
             prop_assert!(expires_at >= at + 60, "{key} expires under 60 s");
         }
     }

@@ -46,7 +46,7 @@ fn logout_everywhere_is_exact_without_the_revocation_list() {
         block_on(world.sessions().refresh(&bob.refresh_token)).unwrap();
     }
     // One KV write for the logout, however many sessions: the subject's entry.
-    let writes = w.revocations.store().writes();
+    let writes = w.kv.writes();
     assert_eq!(writes.len(), 1, "{writes:?}");
     assert_eq!(writes[0].0, "revoked:sub:ann");
 }
@@ -118,7 +118,7 @@ fn no_store_ever_holds_a_usable_token() {
     tokens.push(pair.access_token.clone());
     tokens.push(pair.refresh_token.clone());
     block_on(w.sessions().revoke(&pair.access_token)).unwrap();
-    let stored: Vec<String> = [&w.sessions, &w.subjects, w.revocations.store()]
+    let stored: Vec<String> = [&w.sessions, &w.subjects, &w.kv]
         .iter()
         .flat_map(|store| store.entries())
         .map(|(key, value, _)| format!("{key}={value}"))
@@ -173,13 +173,7 @@ fn revoking_an_access_token_twice_writes_the_revocation_list_once() {
         block_on(w.sessions().revoke(&pair.access_token)).unwrap();
         block_on(w.sessions().revoke(&pair.refresh_token)).unwrap();
     }
-    let keys: Vec<String> = w
-        .revocations
-        .store()
-        .writes()
-        .into_iter()
-        .map(|(k, _, _)| k)
-        .collect();
+    let keys: Vec<String> = w.kv.writes().into_iter().map(|(k, _, _)| k).collect();
     assert_eq!(keys.len(), 2, "{keys:?}");
 }
 
@@ -440,7 +434,7 @@ fn logout_everywhere_publishes_the_cutoff_before_a_bounded_fan_out() {
         .collect();
     let watched = Watched {
         inner: d.control(),
-        kv: w.revocations.store(),
+        kv: &w.kv,
         in_flight: Default::default(),
         most: Default::default(),
         cutoff_published_first: Default::default(),

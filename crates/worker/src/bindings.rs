@@ -16,7 +16,7 @@ use crate::api::ApiError;
 use crate::calls::Ring;
 use crate::calls::{CallError, Namespace, ObjectCall, ObjectCaller, RemoteError, KEY_RING};
 use crate::clock::WorkerClock;
-use crate::kv::KvRevocations;
+use crate::kv::Kv;
 use crate::platform::{FetchedDocument, Platform};
 
 /// How long a client metadata document may take to arrive, in seconds.
@@ -120,13 +120,18 @@ impl Bindings<'_> {
             .map_err(|e| RemoteError::from(Error::Internal(e.error_description)))
     }
 
-    /// The revocation list over the KV binding, for the Worker and its objects alike.
-    pub fn revocation_list(&self, leeway: u64) -> Result<RevocationList<KvRevocations>, ApiError> {
+    /// The KV binding, as a store.
+    pub fn kv_store(&self) -> Result<Kv, ApiError> {
         let kv = self
             .env
             .kv(KV)
             .map_err(|_| ApiError::misconfigured(KV, "is not bound"))?;
-        Ok(RevocationList::new(KvRevocations(kv), leeway))
+        Ok(Kv(kv))
+    }
+
+    /// The revocation list over the KV binding, for the Worker and its objects alike.
+    pub fn revocation_list(&self, leeway: u64) -> Result<RevocationList<Kv>, ApiError> {
+        Ok(RevocationList::new(self.kv_store()?, leeway))
     }
 }
 
@@ -155,10 +160,10 @@ impl ObjectCaller for Bindings<'_> {
 }
 
 impl Platform for Bindings<'_> {
-    type Revocations = KvRevocations;
+    type Kv = Kv;
 
-    fn revocations(&self, leeway: u64) -> Result<RevocationList<KvRevocations>, ApiError> {
-        self.revocation_list(leeway)
+    fn kv(&self) -> Result<Kv, ApiError> {
+        self.kv_store()
     }
 
     /// Without the binding (a deployment that removed it), nothing is limited.

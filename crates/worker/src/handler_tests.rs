@@ -192,10 +192,10 @@ impl ObjectCaller for MemoryPlatform {
 }
 
 impl Platform for MemoryPlatform {
-    type Revocations = MemoryStore;
+    type Kv = MemoryStore;
 
-    fn revocations(&self, leeway: u64) -> Result<RevocationList<MemoryStore>, ApiError> {
-        Ok(RevocationList::new(self.kv.clone(), leeway))
+    fn kv(&self) -> Result<MemoryStore, ApiError> {
+        Ok(self.kv.clone())
     }
 
     async fn within_limit(&self, _address: &str) -> Result<bool, ApiError> {

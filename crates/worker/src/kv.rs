@@ -1,5 +1,6 @@
-//! The revocation list's store: Workers KV. Every put carries `expiration_ttl` (at least the 60
-//! seconds KV requires), so the list prunes itself.
+//! Workers KV as a store: the revocation list's entries and the registered clients, each under
+//! keys of its own. Every put carries `expiration_ttl` (at least the 60 seconds KV requires),
+//! so what it holds prunes itself.
 
 use edge_jwt_core::revocation::MIN_ENTRY_TTL;
 use edge_jwt_core::{Clock, Store, StoreError};
@@ -7,10 +8,10 @@ use worker::kv::KvStore;
 
 use crate::clock::WorkerClock;
 
-/// Workers KV as the revocation list's [`Store`] (the binding is `bindings::KV`).
-pub struct KvRevocations(pub KvStore);
+/// Workers KV as a [`Store`] (the binding is `bindings::KV`).
+pub struct Kv(pub KvStore);
 
-impl Store for KvRevocations {
+impl Store for Kv {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.0
             .get(key)

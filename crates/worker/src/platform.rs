@@ -1,19 +1,20 @@
 //! What the handlers need from the runtime, as one trait: the Durable Objects (typed calls),
-//! the revocation list's store, the per-address limit, the clock and the log. The Worker's is
+//! KV (the revocation list's and the registered clients' store), the per-address limit, the
+//! clock and the log. The Worker's is
 //! `bindings::Bindings`; the handlers' tests keep everything in the core's in-memory stores.
 
-use edge_jwt_core::{RevocationList, Store};
+use edge_jwt_core::Store;
 
 use crate::api::ApiError;
 use crate::calls::ObjectCaller;
 
 #[allow(async_fn_in_trait)] // single-threaded Workers: no Send bound wanted
 pub trait Platform: ObjectCaller {
-    /// The revocation list's store (Workers KV).
-    type Revocations: Store;
+    /// Workers KV: the revocation list's entries and the registered clients.
+    type Kv: Store;
 
-    /// The revocation list, its entries kept `leeway` seconds past the tokens they block.
-    fn revocations(&self, leeway: u64) -> Result<RevocationList<Self::Revocations>, ApiError>;
+    /// KV, as a store.
+    fn kv(&self) -> Result<Self::Kv, ApiError>;
 
     /// Whether one more request from `address` is within the unauthenticated endpoints' limit
     /// (always, where no limit is configured).

@@ -246,13 +246,17 @@ fn client_key(client_id: &str) -> String {
 }
 pub const REGISTERED_CLIENT_TTL: u64 = 365 * 86_400;
 
-impl RegisteredClient {
+/// The registered clients, over the store that keeps them (the Worker's KV, beside the
+/// revocation list: each under a key of its own).
+pub struct RegisteredClients<S>(pub S);
+
+impl<S: crate::store::Store> RegisteredClients<S> {
     /// The registered client `client_id`, if the store has it.
-    pub async fn load<S: crate::store::Store>(store: &S, client_id: &str) -> Result<Option<Self>> {
+    pub async fn load(&self, client_id: &str) -> Result<Option<RegisteredClient>> {
         if client_id.len() != 22 {
             return Ok(None);
         }
-        match store.get(&client_key(client_id)).await? {
+        match self.0.get(&client_key(client_id)).await? {
             None => Ok(None),
             Some(text) => serde_json::from_str(&text)
                 .map(Some)
@@ -260,12 +264,14 @@ impl RegisteredClient {
         }
     }
 
-    pub async fn save<S: crate::store::Store>(&self, store: &S) -> Result<()> {
-        let text = serde_json::to_string(self)
+    /// Keeps `client` for [`REGISTERED_CLIENT_TTL`] after its registration.
+    pub async fn save(&self, client: &RegisteredClient) -> Result<()> {
+        let text = serde_json::to_string(client)
             .map_err(|e| Error::Internal(format!("cannot encode client: {e}")))?;
-        let until = self.client_id_issued_at + REGISTERED_CLIENT_TTL;
-        Ok(store
-            .put(&client_key(&self.client_id), &text, until)
+        let until = client.client_id_issued_at + REGISTERED_CLIENT_TTL;
+        Ok(self
+            .0
+            .put(&client_key(&client.client_id), &text, until)
             .await?)
     }
 }

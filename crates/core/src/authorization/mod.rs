@@ -11,6 +11,6 @@ pub mod pkce;
 pub mod redirect;
 pub mod request;
 
-pub use client::{ClientOrigin, FlowClient, RegisteredClient};
+pub use client::{ClientOrigin, FlowClient, RegisteredClient, RegisteredClients};
 pub use flow::{Answerer, Authorization, CodeExchange, Consent, PendingView, Redemption};
 pub use request::{AuthorizationRequest, AuthorizeRefusal};

@@ -68,6 +68,8 @@ pub struct World {
     pub sessions: MemoryStore,
     pub subjects: MemoryStore,
     pub revocations: RevocationList<MemoryStore>,
+    /// The revocation list's store (KV), for what the tests read of it.
+    pub kv: MemoryStore,
 }
 
 impl World {
@@ -77,11 +79,10 @@ impl World {
 
     pub fn with_issuer(issuer: TokenIssuer) -> Self {
         let clock = FixedClock::at(T0);
+        let kv = MemoryStore::new(clock.clone());
         World {
-            revocations: RevocationList::new(
-                MemoryStore::new(clock.clone()),
-                issuer.policy().leeway,
-            ),
+            revocations: RevocationList::new(kv.clone(), issuer.policy().leeway),
+            kv,
             sessions: MemoryStore::new(clock.clone()),
             subjects: MemoryStore::new(clock.clone()),
             issuer,
@@ -91,6 +92,7 @@ impl World {
 
     /// A copy of every store on `clock`, to try something without changing this world.
     pub fn fork(&self, clock: FixedClock) -> World {
+        let kv = self.kv.fork(clock.clone());
         World {
             issuer: TokenIssuer::new(
                 KeySet::from_jwks(&self.issuer.keys().private_jwks().to_string()).expect("keys"),
@@ -99,10 +101,8 @@ impl World {
             .expect("issuer"),
             sessions: self.sessions.fork(clock.clone()),
             subjects: self.subjects.fork(clock.clone()),
-            revocations: RevocationList::new(
-                self.revocations.store().fork(clock.clone()),
-                self.issuer.policy().leeway,
-            ),
+            revocations: RevocationList::new(kv.clone(), self.issuer.policy().leeway),
+            kv,
             clock,
         }
     }

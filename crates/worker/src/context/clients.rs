@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use edge_jwt_core::authorization::document;
 use edge_jwt_core::authorization::document_url::host_of;
-use edge_jwt_core::authorization::{FlowClient, RegisteredClient};
+use edge_jwt_core::authorization::FlowClient;
 
 use super::{Ctx, TokenClient};
 use crate::api::auth::basic_credentials;
@@ -49,8 +49,7 @@ impl<P: Platform> Ctx<'_, P> {
             }
             Some(self.document_client(client_id).await?)
         } else {
-            let revocations = self.revocations()?;
-            let registered = RegisteredClient::load(revocations.store(), client_id).await?;
+            let registered = self.registered_clients()?.load(client_id).await?;
             registered.map(|c| c.flow_client())
         };
         // The operator's bound on what a client it did not configure may ask for.
@@ -136,12 +135,11 @@ impl<P: Platform> Ctx<'_, P> {
             }));
         }
         let registered = match basic_credentials(header) {
-            Some((id, secret)) => {
-                let revocations = self.revocations()?;
-                RegisteredClient::load(revocations.store(), &id)
-                    .await?
-                    .filter(|client| client.secret_matches(&secret))
-            }
+            Some((id, secret)) => self
+                .registered_clients()?
+                .load(&id)
+                .await?
+                .filter(|client| client.secret_matches(&secret)),
             None => None,
         };
         match registered {
@@ -169,8 +167,7 @@ impl<P: Platform> Ctx<'_, P> {
                 authenticated: false,
             }));
         }
-        let revocations = self.revocations()?;
-        match RegisteredClient::load(revocations.store(), id).await? {
+        match self.registered_clients()?.load(id).await? {
             Some(client) if client.flow_client().public => Ok(Some(TokenClient {
                 id: id.to_owned(),
                 authenticated: false,

@@ -8,6 +8,7 @@ mod clients;
 mod handoff;
 mod sessions;
 
+use edge_jwt_core::authorization::RegisteredClients;
 use edge_jwt_core::client::Permission;
 use edge_jwt_core::RevocationList;
 
@@ -54,9 +55,15 @@ impl<'a, P: Platform> Ctx<'a, P> {
         self.platform.now()
     }
 
-    pub(crate) fn revocations(&self) -> Result<RevocationList<P::Revocations>, ApiError> {
-        self.platform
-            .revocations(self.settings.issuer.policy().leeway)
+    /// The revocation list, its entries kept the verifiers' leeway past what they block.
+    pub(crate) fn revocations(&self) -> Result<RevocationList<P::Kv>, ApiError> {
+        let leeway = self.settings.issuer.policy().leeway;
+        Ok(RevocationList::new(self.platform.kv()?, leeway))
+    }
+
+    /// The clients that registered themselves (RFC 7591), kept in KV.
+    pub(crate) fn registered_clients(&self) -> Result<RegisteredClients<P::Kv>, ApiError> {
+        Ok(RegisteredClients(self.platform.kv()?))
     }
 
     /// A trusted client, from `Authorization: Basic` (a failure is logged as an event).

@@ -30,7 +30,7 @@ pub(crate) async fn register<P: Platform, B: Body>(
     let metadata: serde_json::Value = serde_json::from_slice(&req.body.read().await?)
         .map_err(|_| Error::InvalidClientMetadata("the body must be a JSON object".into()))?;
     let (client, secret) = RegisteredClient::register(&metadata, ctx.now())?;
-    client.save(ctx.revocations()?.store()).await?;
+    ctx.registered_clients()?.save(&client).await?;
     let about = Subjects {
         client_id: Some(&client.client_id),
         ..Subjects::default()

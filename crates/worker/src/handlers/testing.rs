@@ -12,8 +12,7 @@ use crate::platform::Platform;
 pub(crate) async fn store_conformance<P: Platform>(ctx: &Ctx<'_, P>) -> Answer {
     let run = edge_jwt_core::random::new_id()?;
     let prefix = format!("conformance:{run}");
-    let revocations = ctx.revocations()?;
-    let kv = edge_jwt_core::conformance::check_store(revocations.store(), ctx.now(), &prefix)
+    let kv = edge_jwt_core::conformance::check_store(&ctx.platform.kv()?, ctx.now(), &prefix)
         .await
         .err();
     let call = StoreConformance {

@@ -90,7 +90,7 @@ impl Objects {
             revocations: &self.revocations,
             clock: &self.clock,
         };
-        let revocations = || Ok(RevocationList::new(self.revocations.store().clone(), 30));
+        let revocations = || Ok(self.revocations.clone());
         received(block_on(subject::answer(
             op,
             &subject,
