@@ -6,7 +6,7 @@ use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
 use edge_jwt_core::keyring::KeyRing;
-use edge_jwt_core::{Clock as _, Error, RevocationList};
+use edge_jwt_core::{Clock as _, RevocationList};
 use futures_util::StreamExt as _;
 use worker::{Delay, Env, Fetch, Method, Request, RequestInit, RequestRedirect};
 
@@ -110,14 +110,6 @@ impl Bindings<'_> {
                 .get_or_init(|| Settings::load(self.lookup()).map(Rc::new))
                 .clone()
         })
-    }
-
-    /// The settings as an object needs them: a failure is the issuer's fault, its description
-    /// kept in the log.
-    pub async fn object_settings(&self) -> Result<Rc<Settings>, RemoteError> {
-        self.current_settings()
-            .await
-            .map_err(|e| RemoteError::from(Error::Internal(e.error_description)))
     }
 
     /// The KV binding, as a store.

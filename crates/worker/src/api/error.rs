@@ -234,6 +234,14 @@ impl ApiError {
     }
 }
 
+/// An object that could not reach what it needs (its settings, a binding): the issuer's
+/// fault, with the description only in the object's log.
+impl From<ApiError> for RemoteError {
+    fn from(err: ApiError) -> Self {
+        RemoteError::from(Error::Internal(err.error_description))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -114,6 +114,9 @@ macro_rules! object_calls {
     };
 }
 // The files of each object's calls below use it by its textual scope.
+/// What an object answers a call: the reply (as JSON, of the call's own type) or the error.
+pub type Answered = Result<serde_json::Value, RemoteError>;
+
 /// A core error, as it crosses from an object to the Worker: its stable code and message.
 /// Store and internal details stay in the object's log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,44 +5,20 @@
 
 use edge_jwt_core::authorization::{Authorization, CodeExchange};
 use edge_jwt_core::{Clock, Store};
-use serde_json::Value;
-use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
-use super::storage::{delete_expired, ObjectStore};
-use crate::bindings::Bindings;
+use super::shell::{durable_object_class, ObjectContext};
 use crate::calls::{
-    serve, Accept, AuthorizationCall, Begin, Describe, ObjectCall, Redeem, Reject, RemoteError,
-    Started,
+    Accept, Answered, AuthorizationCall, Begin, Describe, ObjectCall, Redeem, Reject, Started,
 };
 use crate::clock::WorkerClock;
 
-#[durable_object]
-pub struct AuthorizationObject {
-    state: State,
-    env: Env,
-}
-
-impl DurableObject for AuthorizationObject {
-    fn new(state: State, env: Env) -> Self {
-        AuthorizationObject { state, env }
-    }
-
-    async fn fetch(&self, req: Request) -> Result<Response> {
-        serve(req, |call: AuthorizationCall| self.run(call)).await
-    }
-
-    async fn alarm(&self) -> Result<Response> {
-        delete_expired(&self.state.storage()).await?;
-        Response::empty()
-    }
-}
+durable_object_class!(AuthorizationObject serves AuthorizationCall, expiring);
 
 impl AuthorizationObject {
-    async fn run(&self, call: AuthorizationCall) -> std::result::Result<Value, RemoteError> {
-        let settings = Bindings { env: &self.env }.object_settings().await?;
-        let store = ObjectStore(self.state.storage());
+    async fn run(context: ObjectContext<'_>, call: AuthorizationCall) -> Answered {
+        let settings = context.settings().await?;
         let authorization = Authorization {
-            store: &store,
+            store: &context.store,
             clock: &WorkerClock,
             issuer: &settings.issuer.policy().issuer,
         };
@@ -55,7 +31,7 @@ impl AuthorizationObject {
 pub async fn answer<S: Store, C: Clock>(
     call: AuthorizationCall,
     authorization: &Authorization<'_, S, C>,
-) -> std::result::Result<Value, RemoteError> {
+) -> Answered {
     match call {
         AuthorizationCall::Begin(c) => Begin::reply(
             authorization

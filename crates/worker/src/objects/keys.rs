@@ -4,15 +4,11 @@
 
 use edge_jwt_core::keyring::{Generator, KeyRing, Transition};
 use edge_jwt_core::{Clock, Error, Store};
-use serde_json::Value;
-use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
-use super::storage::ObjectStore;
+use super::shell::{durable_object_class, ObjectContext};
 use crate::api::key_settings::ManagedKeys;
 use crate::api::settings::load_policy;
-use crate::bindings::Bindings;
-use crate::calls::{serve, ObjectCall, RemoteError};
-use crate::calls::{KeyCall, KeyMoves, RevokeKey, Ring, Rotate, Step};
+use crate::calls::{Answered, KeyCall, KeyMoves, ObjectCall, RevokeKey, Ring, Rotate, Step};
 use crate::clock::WorkerClock;
 
 /// Where the ring is kept in the object's storage.
@@ -20,41 +16,17 @@ const RING: &str = "ring";
 /// The ring is written again on every change; this only keeps the storage's expiry away.
 const KEEP: u64 = 10 * 365 * 86_400;
 
-#[durable_object]
-pub struct KeyObject {
-    state: State,
-    env: Env,
-}
-
-impl DurableObject for KeyObject {
-    fn new(state: State, env: Env) -> Self {
-        KeyObject { state, env }
-    }
-
-    async fn fetch(&self, req: Request) -> Result<Response> {
-        serve(req, |call: KeyCall| self.run(call)).await
-    }
-}
+// No alarm: the ring is rewritten on every change, far from its expiry.
+durable_object_class!(KeyObject serves KeyCall);
 
 impl KeyObject {
-    async fn run(&self, call: KeyCall) -> std::result::Result<Value, RemoteError> {
-        let bindings = Bindings { env: &self.env };
-        let lookup = bindings.lookup();
-        let internal =
-            |e: crate::api::ApiError| RemoteError::from(Error::Internal(e.error_description));
-        let policy = load_policy(&lookup).map_err(internal)?;
-        let managed = ManagedKeys::load(&lookup, &policy)
-            .map_err(internal)?
-            .ok_or_else(|| {
-                RemoteError::from(Error::Internal("EDGE_JWT_KEY_ROTATION is not set".into()))
-            })?;
-        answer(
-            call,
-            &ObjectStore(self.state.storage()),
-            &managed,
-            WorkerClock.now(),
-        )
-        .await
+    async fn run(context: ObjectContext<'_>, call: KeyCall) -> Answered {
+        // Not the issuer's settings: they are built from the ring this object answers.
+        let lookup = context.bindings.lookup();
+        let policy = load_policy(&lookup)?;
+        let managed = ManagedKeys::load(&lookup, &policy)?
+            .ok_or_else(|| Error::Internal("EDGE_JWT_KEY_ROTATION is not set".into()))?;
+        answer(call, &context.store, &managed, WorkerClock.now()).await
     }
 }
 
@@ -64,7 +36,7 @@ pub async fn answer<S: Store>(
     store: &S,
     managed: &ManagedKeys,
     now: u64,
-) -> std::result::Result<Value, RemoteError> {
+) -> Answered {
     let mut ring: KeyRing = match store.get(RING).await.map_err(Error::from)? {
         Some(text) => serde_json::from_str(&text)
             .map_err(|e| Error::Internal(format!("the stored key ring cannot be read: {e}")))?,

@@ -6,6 +6,7 @@
 pub mod authorization;
 pub mod keys;
 pub mod session;
+pub mod shell;
 pub mod storage;
 pub mod subject;
 #[cfg(test)]

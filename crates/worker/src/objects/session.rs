@@ -4,50 +4,25 @@
 //! never forks. The alarm deletes the state once it has expired (the session's end).
 
 use edge_jwt_core::{Clock, Error, SessionRotation, Store};
-use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
-use serde_json::Value;
-
-use super::storage::{delete_expired, ObjectStore};
-use crate::bindings::Bindings;
+use super::shell::{durable_object_class, ObjectContext};
 use crate::calls::{
-    serve, End, EndForSubject, ObjectCall, Refresh, RemoteError, Revoke, RevokeToken, SessionCall,
-    Start, Status, StoreConformance,
+    Answered, End, EndForSubject, ObjectCall, Refresh, Revoke, RevokeToken, SessionCall, Start,
+    Status, StoreConformance,
 };
 use crate::clock::WorkerClock;
 
-#[durable_object]
-pub struct SessionObject {
-    state: State,
-    env: Env,
-}
-
-impl DurableObject for SessionObject {
-    fn new(state: State, env: Env) -> Self {
-        SessionObject { state, env }
-    }
-
-    async fn fetch(&self, req: Request) -> Result<Response> {
-        serve(req, |call: SessionCall| self.run(call)).await
-    }
-
-    async fn alarm(&self) -> Result<Response> {
-        delete_expired(&self.state.storage()).await?;
-        Response::empty()
-    }
-}
+durable_object_class!(SessionObject serves SessionCall, expiring);
 
 impl SessionObject {
-    async fn run(&self, call: SessionCall) -> std::result::Result<Value, RemoteError> {
-        let bindings = Bindings { env: &self.env };
-        let settings = bindings.object_settings().await?;
-        let revocations = bindings
-            .revocation_list(settings.issuer.policy().leeway)
-            .map_err(|e| RemoteError::from(Error::Internal(e.error_description)))?;
-        let store = ObjectStore(self.state.storage());
+    async fn run(context: ObjectContext<'_>, call: SessionCall) -> Answered {
+        let settings = context.settings().await?;
+        let revocations = context
+            .bindings
+            .revocation_list(settings.issuer.policy().leeway)?;
         let rotation = SessionRotation {
             issuer: &settings.issuer,
-            store: &store,
+            store: &context.store,
             revocations: &revocations,
             clock: &WorkerClock,
         };
@@ -62,7 +37,7 @@ pub async fn answer<S: Store, R: Store, C: Clock>(
     call: SessionCall,
     rotation: &SessionRotation<'_, S, R, C>,
     store_conformance: bool,
-) -> std::result::Result<Value, RemoteError> {
+) -> Answered {
     match call {
         SessionCall::Start(c) => Start::reply(rotation.start(&c.sid, c.request, c.min_iat).await?),
         SessionCall::Refresh(c) => {

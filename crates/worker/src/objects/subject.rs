@@ -3,62 +3,30 @@
 //! and logging the subject out are serialized, and a logout ends every session in its own
 //! object before it answers.
 
-use edge_jwt_core::{Clock, Error, Policy, RevocationList, SessionControl, Store, Subject};
-use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
+use edge_jwt_core::{Clock, Error, RevocationList, SessionControl, Store, Subject};
 
-use serde_json::Value;
-
-use super::storage::{delete_expired, ObjectStore};
-use crate::bindings::Bindings;
+use super::shell::{durable_object_class, ObjectContext};
 use crate::calls::{
-    serve, End, EndForSubject, EndSession, Forget, LogOutEverywhere, ObjectCall, ObjectCaller,
+    Answered, End, EndForSubject, EndSession, Forget, LogOutEverywhere, ObjectCall, ObjectCaller,
     Refreshed, Register, RemoteError, Sessions, SubjectCall, SubjectOp,
 };
 use crate::clock::WorkerClock;
 
-#[durable_object]
-pub struct SubjectObject {
-    state: State,
-    env: Env,
-}
-
-impl DurableObject for SubjectObject {
-    fn new(state: State, env: Env) -> Self {
-        SubjectObject { state, env }
-    }
-
-    async fn fetch(&self, req: Request) -> Result<Response> {
-        serve(req, |call: SubjectCall| async move {
-            self.run(&call.sub, call.op).await
-        })
-        .await
-    }
-
-    async fn alarm(&self) -> Result<Response> {
-        delete_expired(&self.state.storage()).await?;
-        Response::empty()
-    }
-}
+durable_object_class!(SubjectObject serves SubjectCall, expiring);
 
 impl SubjectObject {
-    async fn run(&self, sub: &str, call: SubjectOp) -> std::result::Result<Value, RemoteError> {
-        let bindings = Bindings { env: &self.env };
-        let settings = bindings.object_settings().await?;
-        let policy: &Policy = settings.issuer.policy();
-        let store = ObjectStore(self.state.storage());
+    async fn run(context: ObjectContext<'_>, call: SubjectCall) -> Answered {
+        let settings = context.settings().await?;
+        let policy = settings.issuer.policy();
         let subject = Subject {
-            sub,
-            store: &store,
+            sub: &call.sub,
+            store: &context.store,
             policy,
             clock: &WorkerClock,
         };
-        let sessions = ObjectSessions(&bindings);
-        let revocations = || {
-            bindings
-                .revocation_list(policy.leeway)
-                .map_err(|e| RemoteError::from(Error::Internal(e.error_description)))
-        };
-        answer(call, &subject, &sessions, revocations).await
+        let sessions = ObjectSessions(&context.bindings);
+        let revocations = || Ok(context.bindings.revocation_list(policy.leeway)?);
+        answer(call.op, &subject, &sessions, revocations).await
     }
 }
 
@@ -69,8 +37,8 @@ pub async fn answer<S: Store, C: Clock, X: SessionControl, R: Store>(
     call: SubjectOp,
     subject: &Subject<'_, S, C>,
     sessions: &X,
-    revocations: impl FnOnce() -> std::result::Result<RevocationList<R>, RemoteError>,
-) -> std::result::Result<Value, RemoteError> {
+    revocations: impl FnOnce() -> Result<RevocationList<R>, RemoteError>,
+) -> Answered {
     match call {
         SubjectOp::Register(c) => {
             Register::reply(subject.register(&c.sid, &c.client_id, sessions).await?)
@@ -92,7 +60,7 @@ pub async fn answer<S: Store, C: Clock, X: SessionControl, R: Store>(
 pub struct ObjectSessions<'a, O>(pub &'a O);
 
 impl<O: ObjectCaller> SessionControl for ObjectSessions<'_, O> {
-    async fn end_for_subject(&self, sid: &str, cutoff: u64) -> std::result::Result<(), Error> {
+    async fn end_for_subject(&self, sid: &str, cutoff: u64) -> Result<(), Error> {
         let call = EndForSubject {
             sid: sid.to_owned(),
             cutoff,
@@ -100,7 +68,7 @@ impl<O: ObjectCaller> SessionControl for ObjectSessions<'_, O> {
         Ok(self.0.call(sid, call).await?)
     }
 
-    async fn end(&self, sid: &str) -> std::result::Result<bool, Error> {
+    async fn end(&self, sid: &str) -> Result<bool, Error> {
         let call = End {
             sid: sid.to_owned(),
         };
