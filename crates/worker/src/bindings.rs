@@ -10,14 +10,14 @@ use edge_jwt_core::{Clock as _, RevocationList};
 use futures_util::StreamExt as _;
 use worker::{Delay, Env, Fetch, Method, Request, RequestInit, RequestRedirect};
 
-use crate::api::key_settings::{KEY_ROTATION, RING_MAX_AGE};
-use crate::api::settings::{Settings, NAMES};
 use crate::api::ApiError;
 use crate::calls::Ring;
 use crate::calls::{CallError, Namespace, ObjectCall, ObjectCaller, RemoteError, KEY_RING};
 use crate::clock::WorkerClock;
 use crate::kv::Kv;
 use crate::platform::{FetchedDocument, Platform};
+use crate::settings::keys::{KEY_ROTATION, RING_MAX_AGE};
+use crate::settings::{Settings, NAMES};
 
 /// How long a client metadata document may take to arrive, in seconds.
 const DOCUMENT_TIMEOUT: u64 = 5;

@@ -3,8 +3,8 @@
 
 use serde_json::{json, Value};
 
-use crate::api::settings;
 use crate::handler_tests::*;
+use crate::settings;
 
 /// RFC 7636 Appendix B.
 pub(crate) const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";

@@ -21,13 +21,13 @@ use serde_json::{json, Value};
 
 use crate::api::incoming::Incoming;
 use crate::api::reply::Reply;
-use crate::api::settings::{self, Settings};
 use crate::api::ApiError;
 use crate::calls::KeyCall;
 use crate::calls::*;
 use crate::objects::{authorization, keys, session, subject};
 use crate::platform::{FetchedDocument, Platform};
 use crate::routes;
+use crate::settings::{self, Settings};
 
 const BASE: &str = "http://127.0.0.1:8787";
 const T0: u64 = 1_767_225_600;

@@ -26,6 +26,7 @@ mod kv;
 mod objects;
 mod platform;
 mod routes;
+pub mod settings;
 
 pub use objects::authorization::AuthorizationObject;
 pub use objects::keys::KeyObject;

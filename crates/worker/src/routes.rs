@@ -6,11 +6,11 @@ use std::rc::Rc;
 use crate::api::incoming::{Body, Incoming};
 use crate::api::paths::{self, key_id, session_id, subject, Methods};
 use crate::api::reply::Reply;
-use crate::api::settings::Settings;
 use crate::api::ApiError;
 use crate::context::{Answer, Ctx};
 use crate::handlers::{admin, authorize, demo, keys, oauth, register, testing, token};
 use crate::platform::Platform;
+use crate::settings::Settings;
 
 /// Handles one request with `settings` (or the error they could not be loaded with); always
 /// answers, with CORS headers for an allowed origin.

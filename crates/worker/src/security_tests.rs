@@ -5,10 +5,10 @@ use base64::Engine as _;
 use futures::executor::block_on;
 use serde_json::{json, Value};
 
-use crate::api::settings;
 use crate::flow_tests::*;
 use crate::handler_tests::*;
 use crate::platform::Platform;
+use crate::settings;
 
 /// A login app that may only answer authorizations, within `read`; a back end that may only
 /// start sessions, within `read`; a configured flow client; the plain-string back end.
@@ -266,9 +266,9 @@ fn introspection_answers_inactive_for_the_tokens_of_a_revoked_signing_key() {
 
 #[test]
 fn a_wrong_wrap_secret_reads_the_ring_as_stored_and_writes_nothing() {
-    use crate::api::key_settings::{ManagedKeys, KEY_PUBLISH_AHEAD, KEY_ROTATION, KEY_WRAP};
     use crate::calls::{KeyCall, Ring, Step};
     use crate::objects::keys;
+    use crate::settings::keys::{ManagedKeys, KEY_PUBLISH_AHEAD, KEY_ROTATION, KEY_WRAP};
     use edge_jwt_core::keyring::KeyRing;
     use edge_jwt_core::testing::{FixedClock, MemoryStore};
     use edge_jwt_core::Store;

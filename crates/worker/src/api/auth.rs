@@ -1,79 +1,16 @@
-//! Trusted clients: HTTP Basic (RFC 6749 §2.3.1), secrets compared in constant time.
-
-use std::collections::BTreeMap;
+//! HTTP Basic (RFC 6749 §2.3.1) as the token and back-end endpoints read it, and the answer to
+//! a client without the permission an endpoint needs. The configured clients themselves are
+//! `settings::clients`.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use serde::Deserialize;
 
-use edge_jwt_core::authorization::redirect::check_registrable;
-use edge_jwt_core::authorization::{ClientOrigin, FlowClient};
-use edge_jwt_core::client::{ClientRules, Permission};
+use edge_jwt_core::client::Permission;
 
 use super::{form, ApiError};
 
 /// Longest `Authorization` header looked at.
 const MAX_AUTHORIZATION: usize = 1024;
-
-/// A configured client: its secret and its rules (the core's).
-#[derive(Clone, PartialEq, Eq)]
-pub struct Client {
-    secret: String,
-    pub rules: ClientRules,
-    /// Where the authorization code flow may send its users back (none: it does not use it).
-    pub redirect_uris: Vec<String>,
-    pub client_name: Option<String>,
-}
-
-impl Client {
-    /// What the authorization code flow needs to know of it (a confidential client).
-    pub fn flow_client(&self, client_id: &str) -> FlowClient {
-        FlowClient {
-            client_id: client_id.to_owned(),
-            client_name: self.client_name.clone(),
-            redirect_uris: self.redirect_uris.clone(),
-            public: false,
-            scopes: self.rules.scopes.clone(),
-            origin: ClientOrigin::Configured,
-        }
-    }
-
-    /// Whether `secret` is this client's (compared in constant time).
-    pub fn secret_matches(&self, secret: &str) -> bool {
-        ct_codecs::verify(self.secret.as_bytes(), secret.as_bytes())
-    }
-}
-
-/// The object form of a client in `EDGE_JWT_CLIENTS`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ClientObject {
-    secret: String,
-    /// The scopes it may ask for: in its client-credentials tokens (default: none) and in the
-    /// sessions it starts (default: any).
-    #[serde(default)]
-    scopes: Option<Vec<String>>,
-    /// Extra grants (`client_credentials`). Default: none.
-    #[serde(default)]
-    grant_types: Vec<String>,
-    /// Default: none, so that a service configured for its own tokens cannot act for users.
-    #[serde(default)]
-    permissions: Vec<Permission>,
-    /// For the authorization code flow. Default: none.
-    #[serde(default)]
-    redirect_uris: Vec<String>,
-    #[serde(default)]
-    client_name: Option<String>,
-}
-
-/// `EDGE_JWT_CLIENTS`: client id to `{"secret", "scopes"?, "grant_types"?, "permissions"?}`,
-/// or to the secret alone: a trusted back end, with every permission and any scope.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ClientSetting {
-    Secret(String),
-    Object(ClientObject),
-}
 
 /// The answer to an authenticated client without `permission`: 403 `unauthorized_client`,
 /// naming the permission and where to give it.
@@ -89,99 +26,6 @@ pub fn permission_refused(permission: Permission, client_id: &str) -> ApiError {
     )
 }
 
-/// The trusted clients, from the `EDGE_JWT_CLIENTS` secret.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Clients(BTreeMap<String, Client>);
-
-impl std::fmt::Debug for Clients {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never print a secret, not even in a debug log.
-        f.debug_list().entries(self.0.keys()).finish()
-    }
-}
-
-impl Clients {
-    /// Parses the JSON object; secrets must be at least 16 characters.
-    pub fn parse(json: &str) -> Result<Self, &'static str> {
-        let settings: BTreeMap<String, ClientSetting> =
-            serde_json::from_str(json).map_err(|_| {
-                "must be a JSON object of client ids to secrets or to {secret, scopes?, \
-                 grant_types?, permissions?} (permissions: sessions, subjects, introspect)"
-            })?;
-        let clients: BTreeMap<String, Client> = settings
-            .into_iter()
-            .map(|(id, setting)| {
-                let client = match setting {
-                    ClientSetting::Secret(secret) => Client {
-                        secret,
-                        rules: ClientRules::trusted(),
-                        redirect_uris: Vec::new(),
-                        client_name: None,
-                    },
-                    ClientSetting::Object(object) => Client {
-                        secret: object.secret,
-                        rules: ClientRules {
-                            scopes: object.scopes,
-                            grant_types: object.grant_types,
-                            permissions: object.permissions,
-                        },
-                        redirect_uris: object.redirect_uris,
-                        client_name: object.client_name,
-                    },
-                };
-                (id, client)
-            })
-            .collect();
-        if clients.is_empty() {
-            return Err("must name at least one client");
-        }
-        if clients
-            .iter()
-            .any(|(id, client)| id.is_empty() || client.secret.len() < 16)
-        {
-            return Err("needs non-empty client ids and secrets of 16 or more characters");
-        }
-        if clients
-            .values()
-            .flat_map(|c| &c.redirect_uris)
-            .any(|uri| check_registrable(uri).is_err())
-        {
-            return Err(
-                "redirect_uris must be https, http on a loopback address, or a private-use \
-                        scheme, without a fragment",
-            );
-        }
-        if clients.values().any(|c| c.rules.validate().is_err()) {
-            return Err(
-                "grant_types may only name client_credentials, and scopes must be \
-                        non-empty and contain no spaces",
-            );
-        }
-        Ok(Clients(clients))
-    }
-
-    /// A client's settings, by id.
-    pub fn get(&self, id: &str) -> Option<&Client> {
-        self.0.get(id)
-    }
-
-    /// The authenticated client id, from an `Authorization: Basic` header.
-    pub fn authenticate(&self, authorization: Option<&str>) -> Result<String, ApiError> {
-        let (id, secret) = basic_credentials(authorization).ok_or_else(ApiError::invalid_client)?;
-        // Compare against a dummy secret for unknown ids so timing does not reveal which ids exist.
-        let expected = self.0.get(&id);
-        let candidate = expected
-            .map(|c| c.secret.as_str())
-            .unwrap_or("edge-jwt-no-such-client-secret");
-        let matches = ct_codecs::verify(candidate.as_bytes(), secret.as_bytes());
-        if matches && expected.is_some() {
-            Ok(id)
-        } else {
-            Err(ApiError::invalid_client())
-        }
-    }
-}
-
 /// `Basic base64(urlencode(id) ":" urlencode(secret))`.
 pub fn basic_credentials(authorization: Option<&str>) -> Option<(String, String)> {
     let header = authorization?;
@@ -195,73 +39,4 @@ pub fn basic_credentials(authorization: Option<&str>) -> Option<(String, String)
     let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
     let (id, secret) = decoded.split_once(':')?;
     Some((form::decode(id).ok()?, form::decode(secret).ok()?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn basic(id: &str, secret: &str) -> String {
-        format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))
-    }
-
-    fn clients() -> Clients {
-        Clients::parse(r#"{"backend":"0123456789abcdef-secret"}"#).unwrap()
-    }
-
-    #[test]
-    fn a_known_client_with_its_secret_is_authenticated() {
-        let id = clients()
-            .authenticate(Some(&basic("backend", "0123456789abcdef-secret")))
-            .unwrap();
-        assert_eq!(id, "backend");
-    }
-
-    #[test]
-    fn anything_else_is_invalid_client_with_www_authenticate() {
-        let c = clients();
-        for header in [
-            None,
-            Some("Bearer abc".to_owned()),
-            Some(basic("backend", "wrong")),
-            Some(basic("nobody", "0123456789abcdef-secret")),
-            Some("Basic !!!".to_owned()),
-            Some(format!("Basic {}", "A".repeat(5000))),
-        ] {
-            let err = c.authenticate(header.as_deref()).unwrap_err();
-            assert_eq!((err.status, err.error), (401, "invalid_client"));
-            assert!(err.www_authenticate.unwrap().starts_with("Basic"));
-        }
-    }
-
-    #[test]
-    fn clients_may_be_given_scopes_and_the_client_credentials_grant() {
-        let c = Clients::parse(
-            r#"{"svc":{"secret":"0123456789abcdef-svc","scopes":["read","write"],"grant_types":["client_credentials"]},"web":"0123456789abcdef-web"}"#,
-        )
-        .unwrap();
-        let svc = &c.get("svc").unwrap().rules;
-        assert_eq!(svc.own_scopes(), ["read", "write"]);
-        assert_eq!(svc.grant_types, ["client_credentials"]);
-        assert!(svc.permissions.is_empty());
-        let web = &c.get("web").unwrap().rules;
-        assert!(web.grant_types.is_empty());
-        assert_eq!(web.permissions, Permission::ALL);
-        let auth = format!("Basic {}", STANDARD.encode("svc:0123456789abcdef-svc"));
-        assert_eq!(c.authenticate(Some(&auth)).unwrap(), "svc");
-    }
-
-    #[test]
-    fn weak_or_malformed_client_settings_are_refused() {
-        assert!(Clients::parse("{}").is_err());
-        assert!(Clients::parse(r#"{"a":"short"}"#).is_err());
-        assert!(Clients::parse("[1]").is_err());
-        assert!(Clients::parse(
-            r#"{"a":{"secret":"0123456789abcdef","grant_types":["password"]}}"#
-        )
-        .is_err());
-        assert!(Clients::parse(r#"{"a":{"secret":"0123456789abcdef","scopes":["a b"]}}"#).is_err());
-        assert!(Clients::parse(r#"{"a":{"secret":"0123456789abcdef","admin":true}}"#).is_err());
-        assert!(!format!("{:?}", clients()).contains("secret"));
-    }
 }

@@ -1,15 +1,14 @@
 //! The issuer's HTTP API as pure functions: parsing requests and shaping answers, with no
-//! Worker types, so it is unit-tested natively. The Worker's edge (`edge`) only moves bytes.
+//! Worker types and no configuration (the `settings` module has it), so it is unit-tested
+//! natively. The Worker's edge (`edge`) only moves bytes.
 
 pub mod auth;
 pub mod error;
 pub mod form;
 pub mod incoming;
-pub mod key_settings;
 pub mod paths;
 pub mod reply;
 pub mod requests;
 pub mod responses;
-pub mod settings;
 
 pub use error::ApiError;

@@ -1,4 +1,4 @@
-//! What the route table (`handlers::route`) is made of: the methods a route takes, from which
+//! What the route table (`routes::route`) is made of: the methods a route takes, from which
 //! `Allow`, the 405s and the preflight answers follow, and the parsers of the parameters a path
 //! carries.
 

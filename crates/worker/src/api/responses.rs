@@ -4,7 +4,7 @@ use edge_jwt_core::authorization::pkce::S256;
 use edge_jwt_core::dpop::DEFAULT_PROOF_ALGORITHMS;
 use edge_jwt_core::{RefreshClaims, SessionStatus};
 
-use super::settings::{ClientDocuments, Settings};
+use crate::settings::{ClientDocuments, Settings};
 use serde_json::{json, Map, Value};
 
 /// RFC 7662 §2.2: an active access token's claims, with `active` and `token_type`: `DPoP`

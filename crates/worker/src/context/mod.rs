@@ -12,15 +12,16 @@ use edge_jwt_core::authorization::RegisteredClients;
 use edge_jwt_core::client::Permission;
 use edge_jwt_core::RevocationList;
 
-use crate::api::auth::{permission_refused, Client};
+use crate::api::auth::permission_refused;
 use crate::api::form::{self, Form};
 use crate::api::incoming::{Body, Incoming};
 use crate::api::reply::Reply;
-use crate::api::settings::Settings;
 use crate::api::ApiError;
 use crate::calls::{CallError, ObjectCall};
 use crate::events::{self, Event, Subjects};
 use crate::platform::Platform;
+use crate::settings::clients::Client;
+use crate::settings::Settings;
 
 pub(crate) type Answer = Result<Reply, ApiError>;
 

@@ -7,7 +7,6 @@ use edge_jwt_core::keyring::{KeyRing, ManagedKey};
 use serde_json::{json, Value};
 
 use crate::api::incoming::Incoming;
-use crate::api::key_settings::ManagedKeys;
 use crate::api::reply::Reply;
 use crate::api::ApiError;
 use crate::calls::KEY_RING;
@@ -15,6 +14,7 @@ use crate::calls::{KeyMoves, RevokeKey, Ring, Rotate};
 use crate::context::{log_event, Answer, Ctx};
 use crate::events::{Event, Subjects};
 use crate::platform::Platform;
+use crate::settings::keys::ManagedKeys;
 
 /// `GET /keys`: every managed key, its state, `alg` and the times of its transitions.
 pub(crate) async fn list<P: Platform, B>(req: Incoming<B>, ctx: &Ctx<'_, P>) -> Answer {
@@ -63,7 +63,7 @@ pub(crate) async fn revoke<P: Platform, B>(
 }
 
 fn managed<'a, P: Platform>(ctx: &Ctx<'a, P>) -> Result<&'a ManagedKeys, ApiError> {
-    let settings: &'a crate::api::settings::Settings = ctx.settings;
+    let settings: &'a crate::settings::Settings = ctx.settings;
     settings.managed.as_ref().ok_or_else(ApiError::not_found)
 }
 

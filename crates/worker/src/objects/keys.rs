@@ -6,10 +6,10 @@ use edge_jwt_core::keyring::{Generator, KeyRing, Transition};
 use edge_jwt_core::{Clock, Error, Store};
 
 use super::shell::{durable_object_class, ObjectContext};
-use crate::api::key_settings::ManagedKeys;
-use crate::api::settings::load_policy;
 use crate::calls::{Answered, KeyCall, KeyMoves, ObjectCall, RevokeKey, Ring, Rotate, Step};
 use crate::clock::WorkerClock;
+use crate::settings::keys::ManagedKeys;
+use crate::settings::load_policy;
 
 /// Where the ring is kept in the object's storage.
 const RING: &str = "ring";

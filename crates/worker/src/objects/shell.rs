@@ -7,9 +7,9 @@ use std::rc::Rc;
 use worker::{Env, State};
 
 use super::storage::ObjectStore;
-use crate::api::settings::Settings;
 use crate::bindings::Bindings;
 use crate::calls::RemoteError;
+use crate::settings::Settings;
 
 /// What a call to an object runs with: the Worker's bindings and the object's own storage.
 pub struct ObjectContext<'a> {

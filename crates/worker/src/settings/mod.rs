@@ -1,14 +1,20 @@
 //! The issuer's configuration: `[vars]` in wrangler.toml and two secrets. Read through a lookup
 //! function, so the Worker passes its `Env` and the tests a map.
 
-use edge_jwt_core::authorization::document_url;
 use edge_jwt_core::keyring::KeyRing;
-use edge_jwt_core::verify::{Verifier, VerifyOptions};
 use edge_jwt_core::{KeySet, Policy, TokenIssuer};
 
-use super::auth::Clients;
-use super::key_settings::{ManagedKeys, KEY_ALG, KEY_PUBLISH_AHEAD, KEY_ROTATION, KEY_WRAP};
-use super::ApiError;
+use crate::api::ApiError;
+use clients::Clients;
+use keys::{ManagedKeys, KEY_ALG, KEY_PUBLISH_AHEAD, KEY_ROTATION, KEY_WRAP};
+
+pub mod clients;
+pub mod demo;
+pub mod documents;
+pub mod keys;
+
+pub use demo::Demo;
+pub use documents::ClientDocuments;
 
 pub const ISSUER: &str = "EDGE_JWT_ISSUER";
 pub const AUDIENCE: &str = "EDGE_JWT_AUDIENCE";
@@ -267,57 +273,8 @@ pub fn load_policy(lookup: &impl Fn(&str) -> Option<String>) -> Result<Policy, A
     Ok(policy)
 }
 
-/// Which client metadata documents the issuer fetches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClientDocuments {
-    Off,
-    /// `https` URLs.
-    On,
-    /// `https` URLs and `http://127.0.0.1` ones: never in production.
-    Loopback,
-}
-
-impl ClientDocuments {
-    /// Whether `client_id` is meant as a document URL under this setting (then it is a
-    /// document's, checked by [`ClientDocuments::check`], or no client at all).
-    pub fn accepts(self, client_id: &str) -> bool {
-        match self {
-            ClientDocuments::Off => false,
-            ClientDocuments::On => document_url::names_document(client_id, false),
-            ClientDocuments::Loopback => document_url::names_document(client_id, true),
-        }
-    }
-
-    /// Refuses, saying why, a document URL the issuer does not fetch (`document_url::check`).
-    pub fn check(self, url: &str) -> Result<(), &'static str> {
-        document_url::check(url, self == ClientDocuments::Loopback)
-    }
-}
-
 fn absolute_url(text: &str) -> bool {
     (text.starts_with("https://") || text.starts_with("http://")) && text.len() > 8
-}
-
-/// The demo's sessions get an audience of their own, `<issuer>/demo`, and the demo resource
-/// accepts only that: a demo turned on by mistake mints nothing the real resources accept.
-#[derive(Debug)]
-pub struct Demo {
-    pub audience: String,
-    pub verifier: Verifier,
-}
-
-impl Demo {
-    fn new(issuer: &TokenIssuer) -> Result<Self, ApiError> {
-        let policy = issuer.policy();
-        let audience = format!("{}/demo", policy.issuer.trim_end_matches('/'));
-        let options = VerifyOptions {
-            audience: Some(audience.clone()),
-            ..issuer.access_verifier().options().clone()
-        };
-        let verifier = Verifier::new(issuer.keys().verification_keys(), options)
-            .map_err(|e| ApiError::misconfigured("the demo", &e.to_string()))?;
-        Ok(Demo { audience, verifier })
-    }
 }
 
 #[cfg(test)]

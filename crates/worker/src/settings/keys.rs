@@ -8,7 +8,7 @@ use edge_jwt_core::keyring::wrap::WrapKey;
 use edge_jwt_core::keyring::RotationPolicy;
 use edge_jwt_core::{Algorithm, Policy};
 
-use super::ApiError;
+use crate::api::ApiError;
 
 /// How long a key signs, e.g. `30d` (`s`, `m`, `h`, `d`, or seconds).
 pub const KEY_ROTATION: &str = "EDGE_JWT_KEY_ROTATION";
