@@ -118,6 +118,21 @@ test('a code used twice is refused and the session its first use started ends', 
   assert.equal((await json(refresh)).code, 'ERR_JWT_REVOKED');
 });
 
+test('a code raced by 20 concurrent exchanges is redeemed once, and the session it started ends', async () => {
+  const client = await registerPublicClient();
+  const verifier = oauth.generateRandomCodeVerifier();
+  const { callback } = await logIn(authorizationUrl(client, await oauth.calculatePKCECodeChallenge(verifier), 'st'), 'racer');
+  const exchange = () => fetch(as.token_endpoint, form({ grant_type: 'authorization_code', client_id: client.client_id,
+    code: callback.searchParams.get('code'), redirect_uri: REDIRECT, code_verifier: verifier })).then(async (res) => [res.status, await res.json()]);
+  const answers = await Promise.all(Array.from({ length: 20 }, exchange));
+  const granted = answers.filter(([status]) => status === 200);
+  assert.equal(granted.length, 1, JSON.stringify(answers.map(([status, body]) => [status, body.code])));
+  assert.ok(answers.filter(([status]) => status !== 200).every(([status, body]) => status === 400 && body.error === 'invalid_grant'));
+  // The others were reuse: the one session the code started is over.
+  const refresh = await fetch(as.token_endpoint, form({ grant_type: 'refresh_token', refresh_token: granted[0][1].refresh_token }));
+  assert.equal((await json(refresh)).code, 'ERR_JWT_REVOKED');
+});
+
 test('refusals: no redirect to an unregistered URI, nor a registered client\'s plain PKCE or unknown resource (an error page), a wrong verifier, a challenge answered twice, the handoff without credentials', async () => {
   const client = await registerPublicClient();
   const verifier = oauth.generateRandomCodeVerifier();

@@ -109,6 +109,15 @@ pub trait SessionControl {
     async fn end(&self, sid: &str) -> Result<bool>;
 }
 
+/// The `iat` a session starting at `now` must have: one second past a logout-everywhere of
+/// this very second.
+fn min_iat_after(cutoff: Option<u64>, now: u64) -> u64 {
+    match cutoff {
+        Some(cutoff) if cutoff >= now => cutoff + 1,
+        _ => now,
+    }
+}
+
 /// One subject's sessions over the subject's store.
 pub struct Subject<'a, S, C> {
     pub sub: &'a str,
@@ -160,6 +169,14 @@ impl<S: Store, C: Clock> Subject<'_, S, C> {
     ) -> Result<Registered> {
         let now = self.clock.now();
         let mut evicted = Vec::new();
+        // Registered already (a code presented twice names its session twice): nothing changes.
+        let known = self.load().await?;
+        if known.sessions.contains_key(sid) {
+            return Ok(Registered {
+                min_iat: min_iat_after(known.cutoff, now),
+                evicted,
+            });
+        }
         // Read again after each eviction: the object answers other logins while it waits on
         // the evicted session's object, and theirs count too, so the cap holds once settled.
         let mut record = loop {
@@ -187,10 +204,7 @@ impl<S: Store, C: Clock> Subject<'_, S, C> {
             self.save(&fresh, now).await?;
             evicted.push(victim);
         };
-        let min_iat = match record.cutoff {
-            Some(cutoff) if cutoff >= now => cutoff + 1,
-            _ => now,
-        };
+        let min_iat = min_iat_after(record.cutoff, now);
         record.issued_floor = record.issued_floor.max(min_iat);
         record.sessions.insert(
             sid.to_owned(),

@@ -1,11 +1,13 @@
-//! The authorization code flow's rules over the store its Durable Object stands for: a pending
-//! request answered once, a code redeemed once with PKCE, its reuse revoking the session the
-//! first use started, the scope only narrowed.
+//! The authorization code flow's rules: a request sealed into its challenge, answered once (the
+//! challenge's store records it), the code sealed with the session it starts, redeemed with
+//! PKCE, and started once in that session's store, so a second use ends it whichever comes
+//! first; the scope only narrowed.
 
 mod support;
 
 use edge_jwt_core::authorization::{
-    Answerer, Authorization, AuthorizationRequest, ClientOrigin, CodeExchange, Consent, Redemption,
+    flow, Answerer, Answers, AuthorizationRequest, ClientOrigin, CodeExchange, Consent,
+    GrantedCode, Pending, Redemption, SealKey,
 };
 use edge_jwt_core::testing::MemoryStore;
 use edge_jwt_core::{Error, NewSession, RevokedBy};
@@ -14,7 +16,6 @@ use support::*;
 /// RFC 7636 Appendix B.
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-const LOGIN: &str = "aaaaaaaaaaaaaaaaaaaaaa";
 const REDIRECT: &str = "http://127.0.0.1:5555/cb";
 /// An app that may grant any scope (a trusted back end).
 const APP: Answerer = Answerer::App { scopes: None };
@@ -41,38 +42,8 @@ fn exchange() -> CodeExchange<'static> {
     }
 }
 
-struct Flow {
-    w: World,
-    store: MemoryStore,
-}
-
-impl Flow {
-    fn new() -> Self {
-        let w = World::new();
-        let store = MemoryStore::new(w.clock.clone());
-        Flow { w, store }
-    }
-
-    fn authorization(&self) -> Authorization<'_, MemoryStore, edge_jwt_core::testing::FixedClock> {
-        Authorization {
-            store: &self.store,
-            clock: &self.w.clock,
-            issuer: ISSUER,
-        }
-    }
-
-    /// Begun and accepted: the code's secret part.
-    fn code(&self, consent: Consent) -> String {
-        let a = self.authorization();
-        block_on(a.begin(request(), Some("CLI".into()), ClientOrigin::Registered)).unwrap();
-        let to = block_on(a.accept(LOGIN, consent, &APP)).unwrap();
-        let code = to.split("code=").nth(1).unwrap().split('&').next().unwrap();
-        code.split("%2E")
-            .nth(1)
-            .or_else(|| code.split('.').nth(1))
-            .unwrap()
-            .to_owned()
-    }
+fn key() -> SealKey {
+    SealKey::derive(b"the deployment's secret")
 }
 
 fn alice() -> Consent {
@@ -82,148 +53,185 @@ fn alice() -> Consent {
     }
 }
 
+/// A request's challenge, opened as the app's back end opens it.
+fn pending(request: AuthorizationRequest) -> (String, Pending) {
+    let challenge = flow::begin(
+        &key(),
+        request,
+        Some("CLI".into()),
+        ClientOrigin::Registered,
+        T0,
+    )
+    .unwrap();
+    let pending = Pending::open(&key(), &challenge, T0).unwrap();
+    (challenge, pending)
+}
+
+/// The code in a redirect.
+fn code_of(to: &str) -> String {
+    let code = to.split("code=").nth(1).unwrap().split('&').next().unwrap();
+    code.to_owned()
+}
+
+/// Accepted for `consent`: the code.
+fn code(consent: Consent) -> String {
+    let (_, pending) = pending(request());
+    code_of(&pending.accept(consent, &APP, &key(), ISSUER, T0).unwrap())
+}
+
+fn granted(code: &str) -> GrantedCode {
+    match flow::redeem(&key(), code, exchange(), T0).unwrap() {
+        Redemption::Granted(granted) => *granted,
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
-fn a_pending_request_is_described_then_answered_once_with_a_code_and_iss() {
-    let f = Flow::new();
-    let a = f.authorization();
-    block_on(a.begin(request(), Some("CLI".into()), ClientOrigin::Registered)).unwrap();
-    let view = block_on(a.describe()).unwrap();
+fn a_challenge_carries_its_request_sealed_and_expires_after_ten_minutes() {
+    let (challenge, pending) = pending(request());
+    assert!(!challenge.contains("cli") && !challenge.contains("127.0.0.1"));
+    let view = pending.view();
     assert_eq!(
         (view.client_name.as_deref(), view.scope.as_deref()),
         (Some("CLI"), Some("read write"))
     );
     assert_eq!(view.expires_at, T0 + 600);
-    let to = block_on(a.accept(LOGIN, alice(), &APP)).unwrap();
-    assert!(to.starts_with(&format!("{REDIRECT}?code={LOGIN}.")), "{to}");
+    assert_eq!(
+        Pending::open(&key(), &challenge, T0 + 600).unwrap_err(),
+        Error::AuthorizationNotFound
+    );
+    let foreign = SealKey::derive(b"another deployment");
+    assert_eq!(
+        Pending::open(&foreign, &challenge, T0).unwrap_err(),
+        Error::AuthorizationNotFound
+    );
+    // A code is never taken for a challenge.
+    let code = code(alice());
+    assert!(Pending::open(&key(), &code, T0).is_err());
+}
+
+#[test]
+fn a_challenge_is_answered_once_and_the_first_answer_stands() {
+    let (_, pending) = pending(request());
+    let store = MemoryStore::new(edge_jwt_core::testing::FixedClock::at(T0));
+    let clock = edge_jwt_core::testing::FixedClock::at(T0);
+    let answers = Answers {
+        store: &store,
+        clock: &clock,
+    };
+    assert!(!block_on(answers.answered()).unwrap());
+    let to = pending.accept(alice(), &APP, &key(), ISSUER, T0).unwrap();
+    block_on(answers.answer(pending.expires_at)).unwrap();
+    assert!(to.starts_with(&format!("{REDIRECT}?code=")), "{to}");
     assert!(
         to.ends_with("&state=s-1&iss=https%3A%2F%2Fissuer.test"),
         "{to}"
     );
-    // Answered once: no second code, no rejection after it, nothing to describe.
+    // A second answer, accept or reject, is refused: the first stands.
     assert_eq!(
-        block_on(a.accept(LOGIN, alice(), &APP)).unwrap_err(),
+        block_on(answers.answer(pending.expires_at)).unwrap_err(),
         Error::AuthorizationNotFound
     );
-    assert_eq!(
-        block_on(a.reject(None, None)).unwrap_err(),
-        Error::AuthorizationNotFound
-    );
-    assert_eq!(
-        block_on(a.describe()).unwrap_err(),
-        Error::AuthorizationNotFound
-    );
-}
-
-#[test]
-fn a_rejection_goes_back_with_access_denied_and_a_request_expires_after_ten_minutes() {
-    let f = Flow::new();
-    let a = f.authorization();
-    block_on(a.begin(request(), None, ClientOrigin::Registered)).unwrap();
-    let to = block_on(a.reject(None, Some("the user said no"))).unwrap();
+    assert!(block_on(answers.answered()).unwrap());
+    let to = pending
+        .reject(None, Some("the user said no"), ISSUER)
+        .unwrap();
     assert_eq!(to, format!("{REDIRECT}?error=access_denied&error_description=the%20user%20said%20no&state=s-1&iss=https%3A%2F%2Fissuer.test"));
-    let f = Flow::new();
-    let a = f.authorization();
-    block_on(a.begin(request(), None, ClientOrigin::Registered)).unwrap();
-    f.w.clock.advance(600);
-    assert_eq!(
-        block_on(a.accept(LOGIN, alice(), &APP)).unwrap_err(),
-        Error::AuthorizationNotFound
-    );
+    assert!(pending.reject(Some("server_error"), None, ISSUER).is_err());
 }
 
 #[test]
 fn the_app_may_narrow_the_scope_never_widen_it() {
-    let f = Flow::new();
-    let a = f.authorization();
-    block_on(a.begin(request(), None, ClientOrigin::Registered)).unwrap();
+    let (_, pending) = pending(request());
     let wider = Consent {
         scope: Some("read admin".into()),
         ..alice()
     };
     assert_eq!(
-        block_on(a.accept(LOGIN, wider, &APP)).unwrap_err().code(),
+        pending
+            .accept(wider, &APP, &key(), ISSUER, T0)
+            .unwrap_err()
+            .code(),
         "ERR_INVALID_SCOPE"
     );
     let narrower = Consent {
         scope: Some("read".into()),
         ..alice()
     };
-    block_on(a.accept(LOGIN, narrower, &APP)).unwrap();
-}
-
-/// The consent's scope, as the code's redemption hands it on to the session.
-fn granted_scope(consent_scope: Option<&str>) -> Option<String> {
-    let f = Flow::new();
-    let secret = f.code(Consent {
-        scope: consent_scope.map(str::to_owned),
-        ..alice()
-    });
-    match block_on(f.authorization().redeem(&secret, exchange())).unwrap() {
-        Redemption::Granted { consent, .. } => consent.scope,
-        other => panic!("{other:?}"),
-    }
+    pending.accept(narrower, &APP, &key(), ISSUER, T0).unwrap();
+    assert!(pending
+        .accept(
+            Consent {
+                sub: "cli".into(),
+                ..alice()
+            },
+            &APP,
+            &key(),
+            ISSUER,
+            T0
+        )
+        .is_err());
 }
 
 #[test]
 fn a_present_scope_is_what_is_granted_and_an_empty_one_grants_none() {
+    let scope_of = |scope: Option<&str>| {
+        granted(&code(Consent {
+            scope: scope.map(str::to_owned),
+            ..alice()
+        }))
+        .consent
+        .scope
+    };
     // The user unticked every box: nothing of `read write` is granted.
-    assert_eq!(granted_scope(Some("")), None);
-    assert_eq!(granted_scope(Some("   ")), None);
-    assert_eq!(granted_scope(Some("write")).as_deref(), Some("write"));
+    assert_eq!(scope_of(Some("")), None);
+    assert_eq!(scope_of(Some("   ")), None);
+    assert_eq!(scope_of(Some("write")).as_deref(), Some("write"));
     // No scope in the answer at all: what was asked.
-    assert_eq!(granted_scope(None).as_deref(), Some("read write"));
+    assert_eq!(scope_of(None).as_deref(), Some("read write"));
 }
 
 #[test]
 fn an_app_with_a_list_of_scopes_grants_only_those() {
-    let f = Flow::new();
-    let a = f.authorization();
-    block_on(a.begin(request(), None, ClientOrigin::Registered)).unwrap();
+    let (_, pending) = pending(request());
     let app = Answerer::App {
         scopes: Some(vec!["read".into()]),
     };
     // `read write` was asked; the app may grant `read` alone.
-    let all = block_on(a.accept(LOGIN, alice(), &app)).unwrap_err();
+    let all = pending
+        .accept(alice(), &app, &key(), ISSUER, T0)
+        .unwrap_err();
     assert_eq!(all, Error::InvalidScope("write".into()));
     let write = Consent {
         scope: Some("write".into()),
         ..alice()
     };
-    assert_eq!(
-        block_on(a.accept(LOGIN, write, &app)).unwrap_err().code(),
-        "ERR_INVALID_SCOPE"
-    );
+    assert!(pending.accept(write, &app, &key(), ISSUER, T0).is_err());
     let read = Consent {
         scope: Some("read".into()),
         ..alice()
     };
-    block_on(a.accept(LOGIN, read, &app)).unwrap();
+    pending.accept(read, &app, &key(), ISSUER, T0).unwrap();
 }
 
 #[test]
 fn the_demos_answer_grants_its_own_audience_and_scope_whatever_was_asked() {
-    let f = Flow::new();
-    let a = f.authorization();
-    block_on(a.begin(request(), None, ClientOrigin::Registered)).unwrap();
+    let (_, pending) = pending(request());
     let demo = Answerer::Demo {
         audience: format!("{ISSUER}/demo"),
         scope: "demo".into(),
     };
-    let to = block_on(a.accept(LOGIN, alice(), &demo)).unwrap();
-    let code = to.split("code=").nth(1).unwrap().split('&').next().unwrap();
-    let secret = code.split("%2E").nth(1).or_else(|| code.split('.').nth(1));
-    match block_on(a.redeem(secret.unwrap(), exchange())).unwrap() {
-        Redemption::Granted { consent, .. } => {
-            assert_eq!(consent.audience, Some(format!("{ISSUER}/demo")));
-            assert_eq!(consent.scope.as_deref(), Some("demo"));
-        }
-        other => panic!("{other:?}"),
-    }
+    let to = pending.accept(alice(), &demo, &key(), ISSUER, T0).unwrap();
+    let consent = granted(&code_of(&to)).consent;
+    assert_eq!(consent.audience, Some(format!("{ISSUER}/demo")));
+    assert_eq!(consent.scope.as_deref(), Some("demo"));
 }
 
 #[test]
-fn a_code_is_redeemed_once_by_its_client_with_its_verifier_and_redirect_uri() {
-    for (broken, code) in [
+fn a_code_is_redeemed_by_its_client_with_its_verifier_and_redirect_uri_and_nothing_else() {
+    let code = code(alice());
+    assert!(!code.contains("alice"), "sealed, not only signed");
+    for (broken, expected) in [
         (
             CodeExchange {
                 client_id: "other",
@@ -253,103 +261,91 @@ fn a_code_is_redeemed_once_by_its_client_with_its_verifier_and_redirect_uri() {
             "ERR_INVALID_TARGET",
         ),
     ] {
-        let f = Flow::new();
-        let secret = f.code(alice());
-        let err = block_on(f.authorization().redeem(&secret, broken)).unwrap_err();
-        assert_eq!(err.code(), code, "{broken:?}");
-        // A refused exchange uses nothing up: the right one still works.
-        let granted = block_on(f.authorization().redeem(&secret, exchange())).unwrap();
-        assert!(matches!(granted, Redemption::Granted { .. }));
+        let err = flow::redeem(&key(), &code, broken, T0).unwrap_err();
+        assert_eq!(err.code(), expected, "{broken:?}");
     }
-    let f = Flow::new();
-    let secret = f.code(alice());
-    f.w.clock.advance(60);
+    // Nothing was used up: checks alone.
+    let first = granted(&code);
+    assert_eq!(first.sid.len(), 22);
+    assert_eq!(first.expires_at, T0 + 60);
+    // A challenge is never taken for a code, nor a code of another deployment.
+    let (challenge, _) = pending(request());
+    assert!(flow::redeem(&key(), &challenge, exchange(), T0).is_err());
+    let foreign = SealKey::derive(b"another deployment");
+    assert!(flow::redeem(&foreign, &code, exchange(), T0).is_err());
+    // Past its minute: only a late reuse (its first session, if any, ends); a day on, nothing.
     assert_eq!(
-        block_on(f.authorization().redeem(&secret, exchange()))
+        flow::redeem(&key(), &code, exchange(), T0 + 60).unwrap(),
+        Redemption::Late { sid: first.sid }
+    );
+    assert_eq!(
+        flow::redeem(&key(), &code, exchange(), T0 + 60 + 86_400)
             .unwrap_err()
             .code(),
         "ERR_AUTHORIZATION_CODE_INVALID"
     );
-    assert!(block_on(
-        f.authorization()
-            .redeem("wrong-secret-aaaaaaaaaa", exchange())
-    )
-    .is_err());
+}
+
+/// What the token endpoint makes of a granted code: the session, for the resource.
+fn session_of(granted: &GrantedCode) -> NewSession {
+    NewSession {
+        sub: granted.consent.sub.clone(),
+        client_id: granted.request.client_id.clone(),
+        scope: granted.consent.scope.clone(),
+        claims: granted.consent.claims.clone(),
+        dpop_jkt: granted.request.dpop_jkt.clone(),
+        audience: granted.request.resource.clone(),
+        confidential: false,
+    }
 }
 
 #[test]
-fn a_second_use_of_a_code_revokes_the_session_the_first_started() {
-    let f = Flow::new();
-    let secret = f.code(Consent {
+fn a_second_use_of_a_code_ends_the_session_the_first_started_whichever_comes_first() {
+    let w = World::new();
+    let d = w.sessions();
+    let code = code(Consent {
         scope: Some("read".into()),
         ..alice()
     });
-    let a = f.authorization();
-    let Redemption::Granted { request, consent } = block_on(a.redeem(&secret, exchange())).unwrap()
-    else {
-        panic!("a first use is granted");
-    };
-    // What the token endpoint does with a grant: the session, for the resource.
-    let session = NewSession {
-        sub: consent.sub,
-        client_id: request.client_id,
-        scope: consent.scope,
-        claims: consent.claims,
-        dpop_jkt: request.dpop_jkt,
-        audience: request.resource,
-        confidential: false,
-    };
-    let d = f.w.sessions();
-    let pair = block_on(d.start("sid-code", session)).unwrap();
-    assert!(block_on(a.started("sid-code")).unwrap());
-    let claims = f.w.issuer.verify_refresh(&pair.refresh_token, T0).unwrap();
-    assert_eq!(claims.client_id, "cli");
-    // The stolen code, used again: reuse, naming the session; the caller ends it.
-    let reused = block_on(a.redeem(&secret, exchange())).unwrap();
+    let granted = granted(&code);
+    let pair = block_on(
+        d.rotation()
+            .start_once(&granted.sid, session_of(&granted), T0),
+    )
+    .unwrap();
+    let claims = w.issuer.verify_refresh(&pair.refresh_token, T0).unwrap();
     assert_eq!(
-        reused,
-        Redemption::Reused {
-            sid: Some("sid-code".into())
-        }
+        (claims.client_id.as_str(), claims.sid.as_str()),
+        ("cli", granted.sid.as_str())
     );
-    block_on(d.rotation().end("sid-code")).unwrap();
+    // The stolen code, used again: the same session's store finds it started and ends it.
+    let again = self::granted(&code);
+    assert_eq!(again.sid, granted.sid);
+    assert_eq!(
+        block_on(d.rotation().start_once(&again.sid, session_of(&again), T0)).unwrap_err(),
+        Error::AuthorizationCodeReused
+    );
     assert_eq!(
         block_on(d.refresh(&pair.refresh_token)).unwrap_err(),
         Error::Revoked(RevokedBy::Session)
     );
-}
-
-#[test]
-fn a_reuse_before_the_first_session_is_noted_ends_that_session_as_it_starts() {
-    let f = Flow::new();
-    let secret = f.code(alice());
-    let a = f.authorization();
-    assert!(matches!(
-        block_on(a.redeem(&secret, exchange())).unwrap(),
-        Redemption::Granted { .. }
-    ));
+    // Later still, a third use starts nothing either.
     assert_eq!(
-        block_on(a.redeem(&secret, exchange())).unwrap(),
-        Redemption::Reused { sid: None }
-    );
-    assert!(
-        !block_on(a.started("sid-late")).unwrap(),
-        "the caller must end sid-late"
+        block_on(d.rotation().start_once(&again.sid, session_of(&again), T0)).unwrap_err(),
+        Error::AuthorizationCodeReused
     );
 }
 
 #[test]
-fn a_key_named_at_authorize_must_sign_the_exchange_before_the_code_is_used_up() {
-    let f = Flow::new();
-    let a = f.authorization();
+fn a_key_named_at_authorize_must_sign_the_exchange() {
     let mut bound = request();
     bound.dpop_jkt = Some("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I".into());
-    block_on(a.begin(bound, None, ClientOrigin::Registered)).unwrap();
-    let to = block_on(a.accept(LOGIN, alice(), &APP)).unwrap();
-    let code = to.split("code=").nth(1).unwrap().split('&').next().unwrap();
-    let secret = code.split('.').nth(1).unwrap();
+    let (_, pending) = pending(bound);
+    let code = code_of(&pending.accept(alice(), &APP, &key(), ISSUER, T0).unwrap());
     assert_eq!(
-        block_on(a.redeem(secret, exchange())).unwrap_err().code(),
+        flow::redeem(&key(), &code, exchange(), T0)
+            .unwrap_err()
+            .code(),
         "ERR_DPOP_PROOF_INVALID"
     );
     let other_key = CodeExchange {
@@ -357,7 +353,7 @@ fn a_key_named_at_authorize_must_sign_the_exchange_before_the_code_is_used_up() 
         ..exchange()
     };
     assert_eq!(
-        block_on(a.redeem(secret, other_key)).unwrap_err(),
+        flow::redeem(&key(), &code, other_key, T0).unwrap_err(),
         Error::DpopBindingMismatch
     );
     let right = CodeExchange {
@@ -365,7 +361,7 @@ fn a_key_named_at_authorize_must_sign_the_exchange_before_the_code_is_used_up() 
         ..exchange()
     };
     assert!(matches!(
-        block_on(a.redeem(secret, right)).unwrap(),
-        Redemption::Granted { .. }
+        flow::redeem(&key(), &code, right, T0).unwrap(),
+        Redemption::Granted(_)
     ));
 }

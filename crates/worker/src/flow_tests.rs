@@ -520,3 +520,107 @@ fn a_document_that_names_another_client_redirects_is_too_big_or_lacks_the_redire
     );
     assert_eq!(off.fetches.get(), 0);
 }
+
+#[test]
+fn a_flow_takes_three_object_calls_and_nothing_at_authorize() {
+    let p = flow_platform();
+    let client_id = public_client(&p);
+    let before = p.object_calls.get();
+    let to_login = location(&p.handle(get(&authorize_url(&client_id, &[]), &[])));
+    assert_eq!(p.object_calls.get(), before, "/authorize stores nothing");
+    let challenge = param(&to_login, "login_challenge").unwrap();
+    let accepted = p.handle(post_json(
+        &format!("/authorizations/{challenge}/accept"),
+        &json!({"sub": "alice"}),
+        &[("Authorization", BACKEND)],
+    ));
+    let to = body(&accepted)["redirect_to"].as_str().unwrap().to_owned();
+    let reply = exchange(&p, &client_id, &param(&to, "code").unwrap(), &[]);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    // The answer (its challenge's object), then the subject's and the session's.
+    assert_eq!(p.object_calls.get() - before, 3);
+}
+
+#[test]
+fn a_challenge_answered_twice_keeps_its_first_answer_and_expires_after_ten_minutes() {
+    let p = flow_platform();
+    let client_id = public_client(&p);
+    let challenge_of = |p: &MemoryPlatform| {
+        let to_login = location(&p.handle(get(&authorize_url(&client_id, &[]), &[])));
+        param(&to_login, "login_challenge").unwrap()
+    };
+    let challenge = challenge_of(&p);
+    let answer = |path: &str, body: Value| {
+        p.handle(post_json(
+            &format!("/authorizations/{challenge}/{path}"),
+            &body,
+            &[("Authorization", BACKEND)],
+        ))
+    };
+    let first = answer("accept", json!({"sub": "alice"}));
+    assert_eq!(first.status, 200, "{}", first.body);
+    for (path, body) in [("accept", json!({"sub": "mallory"})), ("reject", json!({}))] {
+        let second = answer(path, body);
+        assert_eq!(error_of(&second).0, 404, "{path}: {}", second.body);
+    }
+    // The first answer's code is the one that works, for alice.
+    let to = body(&first)["redirect_to"].as_str().unwrap().to_owned();
+    let pair = body(&exchange(&p, &client_id, &param(&to, "code").unwrap(), &[]));
+    let claims = token_claims(pair["access_token"].as_str().unwrap());
+    assert_eq!(claims["sub"], "alice");
+    // A refused answer leaves the challenge pending.
+    let challenge = challenge_of(&p);
+    let bad = p.handle(post_json(
+        &format!("/authorizations/{challenge}/accept"),
+        &json!({"sub": "alice", "scope": "admin"}),
+        &[("Authorization", BACKEND)],
+    ));
+    assert_eq!(error_of(&bad).1, "invalid_scope");
+    let view = format!("/authorizations/{challenge}");
+    assert_eq!(
+        p.handle(get(&view, &[("Authorization", BACKEND)])).status,
+        200
+    );
+    // Unanswered for ten minutes: gone.
+    p.clock.advance(600);
+    assert_eq!(
+        p.handle(get(&view, &[("Authorization", BACKEND)])).status,
+        404
+    );
+    let late = p.handle(post_json(
+        &format!("{view}/accept"),
+        &json!({"sub": "alice"}),
+        &[("Authorization", BACKEND)],
+    ));
+    assert_eq!(error_of(&late).0, 404);
+}
+
+#[test]
+fn a_reused_code_ends_its_session_whichever_use_starts_it_and_late_too() {
+    let p = flow_platform();
+    let client_id = public_client(&p);
+    let code = code_for(&p, &client_id, &[]);
+    let first = body(&exchange(&p, &client_id, &code, &[]));
+    let rt = first["refresh_token"].as_str().unwrap().to_owned();
+    // A second use a while later, still within a day: the session ends.
+    p.clock.advance(120);
+    let late = exchange(&p, &client_id, &code, &[]);
+    assert_eq!(
+        error_of(&late).2.as_deref(),
+        Some("ERR_AUTHORIZATION_CODE_REUSED"),
+        "{}",
+        late.body
+    );
+    assert_eq!(
+        error_of(&refresh(&p, &rt, &[])).2.as_deref(),
+        Some("ERR_JWT_REVOKED")
+    );
+    // An expired code never used starts nothing and ends nothing.
+    let unused = code_for(&p, &client_id, &[]);
+    p.clock.advance(61);
+    let expired = exchange(&p, &client_id, &unused, &[]);
+    assert_eq!(
+        error_of(&expired).2.as_deref(),
+        Some("ERR_AUTHORIZATION_CODE_INVALID")
+    );
+}

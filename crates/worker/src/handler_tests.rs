@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use base64::Engine as _;
-use edge_jwt_core::authorization::Authorization;
+use edge_jwt_core::authorization::Answers;
 use edge_jwt_core::dpop::jwk_thumbprint;
 use edge_jwt_core::dpop_client::{proof_signing_input, ProofClaims};
 use edge_jwt_core::keys::{PrivateKey, SigningKey};
@@ -57,13 +57,15 @@ pub(crate) fn settings(extra: &[(&'static str, &str)]) -> Rc<Settings> {
 /// The Worker's bindings in memory: each Durable Object's storage, KV, the rate limit, the log.
 pub(crate) struct MemoryPlatform {
     settings: Rc<Settings>,
-    clock: FixedClock,
+    pub(crate) clock: FixedClock,
     objects: RefCell<BTreeMap<String, MemoryStore>>,
     kv: MemoryStore,
     requests_left: Cell<u32>,
     log: RefCell<Vec<String>>,
     /// How many calls reached a session's object.
     pub(crate) session_calls: Cell<u32>,
+    /// How many calls reached any object.
+    pub(crate) object_calls: Cell<u32>,
     /// The documents `fetch_document` answers, by URL, and how many fetches there were.
     pub(crate) documents: RefCell<BTreeMap<String, FetchedDocument>>,
     pub(crate) fetches: Cell<u32>,
@@ -80,6 +82,7 @@ impl MemoryPlatform {
             requests_left: Cell::new(u32::MAX),
             log: RefCell::default(),
             session_calls: Cell::new(0),
+            object_calls: Cell::new(0),
             documents: RefCell::default(),
             fetches: Cell::new(0),
         }
@@ -119,12 +122,11 @@ impl MemoryPlatform {
         call: AuthorizationCall,
     ) -> Result<Value, RemoteError> {
         let store = self.storage(&format!("authorization:{challenge}"));
-        let authorization = Authorization {
+        let answers = Answers {
             store: &store,
             clock: &self.clock,
-            issuer: &self.settings.issuer.policy().issuer,
         };
-        authorization::answer(call, &authorization).await
+        authorization::answer(call, &answers).await
     }
 
     /// What the key object does with a call (the settings' managed keys).
@@ -170,6 +172,7 @@ impl MemoryPlatform {
 
 impl ObjectCaller for MemoryPlatform {
     async fn call<C: ObjectCall>(&self, name: &str, call: C) -> Result<C::Reply, CallError> {
+        self.object_calls.set(self.object_calls.get() + 1);
         let envelope = call.envelope(name);
         let sent = match C::NAMESPACE {
             Namespace::Sessions => self.session_object(name, through_json(&envelope)).await,

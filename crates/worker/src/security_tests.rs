@@ -483,7 +483,11 @@ fn the_operator_bounds_the_scopes_a_client_it_did_not_configure_may_ask_for() {
     assert_eq!(exchange(&p, &client_id, &code, &[]).status, 200);
     // A configured client is the operator's own: its `scopes` alone bound it.
     let challenge = challenge_for(&p, "acme-web", Some("write"));
-    assert_eq!(challenge.len(), 22);
+    let view = body(&p.handle(get(
+        &format!("/authorizations/{challenge}"),
+        &[("Authorization", BACKEND)],
+    )));
+    assert_eq!(view["scope"], "write");
 }
 
 // 4. Document URLs are fetched exactly as checked -------------------------------------------

@@ -1,29 +1,33 @@
-//! One authorization's life, in its own store (in the Worker, a Durable Object per login
-//! challenge, so that answering it and redeeming its code happen once, exactly): pending until
-//! the user's app accepts or rejects it (at most [`PENDING_TTL`]), then a code usable once
-//! within [`CODE_TTL`]. A second use of the code is reuse: the session the first started is
-//! revoked by the caller.
+//! One authorization's life, its state carried sealed ([`super::seal`]) rather than stored, as
+//! Ory Hydra carries its flow: `/authorize` seals a valid request into the login challenge
+//! (nothing stored); the user's app answers it once, which its own store records (in the
+//! Worker, a Durable Object per challenge: the one call that needs exactly once), and the
+//! answer seals the granted request, the consent and the session it will start into the code;
+//! the exchange opens the code, checks it here, and the session's own store starts that session
+//! once, so a second use of the code finds it started and ends it, whichever comes first.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::client::ClientOrigin;
-use super::pkce::{self, ct_eq};
+use super::pkce;
 use super::request::{redirect_with, AuthorizationRequest};
+use super::seal::{Purpose, SealKey};
 use crate::claims::check_custom_claims;
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::issuer::grant_scope;
-use crate::jose::b64;
 use crate::store::Store;
 
 /// How long a login may take, in seconds.
 pub const PENDING_TTL: u64 = 600;
 /// How long a code lives, in seconds.
 pub const CODE_TTL: u64 = 60;
-/// How long a redeemed code is remembered, so that a late second use still revokes.
-const REDEEMED_TTL: u64 = 86_400;
-const KEY: &str = "authorization";
+/// How long after its expiry a code is still read, so that a late second use still ends the
+/// session its first use started.
+pub const LATE_REUSE: u64 = 86_400;
+/// Where an answer is recorded in the challenge's store.
+const ANSWERED: &str = "answered";
 
 /// What the user's app decided for the user.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -54,41 +58,16 @@ pub enum Answerer {
     Demo { audience: String, scope: String },
 }
 
-/// The state of an authorization.
+/// A pending authorization, as its login challenge carries it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-enum Answer {
-    Pending,
-    Accepted {
-        consent: Box<Consent>,
-        /// BASE64URL(SHA-256) of the code's secret part.
-        code_hash: String,
-        code_expires_at: u64,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        redeemed: Option<Redeemed>,
-    },
-    Rejected,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Redeemed {
-    /// The session the first use started, once known.
+pub struct Pending {
+    /// The name of the store that records its one answer.
+    pub id: String,
+    pub request: AuthorizationRequest,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    sid: Option<String>,
-    /// A second use was seen.
-    reused: bool,
-}
-
-/// What the store holds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Record {
-    request: AuthorizationRequest,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    client_name: Option<String>,
-    #[serde(default)]
-    client_origin: ClientOrigin,
-    expires_at: u64,
-    answer: Answer,
+    pub client_name: Option<String>,
+    pub client_origin: ClientOrigin,
+    pub expires_at: u64,
 }
 
 /// What the user's app is shown of a pending authorization (`GET /authorizations/{challenge}`).
@@ -105,20 +84,18 @@ pub struct PendingView {
     pub expires_at: u64,
 }
 
-/// What redeeming a code gives.
+/// A granted authorization, as its code carries it until the exchange.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Redemption {
-    /// The first use: the request and the consent to start the session from.
-    Granted {
-        request: Box<AuthorizationRequest>,
-        consent: Box<Consent>,
-    },
-    /// A second use: the session the first started, if known yet, is to be revoked.
-    Reused { sid: Option<String> },
+pub struct GrantedCode {
+    pub request: AuthorizationRequest,
+    pub consent: Consent,
+    /// The session the code starts, named when the code is made: a second use of the code
+    /// reaches the same session's store, which has started it, and ends it.
+    pub sid: String,
+    pub expires_at: u64,
 }
 
-/// What a code exchange presents (RFC 6749 §4.1.3, RFC 7636 §4.5).
+/// What an exchange presents (RFC 6749 §4.1.3, RFC 7636 §4.5).
 #[derive(Debug, Clone, Copy)]
 pub struct CodeExchange<'a> {
     pub client_id: &'a str,
@@ -130,99 +107,78 @@ pub struct CodeExchange<'a> {
     pub proof_jkt: Option<&'a str>,
 }
 
-/// A code is `<challenge>.<secret>`: the challenge addresses the authorization's store.
-pub fn split_code(code: &str) -> Result<(&str, &str)> {
-    code.split_once('.')
-        .filter(|(challenge, secret)| challenge.len() == 22 && secret.len() == 22)
-        .ok_or_else(|| Error::AuthorizationCodeInvalid("not a code of this issuer".into()))
+/// What a code's exchange may go on to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Redemption {
+    /// Within its lifetime, every check passed: start the session, once.
+    Granted(Box<GrantedCode>),
+    /// Past its lifetime but recent: no session starts; the one a first use started, if any,
+    /// is ended (a late second use).
+    Late { sid: String },
 }
 
-fn hash(secret: &str) -> String {
-    b64::encode(&hmac_sha256::Hash::hash(secret.as_bytes()))
+/// The login challenge of a valid request, sealed under `key`: nothing is stored.
+pub fn begin(
+    key: &SealKey,
+    request: AuthorizationRequest,
+    client_name: Option<String>,
+    client_origin: ClientOrigin,
+    now: u64,
+) -> Result<String> {
+    let pending = Pending {
+        id: crate::random::new_id()?,
+        request,
+        client_name,
+        client_origin,
+        expires_at: now + PENDING_TTL,
+    };
+    key.seal(Purpose::Challenge, &pending)
 }
 
-/// One authorization, over its own store.
-pub struct Authorization<'a, S, C> {
-    pub store: &'a S,
-    pub clock: &'a C,
-    /// The issuer, for the `iss` of redirects (RFC 9207).
-    pub issuer: &'a str,
-}
+impl Pending {
+    /// The pending authorization a challenge carries: `AuthorizationNotFound` when it is not
+    /// one this deployment sealed, or has expired.
+    pub fn open(key: &SealKey, challenge: &str, now: u64) -> Result<Pending> {
+        key.open::<Pending>(Purpose::Challenge, challenge)
+            .filter(|pending| pending.expires_at > now)
+            .ok_or(Error::AuthorizationNotFound)
+    }
 
-impl<S: Store, C: Clock> Authorization<'_, S, C> {
-    async fn load(&self) -> Result<Option<Record>> {
-        let now = self.clock.now();
-        match self.store.get(KEY).await? {
-            None => Ok(None),
-            Some(text) => serde_json::from_str::<Record>(&text)
-                .map(|r| (r.expires_at > now).then_some(r))
-                .map_err(|_| Error::StoreUnavailable("corrupt authorization record".into())),
+    /// What the app's consent screen is shown.
+    pub fn view(&self) -> PendingView {
+        PendingView {
+            client_id: self.request.client_id.clone(),
+            client_name: self.client_name.clone(),
+            client_origin: self.client_origin.clone(),
+            redirect_uri: self.request.redirect_uri.clone(),
+            scope: self.request.scope.clone(),
+            resource: self.request.resource.clone(),
+            expires_at: self.expires_at,
         }
     }
 
-    async fn save(&self, record: &Record) -> Result<()> {
-        let text = serde_json::to_string(record)
-            .map_err(|e| Error::Internal(format!("cannot encode authorization: {e}")))?;
-        Ok(self.store.put(KEY, &text, record.expires_at).await?)
-    }
-
-    /// Keeps a valid request, pending the user's answer.
-    pub async fn begin(
+    /// The user consented, within what `by` may grant: where to send the browser, with the
+    /// code. Only checks and seals; the caller records the answer ([`Answers::answer`]) before
+    /// it sends the browser there, so that a challenge is answered once.
+    pub fn accept(
         &self,
-        request: AuthorizationRequest,
-        client_name: Option<String>,
-        client_origin: ClientOrigin,
-    ) -> Result<()> {
-        if self.store.get(KEY).await?.is_some() {
-            return Err(Error::Internal("the login challenge is in use".into()));
-        }
-        let record = Record {
-            request,
-            client_name,
-            client_origin,
-            expires_at: self.clock.now() + PENDING_TTL,
-            answer: Answer::Pending,
-        };
-        self.save(&record).await
-    }
-
-    async fn pending(&self) -> Result<Record> {
-        match self.load().await? {
-            Some(record) if record.answer == Answer::Pending => Ok(record),
-            _ => Err(Error::AuthorizationNotFound),
-        }
-    }
-
-    /// The pending request, for the app's consent screen.
-    pub async fn describe(&self) -> Result<PendingView> {
-        let record = self.pending().await?;
-        Ok(PendingView {
-            client_id: record.request.client_id,
-            client_name: record.client_name,
-            client_origin: record.client_origin,
-            redirect_uri: record.request.redirect_uri,
-            scope: record.request.scope,
-            resource: record.request.resource,
-            expires_at: record.expires_at,
-        })
-    }
-
-    /// The user consented: a code for the client, answered once. `challenge` is this
-    /// authorization's own (the code names it); `by` bounds what the answer may grant. Returns
-    /// where to send the browser.
-    pub async fn accept(&self, challenge: &str, consent: Consent, by: &Answerer) -> Result<String> {
-        let mut record = self.pending().await?;
+        consent: Consent,
+        by: &Answerer,
+        key: &SealKey,
+        issuer: &str,
+        now: u64,
+    ) -> Result<String> {
         if consent.sub.is_empty() || consent.sub.len() > crate::claims::MAX_SUBJECT_LENGTH {
             return Err(Error::InvalidOption("sub must be 1 to 256 bytes".into()));
         }
-        if consent.sub == record.request.client_id {
+        if consent.sub == self.request.client_id {
             return Err(Error::InvalidOption(
                 "sub may not be the client's own id".into(),
             ));
         }
         check_custom_claims(&consent.claims)?;
         // The app may narrow the scope asked for, never widen it.
-        let asked: Vec<String> = record
+        let asked: Vec<String> = self
             .request
             .scope
             .as_deref()
@@ -234,7 +190,7 @@ impl<S: Store, C: Clock> Authorization<'_, S, C> {
         let (scope, audience) = match by {
             Answerer::App { scopes } => {
                 let scope = match consent.scope.as_deref() {
-                    None => record.request.scope.clone(),
+                    None => self.request.scope.clone(),
                     Some(narrowed) => grant_scope(Some(narrowed), &asked)?,
                 };
                 if let (Some(scope), Some(own)) = (&scope, scopes) {
@@ -245,34 +201,35 @@ impl<S: Store, C: Clock> Authorization<'_, S, C> {
             }
             Answerer::Demo { audience, scope } => (Some(scope.clone()), Some(audience.clone())),
         };
-        let secret = crate::random::new_id()?;
-        let now = self.clock.now();
-        record.answer = Answer::Accepted {
-            consent: Box::new(Consent {
+        let granted = GrantedCode {
+            request: self.request.clone(),
+            consent: Consent {
                 scope,
                 audience,
                 ..consent
-            }),
-            code_hash: hash(&secret),
-            code_expires_at: now + CODE_TTL,
-            redeemed: None,
+            },
+            sid: crate::random::new_id()?,
+            expires_at: now + CODE_TTL,
         };
-        record.expires_at = now + CODE_TTL + REDEEMED_TTL;
-        self.save(&record).await?;
-        let code = format!("{challenge}.{secret}");
+        let code = key.seal(Purpose::Code, &granted)?;
         Ok(redirect_with(
-            &record.request.redirect_uri,
+            &self.request.redirect_uri,
             &[
                 ("code", Some(&code)),
-                ("state", record.request.state.as_deref()),
-                ("iss", Some(self.issuer)),
+                ("state", self.request.state.as_deref()),
+                ("iss", Some(issuer)),
             ],
         ))
     }
 
-    /// The user (or the app) refused: an error for the client, answered once.
-    pub async fn reject(&self, error: Option<&str>, description: Option<&str>) -> Result<String> {
-        let mut record = self.pending().await?;
+    /// The user (or the app) refused: where to send the browser, with the error. Only checks;
+    /// the caller records the answer, as for [`Pending::accept`].
+    pub fn reject(
+        &self,
+        error: Option<&str>,
+        description: Option<&str>,
+        issuer: &str,
+    ) -> Result<String> {
         let error = error.unwrap_or("access_denied");
         let allowed = [
             "access_denied",
@@ -291,104 +248,89 @@ impl<S: Store, C: Clock> Authorization<'_, S, C> {
                 "error_description must be at most 512 bytes, without quotes".into(),
             ));
         }
-        record.answer = Answer::Rejected;
-        self.save(&record).await?;
         Ok(redirect_with(
-            &record.request.redirect_uri,
+            &self.request.redirect_uri,
             &[
                 ("error", Some(error)),
                 ("error_description", description),
-                ("state", record.request.state.as_deref()),
-                ("iss", Some(self.issuer)),
+                ("state", self.request.state.as_deref()),
+                ("iss", Some(issuer)),
             ],
         ))
     }
+}
 
-    /// Redeems the code whose secret part is `secret`, once (RFC 6749 §4.1.3): by the client it
-    /// was issued to, with the same redirect URI, the PKCE verifier and, if the exchange names
-    /// one, the same resource. A second use answers [`Redemption::Reused`].
-    pub async fn redeem(&self, secret: &str, exchange: CodeExchange<'_>) -> Result<Redemption> {
-        let invalid = |why: &str| Error::AuthorizationCodeInvalid(why.to_owned());
-        let mut record = self
-            .load()
-            .await?
-            .ok_or_else(|| invalid("unknown or expired"))?;
-        let Answer::Accepted {
-            consent,
-            code_hash,
-            code_expires_at,
-            redeemed,
-        } = &mut record.answer
-        else {
-            return Err(invalid("unknown or expired"));
-        };
-        if !ct_eq(code_hash.as_bytes(), hash(secret).as_bytes()) {
-            return Err(invalid("unknown or expired"));
-        }
-        if let Some(redeemed) = redeemed {
-            redeemed.reused = true;
-            let sid = redeemed.sid.clone();
-            self.save(&record).await?;
-            return Ok(Redemption::Reused { sid });
-        }
-        if self.clock.now() >= *code_expires_at {
-            return Err(invalid("expired"));
-        }
-        let request = &record.request;
-        if exchange.client_id != request.client_id {
-            return Err(invalid("issued to another client"));
-        }
-        if exchange.redirect_uri != request.redirect_uri {
-            return Err(invalid(
-                "redirect_uri is not the one of the authorization request",
-            ));
-        }
-        if let Some(resource) = exchange.resource {
-            if request.resource.as_deref() != Some(resource) {
-                return Err(Error::InvalidTarget(format!(
-                    "{resource:?} is not the resource this code was issued for"
-                )));
-            }
-        }
-        pkce::verify(exchange.code_verifier, &request.code_challenge)?;
-        // RFC 9449 §10: a key named at /authorize must sign the exchange.
-        match (&request.dpop_jkt, exchange.proof_jkt) {
-            (Some(_), None) => {
-                return Err(Error::DpopProofInvalid(
-                    "the authorization request named a key (dpop_jkt): the exchange needs a \
-                     DPoP proof signed by it"
-                        .into(),
-                ))
-            }
-            (Some(named), Some(proof)) if named != proof => return Err(Error::DpopBindingMismatch),
-            _ => {}
-        }
-        let granted = Redemption::Granted {
-            request: Box::new(request.clone()),
-            consent: consent.clone(),
-        };
-        *redeemed = Some(Redeemed {
-            sid: None,
-            reused: false,
-        });
-        self.save(&record).await?;
-        Ok(granted)
-    }
+/// A challenge's answers, in its own store (in the Worker, its Durable Object): one, exactly.
+pub struct Answers<'a, S, C> {
+    pub store: &'a S,
+    pub clock: &'a C,
+}
 
-    /// Notes the session the code's first use started. Answers `false` when the code was
-    /// used again meanwhile: the caller then revokes that session at once.
-    pub async fn started(&self, sid: &str) -> Result<bool> {
-        let mut record = self.load().await?.ok_or(Error::AuthorizationNotFound)?;
-        let Answer::Accepted {
-            redeemed: Some(redeemed),
-            ..
-        } = &mut record.answer
-        else {
+impl<S: Store, C: Clock> Answers<'_, S, C> {
+    /// Records the challenge's one answer, kept until the challenge expires at `expires_at`: a
+    /// second answer is `AuthorizationNotFound`, so the first one stands.
+    pub async fn answer(&self, expires_at: u64) -> Result<()> {
+        if self.answered().await? {
             return Err(Error::AuthorizationNotFound);
-        };
-        redeemed.sid = Some(sid.to_owned());
-        let reused = redeemed.reused;
-        self.save(&record).await?;
-        Ok(!reused)
+        }
+        let until = expires_at.max(self.clock.now() + 1);
+        Ok(self.store.put(ANSWERED, "1", until).await?)
     }
+
+    /// Whether the challenge was answered.
+    pub async fn answered(&self) -> Result<bool> {
+        Ok(self.store.get(ANSWERED).await?.is_some())
+    }
+}
+
+/// Opens and checks a code for its exchange (RFC 6749 §4.1.3): by the client it was issued
+/// to, with the same redirect URI, the PKCE verifier and, if the exchange names one, the same
+/// resource; a key named at `/authorize` must sign the exchange (RFC 9449 §10). A failed
+/// check uses nothing up. Exactly once is the session's store's: the caller starts
+/// [`GrantedCode::sid`] there once.
+pub fn redeem(
+    key: &SealKey,
+    code: &str,
+    exchange: CodeExchange<'_>,
+    now: u64,
+) -> Result<Redemption> {
+    let invalid = |why: &str| Error::AuthorizationCodeInvalid(why.to_owned());
+    let granted: GrantedCode = key
+        .open(Purpose::Code, code)
+        .ok_or_else(|| invalid("not a code of this issuer"))?;
+    let request = &granted.request;
+    if exchange.client_id != request.client_id {
+        return Err(invalid("issued to another client"));
+    }
+    if exchange.redirect_uri != request.redirect_uri {
+        return Err(invalid(
+            "redirect_uri is not the one of the authorization request",
+        ));
+    }
+    if let Some(resource) = exchange.resource {
+        if request.resource.as_deref() != Some(resource) {
+            return Err(Error::InvalidTarget(format!(
+                "{resource:?} is not the resource this code was issued for"
+            )));
+        }
+    }
+    pkce::verify(exchange.code_verifier, &request.code_challenge)?;
+    match (&request.dpop_jkt, exchange.proof_jkt) {
+        (Some(_), None) => {
+            return Err(Error::DpopProofInvalid(
+                "the authorization request named a key (dpop_jkt): the exchange needs a \
+                 DPoP proof signed by it"
+                    .into(),
+            ))
+        }
+        (Some(named), Some(proof)) if named != proof => return Err(Error::DpopBindingMismatch),
+        _ => {}
+    }
+    if now >= granted.expires_at + LATE_REUSE {
+        return Err(invalid("expired"));
+    }
+    if now >= granted.expires_at {
+        return Ok(Redemption::Late { sid: granted.sid });
+    }
+    Ok(Redemption::Granted(Box::new(granted)))
 }

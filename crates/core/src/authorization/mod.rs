@@ -1,6 +1,6 @@
 //! The authorization code flow (RFC 6749 §4.1, OAuth 2.1) with PKCE, for clients the issuer does
 //! not trust with a secret (CLIs, apps, SPAs, MCP clients): the request checked against its
-//! client, the login handed to the user's app under a challenge, the code redeemed once.
+//! client, the login handed to the user's app under a sealed challenge, the code redeemed once.
 //! Every rule is here; the Worker adapts.
 
 pub mod client;
@@ -10,7 +10,11 @@ pub mod flow;
 pub mod pkce;
 pub mod redirect;
 pub mod request;
+pub mod seal;
 
 pub use client::{ClientOrigin, FlowClient, RegisteredClient, RegisteredClients};
-pub use flow::{Answerer, Authorization, CodeExchange, Consent, PendingView, Redemption};
+pub use flow::{
+    Answerer, Answers, CodeExchange, Consent, GrantedCode, Pending, PendingView, Redemption,
+};
 pub use request::{AuthorizationRequest, AuthorizeRefusal};
+pub use seal::SealKey;

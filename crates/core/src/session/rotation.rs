@@ -147,6 +147,22 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
         })
     }
 
+    /// Starts session `sid` from an authorization code, once: the code names the session it
+    /// starts, so a second use finds it started and ends it (RFC 6749 §4.1.2), whichever of the
+    /// two arrives first, and is `AuthorizationCodeReused`.
+    pub async fn start_once(
+        &self,
+        sid: &str,
+        request: NewSession,
+        min_iat: u64,
+    ) -> Result<TokenPair> {
+        if SessionRecord::load(self.store, sid).await?.is_some() {
+            self.end(sid).await?;
+            return Err(Error::AuthorizationCodeReused);
+        }
+        self.start(sid, request, min_iat).await
+    }
+
     /// Starts session `sid` and returns its first pair. `min_iat` comes from the subject
     /// ([`crate::subject::Subject::register`]): no token of the session is dated earlier.
     pub async fn start(&self, sid: &str, request: NewSession, min_iat: u64) -> Result<TokenPair> {

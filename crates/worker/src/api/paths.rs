@@ -2,6 +2,7 @@
 //! `Allow`, the 405s and the preflight answers follow, and the parsers of the parameters a path
 //! carries.
 
+use edge_jwt_core::authorization::seal::MAX_SEALED;
 use edge_jwt_core::claims::MAX_SUBJECT_LENGTH;
 
 use super::{form, ApiError};
@@ -74,11 +75,21 @@ fn issued_id(
     }
 }
 
-/// A login challenge is what the issuer makes: 22 base64url characters, as a session id.
+/// A login challenge is what the issuer makes: sealed text, base64url, at most
+/// [`MAX_SEALED`] characters (what it carries is checked when it is opened).
 pub fn challenge(segment: &str) -> Result<String, ApiError> {
-    session_id(segment).map_err(|_| {
-        ApiError::invalid_request("the login challenge in the path is not one this issuer makes")
-    })
+    let sealed = !segment.is_empty()
+        && segment.len() <= MAX_SEALED
+        && segment
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if sealed {
+        Ok(segment.to_owned())
+    } else {
+        Err(ApiError::invalid_request(
+            "the login challenge in the path is not one this issuer makes",
+        ))
+    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,15 @@ pub struct Start {
     pub min_iat: u64,
 }
 
+/// Starts the session an authorization code names, once: a second use of the code finds it
+/// started and ends it (`ERR_AUTHORIZATION_CODE_REUSED`).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StartOnce {
+    pub sid: String,
+    pub request: NewSession,
+    pub min_iat: u64,
+}
+
 /// Rotates a refresh token the Worker verified, presented with the DPoP proof the Worker
 /// checked against the request (the object checks its binding and its `jti`): only the
 /// Worker's own bindings reach an object, so signatures are checked once per request.
@@ -70,6 +79,7 @@ object_calls! {
     SessionCall, crossing as SessionCall, for Namespace::Sessions,
     wrap: |call, _name| call;
     Start => TokenPair,
+    StartOnce => TokenPair,
     Refresh => TokenPair,
     End => bool,
     Revoke => bool,

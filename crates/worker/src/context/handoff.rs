@@ -1,52 +1,69 @@
 //! The login handoff's steps (Ory Hydra's shape), for the app's back end (`authorize.rs`) and
 //! the demo's consent page (`demo.rs`) alike: each handler guards and parses, then takes one of
-//! these, so the two never drift.
+//! these, so the two never drift. The challenge carries the pending request sealed; only its
+//! one answer is recorded, in the challenge's own object.
 
-use edge_jwt_core::authorization::{Answerer, Consent};
+use edge_jwt_core::authorization::{Answerer, Consent, Pending};
+use edge_jwt_core::Error;
 
 use super::{Answer, Ctx};
 use crate::api::reply::Reply;
 use crate::api::responses;
-use crate::calls::{Accept, Describe, Reject};
+use crate::calls::{RecordAnswer, WasAnswered};
 use crate::platform::Platform;
 
 impl<P: Platform> Ctx<'_, P> {
+    /// The pending authorization a challenge carries: 404 when it is not one of this issuer's,
+    /// has expired, or was answered.
+    async fn open_pending(&self, challenge: &str) -> Result<Pending, crate::api::ApiError> {
+        Ok(Pending::open(&self.settings.seal, challenge, self.now())?)
+    }
+
     /// The pending authorization `challenge`, for a consent screen; 404 when unknown, expired
     /// or answered.
     pub(crate) async fn pending_authorization(&self, challenge: &str) -> Answer {
-        Reply::json(200, &self.call(challenge, Describe {}).await?)
+        let pending = self.open_pending(challenge).await?;
+        if self.call(&pending.id, WasAnswered {}).await? {
+            return Err(Error::AuthorizationNotFound.into());
+        }
+        Reply::json(200, &pending.view())
     }
 
     /// Accepts `challenge` for `consent`, within what `by` may grant; answers
-    /// `{"redirect_to"}` with the code. Answered once.
+    /// `{"redirect_to"}` with the code. Answered once: checked first, then recorded, so a
+    /// refused answer leaves the challenge pending and a second answer is 404.
     pub(crate) async fn accept_authorization(
         &self,
         challenge: &str,
         consent: Consent,
         by: Answerer,
     ) -> Answer {
-        let accept = Accept {
-            challenge: challenge.to_owned(),
-            consent,
-            by,
-        };
-        let to = self.call(challenge, accept).await?;
+        let pending = self.open_pending(challenge).await?;
+        let issuer = &self.settings.issuer.policy().issuer;
+        let to = pending.accept(consent, &by, &self.settings.seal, issuer, self.now())?;
+        self.record_answer(&pending).await?;
         Reply::json(200, &responses::redirect_to(&to))
     }
 
     /// Rejects `challenge` with `error` (default `access_denied`); answers `{"redirect_to"}`
-    /// with it. Answered once.
+    /// with it. Answered once, as an acceptance is.
     pub(crate) async fn reject_authorization(
         &self,
         challenge: &str,
         error: Option<String>,
         error_description: Option<String>,
     ) -> Answer {
-        let reject = Reject {
-            error,
-            error_description,
-        };
-        let to = self.call(challenge, reject).await?;
+        let pending = self.open_pending(challenge).await?;
+        let issuer = &self.settings.issuer.policy().issuer;
+        let to = pending.reject(error.as_deref(), error_description.as_deref(), issuer)?;
+        self.record_answer(&pending).await?;
         Reply::json(200, &responses::redirect_to(&to))
+    }
+
+    async fn record_answer(&self, pending: &Pending) -> Result<(), crate::api::ApiError> {
+        let record = RecordAnswer {
+            expires_at: pending.expires_at,
+        };
+        Ok(self.call(&pending.id, record).await?)
     }
 }

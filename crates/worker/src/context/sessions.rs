@@ -7,7 +7,7 @@ use edge_jwt_core::{NewSession, TokenPair};
 use super::{Answer, Ctx};
 use crate::api::reply::Reply;
 use crate::api::ApiError;
-use crate::calls::{Forget, LogOutEverywhere, Register, Start};
+use crate::calls::{Forget, LogOutEverywhere, Register, Start, StartOnce};
 use crate::events::{Event, Subjects};
 use crate::platform::Platform;
 
@@ -24,9 +24,32 @@ impl<P: Platform> Ctx<'_, P> {
         &self,
         request: NewSession,
     ) -> Result<(String, TokenPair), ApiError> {
+        let sid = edge_jwt_core::random::new_id()?;
+        let pair = self.start_named(&sid, request, false).await?;
+        Ok((sid, pair))
+    }
+
+    /// Starts the session `sid` an authorization code names, once: a second use of the code
+    /// registers nothing new, finds it started and ends it (`ERR_AUTHORIZATION_CODE_REUSED`).
+    pub(crate) async fn start_session_once(
+        &self,
+        sid: &str,
+        request: NewSession,
+    ) -> Result<TokenPair, ApiError> {
+        self.start_named(sid, request, true).await
+    }
+
+    /// Registers session `sid` with its subject, then starts it in its own object (`once`:
+    /// only if it never started there).
+    async fn start_named(
+        &self,
+        sid: &str,
+        request: NewSession,
+        once: bool,
+    ) -> Result<TokenPair, ApiError> {
         // Refused before the subject's object is woken (the session's object checks again).
         request.validate()?;
-        let sid = edge_jwt_core::random::new_id()?;
+        let sid = sid.to_owned();
         let register = Register {
             sid: sid.clone(),
             client_id: request.client_id.clone(),
@@ -40,13 +63,23 @@ impl<P: Platform> Ctx<'_, P> {
             };
             self.event(Event::SessionEvicted, about);
         }
-        let start = Start {
-            sid: sid.clone(),
-            request,
-            min_iat: registered.min_iat,
+        let min_iat = registered.min_iat;
+        let pair = if once {
+            let start = StartOnce {
+                sid: sid.clone(),
+                request,
+                min_iat,
+            };
+            self.call(&sid, start).await?
+        } else {
+            let start = Start {
+                sid: sid.clone(),
+                request,
+                min_iat,
+            };
+            self.call(&sid, start).await?
         };
-        let pair = self.call(&sid, start).await?;
-        Ok((sid, pair))
+        Ok(pair)
     }
 
     /// Logs `sub` out everywhere: every session of the subject started before ends in its own

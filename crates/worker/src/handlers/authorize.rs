@@ -5,24 +5,23 @@
 
 use edge_jwt_core::authorization::request::redirect_with;
 use edge_jwt_core::authorization::{
-    Answerer, AuthorizationRequest, AuthorizeRefusal, ClientOrigin,
+    flow, Answerer, AuthorizationRequest, AuthorizeRefusal, ClientOrigin,
 };
 use edge_jwt_core::client::Permission;
-use edge_jwt_core::random::new_id;
 
 use crate::api::form::{self, query_pairs};
 use crate::api::incoming::{Body, Incoming};
 use crate::api::reply::Reply;
 use crate::api::requests::{AcceptRequest, RejectRequest};
 use crate::api::ApiError;
-use crate::calls::Begin;
 use crate::context::{Answer, Ctx};
 use crate::platform::Platform;
 
 /// `GET /authorize` (RFC 6749 §4.1.1, OAuth 2.1): an unknown client or a redirect URI it did
 /// not register is answered here (400, never redirected); any other error goes back to the
-/// client with `iss` (RFC 9207); a valid request is kept under a fresh login challenge and the
-/// browser sent to `EDGE_JWT_LOGIN_URL?login_challenge=…`. Limited per address.
+/// configured client with `iss` (RFC 9207); a valid request is sealed into a login challenge
+/// (nothing stored) and the browser sent to `EDGE_JWT_LOGIN_URL?login_challenge=…`. Limited
+/// per address.
 pub(crate) async fn authorize<P: Platform, B>(req: Incoming<B>, ctx: &Ctx<'_, P>) -> Answer {
     let login_url = ctx.settings.login_url.as_deref().ok_or_else(|| {
         ApiError::new(
@@ -62,17 +61,18 @@ pub(crate) async fn authorize<P: Platform, B>(req: Incoming<B>, ctx: &Ctx<'_, P>
             ],
         )),
         Ok(request) => {
-            let challenge = new_id()?;
             let (client_name, client_origin) = match client {
                 Some(c) => (c.client_name, c.origin),
                 None => (None, ClientOrigin::Registered),
             };
-            let begin = Begin {
+            // Sealed into the challenge: nothing is stored until the app answers it.
+            let challenge = flow::begin(
+                &ctx.settings.seal,
                 request,
                 client_name,
                 client_origin,
-            };
-            ctx.call(&challenge, begin).await?;
+                ctx.now(),
+            )?;
             let to = redirect_with(login_url, &[("login_challenge", Some(&challenge))]);
             Reply::redirect(&to)
         }

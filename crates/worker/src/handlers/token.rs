@@ -1,8 +1,7 @@
 //! The token endpoint, `POST /token`, and its grants, each a function here: `refresh_token`
 //! (RFC 6749 §6), `authorization_code` (§4.1.3, with PKCE) and `client_credentials` (§4.4).
 
-use edge_jwt_core::authorization::flow::split_code;
-use edge_jwt_core::authorization::Redemption;
+use edge_jwt_core::authorization::{flow, CodeExchange, GrantedCode, Redemption};
 use edge_jwt_core::dpop::DpopProof;
 use edge_jwt_core::subject::refresh_notice_due;
 use edge_jwt_core::{Error, ErrorCode, NewSession, Presentation};
@@ -11,7 +10,7 @@ use crate::api::form::Form;
 use crate::api::incoming::{Body, Incoming};
 use crate::api::reply::Reply;
 use crate::api::ApiError;
-use crate::calls::{End, Redeem, Refresh, Refreshed, Started};
+use crate::calls::{End, Refresh, Refreshed};
 use crate::context::{read_form, Answer, Ctx, TokenClient};
 use crate::dpop;
 use crate::events::{Event, Subjects};
@@ -127,9 +126,10 @@ fn client_credentials<P: Platform>(
     Reply::json(200, &token)
 }
 
-/// `grant_type=authorization_code` (RFC 6749 §4.1.3, RFC 7636 §4.5): a code redeemed once in its
-/// authorization's object, then a session started as `/sessions` starts one, for the resource
-/// the code was issued for. A second use of the code revokes that session.
+/// `grant_type=authorization_code` (RFC 6749 §4.1.3, RFC 7636 §4.5): the sealed code opened and
+/// checked here (a failed check uses nothing up), then the session it names registered with its
+/// subject and started once in its own object, for the resource the code was issued for. A
+/// second use of the code finds that session started and ends it.
 async fn authorization_code<P: Platform>(
     client: Option<TokenClient>,
     proof: Option<DpopProof>,
@@ -139,24 +139,29 @@ async fn authorization_code<P: Platform>(
     let Some(client) = client else {
         return Err(ApiError::invalid_client());
     };
+    let exchange = CodeExchange {
+        client_id: &client.id,
+        redirect_uri: form.require("redirect_uri")?,
+        code_verifier: form.require("code_verifier")?,
+        resource: form.get("resource"),
+        proof_jkt: proof.as_ref().map(|p| p.jkt.as_str()),
+    };
     let code = form.require("code")?;
-    let (challenge, secret) = split_code(code)?;
-    let redeem = Redeem {
-        secret: secret.to_owned(),
-        client_id: client.id.clone(),
-        redirect_uri: form.require("redirect_uri")?.to_owned(),
-        code_verifier: form.require("code_verifier")?.to_owned(),
-        resource: form.get("resource").map(str::to_owned),
-        proof_jkt: proof.as_ref().map(|p| p.jkt.clone()),
+    let granted = match flow::redeem(&ctx.settings.seal, code, exchange, ctx.now())? {
+        Redemption::Granted(granted) => *granted,
+        Redemption::Late { sid } => return late_reuse(ctx, &client.id, &sid).await,
     };
-    let (request, consent) = match ctx.call(challenge, redeem).await? {
-        Redemption::Granted { request, consent } => (request, consent),
-        Redemption::Reused { sid } => return reused(ctx, &client.id, sid).await,
-    };
-    // A proof binds the session (the object checked it against a key named at /authorize).
+    // A proof binds the session (checked against a key named at /authorize).
     if let Some(proof) = &proof {
         dpop::remember(proof, ctx.now())?;
     }
+    let GrantedCode {
+        request,
+        consent,
+        sid,
+        ..
+    } = granted;
+    let sub = consent.sub.clone();
     let session = NewSession {
         sub: consent.sub,
         client_id: request.client_id,
@@ -168,25 +173,35 @@ async fn authorization_code<P: Platform>(
         // A client that authenticated at the exchange authenticates at each refresh too.
         confidential: client.authenticated,
     };
-    let (sid, pair) = ctx.start_registered(session).await?;
-    if !ctx.call(challenge, Started { sid: sid.clone() }).await? {
-        // The code was used again while this session started: it is revoked at once.
-        return reused(ctx, &client.id, Some(sid)).await;
+    match ctx.start_session_once(&sid, session).await {
+        Ok(pair) => Reply::json(200, &pair),
+        Err(err) if err.code == Some(ErrorCode::AuthorizationCodeReused) => {
+            // Its session's object ended the session the first use started.
+            reused(ctx, &client.id, &sid);
+            ctx.forget(&sub, &sid).await;
+            Err(err)
+        }
+        Err(err) => Err(err),
     }
-    Reply::json(200, &pair)
 }
 
-/// A code used twice: the session its first use started ends (RFC 6749 §4.1.2), with an
-/// `authorization_code_reused` event.
-async fn reused<P: Platform>(ctx: &Ctx<'_, P>, client_id: &str, sid: Option<String>) -> Answer {
-    if let Some(sid) = &sid {
-        ctx.call(sid, End { sid: sid.clone() }).await?;
+/// A code presented again after its lifetime: the session its first use started, if it did,
+/// ends (RFC 6749 §4.1.2).
+async fn late_reuse<P: Platform>(ctx: &Ctx<'_, P>, client_id: &str, sid: &str) -> Answer {
+    let sid = sid.to_owned();
+    if ctx.call(&sid, End { sid: sid.clone() }).await? {
+        reused(ctx, client_id, &sid);
+        return Err(Error::AuthorizationCodeReused.into());
     }
+    Err(Error::AuthorizationCodeInvalid("expired".into()).into())
+}
+
+/// A code used twice: an `authorization_code_reused` event naming the session that ended.
+fn reused<P: Platform>(ctx: &Ctx<'_, P>, client_id: &str, sid: &str) {
     let about = Subjects {
-        sid: sid.as_deref(),
+        sid: Some(sid),
         client_id: Some(client_id),
         ..Subjects::default()
     };
     ctx.event(Event::AuthorizationCodeReused, about);
-    Err(Error::AuthorizationCodeReused.into())
 }

@@ -8,7 +8,7 @@ use edge_jwt_core::{Clock, Error, SessionRotation, Store};
 use super::shell::{durable_object_class, ObjectContext};
 use crate::calls::{
     Answered, End, EndForSubject, ObjectCall, Refresh, Revoke, RevokeToken, SessionCall, Start,
-    Status, StoreConformance,
+    StartOnce, Status, StoreConformance,
 };
 use crate::clock::WorkerClock;
 
@@ -40,6 +40,9 @@ pub async fn answer<S: Store, R: Store, C: Clock>(
 ) -> Answered {
     match call {
         SessionCall::Start(c) => Start::reply(rotation.start(&c.sid, c.request, c.min_iat).await?),
+        SessionCall::StartOnce(c) => {
+            StartOnce::reply(rotation.start_once(&c.sid, c.request, c.min_iat).await?)
+        }
         SessionCall::Refresh(c) => {
             Refresh::reply(rotation.refresh_presented(&c.claims, &c.presented).await?)
         }

@@ -1,6 +1,7 @@
 //! The issuer's configuration: `[vars]` in wrangler.toml and two secrets. Read through a lookup
 //! function, so the Worker passes its `Env` and the tests a map.
 
+use edge_jwt_core::authorization::SealKey;
 use edge_jwt_core::keyring::KeyRing;
 use edge_jwt_core::{KeySet, Policy, TokenIssuer};
 
@@ -74,6 +75,10 @@ pub const NAMES: [&str; 22] = [
 #[derive(Debug)]
 pub struct Settings {
     pub issuer: TokenIssuer,
+    /// The key the authorization code flow seals its state under (its challenges and codes),
+    /// derived from the deployment's secret: `EDGE_JWT_KEY_WRAP` with managed keys, else
+    /// `EDGE_JWT_SIGNING_KEYS`.
+    pub seal: SealKey,
     /// `/.well-known/jwks.json`'s body, encoded once: the keys change only with the settings.
     pub public_jwks: String,
     pub clients: Clients,
@@ -120,6 +125,10 @@ impl Settings {
         };
         let policy = load_policy(&lookup)?;
         let managed = ManagedKeys::load(&lookup, &policy)?;
+        let seal = match &managed {
+            Some(_) => SealKey::derive(required(KEY_WRAP)?.trim().as_bytes()),
+            None => SealKey::derive(required(SIGNING_KEYS)?.trim().as_bytes()),
+        };
         let (keys, ring_jwks) = match (ring, &managed) {
             (Some((ring, now)), Some(managed)) => {
                 let keys = ring.key_set(&managed.wrap).map_err(|_| {
@@ -216,6 +225,7 @@ impl Settings {
             ));
         }
         Ok(Settings {
+            seal,
             public_jwks: ring_jwks.unwrap_or_else(|| issuer.keys().public_jwks().to_string()),
             managed,
             issuer,
