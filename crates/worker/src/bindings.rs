@@ -32,7 +32,6 @@ pub const fn namespace_binding(namespace: Namespace) -> &'static str {
     match namespace {
         Namespace::Sessions => "EDGE_JWT_SESSIONS",
         Namespace::Subjects => "EDGE_JWT_SUBJECTS",
-        Namespace::Authorizations => "EDGE_JWT_AUTHORIZATIONS",
         Namespace::Keys => "EDGE_JWT_KEYS",
     }
 }

@@ -9,7 +9,6 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use base64::Engine as _;
-use edge_jwt_core::authorization::Answers;
 use edge_jwt_core::dpop::jwk_thumbprint;
 use edge_jwt_core::dpop_client::{proof_signing_input, ProofClaims};
 use edge_jwt_core::keys::{PrivateKey, SigningKey};
@@ -24,7 +23,7 @@ use crate::api::reply::Reply;
 use crate::api::ApiError;
 use crate::calls::KeyCall;
 use crate::calls::*;
-use crate::objects::{authorization, keys, session, subject};
+use crate::objects::{keys, session, subject};
 use crate::platform::{FetchedDocument, Platform};
 use crate::routes;
 use crate::settings::{self, Settings};
@@ -115,20 +114,6 @@ impl MemoryPlatform {
         session::answer(call, &rotation, self.settings.store_conformance).await
     }
 
-    /// What an authorization's object does with a call.
-    async fn authorization_object(
-        &self,
-        challenge: &str,
-        call: AuthorizationCall,
-    ) -> Result<Value, RemoteError> {
-        let store = self.storage(&format!("authorization:{challenge}"));
-        let answers = Answers {
-            store: &store,
-            clock: &self.clock,
-        };
-        authorization::answer(call, &answers).await
-    }
-
     /// What the key object does with a call (the settings' managed keys).
     async fn key_object(&self, call: KeyCall) -> Result<Value, RemoteError> {
         let managed = self.settings.managed.as_ref().ok_or_else(|| {
@@ -176,10 +161,6 @@ impl ObjectCaller for MemoryPlatform {
         let envelope = call.envelope(name);
         let sent = match C::NAMESPACE {
             Namespace::Sessions => self.session_object(name, through_json(&envelope)).await,
-            Namespace::Authorizations => {
-                self.authorization_object(name, through_json(&envelope))
-                    .await
-            }
             Namespace::Keys => self.key_object(through_json(&envelope)).await,
             Namespace::Subjects => {
                 // Boxed: a subject's object calls its sessions' objects back through this

@@ -28,7 +28,6 @@ mod platform;
 mod routes;
 pub mod settings;
 
-pub use objects::authorization::AuthorizationObject;
 pub use objects::keys::KeyObject;
 pub use objects::session::SessionObject;
 pub use objects::subject::SubjectObject;

@@ -1,10 +1,10 @@
 //! One authorization's life, its state carried sealed ([`super::seal`]) rather than stored, as
 //! Ory Hydra carries its flow: `/authorize` seals a valid request into the login challenge
-//! (nothing stored); the user's app answers it once, which its own store records (in the
-//! Worker, a Durable Object per challenge: the one call that needs exactly once), and the
-//! answer seals the granted request, the consent and the session it will start into the code;
-//! the exchange opens the code, checks it here, and the session's own store starts that session
-//! once, so a second use of the code finds it started and ends it, whichever comes first.
+//! (nothing stored), naming the session it will start; the user's app answers it once, which
+//! that session's store records (in the Worker, the session's Durable Object), and the answer
+//! seals the granted request and the consent into the code; the exchange opens the code, checks
+//! it here, and the same store starts the session once, so a second use of the code finds it
+//! started and ends it, whichever comes first.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -61,7 +61,8 @@ pub enum Answerer {
 /// A pending authorization, as its login challenge carries it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pending {
-    /// The name of the store that records its one answer.
+    /// The session the answer's code will start: its store records the one answer first, then
+    /// starts the session once (one object for both, in the Worker).
     pub id: String,
     pub request: AuthorizationRequest,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -208,7 +209,7 @@ impl Pending {
                 audience,
                 ..consent
             },
-            sid: crate::random::new_id()?,
+            sid: self.id.clone(),
             expires_at: now + CODE_TTL,
         };
         let code = key.seal(Purpose::Code, &granted)?;

@@ -6,7 +6,7 @@
 //!
 //! This is the bottom of the Worker's modules: it knows the core and nothing of the Worker's
 //! own (the objects, the handlers and the bindings all build on it). A file per object's
-//! calls: `session`, `subject`, `authorization`, `keys`.
+//! calls: `session`, `subject`, `keys`.
 
 use edge_jwt_core::{Error, ErrorCode};
 use serde::de::DeserializeOwned;
@@ -21,8 +21,6 @@ pub enum Namespace {
     Sessions,
     /// `SubjectObject`, one per subject, by `sub`.
     Subjects,
-    /// `AuthorizationObject`, one per pending authorization, by its login challenge.
-    Authorizations,
     /// `KeyObject`, one for the deployment ([`KEY_RING`]): the managed signing keys.
     Keys,
 }
@@ -177,12 +175,10 @@ pub(crate) fn through_json<T: Serialize, R: DeserializeOwned>(value: &T) -> R {
 #[cfg(test)]
 mod tests;
 
-pub mod authorization;
 pub mod keys;
 pub mod session;
 pub mod subject;
 
-pub use authorization::*;
 pub use keys::*;
 pub use session::*;
 pub use subject::*;

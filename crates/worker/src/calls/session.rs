@@ -13,6 +13,17 @@ pub struct Start {
     pub min_iat: u64,
 }
 
+/// Records the challenge's answer, kept until the challenge expires (`expires_at`), in the object of the session its code will start; a second
+/// answer is refused (`ERR_AUTHORIZATION_NOT_FOUND`), so the first stands.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RecordAnswer {
+    pub expires_at: u64,
+}
+
+/// Whether the challenge was answered (a consent screen shows only a pending one).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct WasAnswered {}
+
 /// Starts the session an authorization code names, once: a second use of the code finds it
 /// started and ends it (`ERR_AUTHORIZATION_CODE_REUSED`).
 #[derive(Debug, Serialize, Deserialize)]
@@ -80,6 +91,8 @@ object_calls! {
     wrap: |call, _name| call;
     Start => TokenPair,
     StartOnce => TokenPair,
+    RecordAnswer => (),
+    WasAnswered => bool,
     Refresh => TokenPair,
     End => bool,
     Revoke => bool,

@@ -1,14 +1,17 @@
 //! `SessionObject`: one Durable Object per session, addressed by `sid`. It holds the session's
 //! rotation state and runs the core's rotation rules ([`SessionRotation`]). Requests to one
 //! object are serialized while storage is awaited, so reuse detection is exact and a session
-//! never forks. The alarm deletes the state once it has expired (the session's end).
+//! never forks. A session an authorization code starts records its login challenge's one answer
+//! here first, so the answer and the code's single use are exact in one object. The alarm
+//! deletes the state once it has expired (the session's end).
 
+use edge_jwt_core::authorization::Answers;
 use edge_jwt_core::{Clock, Error, SessionRotation, Store};
 
 use super::shell::{durable_object_class, ObjectContext};
 use crate::calls::{
-    Answered, End, EndForSubject, ObjectCall, Refresh, Revoke, RevokeToken, SessionCall, Start,
-    StartOnce, Status, StoreConformance,
+    Answered, End, EndForSubject, ObjectCall, RecordAnswer, Refresh, Revoke, RevokeToken,
+    SessionCall, Start, StartOnce, Status, StoreConformance, WasAnswered,
 };
 use crate::clock::WorkerClock;
 
@@ -43,6 +46,10 @@ pub async fn answer<S: Store, R: Store, C: Clock>(
         SessionCall::StartOnce(c) => {
             StartOnce::reply(rotation.start_once(&c.sid, c.request, c.min_iat).await?)
         }
+        SessionCall::RecordAnswer(c) => {
+            RecordAnswer::reply(answers(rotation).answer(c.expires_at).await?)
+        }
+        SessionCall::WasAnswered(_) => WasAnswered::reply(answers(rotation).answered().await?),
         SessionCall::Refresh(c) => {
             Refresh::reply(rotation.refresh_presented(&c.claims, &c.presented).await?)
         }
@@ -69,5 +76,15 @@ pub async fn answer<S: Store, R: Store, C: Clock>(
         SessionCall::Status(c) => {
             Status::reply(rotation.status(&c.sid, c.refresh_jti.as_deref()).await?)
         }
+    }
+}
+
+/// The login challenge's answers, kept in the store of the session its code will start.
+fn answers<'a, S: Store, R: Store, C: Clock>(
+    rotation: &'a SessionRotation<'_, S, R, C>,
+) -> Answers<'a, S, C> {
+    Answers {
+        store: rotation.store,
+        clock: rotation.clock,
     }
 }
