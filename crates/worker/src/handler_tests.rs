@@ -29,7 +29,7 @@ use crate::routes;
 use crate::settings::{self, Settings};
 
 const BASE: &str = "http://127.0.0.1:8787";
-const T0: u64 = 1_767_225_600;
+pub(crate) const T0: u64 = 1_767_225_600;
 pub(crate) const BACKEND: &str = "Basic YmFja2VuZDowMTIzNDU2Nzg5YWJjZGVmLXNlY3JldA=="; // backend:0123456789abcdef-secret
 pub(crate) const SERVICE: (&str, &str) = ("reports", "reports-secret-0123456789");
 
@@ -88,7 +88,7 @@ impl MemoryPlatform {
     }
 
     /// The storage of the object named `name` (each object has its own).
-    fn storage(&self, name: &str) -> MemoryStore {
+    pub(crate) fn storage(&self, name: &str) -> MemoryStore {
         self.objects
             .borrow_mut()
             .entry(name.to_owned())

@@ -7,7 +7,6 @@ use serde_json::{json, Value};
 
 use crate::flow_tests::*;
 use crate::handler_tests::*;
-use crate::platform::Platform;
 use crate::settings;
 
 /// A login app that may only answer authorizations, within `read`; a back end that may only
@@ -238,11 +237,38 @@ fn the_demos_handoff_routes_are_gone_when_an_app_logs_users_in() {
 
 // 10. Introspection refuses a revoked signing key's tokens ----------------------------------
 
+/// An issuer with managed keys whose isolate read the key ring once: its settings keep that
+/// copy, as another isolate's would for up to a minute after a revoke.
+fn managed_platform() -> MemoryPlatform {
+    use crate::calls::{KeyCall, Ring};
+    use crate::objects::keys;
+    use crate::settings::keys::{ManagedKeys, KEY_ROTATION, KEY_WRAP};
+    use crate::settings::{load_policy, Settings};
+    use edge_jwt_core::keyring::KeyRing;
+    use edge_jwt_core::testing::{FixedClock, MemoryStore};
+    use edge_jwt_core::Store;
+
+    let mut map = settings::tests::dev_settings();
+    let wrap = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([7u8; 32]);
+    map.insert(KEY_ROTATION, "30d".to_owned());
+    map.insert(KEY_WRAP, wrap);
+    let lookup = |name: &str| map.get(name).cloned();
+    let policy = load_policy(&lookup).unwrap();
+    let managed = ManagedKeys::load(&lookup, &policy).unwrap().unwrap();
+    let store = MemoryStore::new(FixedClock::at(T0));
+    let ring = block_on(keys::answer(KeyCall::Ring(Ring {}), &store, &managed, T0)).unwrap();
+    let ring: KeyRing = serde_json::from_value(ring).unwrap();
+    let settings = Settings::load_with(lookup, Some((&ring, T0))).unwrap();
+    let p = MemoryPlatform::new(std::rc::Rc::new(settings));
+    // The key object holds the ring this isolate read.
+    let text = block_on(store.get("ring")).unwrap().unwrap();
+    block_on(p.storage("keys").put("ring", &text, T0 + 86_400)).unwrap();
+    p
+}
+
 #[test]
 fn introspection_answers_inactive_for_the_tokens_of_a_revoked_signing_key() {
-    // This isolate's settings still trust the key (another isolate revoked it a moment ago):
-    // only the revocation list says it is revoked.
-    let p = app_platform(&[]);
+    let p = managed_platform();
     let pair = start_session(&p, "alice", json!({}));
     let access = pair["access_token"].as_str().unwrap();
     let refresh_token = pair["refresh_token"].as_str().unwrap();
@@ -256,10 +282,19 @@ fn introspection_answers_inactive_for_the_tokens_of_a_revoked_signing_key() {
     )
     .unwrap();
     let kid = header["kid"].as_str().unwrap();
-    let now = p.now();
-    block_on(p.revocation_list().revoke_key(kid, now + 86_400, now)).unwrap();
+    // Revoked through the key object; this isolate's copy of the ring still trusts the key.
+    let revoked = p.handle(post_form(
+        &format!("/keys/{kid}/revoke"),
+        &[],
+        &[("Authorization", BACKEND)],
+    ));
+    assert_eq!(revoked.status, 200, "{}", revoked.body);
     assert_eq!(introspect(&p, access)["active"], false);
     assert_eq!(introspect(&p, refresh_token)["active"], false);
+    assert_eq!(
+        error_of(&refresh(&p, refresh_token, &[])).2.as_deref(),
+        Some("ERR_JWT_REVOKED")
+    );
 }
 
 // 9. A wrong wrap secret moves nothing ------------------------------------------------------

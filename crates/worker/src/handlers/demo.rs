@@ -33,7 +33,7 @@ async fn access<P: Platform, B>(
     let demo = ctx.settings.demo.as_ref().ok_or_else(ApiError::not_found)?;
     let claims = dpop::resource_claims(req, &demo.verifier, ctx.now())?;
     ctx.revocations()?
-        .check(claims.ids())
+        .check(ctx.revocation_ids(claims.ids()))
         .await
         .map_err(|e| ApiError::from_core(&e, Presented::Resource))?;
     Ok(claims)

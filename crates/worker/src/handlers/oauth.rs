@@ -93,13 +93,18 @@ pub(crate) async fn introspect<P: Platform, B: Body>(
         return Reply::json(200, &responses::inactive());
     };
     let answer = match verified {
-        IssuedToken::Access(claims) => match ctx.revocations()?.check(claims.ids()).await {
+        IssuedToken::Access(claims) => match ctx
+            .revocations()?
+            .check(ctx.revocation_ids(claims.ids()))
+            .await
+        {
             Ok(_) => responses::introspection(claims.claims.as_map()),
             Err(Error::Revoked(_)) => responses::inactive(),
             Err(e) => return Err(e.into()),
         },
         IssuedToken::Refresh(claims) => {
-            match ctx.revocations()?.check_key(claims.ids()).await {
+            let ids = ctx.revocation_ids(claims.ids());
+            match ctx.revocations()?.check_key(ids).await {
                 Err(Error::Revoked(_)) => return Reply::json(200, &responses::inactive()),
                 checked => checked?,
             }

@@ -55,11 +55,10 @@ async fn refresh_token<P: Platform>(
     // already when it is not a valid refresh token: no object is woken for it.
     let token = form.require("refresh_token")?;
     let claims = ctx.settings.issuer.verify_refresh(token, ctx.now())?;
-    if ctx.settings.managed.is_some() {
-        // A revoked signing key refuses its refresh tokens at once, in every isolate (an
-        // isolate's copy of the key ring may be a minute old).
-        ctx.revocations()?.check_key(claims.ids()).await?;
-    }
+    // A revoked signing key refuses its refresh tokens at once, in every isolate (an
+    // isolate's copy of the key ring may be a minute old).
+    let ids = ctx.revocation_ids(claims.ids());
+    ctx.revocations()?.check_key(ids).await?;
     claims.check_client(client.as_ref().map(|c| c.id.as_str()))?;
     let sid = claims.sid.clone();
     // The subject keeps the session listed as long as it may refresh: told first, so that a
