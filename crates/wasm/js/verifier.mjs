@@ -3,6 +3,7 @@ import * as wasm from './edge_jwt.js';
 import { DpopReplayed, InvalidOption, JwsInvalid, NoMatchingKey, SignatureInvalid, call, rethrow } from './errors.mjs';
 import { checkToken, jwksText, when } from './input.mjs';
 import { HOST_VERIFIED, WEBCRYPTO } from './host-crypto.mjs';
+import { NODE_VERIFY, nodeCrypto, nodePublicKey } from './node-crypto.mjs';
 import * as jobs from './jobs.mjs';
 import { RemoteJwks, discover, isUrl } from './remote.mjs';
 import { cacheFrom } from './token-cache.mjs';
@@ -23,6 +24,11 @@ export class Verifier {
   #hostKeys = new Map();
   /** Verified tokens (the `cache` option), or undefined. */
   #cache;
+  /** Key index → node:crypto KeyObject, or null when the host cannot use that key. */
+  #nodeKeys = new Map();
+  /** Whether `verify` hands signatures to node:crypto: the runtime has it, and the key set has
+   * no symmetric key (HMAC is cheaper in wasm than the way to the host and back). */
+  #viaNode;
 
   constructor(jwks, options = {}) {
     const text = jwksText(jwks);
@@ -32,15 +38,74 @@ export class Verifier {
     this.#cache = cacheFrom(cache);
     this.#jwks = JSON.parse(text); // valid: the core has just parsed it
     this.#maxTokenLength = this.#inner.maxTokenLength;
+    this.#viaNode = nodeCrypto !== null && this.#keyList().every((key) => key?.kty !== 'oct');
   }
 
-  /** Verifies `token` at `now` (seconds; default: the current time) and returns its claims. */
+  /** The key set's JWKs, as given. */
+  #keyList() {
+    return Array.isArray(this.#jwks.keys) ? this.#jwks.keys : [this.#jwks];
+  }
+
+  /**
+   * Verifies `token` at `now` (seconds; default: the current time) and returns its claims.
+   * Where the runtime has node:crypto, an EdDSA, ES256 or RSA signature is checked by its
+   * synchronous one-shot check on a key imported once; the core still parses the token, chooses
+   * the key, refuses what hosts disagree on, and applies every other rule.
+   */
   verify(token, options) {
     checkToken(token, this.#maxTokenLength);
     const now = when(options);
     const hit = this.#hit(token, now);
     if (hit) return hit;
+    if (this.#viaNode) {
+      const { claims, error, ...job } = jobs.signatureJob(call(() => this.#inner.signatureJob(token, now)));
+      const valid = this.#nodeVerdict(job);
+      if (valid === false) throw new SignatureInvalid('signature verification failed');
+      if (valid) {
+        if (error) rethrow(error);
+        return this.#verified(token, claims);
+      }
+    }
     return this.#verified(token, call(() => this.#inner.verify(token, now)));
+  }
+
+  /**
+   * Whether one of `keys` verifies `signature` over `input` with node:crypto; `undefined` where
+   * it does not do `alg` or cannot import the key: the core decides.
+   */
+  #nodeVerdict({ alg, keys, input, signature }) {
+    const params = NODE_VERIFY[alg];
+    if (!params) return undefined;
+    try {
+      for (const index of keys) {
+        const key = this.#nodeKey(index);
+        if (key === null) return undefined;
+        if (nodeCrypto.verify(params.hash, input, { key, ...params.options }, signature)) return true;
+      }
+      return false;
+    } catch {
+      // A node:crypto that lacks these options (workerd's, in part): the core decides, from
+      // now on without asking it.
+      this.#viaNode = false;
+      return undefined;
+    }
+  }
+
+  #nodeKey(index) {
+    let key = this.#nodeKeys.get(index);
+    if (key === undefined) {
+      key = nodePublicKey(this.#material(index));
+      this.#nodeKeys.set(index, key);
+    }
+    return key;
+  }
+
+  /** Key `index`'s material as given (the core has checked it); metadata (`alg`, `use`,
+   * `x5c`) left to the core, which has chosen this key's one algorithm. */
+  #material(index) {
+    const jwk = Array.isArray(this.#jwks.keys) ? this.#jwks.keys[this.#inner.keyPosition(index)] : this.#jwks;
+    const { kty, crv, x, y, n, e } = jwk;
+    return kty === 'RSA' ? { kty, n, e } : { kty, crv, x, y };
   }
 
   /** A cached token's claims once the core has checked its times again at `now`. */
@@ -119,12 +184,7 @@ export class Verifier {
   #hostKey(index, host, subtle) {
     let key = this.#hostKeys.get(index);
     if (!key) {
-      // The key material as given (the core has checked it); metadata (`alg`, `use`, `x5c`)
-      // left to the core, which has chosen this key's one algorithm.
-      const position = this.#inner.keyPosition(index);
-      const { kty, crv, x, y, n, e } = Array.isArray(this.#jwks.keys) ? this.#jwks.keys[position] : this.#jwks;
-      const material = kty === 'RSA' ? { kty, n, e } : { kty, crv, x, y };
-      key = subtle.importKey('jwk', material, host.key, false, ['verify']).catch(() => null);
+      key = subtle.importKey('jwk', this.#material(index), host.key, false, ['verify']).catch(() => null);
       this.#hostKeys.set(index, key);
     }
     return key;
