@@ -14,7 +14,7 @@ const verifier = new Verifier(jwks, {
   requiredClaims: {}, authorizedParties: undefined, // exact claim values; accepted azp values
   allowBoundTokens: false, // DPoP-bound tokens: verifyRequest only
 });
-const claims = verifier.verify(token); // sync; throws JwtError
+const claims = verifier.verify(token); // sync; throws JwtError (Node, Bun, Deno: node:crypto checks the signature)
 await verifier.verifyAsync(token); // same rules; ECDSA and RSA signatures by WebCrypto
 try {
   verifier.verify(token, { now: claims.exp + 3600 }); // seconds, for tests and replays
