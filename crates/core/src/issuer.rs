@@ -268,13 +268,14 @@ impl TokenIssuer {
 
     /// An access token for client `client_id` itself (the client credentials grant): `sub`
     /// and `client_id` are the client; its `sid` is its own, so that it can be revoked like
-    /// any access token; bound to key `jkt` when the request came with a DPoP proof; no
-    /// refresh token.
+    /// any access token; bound to key `jkt` when the request came with a DPoP proof; for
+    /// `audience` (a resource it asked for, RFC 8707) or the policy's; no refresh token.
     pub fn issue_client_token(
         &self,
         client_id: &str,
         scope: Option<String>,
         jkt: Option<&str>,
+        audience: Option<&str>,
         now: u64,
     ) -> Result<ClientToken> {
         let session = SessionClaims {
@@ -285,7 +286,7 @@ impl TokenIssuer {
             claims: Map::new(),
             ends_at: now + self.policy.access_ttl,
             jkt: None,
-            audience: None,
+            audience: audience.map(str::to_owned),
             confidential: false,
         };
         let jti = crate::random::new_id()?;

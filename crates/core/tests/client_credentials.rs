@@ -43,7 +43,7 @@ fn a_client_gets_the_scopes_it_asked_for_if_it_may_have_them() {
 fn a_client_token_is_an_access_token_for_the_client_itself() {
     let issuer = issuer();
     let token = issuer
-        .issue_client_token("svc", Some("reports:read".into()), None, T0)
+        .issue_client_token("svc", Some("reports:read".into()), None, None, T0)
         .unwrap();
     assert_eq!(
         (token.token_type.as_str(), token.expires_in),
@@ -57,7 +57,9 @@ fn a_client_token_is_an_access_token_for_the_client_itself() {
     assert_eq!(claims.scope.as_deref(), Some("reports:read"));
     assert_eq!(claims.exp, T0 + 300);
     // Each has a session id of its own, so that revoking one revokes nothing else.
-    let other = issuer.issue_client_token("svc", None, None, T0).unwrap();
+    let other = issuer
+        .issue_client_token("svc", None, None, None, T0)
+        .unwrap();
     let other = issuer.verify_access(&other.access_token, T0).unwrap();
     assert_ne!(claims.sid, other.sid);
     assert!(issuer.verify_refresh(&token.access_token, T0).is_err());

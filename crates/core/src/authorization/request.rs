@@ -129,12 +129,8 @@ impl AuthorizationRequest {
         };
         let resource = one("resource").map_err(invalid)?.map(str::to_owned);
         if let Some(resource) = &resource {
-            if resource != default_audience && !resources.contains(resource) {
-                return Err(back(
-                    "invalid_target",
-                    Error::InvalidTarget(format!("{resource:?} is not a resource of this issuer")),
-                ));
-            }
+            check_resource(resource, resources, default_audience)
+                .map_err(|e| back("invalid_target", e))?;
         }
         let dpop_jkt = one("dpop_jkt").map_err(invalid)?.map(str::to_owned);
         if dpop_jkt.as_deref().is_some_and(|jkt| !is_thumbprint(jkt)) {
@@ -149,6 +145,22 @@ impl AuthorizationRequest {
             code_challenge,
             dpop_jkt,
         })
+    }
+}
+
+/// A `resource` (RFC 8707) tokens may be asked for: the default audience or one of `resources`
+/// (`invalid_target` otherwise), at `/authorize` and for the client credentials grant alike.
+pub fn check_resource(
+    resource: &str,
+    resources: &[String],
+    default_audience: &str,
+) -> Result<(), Error> {
+    if resource == default_audience || resources.iter().any(|r| r == resource) {
+        Ok(())
+    } else {
+        Err(Error::InvalidTarget(format!(
+            "{resource:?} is not a resource of this issuer"
+        )))
     }
 }
 

@@ -1,6 +1,7 @@
 //! The token endpoint, `POST /token`, and its grants, each a function here: `refresh_token`
 //! (RFC 6749 §6), `authorization_code` (§4.1.3, with PKCE) and `client_credentials` (§4.4).
 
+use edge_jwt_core::authorization::request::check_resource;
 use edge_jwt_core::authorization::{flow, CodeExchange, GrantedCode, Redemption};
 use edge_jwt_core::dpop::DpopProof;
 use edge_jwt_core::subject::refresh_notice_due;
@@ -113,6 +114,12 @@ fn client_credentials<P: Platform>(
         return Err(ApiError::invalid_client());
     };
     let scope = client.rules.client_credentials_scope(form.get("scope"))?;
+    // A resource it names (RFC 8707) is its token's audience, under the code flow's rule.
+    let resource = form.get("resource");
+    if let Some(resource) = resource {
+        let audience = &ctx.settings.issuer.policy().audience;
+        check_resource(resource, &ctx.settings.resources, audience)?;
+    }
     if let Some(proof) = &proof {
         dpop::remember(proof, ctx.now())?;
     }
@@ -120,6 +127,7 @@ fn client_credentials<P: Platform>(
         &client_id,
         scope,
         proof.as_ref().map(|p| p.jkt.as_str()),
+        resource,
         ctx.now(),
     )?;
     Reply::json(200, &token)
