@@ -43,3 +43,123 @@ fn a_client_credentials_token_is_for_the_resource_it_names() {
     let named_default = grant(&[("resource", "http://127.0.0.1:8787/api")]);
     assert_eq!(named_default.status, 200);
 }
+
+/// `client_secret_post` (RFC 6749 §2.3.1): a confidential client may send its secret in the
+/// body, at every grant, never together with Basic; a public client that sends a secret is
+/// refused, and its code is not used up.
+#[test]
+fn a_confidential_client_may_post_its_secret_and_a_public_one_may_not_send_one() {
+    use crate::flow_tests::{code_for, flow_platform, public_client, register, REDIRECT, VERIFIER};
+
+    // A configured client, at the client credentials grant.
+    let p = flow_platform();
+    let post = |params: &[(&str, &str)], headers: &[(&str, &str)]| {
+        p.handle(post_form("/token", params, headers))
+    };
+    let granted = post(
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", SERVICE.0),
+            ("client_secret", SERVICE.1),
+        ],
+        &[],
+    );
+    assert_eq!(granted.status, 200, "{}", granted.body);
+    let wrong = post(
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", SERVICE.0),
+            ("client_secret", "not-its-secret-000000"),
+        ],
+        &[],
+    );
+    assert_eq!(error_of(&wrong).0, 401);
+    assert_eq!(error_of(&wrong).1, "invalid_client");
+    let both = post(
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", SERVICE.0),
+            ("client_secret", SERVICE.1),
+        ],
+        &[("Authorization", &basic(SERVICE.0, SERVICE.1))],
+    );
+    assert_eq!(error_of(&both).1, "invalid_client", "one method at a time");
+
+    // A registered confidential client that registered client_secret_post, at the code flow.
+    let client = register(
+        &p,
+        json!({"redirect_uris": ["http://127.0.0.1/callback"], "token_endpoint_auth_method": "client_secret_post"}),
+    );
+    let (id, secret) = (
+        client["client_id"].as_str().unwrap(),
+        client["client_secret"].as_str().unwrap(),
+    );
+    let code = code_for(&p, id, &[("resource", "")]);
+    let exchanged = post(
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", id),
+            ("client_secret", secret),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ],
+        &[],
+    );
+    assert_eq!(exchanged.status, 200, "{}", exchanged.body);
+    // Its refresh, confidential, with the secret in the body too.
+    let rt = body(&exchanged)["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refreshed = post(
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &rt),
+            ("client_id", id),
+            ("client_secret", secret),
+        ],
+        &[],
+    );
+    assert_eq!(refreshed.status, 200, "{}", refreshed.body);
+
+    // A public client that sends a secret: refused, and its code still works without one.
+    let public = public_client(&p);
+    let code = code_for(&p, &public, &[("resource", "")]);
+    let exchange = |extra: &[(&str, &str)]| {
+        let mut params = vec![
+            ("grant_type", "authorization_code"),
+            ("client_id", public.as_str()),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ];
+        params.extend_from_slice(extra);
+        post(&params, &[])
+    };
+    let with_secret = exchange(&[("client_secret", "anything-at-all-0000")]);
+    assert_eq!(
+        error_of(&with_secret).1,
+        "invalid_client",
+        "{}",
+        with_secret.body
+    );
+    let as_basic = p.handle(post_form(
+        "/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ],
+        &[("Authorization", &basic(&public, "anything-at-all-0000"))],
+    ));
+    assert_eq!(error_of(&as_basic).1, "invalid_client");
+    assert_eq!(exchange(&[]).status, 200, "the code was not used up");
+
+    let metadata = body(&p.handle(get("/.well-known/oauth-authorization-server", &[])));
+    assert_eq!(
+        metadata["token_endpoint_auth_methods_supported"],
+        json!(["none", "client_secret_basic", "client_secret_post"])
+    );
+}

@@ -78,6 +78,7 @@ pub fn check_client_name(name: &str) -> Result<()> {
 /// `token_endpoint_auth_method` values a client may register.
 pub const AUTH_NONE: &str = "none";
 pub const AUTH_CLIENT_SECRET_BASIC: &str = "client_secret_basic";
+pub const AUTH_CLIENT_SECRET_POST: &str = "client_secret_post";
 
 /// A client registered through `POST /register` (RFC 7591), as stored (its secret only as a
 /// hash) and answered (without the hash).
@@ -143,9 +144,11 @@ impl RegisteredClient {
         }
         let method = string("token_endpoint_auth_method")?
             .unwrap_or_else(|| AUTH_CLIENT_SECRET_BASIC.to_owned());
-        if method != AUTH_NONE && method != AUTH_CLIENT_SECRET_BASIC {
+        if ![AUTH_NONE, AUTH_CLIENT_SECRET_BASIC, AUTH_CLIENT_SECRET_POST]
+            .contains(&method.as_str())
+        {
             return Err(bad(
-                "token_endpoint_auth_method must be none or client_secret_basic",
+                "token_endpoint_auth_method must be none, client_secret_basic or client_secret_post",
             ));
         }
         let grant_types = strings("grant_types", &["authorization_code"])?;
@@ -177,7 +180,8 @@ impl RegisteredClient {
                 "scope must be space-separated scope tokens, at most 1024 bytes",
             ));
         }
-        let secret = if method == AUTH_CLIENT_SECRET_BASIC {
+        // A confidential client may then authenticate either way (Basic or in the body).
+        let secret = if method != AUTH_NONE {
             Some(format!(
                 "{}{}",
                 crate::random::new_id()?,

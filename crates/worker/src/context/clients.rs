@@ -118,6 +118,46 @@ impl<P: Platform> Ctx<'_, P> {
         Ok((client, keep))
     }
 
+    /// The client that authenticated at the token endpoint (RFC 6749 §2.3.1): with HTTP Basic
+    /// or with `client_id` and `client_secret` in the body (`client_secret_post`), never both;
+    /// `None` when it sent no secret. A secret that is wrong, or sent by a client that has none
+    /// (a public client), is `invalid_client`, before anything is used up.
+    pub(crate) async fn token_client<B>(
+        &self,
+        req: &Incoming<B>,
+        form: &Form,
+    ) -> Result<Option<TokenClient>, ApiError> {
+        let Some(secret) = form.get("client_secret") else {
+            return self.basic_client(req).await;
+        };
+        let refused = || {
+            self.event(Event::ClientAuthenticationFailed, Subjects::default());
+            Err(ApiError::invalid_client())
+        };
+        if req.header("Authorization").is_some() {
+            return refused(); // one method at a time (RFC 6749 §2.3)
+        }
+        let id = form.require("client_id")?;
+        let configured = self
+            .settings
+            .clients
+            .get(id)
+            .is_some_and(|c| c.secret_matches(secret));
+        let registered = configured
+            || self
+                .registered_clients()?
+                .load(id)
+                .await?
+                .is_some_and(|c| c.secret_matches(secret));
+        if !registered {
+            return refused();
+        }
+        Ok(Some(TokenClient {
+            id: id.to_owned(),
+            authenticated: true,
+        }))
+    }
+
     /// A client authenticating at the token endpoint with HTTP Basic (RFC 6749 §2.3.1): a
     /// configured one, or one registered with a secret. `None` without the header.
     pub(crate) async fn basic_client<B>(

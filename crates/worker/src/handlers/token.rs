@@ -20,9 +20,9 @@ use crate::platform::Platform;
 /// `POST /token`: the client that presents credentials is checked (RFC 6749 §2.3), a `DPoP`
 /// proof (RFC 9449 §5) against the request, then the grant runs.
 pub(crate) async fn token<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<'_, P>) -> Answer {
-    let client = ctx.basic_client(&req).await?;
     let proof = dpop::token_request_proof(&req, ctx.now())?;
     let form = read_form(&mut req).await?;
+    let client = ctx.token_client(&req, &form).await?;
     match form.require("grant_type")? {
         "refresh_token" => refresh_token(client, proof, &form, ctx).await,
         "authorization_code" => {
