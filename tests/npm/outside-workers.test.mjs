@@ -69,6 +69,7 @@ test('hono outside Workers: without kv it verifies; with a store as kv it reads 
   revoked.set('revoked:jti:j-1', '1');
   const res = await me(a, t);
   assert.equal(res.status, 401);
+  assert.equal(res.headers.get('cache-control'), 'no-store', 'a refusal is never cached');
   assert.equal((await res.json()).code, 'ERR_JWT_REVOKED');
   assert.throws(() => hono.edgeJwt({ jwks, kv: 42 }), { code: 'ERR_INVALID_OPTION', message: /kv must be the name of a KV binding, or a store/ });
 });

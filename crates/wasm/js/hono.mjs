@@ -87,12 +87,14 @@ export function edgeJwt(options = {}) {
   };
 }
 
-/** 401 with the core's challenge (RFC 6750 §3, RFC 9449 §7.1) and a JSON body. */
+/** 401 with the core's challenge (RFC 6750 §3, RFC 9449 §7.1) and a JSON body, never cached. */
 function refuse(c, code, scheme, { realm, resourceMetadata }, description) {
   // A missing token's challenge carries no error (RFC 6750 §3.1); the body says what is wanted.
   const { error, challenge } = resourceRefusal(code, scheme,
     { realm, resourceMetadata, description: code ? description : undefined });
   c.header('WWW-Authenticate', challenge);
+  // An answer about one request's credentials: a shared cache must not hand it to another.
+  c.header('Cache-Control', 'no-store');
   return c.json({ error, error_description: description, ...(code ? { code } : {}) }, 401);
 }
 

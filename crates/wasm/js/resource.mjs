@@ -12,7 +12,7 @@ import { InvalidOption } from './errors.mjs';
  * @example
  * const { error, challenge } = resourceRefusal(e.code, 'Bearer', { realm: 'api', description: e.message });
  * return new Response(JSON.stringify({ error, error_description: e.message, code: e.code }),
- *   { status: 401, headers: { 'WWW-Authenticate': challenge } });
+ *   { status: 401, headers: { 'WWW-Authenticate': challenge, 'Cache-Control': 'no-store' } });
  */
 export function resourceRefusal(code, scheme = 'Bearer', { realm, description, resourceMetadata } = {}) {
   const [error, challenge] = wasm.resourceRefusal(code ?? undefined, scheme, realm, description, resourceMetadata);
