@@ -72,6 +72,9 @@ pub struct TokenPair {
     pub refresh_token: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// The resource the tokens are for (RFC 8707), when the session was authorized for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
 }
 
 /// The answer to a client credentials grant (RFC 6749 §4.4.3): an access token, no refresh token.
@@ -82,6 +85,9 @@ pub struct ClientToken {
     pub expires_in: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// The resource the token is for (RFC 8707), when the client named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
 }
 
 /// The scope a client gets (RFC 6749 §3.3): what it asked for, each scope one it may have;
@@ -296,6 +302,7 @@ impl TokenIssuer {
             token_type: token_type(jkt),
             expires_in: exp.saturating_sub(now),
             scope: session.scope,
+            resource: session.audience,
         })
     }
 
@@ -319,6 +326,7 @@ impl TokenIssuer {
             expires_in: access_exp.saturating_sub(now),
             refresh_token,
             scope: session.scope.clone(),
+            resource: session.audience.clone(),
         })
     }
 

@@ -23,6 +23,11 @@ fn a_client_credentials_token_is_for_the_resource_it_names() {
     };
     let for_mcp = grant(&[("resource", MCP)]);
     assert_eq!(for_mcp.status, 200, "{}", for_mcp.body);
+    assert_eq!(
+        body(&for_mcp)["resource"],
+        MCP,
+        "the answer says what it is for"
+    );
     let claims = token_claims(body(&for_mcp)["access_token"].as_str().unwrap());
     assert_eq!(claims["aud"], MCP);
     // Introspection takes it, as every token the issuer made.
@@ -38,6 +43,7 @@ fn a_client_credentials_token_is_for_the_resource_it_names() {
         )
     );
     let default = grant(&[]);
+    assert_eq!(body(&default).get("resource"), None);
     let claims = token_claims(body(&default)["access_token"].as_str().unwrap());
     assert_eq!(claims["aud"], "http://127.0.0.1:8787/api");
     let named_default = grant(&[("resource", "http://127.0.0.1:8787/api")]);
@@ -162,4 +168,22 @@ fn a_confidential_client_may_post_its_secret_and_a_public_one_may_not_send_one()
         metadata["token_endpoint_auth_methods_supported"],
         json!(["none", "client_secret_basic", "client_secret_post"])
     );
+}
+
+/// The token answer carries the resource it was issued for (RFC 8707), at the exchange and at
+/// every refresh; none when none was asked.
+#[test]
+fn a_code_flow_token_answer_names_its_resource() {
+    use crate::flow_tests::{code_for, exchange, flow_platform, public_client};
+
+    let p = flow_platform();
+    let client_id = public_client(&p);
+    let code = code_for(&p, &client_id, &[]);
+    let pair = body(&exchange(&p, &client_id, &code, &[]));
+    assert_eq!(pair["resource"], MCP, "{pair}");
+    let refreshed = body(&refresh(&p, pair["refresh_token"].as_str().unwrap(), &[]));
+    assert_eq!(refreshed["resource"], MCP, "{refreshed}");
+    let code = code_for(&p, &client_id, &[("resource", "")]);
+    let pair = body(&exchange(&p, &client_id, &code, &[]));
+    assert_eq!(pair.get("resource"), None, "{pair}");
 }
