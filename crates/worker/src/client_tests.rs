@@ -187,3 +187,33 @@ fn a_code_flow_token_answer_names_its_resource() {
     let pair = body(&exchange(&p, &client_id, &code, &[]));
     assert_eq!(pair.get("resource"), None, "{pair}");
 }
+
+/// A client may narrow its scope at the exchange, never widen it; the answer's `scope` says
+/// what it got, and a refused exchange uses nothing up.
+#[test]
+fn a_client_may_narrow_its_scope_at_the_exchange() {
+    use crate::flow_tests::{code_for, exchange, flow_platform, public_client};
+
+    let p = flow_platform();
+    let client_id = public_client(&p);
+    // Asked and granted: `mcp:tools mcp:prompts`.
+    let code = code_for(&p, &client_id, &[("scope", "mcp:tools mcp:prompts")]);
+    let wider = exchange(&p, &client_id, &code, &[("scope", "mcp:tools admin")]);
+    assert_eq!(error_of(&wider).1, "invalid_scope", "{}", wider.body);
+    let narrowed = body(&exchange(
+        &p,
+        &client_id,
+        &code,
+        &[("scope", "mcp:prompts")],
+    ));
+    assert_eq!(narrowed["scope"], "mcp:prompts", "{narrowed}");
+    let claims = token_claims(narrowed["access_token"].as_str().unwrap());
+    assert_eq!(claims["scope"], "mcp:prompts");
+    // Its refreshes keep what the exchange got.
+    let refreshed = body(&refresh(
+        &p,
+        narrowed["refresh_token"].as_str().unwrap(),
+        &[],
+    ));
+    assert_eq!(refreshed["scope"], "mcp:prompts");
+}

@@ -96,6 +96,27 @@ pub struct GrantedCode {
     pub expires_at: u64,
 }
 
+impl GrantedCode {
+    /// The scope the session starts with: what was granted or, when the exchange names a
+    /// `scope`, that one, which may narrow the grant, never widen it (`invalid_scope`); an empty
+    /// one is no scope.
+    pub fn scope_for(&self, asked: Option<&str>) -> Result<Option<String>> {
+        let Some(asked) = asked else {
+            return Ok(self.consent.scope.clone());
+        };
+        let granted: Vec<String> = self
+            .consent
+            .scope
+            .as_deref()
+            .unwrap_or_default()
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        grant_scope(Some(asked), &granted)
+    }
+}
+
 /// What an exchange presents (RFC 6749 §4.1.3, RFC 7636 §4.5).
 #[derive(Debug, Clone, Copy)]
 pub struct CodeExchange<'a> {

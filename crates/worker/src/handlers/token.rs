@@ -158,6 +158,8 @@ async fn authorization_code<P: Platform>(
         Redemption::Granted(granted) => *granted,
         Redemption::Late { sid } => return late_reuse(ctx, &client.id, &sid).await,
     };
+    // The client may narrow what was granted (checked before anything is used up).
+    let scope = granted.scope_for(form.get("scope"))?;
     // A proof binds the session (checked against a key named at /authorize).
     if let Some(proof) = &proof {
         dpop::remember(proof, ctx.now())?;
@@ -172,7 +174,7 @@ async fn authorization_code<P: Platform>(
     let session = NewSession {
         sub: consent.sub,
         client_id: request.client_id,
-        scope: consent.scope,
+        scope,
         claims: consent.claims,
         dpop_jkt: proof.map(|p| p.jkt).or(request.dpop_jkt),
         // The demo's answer names its own audience; an app's, the resource asked for.
