@@ -90,6 +90,16 @@ pub struct ClientToken {
     pub resource: Option<String>,
 }
 
+/// The scope tokens of a space-separated `scope` (none for none).
+pub fn scope_tokens(scope: Option<&str>) -> Vec<String> {
+    scope
+        .unwrap_or_default()
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The scope a client gets (RFC 6749 §3.3): what it asked for, each scope one it may have;
 /// when it asked for none (no `scope` at all), all it may have. A scope that is present is
 /// what is granted: an empty or blank one grants no scope, never the default.

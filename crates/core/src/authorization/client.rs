@@ -218,12 +218,10 @@ impl RegisteredClient {
             client_name: self.client_name.clone(),
             redirect_uris: self.redirect_uris.clone(),
             public: self.token_endpoint_auth_method == AUTH_NONE,
-            scopes: self.scope.as_deref().map(|s| {
-                s.split(' ')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            }),
+            scopes: self
+                .scope
+                .as_deref()
+                .map(|s| crate::issuer::scope_tokens(Some(s))),
             origin: ClientOrigin::Registered,
         }
     }

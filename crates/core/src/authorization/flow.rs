@@ -16,7 +16,7 @@ use super::seal::{Purpose, SealKey};
 use crate::claims::check_custom_claims;
 use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::issuer::grant_scope;
+use crate::issuer::{grant_scope, scope_tokens};
 use crate::store::Store;
 
 /// How long a login may take, in seconds.
@@ -104,16 +104,7 @@ impl GrantedCode {
         let Some(asked) = asked else {
             return Ok(self.consent.scope.clone());
         };
-        let granted: Vec<String> = self
-            .consent
-            .scope
-            .as_deref()
-            .unwrap_or_default()
-            .split(' ')
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect();
-        grant_scope(Some(asked), &granted)
+        grant_scope(Some(asked), &scope_tokens(self.consent.scope.as_deref()))
     }
 }
 
@@ -200,15 +191,7 @@ impl Pending {
         }
         check_custom_claims(&consent.claims)?;
         // The app may narrow the scope asked for, never widen it.
-        let asked: Vec<String> = self
-            .request
-            .scope
-            .as_deref()
-            .unwrap_or_default()
-            .split(' ')
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let asked = scope_tokens(self.request.scope.as_deref());
         let (scope, audience) = match by {
             Answerer::App { scopes } => {
                 let scope = match consent.scope.as_deref() {
