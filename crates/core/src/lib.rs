@@ -19,6 +19,8 @@
 //! implement both.
 
 #[cfg(feature = "issuer")]
+mod aead;
+#[cfg(feature = "issuer")]
 pub mod authorization;
 pub mod claims;
 #[cfg(feature = "issuer")]

@@ -4,15 +4,13 @@
 //! data, so a challenge is never read as a code (nor the reverse). Sealed text is opaque to the
 //! app and the client, and cannot be altered or forged without the key.
 
-use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Key, Nonce};
+use aes_gcm::aead::KeyInit;
+use aes_gcm::{Aes256Gcm, Key};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::jose::b64;
 
-const NONCE_LENGTH: usize = 12;
 /// The longest sealed text opened: a challenge rides in URLs.
 pub const MAX_SEALED: usize = 8 * 1024;
 
@@ -58,20 +56,7 @@ impl SealKey {
     pub fn seal<T: Serialize>(&self, purpose: Purpose, value: &T) -> Result<String> {
         let text = serde_json::to_vec(value)
             .map_err(|e| Error::Internal(format!("cannot encode sealed state: {e}")))?;
-        let mut nonce = [0u8; NONCE_LENGTH];
-        getrandom::fill(&mut nonce)
-            .map_err(|e| Error::Internal(format!("no randomness source: {e}")))?;
-        let sealed = self
-            .0
-            .encrypt(
-                &Nonce::from(nonce),
-                Payload {
-                    msg: &text,
-                    aad: purpose.label(),
-                },
-            )
-            .map_err(|_| Error::Internal("flow state could not be sealed".into()))?;
-        Ok(b64::encode(&[&nonce[..], &sealed].concat()))
+        crate::aead::seal(&self.0, purpose.label(), &text)
     }
 
     /// What [`SealKey::seal`] sealed for `purpose`; `None` for anything else (another key,
@@ -80,17 +65,7 @@ impl SealKey {
         if text.len() > MAX_SEALED {
             return None;
         }
-        let bytes = b64::decode(text)?;
-        if bytes.len() <= NONCE_LENGTH {
-            return None;
-        }
-        let (nonce, sealed) = bytes.split_at(NONCE_LENGTH);
-        let nonce = Nonce::try_from(nonce).ok()?;
-        let payload = Payload {
-            msg: sealed,
-            aad: purpose.label(),
-        };
-        let plain = self.0.decrypt(&nonce, payload).ok()?;
+        let plain = crate::aead::open(&self.0, purpose.label(), text)?;
         serde_json::from_slice(&plain).ok()
     }
 }
@@ -98,6 +73,7 @@ impl SealKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jose::b64;
 
     #[test]
     fn sealed_state_opens_only_with_its_key_for_its_purpose_and_unaltered() {

@@ -2,13 +2,11 @@
 //! (`EDGE_JWT_KEY_WRAP`, 32 random bytes), a fresh 96-bit nonce each time, and the key's `kid`
 //! as associated data, so a wrapped key cannot be passed off as another.
 
-use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Key, Nonce};
+use aes_gcm::aead::KeyInit;
+use aes_gcm::{Aes256Gcm, Key};
 
 use crate::error::{Error, Result};
 use crate::jose::b64;
-
-const NONCE_LENGTH: usize = 12;
 
 /// The wrap key: exactly 32 bytes, given base64url-encoded (what `edge-jwt keygen --wrap` prints).
 pub struct WrapKey(Aes256Gcm);
@@ -36,45 +34,17 @@ impl WrapKey {
 
     /// `plaintext` encrypted for key `kid`: base64url of the nonce and the ciphertext.
     pub fn wrap(&self, kid: &str, plaintext: &[u8]) -> Result<String> {
-        let mut nonce = [0u8; NONCE_LENGTH];
-        getrandom::fill(&mut nonce)
-            .map_err(|e| Error::Internal(format!("no randomness source: {e}")))?;
-        let sealed = self
-            .0
-            .encrypt(
-                &Nonce::from(nonce),
-                Payload {
-                    msg: plaintext,
-                    aad: kid.as_bytes(),
-                },
-            )
-            .map_err(|_| Error::Internal("a key could not be encrypted".into()))?;
-        Ok(b64::encode(&[&nonce[..], &sealed].concat()))
+        crate::aead::seal(&self.0, kid.as_bytes(), plaintext)
     }
 
     /// The plaintext of what [`WrapKey::wrap`] made for `kid`; refused (never guessed at) under
     /// another wrap key, for another `kid`, or altered.
     pub fn unwrap(&self, kid: &str, wrapped: &str) -> Result<Vec<u8>> {
-        let refused = || {
+        crate::aead::open(&self.0, kid.as_bytes(), wrapped).ok_or_else(|| {
             Error::Internal(format!(
                 "key {kid} cannot be decrypted: EDGE_JWT_KEY_WRAP is not the secret it was wrapped with"
             ))
-        };
-        let bytes = b64::decode(wrapped).ok_or_else(refused)?;
-        if bytes.len() <= NONCE_LENGTH {
-            return Err(refused());
-        }
-        let (nonce, sealed) = bytes.split_at(NONCE_LENGTH);
-        let nonce = Nonce::try_from(nonce).map_err(|_| refused())?;
-        self.0
-            .decrypt(
-                &nonce,
-                Payload {
-                    msg: sealed,
-                    aad: kid.as_bytes(),
-                },
-            )
-            .map_err(|_| refused())
+        })
     }
 }
 
