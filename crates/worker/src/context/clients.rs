@@ -138,24 +138,10 @@ impl<P: Platform> Ctx<'_, P> {
             return refused(); // one method at a time (RFC 6749 §2.3)
         }
         let id = form.require("client_id")?;
-        let configured = self
-            .settings
-            .clients
-            .get(id)
-            .is_some_and(|c| c.secret_matches(secret));
-        let registered = configured
-            || self
-                .registered_clients()?
-                .load(id)
-                .await?
-                .is_some_and(|c| c.secret_matches(secret));
-        if !registered {
-            return refused();
+        match self.secret_client(id, secret).await? {
+            Some(client) => Ok(Some(client)),
+            None => refused(),
         }
-        Ok(Some(TokenClient {
-            id: id.to_owned(),
-            authenticated: true,
-        }))
     }
 
     /// A client authenticating at the token endpoint with HTTP Basic (RFC 6749 §2.3.1): a
@@ -168,30 +154,29 @@ impl<P: Platform> Ctx<'_, P> {
         if header.is_none() {
             return Ok(None);
         }
-        if let Ok(id) = self.settings.clients.authenticate(header) {
-            return Ok(Some(TokenClient {
-                id,
-                authenticated: true,
-            }));
-        }
-        let registered = match basic_credentials(header) {
-            Some((id, secret)) => self
-                .registered_clients()?
-                .load(&id)
-                .await?
-                .filter(|client| client.secret_matches(&secret)),
+        let client = match basic_credentials(header) {
+            Some((id, secret)) => self.secret_client(&id, &secret).await?,
             None => None,
         };
-        match registered {
-            Some(client) => Ok(Some(TokenClient {
-                id: client.client_id,
-                authenticated: true,
-            })),
-            None => {
-                self.event(Event::ClientAuthenticationFailed, Subjects::default());
-                Err(ApiError::invalid_client())
-            }
+        if client.is_none() {
+            self.event(Event::ClientAuthenticationFailed, Subjects::default());
+            return Err(ApiError::invalid_client());
         }
+        Ok(client)
+    }
+
+    /// The client whose secret `secret` is: a configured one, or one registered with a secret.
+    async fn secret_client(&self, id: &str, secret: &str) -> Result<Option<TokenClient>, ApiError> {
+        let known = self.settings.clients.verify(id, secret)
+            || self
+                .registered_clients()?
+                .load(id)
+                .await?
+                .is_some_and(|client| client.secret_matches(secret));
+        Ok(known.then(|| TokenClient {
+            id: id.to_owned(),
+            authenticated: true,
+        }))
     }
 
     /// A public client naming itself with `client_id` (RFC 6749 §3.2.1): one registered

@@ -34,11 +34,6 @@ impl Client {
             origin: ClientOrigin::Configured,
         }
     }
-
-    /// Whether `secret` is this client's (compared in constant time).
-    pub fn secret_matches(&self, secret: &str) -> bool {
-        ct_codecs::verify(self.secret.as_bytes(), secret.as_bytes())
-    }
 }
 
 /// The object form of a client in `EDGE_JWT_CLIENTS`.
@@ -151,17 +146,22 @@ impl Clients {
     /// The authenticated client id, from an `Authorization: Basic` header.
     pub fn authenticate(&self, authorization: Option<&str>) -> Result<String, ApiError> {
         let (id, secret) = basic_credentials(authorization).ok_or_else(ApiError::invalid_client)?;
-        // Compare against a dummy secret for unknown ids so timing does not reveal which ids exist.
-        let expected = self.0.get(&id);
-        let candidate = expected
-            .map(|c| c.secret.as_str())
-            .unwrap_or("edge-jwt-no-such-client-secret");
-        let matches = ct_codecs::verify(candidate.as_bytes(), secret.as_bytes());
-        if matches && expected.is_some() {
+        if self.verify(&id, &secret) {
             Ok(id)
         } else {
             Err(ApiError::invalid_client())
         }
+    }
+
+    /// Whether `secret` is configured client `id`'s, however it was sent.
+    pub fn verify(&self, id: &str, secret: &str) -> bool {
+        // Compare against a dummy secret for unknown ids so timing does not reveal which ids exist.
+        let expected = self.0.get(id);
+        let candidate = expected
+            .map(|c| c.secret.as_str())
+            .unwrap_or("edge-jwt-no-such-client-secret");
+        let matches = ct_codecs::verify(candidate.as_bytes(), secret.as_bytes());
+        matches && expected.is_some()
     }
 }
 
