@@ -265,7 +265,8 @@ impl Pending {
     }
 }
 
-/// A challenge's answers, in its own store (in the Worker, its Durable Object): one, exactly.
+/// A challenge's answers, in the store of the session its code will start (in the Worker, that
+/// session's Durable Object): one, exactly.
 pub struct Answers<'a, S, C> {
     pub store: &'a S,
     pub clock: &'a C,

@@ -1,7 +1,7 @@
 //! The login handoff's steps (Ory Hydra's shape), for the app's back end (`authorize.rs`) and
 //! the demo's consent page (`demo.rs`) alike: each handler guards and parses, then takes one of
 //! these, so the two never drift. The challenge carries the pending request sealed; only its
-//! one answer is recorded, in the challenge's own object.
+//! one answer is recorded, in the object of the session its code will start.
 
 use edge_jwt_core::authorization::{Answerer, Consent, Pending};
 use edge_jwt_core::Error;
@@ -13,16 +13,16 @@ use crate::calls::{RecordAnswer, WasAnswered};
 use crate::platform::Platform;
 
 impl<P: Platform> Ctx<'_, P> {
-    /// The pending authorization a challenge carries: 404 when it is not one of this issuer's,
-    /// has expired, or was answered.
-    async fn open_pending(&self, challenge: &str) -> Result<Pending, crate::api::ApiError> {
+    /// The pending authorization a challenge carries: 404 when it is not one of this issuer's
+    /// or has expired (whether it was answered is its object's to say).
+    fn open_pending(&self, challenge: &str) -> Result<Pending, crate::api::ApiError> {
         Ok(Pending::open(&self.settings.seal, challenge, self.now())?)
     }
 
     /// The pending authorization `challenge`, for a consent screen; 404 when unknown, expired
     /// or answered.
     pub(crate) async fn pending_authorization(&self, challenge: &str) -> Answer {
-        let pending = self.open_pending(challenge).await?;
+        let pending = self.open_pending(challenge)?;
         if self.call(&pending.id, WasAnswered {}).await? {
             return Err(Error::AuthorizationNotFound.into());
         }
@@ -38,7 +38,7 @@ impl<P: Platform> Ctx<'_, P> {
         consent: Consent,
         by: Answerer,
     ) -> Answer {
-        let pending = self.open_pending(challenge).await?;
+        let pending = self.open_pending(challenge)?;
         let issuer = &self.settings.issuer.policy().issuer;
         let to = pending.accept(consent, &by, &self.settings.seal, issuer, self.now())?;
         self.record_answer(&pending).await?;
@@ -53,7 +53,7 @@ impl<P: Platform> Ctx<'_, P> {
         error: Option<String>,
         error_description: Option<String>,
     ) -> Answer {
-        let pending = self.open_pending(challenge).await?;
+        let pending = self.open_pending(challenge)?;
         let issuer = &self.settings.issuer.policy().issuer;
         let to = pending.reject(error.as_deref(), error_description.as_deref(), issuer)?;
         self.record_answer(&pending).await?;
