@@ -242,7 +242,7 @@ fn rotation_dpop(c: &mut Criterion) {
                     });
                 // A failed rotation would leave the rest measuring an error path.
                 match pair {
-                    Ok(pair) => refresh_token = pair.refresh_token,
+                    Ok(rotated) => refresh_token = rotated.pair.refresh_token,
                     Err(err) => panic!("the bound rotation failed: {err}"),
                 }
             },

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::issuer::grant_scope;
+use crate::policy::MAX_REPLAY_WINDOW;
 
 /// The grant a client must be given to use `grant_type=client_credentials` (RFC 6749 §4.4).
 pub const CLIENT_CREDENTIALS: &str = "client_credentials";
@@ -58,6 +59,9 @@ pub struct ClientRules {
     pub grant_types: Vec<String>,
     /// What else it may do.
     pub permissions: Vec<Permission>,
+    /// The replay window of its code-flow sessions, when not the policy's
+    /// (`Policy::flow_replay_window`); 0: strict.
+    pub replay_window: Option<u64>,
 }
 
 impl ClientRules {
@@ -84,6 +88,11 @@ impl ClientRules {
             return Err(Error::InvalidOption(
                 "scopes must be non-empty and contain no spaces".into(),
             ));
+        }
+        if self.replay_window.is_some_and(|w| w > MAX_REPLAY_WINDOW) {
+            return Err(Error::InvalidOption(format!(
+                "replay_window must be at most {MAX_REPLAY_WINDOW} seconds (a day)"
+            )));
         }
         Ok(())
     }
@@ -127,6 +136,7 @@ mod tests {
             scopes: Some(vec!["reports:read".into(), "reports:write".into()]),
             grant_types: vec![CLIENT_CREDENTIALS.into()],
             permissions: Vec::new(),
+            replay_window: None,
         }
     }
 

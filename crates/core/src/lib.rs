@@ -60,7 +60,7 @@ pub use keys::{KeySet, SigningKey};
 pub use policy::Policy;
 pub use revocation::RevocationList;
 #[cfg(feature = "issuer")]
-pub use session::{NewSession, Presentation, SessionRotation, SessionStatus};
+pub use session::{NewSession, Presentation, Rotated, SessionRotation, SessionStatus};
 pub use store::{Store, StoreError};
 #[cfg(feature = "issuer")]
 pub use subject::{ListedSession, Registered, SessionControl, Subject};

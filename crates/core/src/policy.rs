@@ -7,6 +7,10 @@ use crate::verify::{DEFAULT_LEEWAY, MAX_LEEWAY};
 /// (the subject's record stays small enough to read on every start).
 pub const DEFAULT_MAX_SESSIONS: usize = 1000;
 
+/// The longest replay window: a day, so that a copy of a refresh token stops answering a day
+/// after it was superseded at the latest.
+pub const MAX_REPLAY_WINDOW: u64 = 86_400;
+
 /// Lifetimes and names every issued token follows. All durations are in seconds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
@@ -23,6 +27,10 @@ pub struct Policy {
     /// How long a used refresh token still answers with its successor (concurrent tabs,
     /// retries) before presenting it counts as reuse. Default 10.
     pub reuse_grace: u64,
+    /// How long a code-flow session's superseded refresh token still answers its current
+    /// pair (a client's processes sharing one stored token), unless its client sets its own.
+    /// Sessions a trusted back end starts have none. Default 1800 (30 minutes).
+    pub flow_replay_window: u64,
     /// Clock leeway when verifying. Default 30.
     pub leeway: u64,
     /// The most sessions a subject keeps: one more ends the least recently refreshed.
@@ -39,6 +47,7 @@ impl Policy {
             refresh_ttl: 14 * 86_400,
             session_max: 30 * 86_400,
             reuse_grace: 10,
+            flow_replay_window: 1800,
             leeway: DEFAULT_LEEWAY,
             max_sessions: DEFAULT_MAX_SESSIONS,
         }
@@ -65,6 +74,9 @@ impl Policy {
         }
         if self.reuse_grace > 300 || self.reuse_grace >= self.access_ttl {
             return fail("reuse_grace must be at most 300 seconds and under access_ttl");
+        }
+        if self.flow_replay_window > MAX_REPLAY_WINDOW {
+            return fail("flow_replay_window must be at most 86400 seconds (a day)");
         }
         Ok(())
     }

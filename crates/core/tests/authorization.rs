@@ -296,6 +296,7 @@ fn session_of(granted: &GrantedCode) -> NewSession {
         dpop_jkt: granted.request.dpop_jkt.clone(),
         audience: granted.request.resource.clone(),
         confidential: false,
+        replay_window: 0,
     }
 }
 

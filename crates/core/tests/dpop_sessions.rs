@@ -40,6 +40,7 @@ fn refresh(w: &World, pair: &TokenPair, presented: &Presentation) -> Result<Toke
             .rotation()
             .refresh_presented(&claims, presented),
     )
+    .map(|rotated| rotated.pair)
 }
 
 /// `cnf.jkt` of an access token, if it has one.

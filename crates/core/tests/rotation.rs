@@ -16,6 +16,7 @@ fn new_session(sub: &str) -> NewSession {
         dpop_jkt: None,
         audience: None,
         confidential: false,
+        replay_window: 0,
     }
 }
 

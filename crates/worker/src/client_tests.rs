@@ -217,3 +217,47 @@ fn a_client_may_narrow_its_scope_at_the_exchange() {
     ));
     assert_eq!(refreshed["scope"], "mcp:prompts");
 }
+
+/// Several processes of one client share a stored refresh token: one that is behind presents
+/// a token another rotated. Within the code flow's replay window it gets the session's current
+/// pair (a `refresh_replayed` event, nothing minted); after the window, reuse ends the session.
+/// `EDGE_JWT_FLOW_REPLAY_WINDOW=0` keeps the strict rule.
+#[test]
+fn a_code_flow_session_answers_a_process_that_is_behind_within_its_replay_window() {
+    use crate::flow_tests::{code_for, exchange, flow_platform, public_client};
+
+    let p = flow_platform();
+    let client_id = public_client(&p);
+    let code = code_for(&p, &client_id, &[]);
+    let first = body(&exchange(&p, &client_id, &code, &[]));
+    let first_rt = first["refresh_token"].as_str().unwrap();
+    let a = body(&refresh(&p, first_rt, &[]));
+    p.clock.advance(600);
+    let b = refresh(&p, first_rt, &[]);
+    assert_eq!(b.status, 200, "{}", b.body);
+    assert_eq!(body(&b)["refresh_token"], a["refresh_token"]);
+    assert_eq!(p.events().last().unwrap()["event"], "refresh_replayed");
+    assert_eq!(p.events().last().unwrap()["client_id"], client_id.as_str());
+    // After the window (30 minutes by default), the superseded token is reuse.
+    p.clock.advance(1800);
+    let late = refresh(&p, first_rt, &[]);
+    assert_eq!(error_of(&late).1, "invalid_grant", "{}", late.body);
+    assert_eq!(p.events().last().unwrap()["event"], "refresh_token_reused");
+    let current = refresh(&p, a["refresh_token"].as_str().unwrap(), &[]);
+    assert_eq!(error_of(&current).1, "invalid_grant", "the session ended");
+
+    // A window of 0: strict, as sessions a back end starts are.
+    let p = MemoryPlatform::new(settings(&[
+        (settings::FLOW_REPLAY_WINDOW, "0"),
+        (settings::LOGIN_URL, crate::flow_tests::LOGIN),
+        (settings::RESOURCES, &json!([MCP]).to_string()),
+        (settings::REGISTRATION, "open"),
+    ]));
+    let client_id = public_client(&p);
+    let code = code_for(&p, &client_id, &[]);
+    let first = body(&exchange(&p, &client_id, &code, &[]));
+    let first_rt = first["refresh_token"].as_str().unwrap();
+    refresh(&p, first_rt, &[]);
+    p.clock.advance(11);
+    assert_eq!(error_of(&refresh(&p, first_rt, &[])).1, "invalid_grant");
+}

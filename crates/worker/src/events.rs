@@ -9,6 +9,9 @@ use serde::Serialize;
 #[serde(rename_all = "snake_case")]
 pub enum Event {
     RefreshTokenReused,
+    /// A superseded refresh token presented within its session's replay window (another
+    /// process of the client, behind): answered with the session's current pair.
+    RefreshReplayed,
     SessionRevoked,
     /// A subject at `EDGE_JWT_MAX_SESSIONS` started one more session: its least recently
     /// refreshed one was ended to make room.

@@ -4,5 +4,5 @@
 mod record;
 mod rotation;
 
-pub use record::{Rotation, SessionRecord};
-pub use rotation::{NewSession, Presentation, SessionRotation, SessionStatus};
+pub use record::{Rotation, SessionRecord, Superseded, MAX_SUPERSEDED};
+pub use rotation::{NewSession, Presentation, Rotated, SessionRotation, SessionStatus};

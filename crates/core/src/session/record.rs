@@ -19,6 +19,22 @@ pub struct Rotation {
     pub grant: Grant,
 }
 
+/// A refresh token a rotation consumed, remembered while the replay window keeps it answering.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Superseded {
+    pub jti: String,
+    /// When it was superseded (seconds).
+    pub at: u64,
+}
+
+/// The most superseded tokens a record keeps: an older one presented is reuse, as after the
+/// window. Bounds the record however often the session's processes refresh.
+pub const MAX_SUPERSEDED: usize = 32;
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionRecord {
     /// What every token of the session carries (stored flat, beside the rotation state).
@@ -31,6 +47,13 @@ pub struct SessionRecord {
     /// The live grant: its refresh token is the one live refresh token.
     pub current: Grant,
     pub previous: Option<Rotation>,
+    /// How long a superseded refresh token still answers the session's current pair (several
+    /// processes of one client sharing a stored token); 0: strict, only the grace window.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub replay_window: u64,
+    /// The refresh tokens superseded within the replay window, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub superseded: Vec<Superseded>,
     /// Bound to a key by a refresh's proof rather than at its start: the key may be a
     /// thief's who refreshed first, so a used refresh token presented without it is reuse.
     #[serde(default)]
@@ -70,6 +93,26 @@ impl SessionRecord {
                 self.session.ends_at + leeway,
             )
             .await?)
+    }
+
+    /// Remembers `jti`, consumed at `now`, for the replay window, and forgets what has left it.
+    pub fn supersede(&mut self, jti: &str, now: u64) {
+        if self.replay_window == 0 {
+            return;
+        }
+        let window = self.replay_window;
+        self.superseded.retain(|s| now <= s.at + window);
+        self.superseded.push(Superseded {
+            jti: jti.to_owned(),
+            at: now,
+        });
+        let excess = self.superseded.len().saturating_sub(MAX_SUPERSEDED);
+        self.superseded.drain(..excess);
+    }
+
+    /// Whether `jti` was superseded within the replay window.
+    pub fn replayable(&self, jti: &str, now: u64) -> bool {
+        (self.superseded.iter()).any(|s| s.jti == jti && now <= s.at + self.replay_window)
     }
 
     /// The time the next token of the session is dated.

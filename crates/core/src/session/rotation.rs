@@ -2,7 +2,10 @@
 //! token and returns a new pair in the same session. Presenting the consumed token again within
 //! the grace window answers the same pair again (so concurrent tabs never fork the session and
 //! a replay mints nothing); presenting it later, or any older token, is reuse: the whole session
-//! is revoked, access tokens included.
+//! is revoked, access tokens included. A session with a replay window (a client whose several
+//! processes share one stored refresh token) answers a token superseded within that window with
+//! its current pair instead: the other process catches up, nothing new is minted, and only a
+//! presentation after the window is reuse.
 //!
 //! Between reading and writing the session record only the session store is awaited, so a
 //! store that serializes requests per session (a Durable Object) makes the rules exact. A
@@ -18,6 +21,7 @@ use crate::clock::Clock;
 use crate::dpop::{is_thumbprint, DpopProof, DEFAULT_PROOF_MAX_AGE};
 use crate::error::{Error, Result, RevokedBy};
 use crate::issuer::{Grant, SessionClaims, TokenIssuer, TokenPair};
+use crate::policy::MAX_REPLAY_WINDOW;
 use crate::random::new_id;
 use crate::revocation::RevocationList;
 use crate::store::Store;
@@ -41,6 +45,23 @@ pub struct NewSession {
     /// exchange): its refresh tokens refresh only with that client's credentials.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub confidential: bool,
+    /// Seconds a superseded refresh token still answers the session's current pair (0: none,
+    /// reuse after the grace window). At most [`MAX_REPLAY_WINDOW`].
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub replay_window: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// What a refresh answered: the pair, and whether it was a replay's (a superseded token
+/// answered with the session's current pair, within its replay window).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rotated {
+    pub pair: TokenPair,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub replayed: bool,
 }
 
 impl NewSession {
@@ -70,6 +91,11 @@ impl NewSession {
                 "dpop_jkt must be a JWK SHA-256 thumbprint (RFC 7638): 43 base64url characters"
                     .into(),
             ));
+        }
+        if self.replay_window > MAX_REPLAY_WINDOW {
+            return Err(Error::InvalidOption(format!(
+                "replay_window must be at most {MAX_REPLAY_WINDOW} seconds"
+            )));
         }
         check_custom_claims(&self.claims)
     }
@@ -195,6 +221,8 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
             min_iat,
             current: Self::new_grant(now.max(min_iat), request.dpop_jkt)?,
             previous: None,
+            replay_window: request.replay_window,
+            superseded: Vec::new(),
             bound_late: false,
             last_refreshed_at: now,
             revoked: false,
@@ -218,8 +246,8 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
     /// Rotates a refresh token (RFC 6749 §6) under the rules above, presented without a DPoP
     /// proof by a public client.
     pub async fn refresh(&self, claims: &RefreshClaims) -> Result<TokenPair> {
-        self.refresh_presented(claims, &Presentation::default())
-            .await
+        let rotated = (self.refresh_presented(claims, &Presentation::default())).await?;
+        Ok(rotated.pair)
     }
 
     /// Rotates a refresh token (RFC 6749 §6) under the rules above. `claims` are what
@@ -233,11 +261,14 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
     /// session; a confidential client's binds the access token only. A used refresh token of a
     /// session bound that late, presented without its key, is reuse: the first proof may have
     /// been a thief's. The access tokens of a bound session carry `cnf.jkt`.
+    ///
+    /// A replay (a token superseded within the session's replay window) passes the same
+    /// binding rules first: a bound session's replay needs a proof by its key.
     pub async fn refresh_presented(
         &self,
         claims: &RefreshClaims,
         presented: &Presentation,
-    ) -> Result<TokenPair> {
+    ) -> Result<Rotated> {
         let now = self.clock.now();
         let mut record = SessionRecord::load(self.store, &claims.sid)
             .await?
@@ -257,7 +288,8 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
         }
         let proof = presented.proof.as_ref();
         if let Binding::Reuse = self.check_binding(&record, claims, proof).await? {
-            return self.revoke_for_reuse(&mut record).await;
+            self.revoke_for_reuse(&mut record).await?;
+            return Err(Error::RefreshTokenReused);
         }
         if claims.jti == record.current.refresh_jti {
             if record.session.jkt.is_none() && !presented.client_authenticated {
@@ -270,6 +302,7 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
                 .clone()
                 .or_else(|| proof.map(|p| p.jkt.clone()));
             let grant = Self::new_grant(record.issued_at(now), jkt)?;
+            record.supersede(&claims.jti, now);
             record.previous = Some(Rotation {
                 jti: claims.jti.clone(),
                 at: now,
@@ -278,15 +311,34 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
             record.current = grant;
             record.last_refreshed_at = now;
             record.save(self.store, self.leeway()).await?;
-            return self.issuer.issue(&record.session, &record.current, now);
+            let pair = self.issuer.issue(&record.session, &record.current, now)?;
+            return Ok(Rotated {
+                pair,
+                replayed: false,
+            });
         }
         let grace = self.issuer.policy().reuse_grace;
         match &record.previous {
             // The same answer as the rotation that consumed it: nothing new is minted.
             Some(rotation) if rotation.jti == claims.jti && now <= rotation.at + grace => {
-                self.issuer.issue(&record.session, &rotation.grant, now)
+                let pair = self.issuer.issue(&record.session, &rotation.grant, now)?;
+                Ok(Rotated {
+                    pair,
+                    replayed: false,
+                })
             }
-            _ => self.revoke_for_reuse(&mut record).await,
+            // Another process of the client, behind: it catches up with the current pair.
+            _ if record.replayable(&claims.jti, now) => {
+                let pair = self.issuer.issue(&record.session, &record.current, now)?;
+                Ok(Rotated {
+                    pair,
+                    replayed: true,
+                })
+            }
+            _ => {
+                self.revoke_for_reuse(&mut record).await?;
+                Err(Error::RefreshTokenReused)
+            }
         }
     }
 
@@ -341,12 +393,11 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
     }
 
     /// Reuse: the whole session is revoked, access tokens included.
-    async fn revoke_for_reuse(&self, record: &mut SessionRecord) -> Result<TokenPair> {
+    async fn revoke_for_reuse(&self, record: &mut SessionRecord) -> Result<()> {
         record.revoked = true;
         record.published = false;
         record.save(self.store, self.leeway()).await?;
-        self.publish(record).await?;
-        Err(Error::RefreshTokenReused)
+        self.publish(record).await
     }
 
     /// Marks a proof's `jti` used, until the proof is too old to pass its `iat` check;
@@ -432,7 +483,8 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
     }
 
     /// The session's status; with `refresh_jti`, `live` also says whether that refresh token
-    /// still refreshes (the live one, or the one just consumed within the grace window).
+    /// still refreshes (the live one, the one just consumed within the grace window, or one
+    /// superseded within the replay window).
     pub async fn status(
         &self,
         sid: &str,
@@ -449,6 +501,7 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
                     .previous
                     .as_ref()
                     .is_some_and(|r| r.jti == jti && now <= r.at + grace)
+                || record.replayable(jti, now)
         });
         Ok(Some(SessionStatus {
             sid: record.session.sid,

@@ -39,6 +39,7 @@ impl SessionRequest {
             dpop_jkt: request.dpop_jkt,
             audience: None,
             confidential: false,
+            replay_window: 0,
         })
     }
 }
@@ -119,6 +120,7 @@ impl DemoLogin {
             dpop_jkt: self.dpop_jkt,
             audience,
             confidential: false,
+            replay_window: 0,
         }
     }
 

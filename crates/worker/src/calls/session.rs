@@ -1,6 +1,6 @@
 //! The calls to a session's object (`SessionObject`, one per session, by `sid`).
 
-use edge_jwt_core::{NewSession, Presentation, RefreshClaims, SessionStatus, TokenPair};
+use edge_jwt_core::{NewSession, Presentation, RefreshClaims, Rotated, SessionStatus, TokenPair};
 use serde::{Deserialize, Serialize};
 
 use super::{Namespace, ObjectCall};
@@ -34,7 +34,8 @@ pub struct StartOnce {
 }
 
 /// Rotates a refresh token the Worker verified, presented with the DPoP proof the Worker
-/// checked against the request (the object checks its binding and its `jti`): only the
+/// checked against the request (the object checks its binding and its `jti`); answers the pair
+/// and whether it was a replay's (within the session's replay window): only the
 /// Worker's own bindings reach an object, so signatures are checked once per request.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Refresh {
@@ -93,7 +94,7 @@ object_calls! {
     StartOnce => TokenPair,
     RecordAnswer => (),
     WasAnswered => bool,
-    Refresh => TokenPair,
+    Refresh => Rotated,
     End => bool,
     Revoke => bool,
     EndForSubject => (),

@@ -80,7 +80,12 @@ async fn refresh_token<P: Platform>(
         },
     };
     match ctx.call(&sid, call).await {
-        Ok(pair) => Reply::json(200, &pair),
+        Ok(rotated) => {
+            if rotated.replayed {
+                ctx.event(Event::RefreshReplayed, Subjects::refresh(&claims));
+            }
+            Reply::json(200, &rotated.pair)
+        }
         Err(err) => {
             let err = ApiError::from(err);
             match err.code {
@@ -171,6 +176,10 @@ async fn authorization_code<P: Platform>(
         ..
     } = granted;
     let sub = consent.sub.clone();
+    // A configured client may set its own replay window; every other, the policy's.
+    let replay_window = (ctx.settings.clients.get(&request.client_id))
+        .and_then(|c| c.rules.replay_window)
+        .unwrap_or(ctx.settings.issuer.policy().flow_replay_window);
     let session = NewSession {
         sub: consent.sub,
         client_id: request.client_id,
@@ -181,6 +190,7 @@ async fn authorization_code<P: Platform>(
         audience: consent.audience.or(request.resource),
         // A client that authenticated at the exchange authenticates at each refresh too.
         confidential: client.authenticated,
+        replay_window,
     };
     match ctx.start_session_once(&sid, session).await {
         Ok(pair) => Reply::json(200, &pair),

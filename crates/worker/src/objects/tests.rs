@@ -126,7 +126,7 @@ impl Objects {
             claims,
             presented: Presentation::default(),
         };
-        self.session(&sid, refresh)
+        self.session(&sid, refresh).map(|rotated| rotated.pair)
     }
 }
 

@@ -56,6 +56,10 @@ struct ClientObject {
     redirect_uris: Vec<String>,
     #[serde(default)]
     client_name: Option<String>,
+    /// Seconds a superseded refresh token of its code-flow sessions still answers the current
+    /// pair. Default: `EDGE_JWT_FLOW_REPLAY_WINDOW`.
+    #[serde(default)]
+    replay_window: Option<u64>,
 }
 
 /// `EDGE_JWT_CLIENTS`: client id to `{"secret", "scopes"?, "grant_types"?, "permissions"?}`,
@@ -102,6 +106,7 @@ impl Clients {
                             scopes: object.scopes,
                             grant_types: object.grant_types,
                             permissions: object.permissions,
+                            replay_window: object.replay_window,
                         },
                         redirect_uris: object.redirect_uris,
                         client_name: object.client_name,
@@ -131,8 +136,8 @@ impl Clients {
         }
         if clients.values().any(|c| c.rules.validate().is_err()) {
             return Err(
-                "grant_types may only name client_credentials, and scopes must be \
-                        non-empty and contain no spaces",
+                "grant_types may only name client_credentials, scopes must be non-empty \
+                        and contain no spaces, and replay_window is at most 86400 seconds",
             );
         }
         Ok(Clients(clients))
@@ -219,6 +224,18 @@ mod tests {
         assert_eq!(web.permissions, Permission::ALL);
         let auth = format!("Basic {}", STANDARD.encode("svc:0123456789abcdef-svc"));
         assert_eq!(c.authenticate(Some(&auth)).unwrap(), "svc");
+    }
+
+    #[test]
+    fn a_client_may_set_its_own_replay_window_of_at_most_a_day() {
+        let c = Clients::parse(
+            r#"{"cli":{"secret":"0123456789abcdef-cli","replay_window":0},"app":{"secret":"0123456789abcdef-app"}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.get("cli").unwrap().rules.replay_window, Some(0));
+        assert_eq!(c.get("app").unwrap().rules.replay_window, None);
+        let long = r#"{"cli":{"secret":"0123456789abcdef-cli","replay_window":86401}}"#;
+        assert!(Clients::parse(long).unwrap_err().contains("replay_window"));
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub const ACCESS_TTL: &str = "EDGE_JWT_ACCESS_TTL";
 pub const REFRESH_TTL: &str = "EDGE_JWT_REFRESH_TTL";
 pub const SESSION_MAX: &str = "EDGE_JWT_SESSION_MAX";
 pub const REUSE_GRACE: &str = "EDGE_JWT_REUSE_GRACE";
+pub const FLOW_REPLAY_WINDOW: &str = "EDGE_JWT_FLOW_REPLAY_WINDOW";
 pub const LEEWAY: &str = "EDGE_JWT_LEEWAY";
 pub const MAX_SESSIONS: &str = "EDGE_JWT_MAX_SESSIONS";
 pub const CORS_ORIGINS: &str = "EDGE_JWT_CORS_ORIGINS";
@@ -270,6 +271,7 @@ pub fn load_policy(lookup: &impl Fn(&str) -> Option<String>) -> Result<Policy, A
     policy.refresh_ttl = seconds(REFRESH_TTL, policy.refresh_ttl)?;
     policy.session_max = seconds(SESSION_MAX, policy.session_max)?;
     policy.reuse_grace = seconds(REUSE_GRACE, policy.reuse_grace)?;
+    policy.flow_replay_window = seconds(FLOW_REPLAY_WINDOW, policy.flow_replay_window)?;
     policy.leeway = seconds(LEEWAY, policy.leeway)?;
     policy.max_sessions = match lookup(MAX_SESSIONS) {
         None => policy.max_sessions,
