@@ -234,6 +234,7 @@ fn rotation_dpop(c: &mut Criterion) {
                     proof: verify_proof(&proof, &request, &ProofOptions::default()).ok(),
                     client_authenticated: false,
                     resource: None,
+                    scope: None,
                 };
                 let pair = issuer
                     .verify_refresh(&refresh_token, clock.now())

@@ -55,6 +55,21 @@ pub struct Grant {
     /// The thumbprint of the key the access token is bound to (`cnf.jkt`), if it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jkt: Option<String>,
+    /// The scope of the access token when its refresh asked for less than the session's
+    /// (RFC 6749 §6; empty: none); the refresh token keeps the session's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+impl Grant {
+    /// The scope its access token carries.
+    pub fn access_scope<'a>(&'a self, session: &'a SessionClaims) -> Option<&'a str> {
+        match self.scope.as_deref() {
+            Some("") => None,
+            Some(narrowed) => Some(narrowed),
+            None => session.scope.as_deref(),
+        }
+    }
 }
 
 /// `token_type` of an access token: `DPoP` when it is bound to a key (RFC 9449 §5).
@@ -247,13 +262,13 @@ impl TokenIssuer {
         &self,
         session: &SessionClaims,
         (iat, jti): (u64, &str),
-        jkt: Option<&str>,
+        (jkt, scope): (Option<&str>, Option<&str>),
     ) -> Result<(String, u64)> {
         let exp = (iat + self.policy.access_ttl).min(session.ends_at);
         let extra = AccessExtra {
             client_id: session.client_id.clone(),
             sid: session.sid.clone(),
-            scope: session.scope.clone(),
+            scope: scope.map(str::to_owned),
             cnf: jkt.map(|jkt| Confirmation {
                 jkt: jkt.to_owned(),
             }),
@@ -306,7 +321,8 @@ impl TokenIssuer {
             confidential: false,
         };
         let jti = crate::random::new_id()?;
-        let (access_token, exp) = self.sign_access(&session, (now, &jti), jkt)?;
+        let scope = session.scope.as_deref();
+        let (access_token, exp) = self.sign_access(&session, (now, &jti), (jkt, scope))?;
         Ok(ClientToken {
             access_token,
             token_type: token_type(jkt),
@@ -325,17 +341,18 @@ impl TokenIssuer {
         now: u64,
     ) -> Result<TokenPair> {
         let refresh_token = self.sign_refresh(session, grant.iat, &grant.refresh_jti)?;
+        let scope = grant.access_scope(session);
         let (access_token, access_exp) = self.sign_access(
             session,
             (grant.iat, &grant.access_jti),
-            grant.jkt.as_deref(),
+            (grant.jkt.as_deref(), scope),
         )?;
         Ok(TokenPair {
             access_token,
             token_type: token_type(grant.jkt.as_deref()),
             expires_in: access_exp.saturating_sub(now),
             refresh_token,
-            scope: session.scope.clone(),
+            scope: scope.map(str::to_owned),
             resource: session.audience.clone(),
         })
     }
@@ -344,7 +361,8 @@ impl TokenIssuer {
     #[cfg(any(test, feature = "testing"))]
     pub fn sign_access_for_tests(&self, session: &SessionClaims, iat: u64) -> String {
         let jti = crate::random::new_id().unwrap_or_default();
-        self.sign_access(session, (iat, &jti), session.jkt.as_deref())
+        let bound = (session.jkt.as_deref(), session.scope.as_deref());
+        self.sign_access(session, (iat, &jti), bound)
             .map(|(t, _)| t)
             .unwrap_or_default()
     }

@@ -21,6 +21,7 @@ fn proof(jkt: &str, jti: &str) -> Presentation {
         }),
         client_authenticated: false,
         resource: None,
+        scope: None,
     }
 }
 

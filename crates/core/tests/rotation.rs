@@ -381,3 +381,43 @@ fn verified_claims_rotate_as_the_token_does() {
     );
     assert!(block_on(w.sessions().refresh(&second.refresh_token)).is_err());
 }
+
+/// RFC 6749 §6: a refresh may ask for less than the session was granted, for its new access
+/// token only; wider is `invalid_scope` and uses nothing up. A replay in the grace window
+/// answers what the rotation got.
+#[test]
+fn a_refresh_may_narrow_the_scope_of_its_access_token_never_widen_it() {
+    use edge_jwt_core::Presentation;
+    let w = World::new();
+    let first = block_on(w.sessions().start("sid-a", new_session("alice"))).unwrap();
+    let claims = w.issuer.verify_refresh(&first.refresh_token, T0).unwrap();
+    let asking = |scope: &str| Presentation {
+        scope: Some(scope.into()),
+        ..Presentation::default()
+    };
+    let sessions = w.sessions();
+    let rotation = sessions.rotation();
+    let wider = block_on(rotation.refresh_presented(&claims, &asking("read admin")));
+    assert_eq!(wider.unwrap_err(), Error::InvalidScope("admin".into()));
+    let narrowed = block_on(rotation.refresh_presented(&claims, &asking("read")))
+        .unwrap()
+        .pair;
+    assert_eq!(narrowed.scope.as_deref(), Some("read"));
+    let access = w.issuer.verify_access(&narrowed.access_token, T0).unwrap();
+    assert_eq!(access.scope.as_deref(), Some("read"));
+    // The grace window's replay answers the very same narrowed pair.
+    let again = block_on(rotation.refresh_presented(&claims, &Presentation::default()))
+        .unwrap()
+        .pair;
+    assert_eq!(again.access_token, narrowed.access_token);
+    // The refresh token keeps what was granted: the next refresh without scope gets it all.
+    let next = block_on(w.sessions().refresh(&narrowed.refresh_token)).unwrap();
+    assert_eq!(next.scope.as_deref(), Some("read write"));
+    let none = w.issuer.verify_refresh(&next.refresh_token, T0).unwrap();
+    let empty = block_on(rotation.refresh_presented(&none, &asking("")))
+        .unwrap()
+        .pair;
+    assert_eq!(empty.scope, None);
+    let access = w.issuer.verify_access(&empty.access_token, T0).unwrap();
+    assert_eq!(access.scope, None);
+}

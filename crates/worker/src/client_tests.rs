@@ -218,6 +218,36 @@ fn a_client_may_narrow_its_scope_at_the_exchange() {
     assert_eq!(refreshed["scope"], "mcp:prompts");
 }
 
+/// RFC 6749 §6 at `/token`: a refresh may narrow the scope of its access token, never widen it
+/// (`invalid_scope`, the refresh token not used up); the answer says what it got.
+#[test]
+fn a_client_may_narrow_its_scope_at_a_refresh() {
+    use crate::flow_tests::{code_for, exchange, flow_platform, public_client};
+
+    let p = flow_platform();
+    let client_id = public_client(&p);
+    let code = code_for(&p, &client_id, &[("scope", "mcp:tools mcp:prompts")]);
+    let pair = body(&exchange(&p, &client_id, &code, &[]));
+    let rt = pair["refresh_token"].as_str().unwrap();
+    let with_scope = |scope: &str| {
+        let params = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", rt),
+            ("scope", scope),
+        ];
+        p.handle(post_form("/token", &params, &[]))
+    };
+    let wider = with_scope("mcp:tools admin");
+    assert_eq!(error_of(&wider).1, "invalid_scope", "{}", wider.body);
+    let narrowed = with_scope("mcp:tools");
+    assert_eq!(narrowed.status, 200, "{}", narrowed.body);
+    assert_eq!(body(&narrowed)["scope"], "mcp:tools");
+    let claims = token_claims(body(&narrowed)["access_token"].as_str().unwrap());
+    assert_eq!(claims["scope"], "mcp:tools");
+    let next = refresh(&p, body(&narrowed)["refresh_token"].as_str().unwrap(), &[]);
+    assert_eq!(body(&next)["scope"], "mcp:tools mcp:prompts");
+}
+
 /// Several processes of one client share a stored refresh token: one that is behind presents
 /// a token another rotated. Within the code flow's replay window it gets the session's current
 /// pair (a `refresh_replayed` event, nothing minted); after the window, reuse ends the session.

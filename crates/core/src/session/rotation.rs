@@ -20,7 +20,7 @@ use crate::claims::{check_custom_claims, RefreshClaims, MAX_SUBJECT_LENGTH};
 use crate::clock::Clock;
 use crate::dpop::{is_thumbprint, DpopProof, DEFAULT_PROOF_MAX_AGE};
 use crate::error::{Error, Result, RevokedBy};
-use crate::issuer::{Grant, SessionClaims, TokenIssuer, TokenPair};
+use crate::issuer::{grant_scope, scope_tokens, Grant, SessionClaims, TokenIssuer, TokenPair};
 use crate::policy::MAX_REPLAY_WINDOW;
 use crate::random::new_id;
 use crate::revocation::RevocationList;
@@ -114,6 +114,10 @@ pub struct Presentation {
     /// refresh never widens what was authorized.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
+    /// The `scope` the refresh asks for (RFC 6749 §6): within the session's, for the new access
+    /// token only (`invalid_scope` if wider; empty: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 /// What a bound session's rule says of a request's proof.
@@ -170,6 +174,7 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
             refresh_jti: new_id()?,
             access_jti: new_id()?,
             jkt,
+            scope: None,
         })
     }
 
@@ -286,6 +291,14 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
                 )));
             }
         }
+        // Checked before anything is used up (a proof's `jti` included).
+        let narrowed = match presented.scope.as_deref() {
+            None => None,
+            Some(asked) => {
+                let granted = scope_tokens(record.session.scope.as_deref());
+                Some(grant_scope(Some(asked), &granted)?.unwrap_or_default())
+            }
+        };
         let proof = presented.proof.as_ref();
         if let Binding::Reuse = self.check_binding(&record, claims, proof).await? {
             self.revoke_for_reuse(&mut record).await?;
@@ -301,7 +314,8 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
                 .jkt
                 .clone()
                 .or_else(|| proof.map(|p| p.jkt.clone()));
-            let grant = Self::new_grant(record.issued_at(now), jkt)?;
+            let mut grant = Self::new_grant(record.issued_at(now), jkt)?;
+            grant.scope = narrowed;
             record.supersede(&claims.jti, now);
             record.previous = Some(Rotation {
                 jti: claims.jti.clone(),

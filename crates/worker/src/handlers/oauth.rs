@@ -56,8 +56,7 @@ pub(crate) async fn revoke<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx
                 claims: claims.clone(),
                 presented: Presentation {
                     proof,
-                    client_authenticated: false,
-                    resource: None,
+                    ..Presentation::default()
                 },
             };
             let about = Subjects {

@@ -77,6 +77,7 @@ async fn refresh_token<P: Platform>(
             proof,
             client_authenticated: client.as_ref().is_some_and(|c| c.authenticated),
             resource: form.get("resource").map(str::to_owned),
+            scope: form.get("scope").map(str::to_owned),
         },
     };
     match ctx.call(&sid, call).await {
