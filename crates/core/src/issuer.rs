@@ -383,6 +383,23 @@ pub enum RevocationTarget {
     Session(RefreshClaims),
 }
 
+impl RevocationTarget {
+    /// Whether `client` may revoke it (RFC 7009 §2.1): a client that authenticated, or a public
+    /// client that named itself, only its own tokens (`ClientMismatch`); a confidential
+    /// client's refresh token only with its credentials, as at a refresh. With no client at
+    /// all, holding the token is enough: revoking takes nothing from the holder but the token
+    /// (the browser logs out of the sessions a back end started for it).
+    pub fn check_client(&self, client: Option<&str>) -> Result<()> {
+        match self {
+            RevocationTarget::Session(claims) => claims.check_client(client),
+            RevocationTarget::Token(claims) => match client {
+                Some(client) if client != claims.client_id => Err(Error::ClientMismatch),
+                _ => Ok(()),
+            },
+        }
+    }
+}
+
 /// One of the issuer's tokens, verified.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IssuedToken {

@@ -291,3 +291,102 @@ fn a_code_flow_session_answers_a_process_that_is_behind_within_its_replay_window
     p.clock.advance(11);
     assert_eq!(error_of(&refresh(&p, first_rt, &[])).1, "invalid_grant");
 }
+
+/// RFC 7009 §2.1 at `/revoke`: a confidential client authenticates (Basic or the body) and
+/// revokes only its own tokens; a public client may name itself and likewise; a confidential
+/// client's refresh token is not revoked without its credentials. With no client at all, the
+/// holder of a token may still revoke it (the browser's logout of a back end's session).
+#[test]
+fn revoke_authenticates_a_client_that_sends_credentials_and_holds_it_to_its_own_tokens() {
+    use crate::flow_tests::{code_for, flow_platform, public_client, register, REDIRECT, VERIFIER};
+
+    let p = flow_platform();
+    let revoke = |params: &[(&str, &str)], headers: &[(&str, &str)]| {
+        p.handle(post_form("/revoke", params, headers))
+    };
+    // A registered confidential client's session.
+    let client = register(&p, json!({"redirect_uris": [REDIRECT]}));
+    let (id, secret) = (
+        client["client_id"].as_str().unwrap(),
+        client["client_secret"].as_str().unwrap(),
+    );
+    let code = code_for(&p, id, &[("resource", "")]);
+    let exchange = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", VERIFIER),
+    ];
+    let pair = body(&p.handle(post_form(
+        "/token",
+        &exchange,
+        &[("Authorization", &basic(id, secret))],
+    )));
+    let rt = pair["refresh_token"].as_str().unwrap();
+    let at = pair["access_token"].as_str().unwrap();
+
+    let anonymous = revoke(&[("token", rt)], &[]);
+    assert_eq!(error_of(&anonymous).0, 401, "{}", anonymous.body);
+    assert_eq!(
+        error_of(&anonymous).2.as_deref(),
+        Some("ERR_CLIENT_AUTHENTICATION_REQUIRED")
+    );
+    let wrong = revoke(
+        &[("token", rt)],
+        &[("Authorization", &basic(id, "wrong-secret-00000"))],
+    );
+    assert_eq!(error_of(&wrong).1, "invalid_client");
+    let other = register(&p, json!({"redirect_uris": [REDIRECT]}));
+    let other_auth = basic(
+        other["client_id"].as_str().unwrap(),
+        other["client_secret"].as_str().unwrap(),
+    );
+    let not_its_own = revoke(&[("token", rt)], &[("Authorization", &other_auth)]);
+    assert_eq!(
+        error_of(&not_its_own),
+        (
+            400,
+            "invalid_grant".into(),
+            Some("ERR_CLIENT_MISMATCH".into())
+        )
+    );
+    let not_its_own = revoke(&[("token", at)], &[("Authorization", &other_auth)]);
+    assert_eq!(
+        error_of(&not_its_own).2.as_deref(),
+        Some("ERR_CLIENT_MISMATCH")
+    );
+    assert_eq!(introspect(&p, rt)["active"], true, "nothing was revoked");
+    // A confidential client naming itself without its secret is not authenticated.
+    let named = revoke(&[("token", rt), ("client_id", id)], &[]);
+    assert_eq!(error_of(&named).1, "invalid_client");
+    // With its credentials, in the body: revoked.
+    let own = revoke(
+        &[("token", rt), ("client_id", id), ("client_secret", secret)],
+        &[],
+    );
+    assert_eq!(own.status, 200, "{}", own.body);
+    assert_eq!(introspect(&p, rt)["active"], false);
+    // An unknown token is fine for an authenticated client, as for anyone.
+    let unknown = revoke(
+        &[("token", "not-a-token")],
+        &[("Authorization", &basic(id, secret))],
+    );
+    assert_eq!(unknown.status, 200);
+
+    // A public client names itself: its own token, not another public client's.
+    let public = public_client(&p);
+    let code = code_for(&p, &public, &[("resource", "")]);
+    let pair = body(&crate::flow_tests::exchange(&p, &public, &code, &[]));
+    let rt = pair["refresh_token"].as_str().unwrap();
+    let stranger = public_client(&p);
+    let as_stranger = revoke(&[("token", rt), ("client_id", &stranger)], &[]);
+    assert_eq!(
+        error_of(&as_stranger).2.as_deref(),
+        Some("ERR_CLIENT_MISMATCH")
+    );
+    assert_eq!(
+        revoke(&[("token", rt), ("client_id", &public)], &[]).status,
+        200
+    );
+    assert_eq!(introspect(&p, rt)["active"], false);
+}

@@ -32,15 +32,25 @@ pub(crate) async fn metadata<P>(ctx: &Ctx<'_, P>) -> Answer {
     Reply::public_json(responses::metadata(ctx.settings).to_string())
 }
 
-/// `POST /revoke` (RFC 7009): no client authentication, limited per address; unknown tokens
-/// answer 200. Revoking something already revoked writes nothing. A bound session's refresh
-/// token needs a `DPoP` proof by its key, as at the token endpoint.
+/// `POST /revoke` (RFC 7009), limited per address; unknown tokens answer 200. A client that
+/// sends credentials is authenticated as at `/token`, and a public client may name itself with
+/// `client_id`: either revokes only its own tokens; a confidential client's refresh token needs
+/// its credentials. Revoking something already revoked writes nothing. A bound session's
+/// refresh token needs a `DPoP` proof by its key, as at the token endpoint.
 pub(crate) async fn revoke<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<'_, P>) -> Answer {
     ctx.limit().await?;
     let proof = dpop::token_request_proof(&req, ctx.now())?;
     let form = read_form(&mut req).await?;
+    let client = match ctx.token_client(&req, &form).await? {
+        Some(client) => Some(client),
+        None => ctx.public_client(&form).await?,
+    };
     let token = form.require("token")?;
-    match ctx.settings.issuer.revocation_target(token, ctx.now()) {
+    let target = ctx.settings.issuer.revocation_target(token, ctx.now());
+    if let Some(target) = &target {
+        target.check_client(client.as_ref().map(|c| c.id.as_str()))?;
+    }
+    match target {
         None => {}
         Some(RevocationTarget::Token(claims)) => {
             let call = RevokeToken {
