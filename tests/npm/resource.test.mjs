@@ -13,15 +13,15 @@ before(async () => {
 test('resourceRefusal: the error and challenge for each kind of failure, with realm and resource_metadata', () => {
   const metadata = 'https://mcp.example/.well-known/oauth-protected-resource/mcp';
   assert.deepEqual(pkg.resourceRefusal(null, 'Bearer', { realm: 'api' }),
-    { error: 'invalid_request', challenge: 'Bearer realm="api"' });
+    { error: 'invalid_request', status: 401, challenge: 'Bearer realm="api"' });
   assert.deepEqual(pkg.resourceRefusal(null, 'Bearer', { resourceMetadata: metadata }),
-    { error: 'invalid_request', challenge: `Bearer resource_metadata="${metadata}"` });
+    { error: 'invalid_request', status: 401, challenge: `Bearer resource_metadata="${metadata}"` });
   assert.deepEqual(pkg.resourceRefusal('ERR_JWT_EXPIRED', 'Bearer', { realm: 'api', description: 'expired "now"' }),
-    { error: 'invalid_token', challenge: 'Bearer realm="api", error="invalid_token", error_description="expired now"' });
+    { error: 'invalid_token', status: 401, challenge: 'Bearer realm="api", error="invalid_token", error_description="expired now"' });
   assert.deepEqual(pkg.resourceRefusal('ERR_DPOP_BINDING_MISMATCH', 'Bearer'),
-    { error: 'invalid_dpop_proof', challenge: 'DPoP error="invalid_dpop_proof", algs="EdDSA ES256"' });
+    { error: 'invalid_dpop_proof', status: 401, challenge: 'DPoP error="invalid_dpop_proof", algs="EdDSA ES256"' });
   assert.deepEqual(pkg.resourceRefusal('ERR_DPOP_NONCE_REQUIRED', 'DPoP', { resourceMetadata: metadata }),
-    { error: 'use_dpop_nonce', challenge: `DPoP error="use_dpop_nonce", algs="EdDSA ES256", resource_metadata="${metadata}"` });
+    { error: 'use_dpop_nonce', status: 401, challenge: `DPoP error="use_dpop_nonce", algs="EdDSA ES256", resource_metadata="${metadata}"` });
   assert.equal(pkg.resourceRefusal('ERR_JWT_EXPIRED', 'DPoP').challenge, 'DPoP error="invalid_token", algs="EdDSA ES256"');
 });
 

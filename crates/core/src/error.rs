@@ -123,6 +123,12 @@ pub enum Error {
     /// A confidential client's refresh token presented without the client's credentials
     /// (RFC 6749 §6: a confidential client authenticates when it refreshes).
     ClientAuthenticationRequired,
+    /// A valid token without every scope the resource requires (RFC 6750 §3.1
+    /// `insufficient_scope`, 403): `missing` lacks, `required` is all the resource needs.
+    InsufficientScope {
+        missing: Vec<String>,
+        required: Vec<String>,
+    },
 }
 
 /// The stable codes callers branch on, one per kind of [`Error`]: jose's where jose has one.
@@ -159,11 +165,12 @@ pub enum ErrorCode {
     InvalidClientMetadata,
     UnsupportedResponseType,
     ClientAuthenticationRequired,
+    InsufficientScope,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 30] = [
+    pub const ALL: [ErrorCode; 31] = [
         ErrorCode::JwtExpired,
         ErrorCode::JwtClaimValidationFailed,
         ErrorCode::JwsSignatureVerificationFailed,
@@ -194,6 +201,7 @@ impl ErrorCode {
         ErrorCode::InvalidClientMetadata,
         ErrorCode::UnsupportedResponseType,
         ErrorCode::ClientAuthenticationRequired,
+        ErrorCode::InsufficientScope,
     ];
 
     /// The code's text (`ERR_JWT_EXPIRED`...).
@@ -229,6 +237,7 @@ impl ErrorCode {
             ErrorCode::InvalidClientMetadata => "ERR_INVALID_CLIENT_METADATA",
             ErrorCode::UnsupportedResponseType => "ERR_UNSUPPORTED_RESPONSE_TYPE",
             ErrorCode::ClientAuthenticationRequired => "ERR_CLIENT_AUTHENTICATION_REQUIRED",
+            ErrorCode::InsufficientScope => "ERR_INSUFFICIENT_SCOPE",
         }
     }
 
@@ -299,6 +308,7 @@ impl Error {
             Error::InvalidClientMetadata(_) => ErrorCode::InvalidClientMetadata,
             Error::UnsupportedResponseType => ErrorCode::UnsupportedResponseType,
             Error::ClientAuthenticationRequired => ErrorCode::ClientAuthenticationRequired,
+            Error::InsufficientScope { .. } => ErrorCode::InsufficientScope,
         }
     }
 
@@ -428,6 +438,13 @@ impl fmt::Display for Error {
             Error::ClientAuthenticationRequired => f.write_str(
                 "this refresh token was issued to a confidential client: refresh it with the \
                  client's credentials",
+            ),
+            Error::InsufficientScope { missing, required } => write!(
+                f,
+                "the token lacks scope \"{}\": this resource needs \"{}\"; get a token with \
+                 that scope",
+                missing.join(" "),
+                required.join(" ")
             ),
         }
     }

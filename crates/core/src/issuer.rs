@@ -105,6 +105,11 @@ pub struct ClientToken {
     pub resource: Option<String>,
 }
 
+/// The scope that asks for a refresh token (OpenID Connect's, which the MCP authorization
+/// revisions let an authorization server list): the code flow always issues one, so it is
+/// granted to every client that asks, whatever its own list of scopes.
+pub const OFFLINE_ACCESS: &str = "offline_access";
+
 /// The scope tokens of a space-separated `scope` (none for none).
 pub fn scope_tokens(scope: Option<&str>) -> Vec<String> {
     scope

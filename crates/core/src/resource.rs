@@ -54,9 +54,19 @@ impl Scheme {
 /// `use_dpop_nonce` when the server's nonce is wanted, `invalid_token` for anything else.
 pub const fn resource_error(code: ErrorCode) -> &'static str {
     match code {
+        ErrorCode::InsufficientScope => "insufficient_scope",
         ErrorCode::DpopNonceRequired => "use_dpop_nonce",
         code if code.is_dpop() => "invalid_dpop_proof",
         _ => "invalid_token",
+    }
+}
+
+/// The status of a resource's refusal: 403 for a valid token without the scope the request
+/// needs (RFC 6750 §3.1), 401 for every other.
+pub const fn resource_status(code: ErrorCode) -> u16 {
+    match code {
+        ErrorCode::InsufficientScope => 403,
+        _ => 401,
     }
 }
 
@@ -125,9 +135,20 @@ fn credentials(header: &str) -> Result<(Scheme, &str)> {
 /// `challenge` with `resource_metadata` (RFC 9728 §5.1): where a client that was refused finds
 /// the resource's metadata, and from it the authorization servers to get a token from.
 pub fn with_resource_metadata(challenge: String, url: &str) -> String {
-    let clean: String = url.chars().filter(|c| !matches!(c, '"' | '\\')).collect();
+    with_param(challenge, "resource_metadata", url)
+}
+
+/// `challenge` with `scope` (RFC 6750 §3): every scope the request needs, so that a client
+/// asks for them all at once (a 401's first token, a 403's step-up).
+pub fn with_scope(challenge: String, scope: &str) -> String {
+    with_param(challenge, "scope", scope)
+}
+
+/// `challenge` with one more parameter; quotes and backslashes in the value are dropped.
+fn with_param(challenge: String, name: &str, value: &str) -> String {
+    let clean: String = value.chars().filter(|c| !matches!(c, '"' | '\\')).collect();
     let separator = if challenge.contains(' ') { ", " } else { " " };
-    format!("{challenge}{separator}resource_metadata=\"{clean}\"")
+    format!("{challenge}{separator}{name}=\"{clean}\"")
 }
 
 /// The key a token is bound to: its `cnf.jkt`, if it has a `cnf`.

@@ -42,6 +42,9 @@ pub struct VerifyOptions {
     /// bearer token. Set only by a caller that checks the binding itself. The request path
     /// (`verify_request`) always takes bound tokens: it checks their proofs.
     pub allow_bound_tokens: bool,
+    /// Scopes the token's `scope` must each carry (exact strings, RFC 6750 §3.1): a token
+    /// otherwise valid without one of them is `InsufficientScope`. Default none.
+    pub required_scopes: Vec<String>,
 }
 
 impl Default for VerifyOptions {
@@ -57,6 +60,7 @@ impl Default for VerifyOptions {
             required_claims: Vec::new(),
             authorized_parties: None,
             allow_bound_tokens: false,
+            required_scopes: Vec::new(),
         }
     }
 }
@@ -349,7 +353,29 @@ fn check_claims(claims: &Claims, options: &VerifyOptions, now: u64) -> Result<()
         },
         options,
         now,
-    )
+    )?;
+    // Last: only a token valid in every other way is refused for its scope (403, not 401).
+    if options.required_scopes.is_empty() {
+        return Ok(());
+    }
+    check_scopes(claims.string("scope")?, &options.required_scopes)
+}
+
+/// Whether `scope` (a token's space-separated `scope`) carries each of `required`, compared
+/// exactly; `InsufficientScope` names what it lacks and all that is required.
+pub fn check_scopes(scope: Option<&str>, required: &[String]) -> Result<()> {
+    let granted: Vec<&str> = scope.unwrap_or_default().split(' ').collect();
+    let missing: Vec<String> = (required.iter())
+        .filter(|needed| !granted.contains(&needed.as_str()))
+        .cloned()
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::InsufficientScope {
+        missing,
+        required: required.to_vec(),
+    })
 }
 
 /// A token's times (`iat`, `nbf`, `exp`), as its claims hold them.

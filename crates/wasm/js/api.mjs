@@ -3,7 +3,7 @@
 // fetch key sets, and keep a browser session.
 export { JwtError } from './errors.mjs';
 export { Verifier } from './verifier.mjs';
-export { resourceRefusal, protectedResourceMetadata, protectedResourceMetadataUrl } from './resource.mjs';
+export { resourceRefusal, checkScopes, protectedResourceMetadata, protectedResourceMetadataUrl } from './resource.mjs';
 export { RemoteJwks } from './remote.mjs';
 export { decode, isExpired, expiresIn } from './unverified.mjs';
 export { Session } from './session.mjs';

@@ -48,3 +48,13 @@ export function edgeJwt(options: EdgeJwtOptions): (c: any, next: () => Promise<v
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function protectedResource(options: ProtectedResourceOptions): (c: any) => Response;
+
+/**
+ * A Hono middleware for one route that needs more scopes than `edgeJwt` requires of every token:
+ * mounted after `edgeJwt`, a token without each of `scopes` is answered 403 `insufficient_scope`
+ * with a challenge naming every scope the route needs (RFC 6750 §3.1), for the client to step up.
+ * @example
+ * app.post('/mcp/admin', requireScopes(['mcp:admin']), (c) => c.text('ok'));
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function requireScopes(scopes: string[] | string): (c: any, next: () => Promise<void>) => Promise<Response | void>;

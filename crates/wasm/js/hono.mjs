@@ -1,7 +1,7 @@
 // edge-jwt/hono: a Hono middleware that verifies the request's access token with edge-jwt and
 // sets its claims as `c.get('jwtPayload')`, as Hono's own `jwt` middleware does. Hono is an
 // optional peer dependency: this module never imports it.
-import { Verifier, RemoteJwks, JwtError, resourceRefusal, protectedResourceMetadata } from 'edge-jwt';
+import { Verifier, RemoteJwks, JwtError, resourceRefusal, checkScopes, protectedResourceMetadata } from 'edge-jwt';
 import { DiscoveryFailed, InvalidOption, JwksFetchFailed, JwksInvalid, StoreUnavailable } from './errors.mjs';
 
 /** Failures that are not the token's: the keys or the revocation list could not be had. */
@@ -20,12 +20,15 @@ const OWN = ['jwks', 'kv', 'remote', 'realm', 'replay', 'resourceMetadata', 'ori
  * `RequestOptions.replay`), and their `htu` against `origin`, if given (behind a proxy).
  * On success the claims are `c.get('jwtPayload')`; otherwise
  * the answer is 401 with an RFC 6750 (or RFC 9449 §7.1, for DPoP) `WWW-Authenticate` challenge
- * and a JSON body `{error, error_description, code}`.
+ * and a JSON body `{error, error_description, code}`. With `requiredScopes`, every challenge
+ * names them (`scope`), and a valid token without one of them is 403 `insufficient_scope`
+ * (a client steps up with them all); `requireScopes` asks more of one route.
  * @example
  * import { Hono } from 'hono';
  * import { edgeJwt } from 'edge-jwt/hono';
  * const app = new Hono();
- * app.use('/api/*', edgeJwt({ issuer: 'https://auth.example', audience: 'https://api.example', kv: 'EDGE_JWT_KV' }));
+ * app.use('/api/*', edgeJwt({ issuer: 'https://auth.example', audience: 'https://api.example', kv: 'EDGE_JWT_KV',
+ *   requiredScopes: ['api:read'] }));
  * app.get('/api/me', (c) => c.json({ sub: c.get('jwtPayload').sub }));
  */
 export function edgeJwt(options = {}) {
@@ -65,12 +68,13 @@ export function edgeJwt(options = {}) {
     return verifier;
   };
 
+  const scope = verifierOptions.requiredScopes;
   return async function edgeJwtMiddleware(c, next) {
     const header = c.req.header('Authorization') ?? '';
     const match = /^(Bearer|DPoP)[ ]+[^ ]+[ ]*$/i.exec(header);
     if (!match) {
       // RFC 6750 §3.1: no token (or another scheme) gets the challenge without an error code.
-      return refuse(c, null, 'Bearer', { realm, resourceMetadata }, 'a Bearer or DPoP token is required');
+      return refuse(c, null, 'Bearer', { realm, resourceMetadata, scope }, 'a Bearer or DPoP token is required');
     }
     const scheme = /^dpop$/i.test(match[1]) ? 'DPoP' : 'Bearer';
     try {
@@ -81,21 +85,56 @@ export function edgeJwt(options = {}) {
       if (UNAVAILABLE.includes(error.code)) {
         return c.json({ error: 'temporarily_unavailable', error_description: error.message, code: error.code }, 503);
       }
-      return refuse(c, error.code, scheme, { realm, resourceMetadata }, error.message);
+      return refuse(c, error.code, scheme, { realm, resourceMetadata, scope }, error.message);
+    }
+    // For `requireScopes` on the routes below: how this middleware refuses.
+    c.set(REFUSAL, { scheme, realm, resourceMetadata });
+    await next();
+  };
+}
+
+/** Where `edgeJwt` leaves how it refuses, for `requireScopes`. */
+const REFUSAL = 'edgeJwtRefusal';
+
+/**
+ * A Hono middleware for one route that needs more scopes than `edgeJwt` requires of every
+ * token: after `edgeJwt`, a token without each of `scopes` (exact strings) is answered 403
+ * `insufficient_scope`, the challenge naming every scope the route needs, so that the client
+ * steps up with them all at once (RFC 6750 §3.1, the MCP authorization revisions).
+ * @example
+ * app.use('/mcp', edgeJwt({ issuer, audience: resource, resourceMetadata }));
+ * app.post('/mcp/admin', requireScopes(['mcp:admin']), (c) => c.text('ok'));
+ */
+export function requireScopes(scopes) {
+  const required = typeof scopes === 'string' ? scopes.split(' ').filter(Boolean) : scopes;
+  const token = (s) => typeof s === 'string' && s !== '' && !s.includes(' ');
+  if (!Array.isArray(required) || required.length === 0 || !required.every(token)) {
+    throw new InvalidOption('requireScopes needs the scopes the route requires: an array of scope tokens (non-empty strings without spaces)');
+  }
+  return async function requireScopesMiddleware(c, next) {
+    const how = c.get(REFUSAL);
+    if (!how) {
+      throw new InvalidOption('requireScopes runs after edgeJwt: mount edgeJwt on the route (or a path above it) first');
+    }
+    try {
+      checkScopes(c.get('jwtPayload'), required);
+    } catch (error) {
+      if (!(error instanceof JwtError)) throw error;
+      return refuse(c, error.code, how.scheme, { ...how, scope: required }, error.message);
     }
     await next();
   };
 }
 
-/** 401 with the core's challenge (RFC 6750 §3, RFC 9449 §7.1) and a JSON body, never cached. */
-function refuse(c, code, scheme, { realm, resourceMetadata }, description) {
+/** The core's refusal (RFC 6750 §3, RFC 9449 §7.1): its status, challenge and a JSON body, never cached. */
+function refuse(c, code, scheme, { realm, resourceMetadata, scope }, description) {
   // A missing token's challenge carries no error (RFC 6750 §3.1); the body says what is wanted.
-  const { error, challenge } = resourceRefusal(code, scheme,
-    { realm, resourceMetadata, description: code ? description : undefined });
+  const { error, challenge, status } = resourceRefusal(code, scheme,
+    { realm, resourceMetadata, scope, description: code ? description : undefined });
   c.header('WWW-Authenticate', challenge);
   // An answer about one request's credentials: a shared cache must not hand it to another.
   c.header('Cache-Control', 'no-store');
-  return c.json({ error, error_description: description, ...(code ? { code } : {}) }, 401);
+  return c.json({ error, error_description: description, ...(code ? { code } : {}) }, status);
 }
 
 /**

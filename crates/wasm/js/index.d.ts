@@ -25,6 +25,7 @@ export type JwtErrorCode =
   | 'ERR_CLIENT_MISMATCH'
   | 'ERR_CLIENT_AUTHENTICATION_REQUIRED'
   | 'ERR_INVALID_SCOPE'
+  | 'ERR_INSUFFICIENT_SCOPE'
   | 'ERR_UNAUTHORIZED_CLIENT'
   | 'ERR_INTERNAL'
   | 'ERR_DPOP_PROOF_INVALID'
@@ -113,6 +114,12 @@ export interface VerifierOptions {
    * `verifyRequest` checks the proof and always takes bound tokens.
    */
   allowBoundTokens?: boolean;
+  /**
+   * Scopes every token's `scope` must carry (exact strings; default none). A token valid in every
+   * other way without one of them fails with ERR_INSUFFICIENT_SCOPE, which `resourceRefusal`
+   * answers 403 `insufficient_scope` (RFC 6750 §3.1).
+   */
+  requiredScopes?: string[];
   /**
    * A verified-token cache for `verify` and `verifyAsync` (default: none): up to `max` tokens
    * this verifier has verified, least recently used forgotten first. A hit skips the parse and
@@ -298,8 +305,22 @@ export class RemoteJwks {
 export function resourceRefusal(
   code: JwtErrorCode | string | null | undefined,
   scheme?: 'Bearer' | 'DPoP',
-  options?: { realm?: string; description?: string; resourceMetadata?: string },
-): { error: 'invalid_request' | 'invalid_token' | 'invalid_dpop_proof' | 'use_dpop_nonce'; challenge: string };
+  options?: { realm?: string; description?: string; resourceMetadata?: string; scope?: string[] | string },
+): {
+  error: 'invalid_request' | 'invalid_token' | 'invalid_dpop_proof' | 'use_dpop_nonce' | 'insufficient_scope';
+  challenge: string;
+  /** 403 for `ERR_INSUFFICIENT_SCOPE`, 401 for everything else. */
+  status: 401 | 403;
+};
+
+/**
+ * Checks that verified `claims` carry every scope in `requiredScopes` (exact strings), as the
+ * `requiredScopes` option does for every token: throws `ERR_INSUFFICIENT_SCOPE` otherwise, which
+ * `resourceRefusal` answers 403 `insufficient_scope`.
+ * @example
+ * checkScopes(await verifier.verifyRequest(request), ['mcp:tools:write']);
+ */
+export function checkScopes(claims: { scope?: string } | JwtClaims, requiredScopes: string[] | string): void;
 
 /** What a resource says of itself (RFC 9728). */
 export interface ProtectedResourceOptions {

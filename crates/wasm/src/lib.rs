@@ -14,12 +14,12 @@ use std::cell::RefCell;
 
 use edge_jwt_core::dpop::{ProofOptions, SeenProofs};
 use edge_jwt_core::resource::{
-    challenge, challenge_scheme, request_job, resource_error, with_resource_metadata, RequestJob,
-    ResourceRequest, Scheme,
+    challenge, challenge_scheme, request_job, resource_error, resource_status,
+    with_resource_metadata, with_scope, RequestJob, ResourceRequest, Scheme,
 };
 use edge_jwt_core::revocation::{entry_keys, judge};
 use edge_jwt_core::verify::{
-    decode_unverified, expired, ParsedClaims, SignatureJob, DEFAULT_MAX_TOKEN_LENGTH,
+    check_scopes, decode_unverified, expired, ParsedClaims, SignatureJob, DEFAULT_MAX_TOKEN_LENGTH,
 };
 use edge_jwt_core::{AccessClaims, Error, ErrorCode, StoreError, VerificationKeys, Verifier};
 use wasm_bindgen::prelude::*;
@@ -333,6 +333,7 @@ pub fn resource_refusal(
     realm: Option<String>,
     description: Option<String>,
     resource_metadata: Option<String>,
+    scope: Option<String>,
 ) -> js_sys::Array {
     let presented = if scheme.eq_ignore_ascii_case("dpop") {
         Scheme::Dpop
@@ -340,21 +341,41 @@ pub fn resource_refusal(
         Scheme::Bearer
     };
     let realm = realm.as_deref();
-    let (error, header) = match code {
-        None => ("invalid_request", challenge(presented, realm, None, None)),
+    let (error, header, status) = match code {
+        None => (
+            "invalid_request",
+            challenge(presented, realm, None, None),
+            401,
+        ),
         Some(code) => {
             let code = ErrorCode::parse(&code);
             let error = code.map_or("invalid_token", resource_error);
             let scheme = code.map_or(presented, |c| challenge_scheme(c, presented));
             let header = challenge(scheme, realm, Some(error), description.as_deref());
-            (error, header)
+            (error, header, code.map_or(401, resource_status))
         }
+    };
+    let header = match scope.filter(|s| !s.is_empty()) {
+        Some(scope) => with_scope(header, &scope),
+        None => header,
     };
     let header = match resource_metadata {
         Some(url) => with_resource_metadata(header, &url),
         None => header,
     };
-    js_sys::Array::of2(&JsValue::from_str(error), &JsValue::from_str(&header))
+    js_sys::Array::of3(
+        &JsValue::from_str(error),
+        &JsValue::from_str(&header),
+        &JsValue::from(status),
+    )
+}
+
+/// Whether a token's `scope` carries each of `required` (exact strings): throws
+/// `ERR_INSUFFICIENT_SCOPE`, naming what it lacks, when it does not. The check a Verifier's
+/// `requiredScopes` makes, for a route that needs more than the rest.
+#[wasm_bindgen(js_name = checkScopes)]
+pub fn check_scopes_js(scope: Option<String>, required: Vec<String>) -> Result<(), JsValue> {
+    check_scopes(scope.as_deref(), &required).map_err(|e| js_error(&e))
 }
 
 /// The longest token read by default, in bytes (the core's default).

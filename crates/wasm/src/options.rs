@@ -27,7 +27,7 @@ fn whole_seconds(name: &str, value: &JsValue) -> Result<u64, Error> {
 }
 
 /// `{ issuer, audience, leeway, typ, algorithms, maxTokenLength, maxAge, requiredClaims,
-/// authorizedParties, allowBoundTokens }`, all optional.
+/// authorizedParties, allowBoundTokens, requiredScopes }`, all optional.
 /// `typ` absent means `at+jwt`; `typ: null` skips the check. `undefined` counts as absent.
 pub fn verify_options(options: &JsValue) -> Result<VerifyOptions, Error> {
     let mut result = VerifyOptions::default();
@@ -79,6 +79,15 @@ pub fn verify_options(options: &JsValue) -> Result<VerifyOptions, Error> {
                     return Err(invalid("authorizedParties must not be empty".into()));
                 }
                 result.authorized_parties = Some(parties);
+            }
+            "requiredScopes" => {
+                let scopes = strings("requiredScopes", &value)?;
+                if scopes.iter().any(|s| s.is_empty() || s.contains(' ')) {
+                    return Err(invalid(
+                        "requiredScopes must be scope tokens: non-empty, without spaces".into(),
+                    ));
+                }
+                result.required_scopes = scopes;
             }
             "allowBoundTokens" => {
                 result.allow_bound_tokens = value

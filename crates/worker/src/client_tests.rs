@@ -390,3 +390,43 @@ fn revoke_authenticates_a_client_that_sends_credentials_and_holds_it_to_its_own_
     );
     assert_eq!(introspect(&p, rt)["active"], false);
 }
+
+/// `EDGE_JWT_SCOPES`: published as `scopes_supported` with `offline_access`, the bound of every
+/// code-flow request; `offline_access` (a refresh token, which the flow always issues) is granted
+/// to a client that asks for it, even one registered with a narrower `scope`.
+#[test]
+fn the_issuers_scopes_are_published_with_offline_access_and_bound_every_request() {
+    use crate::flow_tests::{authorize_url, code_for, exchange, public_client, register, LOGIN};
+
+    let p = MemoryPlatform::new(settings(&[
+        (settings::SCOPES, "mcp:tools mcp:admin"),
+        (settings::LOGIN_URL, LOGIN),
+        (settings::RESOURCES, &json!([MCP]).to_string()),
+        (settings::REGISTRATION, "open"),
+    ]));
+    let metadata = body(&p.handle(get("/.well-known/oauth-authorization-server", &[])));
+    assert_eq!(
+        metadata["scopes_supported"],
+        json!(["mcp:tools", "mcp:admin", "offline_access"])
+    );
+    let client_id = public_client(&p);
+    let refused = p.handle(get(
+        &authorize_url(&client_id, &[("scope", "mcp:tools files:read")]),
+        &[],
+    ));
+    assert_eq!(error_of(&refused).1, "invalid_scope", "{}", refused.body);
+    let narrow = register(
+        &p,
+        json!({"redirect_uris": [crate::flow_tests::REDIRECT], "token_endpoint_auth_method": "none", "scope": "mcp:tools"}),
+    );
+    let narrow = narrow["client_id"].as_str().unwrap();
+    let code = code_for(&p, narrow, &[("scope", "mcp:tools offline_access")]);
+    let pair = body(&exchange(&p, narrow, &code, &[]));
+    assert_eq!(pair["scope"], "mcp:tools offline_access", "{pair}");
+    assert!(pair["refresh_token"].is_string());
+
+    // Unset: no scopes_supported, and any scope.
+    let p = crate::flow_tests::flow_platform();
+    let metadata = body(&p.handle(get("/.well-known/oauth-authorization-server", &[])));
+    assert_eq!(metadata.get("scopes_supported"), None);
+}

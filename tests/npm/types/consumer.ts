@@ -1,10 +1,10 @@
 // Uses every export of `edge-jwt` under `tsc --strict --noEmit`.
 import {
   Verifier, RemoteJwks, JwtError, Session, decode, isExpired, expiresIn,
-  resourceRefusal, protectedResourceMetadata, protectedResourceMetadataUrl,
+  resourceRefusal, checkScopes, protectedResourceMetadata, protectedResourceMetadataUrl,
   type Jwks, type JwtClaims, type VerifierOptions, type KvNamespaceLike, type JwtErrorCode, type RemoteVerifier,
 } from 'edge-jwt';
-import { edgeJwt, protectedResource, type EdgeJwtOptions } from 'edge-jwt/hono';
+import { edgeJwt, protectedResource, requireScopes, type EdgeJwtOptions } from 'edge-jwt/hono';
 import { Hono } from 'hono';
 
 const jwks: Jwks = { keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'k1' }] };
@@ -61,13 +61,16 @@ console.log(verifier.verifyRequest(new Request('http://127.0.0.1:3000/x'), { ori
 // A resource server's side of OAuth (RFC 6750, RFC 9449, RFC 9728).
 const refused = resourceRefusal('ERR_JWT_EXPIRED', 'Bearer', { realm: 'api', description: 'expired', resourceMetadata: 'https://mcp.example/.well-known/oauth-protected-resource/mcp' });
 const refusalHeader: string = refused.challenge;
-const refusalError: 'invalid_request' | 'invalid_token' | 'invalid_dpop_proof' | 'use_dpop_nonce' = refused.error;
+const refusalError: 'invalid_request' | 'invalid_token' | 'invalid_dpop_proof' | 'use_dpop_nonce' | 'insufficient_scope' = refused.error;
+const refusalStatus: 401 | 403 = resourceRefusal('ERR_INSUFFICIENT_SCOPE', 'Bearer', { scope: ['mcp:tools'] }).status;
+checkScopes({ scope: 'mcp:tools' }, ['mcp:tools']);
 const resourceOptions = { resource: 'https://mcp.example/mcp', authorizationServers: ['https://auth.example'], scopesSupported: ['mcp:tools'] };
 const resourceMetadata: string[] = protectedResourceMetadata(resourceOptions).authorization_servers;
 const metadataUrl: string = protectedResourceMetadataUrl(resourceOptions.resource);
 const metadataHandler = protectedResource(resourceOptions);
-const mcpAuth = edgeJwt({ issuer: 'https://auth.example', audience: resourceOptions.resource, resourceMetadata: metadataUrl });
-void [refusalHeader, refusalError, resourceMetadata, metadataHandler, mcpAuth];
+const mcpAuth = edgeJwt({ issuer: 'https://auth.example', audience: resourceOptions.resource, resourceMetadata: metadataUrl, requiredScopes: ['mcp:tools'] });
+const adminOnly = requireScopes(['mcp:admin']);
+void [refusalHeader, refusalError, refusalStatus, adminOnly, resourceMetadata, metadataHandler, mcpAuth];
 
 // The README's Hono example, as written: `c.get('jwtPayload')` is typed without `Variables`.
 const app = new Hono();

@@ -9,7 +9,7 @@ use super::pkce;
 use super::redirect;
 use crate::dpop::is_thumbprint;
 use crate::error::Error;
-use crate::issuer::grant_scope;
+use crate::issuer::{grant_scope, OFFLINE_ACCESS};
 
 /// A valid authorization request, as kept until the user's answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,7 +123,9 @@ impl AuthorizationRequest {
         .map_err(|e| invalid(e.to_string()))?;
         let scope = match (one("scope").map_err(invalid)?, &client.scopes) {
             (Some(scope), Some(allowed)) => {
-                grant_scope(Some(scope), allowed).map_err(|e| back("invalid_scope", e))?
+                let mut allowed = allowed.clone();
+                allowed.push(OFFLINE_ACCESS.to_owned());
+                grant_scope(Some(scope), &allowed).map_err(|e| back("invalid_scope", e))?
             }
             (scope, _) => scope.filter(|s| !s.trim().is_empty()).map(str::to_owned),
         };

@@ -199,6 +199,7 @@ impl ApiError {
             }
             ErrorCode::AuthorizationNotFound => (404, "not_found", message),
             ErrorCode::UnauthorizedClient => (400, "unauthorized_client", message),
+            ErrorCode::InsufficientScope => (403, "insufficient_scope", message),
             // RFC 9449 §5 (400 at the token endpoint) and §7.1 (401 with a challenge at a
             // resource), as the core names them.
             code if code.is_dpop() => match presented {

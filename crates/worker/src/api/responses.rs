@@ -75,6 +75,9 @@ pub fn metadata(settings: &Settings) -> Value {
         metadata["code_challenge_methods_supported"] = json!([S256]);
         metadata["authorization_response_iss_parameter_supported"] = json!(true);
     }
+    if let Some(scopes) = &settings.scopes {
+        metadata["scopes_supported"] = json!(scopes);
+    }
     if settings.client_documents != ClientDocuments::Off {
         metadata["client_id_metadata_document_supported"] = json!(true);
     }

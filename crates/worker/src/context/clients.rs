@@ -25,11 +25,22 @@ thread_local! {
 
 impl<P: Platform> Ctx<'_, P> {
     /// A client of the authorization code flow by id: a configured one with redirect URIs, or
-    /// one registered (RFC 7591, in KV).
+    /// one registered (RFC 7591, in KV), or a metadata document's; its scopes bounded by what
+    /// the operator allows.
     pub(crate) async fn flow_client(
         &self,
         client_id: &str,
     ) -> Result<Option<FlowClient>, ApiError> {
+        let client = self.unbounded_flow_client(client_id).await?;
+        // The scopes the issuer grants at all (`EDGE_JWT_SCOPES`).
+        Ok(match &self.settings.scopes {
+            Some(scopes) => client.map(|c| c.bounded_by(scopes)),
+            None => client,
+        })
+    }
+
+    /// [`Ctx::flow_client`] before the issuer's own bound.
+    async fn unbounded_flow_client(&self, client_id: &str) -> Result<Option<FlowClient>, ApiError> {
         if let Some(client) = self.settings.clients.get(client_id) {
             return Ok((!client.redirect_uris.is_empty()).then(|| client.flow_client(client_id)));
         }

@@ -2,6 +2,7 @@
 //! function, so the Worker passes its `Env` and the tests a map.
 
 use edge_jwt_core::authorization::SealKey;
+use edge_jwt_core::issuer::OFFLINE_ACCESS;
 use edge_jwt_core::keyring::KeyRing;
 use edge_jwt_core::{KeySet, Policy, TokenIssuer};
 
@@ -36,6 +37,9 @@ pub const RESOURCES: &str = "EDGE_JWT_RESOURCES";
 pub const REGISTRATION: &str = "EDGE_JWT_REGISTRATION";
 /// The scopes a registered or document client may ask for, space-separated (unset: any).
 pub const REGISTERED_SCOPES: &str = "EDGE_JWT_REGISTERED_SCOPES";
+/// The scopes the issuer grants, space-separated (unset: any): published as
+/// `scopes_supported`, with `offline_access`, and the bound of every code-flow request.
+pub const SCOPES: &str = "EDGE_JWT_SCOPES";
 /// `on` accepts client ids that are `https` URLs of client metadata documents; `loopback` also
 /// `http://127.0.0.1` ones (local runs and tests only).
 pub const CLIENT_METADATA_DOCUMENTS: &str = "EDGE_JWT_CLIENT_METADATA_DOCUMENTS";
@@ -98,6 +102,9 @@ pub struct Settings {
     /// What a client the operator did not configure (registered, or a document's) may ask
     /// for; `None`: any scope.
     pub registered_scopes: Option<Vec<String>>,
+    /// The scopes the issuer grants in the code flow (`offline_access` among them); `None`:
+    /// any, and no `scopes_supported`.
+    pub scopes: Option<Vec<String>>,
     /// Which client metadata documents are accepted.
     pub client_documents: ClientDocuments,
     /// Whether the store contract may be run against the deployed stores (tests only).
@@ -212,19 +219,15 @@ impl Settings {
             Some("open") => true,
             Some(_) => return Err(ApiError::misconfigured(REGISTRATION, "must be open or off")),
         };
-        let registered_scopes = lookup(REGISTERED_SCOPES)
-            .filter(|v| !v.trim().is_empty())
-            .map(|v| v.split_whitespace().map(str::to_owned).collect::<Vec<_>>());
-        if registered_scopes
-            .iter()
-            .flatten()
-            .any(|s| s.contains(['"', '\\']))
-        {
-            return Err(ApiError::misconfigured(
-                REGISTERED_SCOPES,
-                "must be space-separated scope tokens",
-            ));
-        }
+        let registered_scopes = scope_list(&lookup, REGISTERED_SCOPES)?;
+        // `offline_access` asks for a refresh token, which the code flow always issues
+        // (the MCP authorization revisions: the authorization server may list it).
+        let scopes = scope_list(&lookup, SCOPES)?.map(|mut scopes| {
+            if !scopes.iter().any(|s| s == OFFLINE_ACCESS) {
+                scopes.push(OFFLINE_ACCESS.to_owned());
+            }
+            scopes
+        });
         Ok(Settings {
             seal,
             public_jwks: ring_jwks.unwrap_or_else(|| issuer.keys().public_jwks().to_string()),
@@ -238,6 +241,7 @@ impl Settings {
             resources,
             registration_open,
             registered_scopes,
+            scopes,
             client_documents,
             store_conformance,
         })
@@ -283,6 +287,23 @@ pub fn load_policy(lookup: &impl Fn(&str) -> Option<String>) -> Result<Policy, A
         .validate()
         .map_err(|e| ApiError::misconfigured("the token lifetimes", &e.to_string()))?;
     Ok(policy)
+}
+
+/// A setting of space-separated scope tokens; `None` when unset or blank.
+fn scope_list(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &str,
+) -> Result<Option<Vec<String>>, ApiError> {
+    let scopes = lookup(name)
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| v.split_whitespace().map(str::to_owned).collect::<Vec<_>>());
+    if scopes.iter().flatten().any(|s| s.contains(['"', '\\'])) {
+        return Err(ApiError::misconfigured(
+            name,
+            "must be space-separated scope tokens",
+        ));
+    }
+    Ok(scopes)
 }
 
 fn absolute_url(text: &str) -> bool {
