@@ -18,7 +18,13 @@ const LOGIN = 'http://127.0.0.1:9/login';
 const RESOURCE = 'https://mcp.example.test/mcp';
 const REDIRECT = 'http://127.0.0.1:33418/callback';
 
+let assertionKey;
+let assertionJwk;
+
 before(async () => {
+  // The key a ChatGPT-shaped document client signs its private_key_jwt assertions with.
+  assertionKey = await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']);
+  assertionJwk = { ...(await crypto.subtle.exportKey('jwk', assertionKey.publicKey)), kid: 'chat-1', alg: 'EdDSA' };
   // Client ID Metadata Documents, served by the test on loopback (EDGE_JWT_CLIENT_METADATA_DOCUMENTS=loopback).
   documents = createServer((req, res) => {
     const url = `${documentBase}${req.url}`;
@@ -29,6 +35,17 @@ before(async () => {
     if (req.url === '/redirect.json') return res.writeHead(302, { location: `${documentBase}/good.json` }).end();
     if (req.url === '/big.json') return res.writeHead(200).end(doc(url, { pad: 'x'.repeat(8000) }));
     if (req.url === '/elsewhere.json') return res.writeHead(200).end(doc(url, { redirect_uris: ['https://elsewhere.example/cb'] }));
+    // ChatGPT's published shape: private_key_jwt declared, none offered, keys on its own host,
+    // grant and response types beyond the code flow's.
+    if (req.url === '/chatgpt.json') {
+      return res.writeHead(200, { 'content-type': 'application/json' }).end(doc(url, {
+        client_name: 'ChatGPT', token_endpoint_auth_method: 'private_key_jwt',
+        token_endpoint_auth_methods_supported: ['none', 'private_key_jwt'], token_endpoint_auth_signing_alg: 'EdDSA',
+        jwks_uri: `${documentBase}/jwks.json`, response_types: ['code', 'id_token'],
+        grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:jwt-bearer'],
+      }));
+    }
+    if (req.url === '/jwks.json') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [assertionJwk] }));
     return res.writeHead(404).end();
   });
   await new Promise((resolve) => documents.listen(0, '127.0.0.1', resolve));
@@ -174,4 +191,29 @@ test('a client ID metadata document served by a test server: accepted; another c
     assert.equal(refused.status, 400, path);
     assert.equal(refused.headers.get('location'), null, path);
   }
+});
+
+test('a ChatGPT-shaped metadata document: the whole flow with oauth4webapi\'s PrivateKeyJwt at the exchange, the refresh and /revoke', async () => {
+  assert.ok(as.token_endpoint_auth_methods_supported.includes('private_key_jwt'));
+  const client = { client_id: `${documentBase}/chatgpt.json`, token_endpoint_auth_method: 'private_key_jwt' };
+  const signed = oauth.PrivateKeyJwt({ key: assertionKey.privateKey, kid: 'chat-1' });
+  const verifier = oauth.generateRandomCodeVerifier();
+  const codeChallenge = await oauth.calculatePKCECodeChallenge(verifier);
+  const { callback } = await logIn(authorizationUrl(client, codeChallenge, 'st'));
+  const params = oauth.validateAuthResponse(as, client, callback, 'st');
+  // Without its assertion the code is refused, and not used up.
+  const bare = await fetch(as.token_endpoint, form({ grant_type: 'authorization_code', client_id: client.client_id,
+    code: params.get('code'), redirect_uri: REDIRECT, code_verifier: verifier }));
+  assert.equal(bare.status, 401);
+  assert.equal((await json(bare)).error, 'invalid_client');
+  const tokens = await oauth.processAuthorizationCodeResponse(as, client,
+    await oauth.authorizationCodeGrantRequest(as, client, signed, params, REDIRECT, verifier, insecure));
+  assert.equal(JSON.parse(Buffer.from(tokens.access_token.split('.')[1], 'base64url')).client_id, client.client_id);
+  const refreshed = await oauth.processRefreshTokenResponse(as, client,
+    await oauth.refreshTokenGrantRequest(as, client, signed, tokens.refresh_token, insecure));
+  assert.ok(refreshed.refresh_token);
+  const revoked = await oauth.revocationRequest(as, client, signed, refreshed.refresh_token, insecure);
+  await oauth.processRevocationResponse(revoked);
+  const after = await oauth.refreshTokenGrantRequest(as, client, signed, refreshed.refresh_token, insecure);
+  await assert.rejects(oauth.processRefreshTokenResponse(as, client, after), (e) => e.error === 'invalid_grant');
 });

@@ -129,6 +129,9 @@ pub enum Error {
         missing: Vec<String>,
         required: Vec<String>,
     },
+    /// A client assertion (`private_key_jwt`, RFC 7523 §3) that cannot authenticate its client:
+    /// unverifiable, for another audience, too long-lived, or its `jti` used before.
+    ClientAssertionInvalid(String),
 }
 
 /// The stable codes callers branch on, one per kind of [`Error`]: jose's where jose has one.
@@ -166,11 +169,12 @@ pub enum ErrorCode {
     UnsupportedResponseType,
     ClientAuthenticationRequired,
     InsufficientScope,
+    ClientAssertionInvalid,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 31] = [
+    pub const ALL: [ErrorCode; 32] = [
         ErrorCode::JwtExpired,
         ErrorCode::JwtClaimValidationFailed,
         ErrorCode::JwsSignatureVerificationFailed,
@@ -202,6 +206,7 @@ impl ErrorCode {
         ErrorCode::UnsupportedResponseType,
         ErrorCode::ClientAuthenticationRequired,
         ErrorCode::InsufficientScope,
+        ErrorCode::ClientAssertionInvalid,
     ];
 
     /// The code's text (`ERR_JWT_EXPIRED`...).
@@ -238,6 +243,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedResponseType => "ERR_UNSUPPORTED_RESPONSE_TYPE",
             ErrorCode::ClientAuthenticationRequired => "ERR_CLIENT_AUTHENTICATION_REQUIRED",
             ErrorCode::InsufficientScope => "ERR_INSUFFICIENT_SCOPE",
+            ErrorCode::ClientAssertionInvalid => "ERR_CLIENT_ASSERTION_INVALID",
         }
     }
 
@@ -309,6 +315,7 @@ impl Error {
             Error::UnsupportedResponseType => ErrorCode::UnsupportedResponseType,
             Error::ClientAuthenticationRequired => ErrorCode::ClientAuthenticationRequired,
             Error::InsufficientScope { .. } => ErrorCode::InsufficientScope,
+            Error::ClientAssertionInvalid(_) => ErrorCode::ClientAssertionInvalid,
         }
     }
 
@@ -446,6 +453,7 @@ impl fmt::Display for Error {
                 missing.join(" "),
                 required.join(" ")
             ),
+            Error::ClientAssertionInvalid(why) => write!(f, "invalid client assertion: {why}"),
         }
     }
 }

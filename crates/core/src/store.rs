@@ -39,3 +39,14 @@ impl<S: Store> Store for &S {
         (**self).put(key, value, expires_at).await
     }
 }
+
+/// Records `key` until `until` unless it is recorded already: whether this was its first use.
+/// Exact in a store that serializes its requests between the read and the write (a Durable
+/// Object): a client assertion's `jti` is accepted once, everywhere.
+pub async fn use_once<S: Store>(store: &S, key: &str, until: u64) -> Result<bool, StoreError> {
+    if store.get(key).await?.is_some() {
+        return Ok(false);
+    }
+    store.put(key, "1", until).await?;
+    Ok(true)
+}

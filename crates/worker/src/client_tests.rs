@@ -166,7 +166,12 @@ fn a_confidential_client_may_post_its_secret_and_a_public_one_may_not_send_one()
     let metadata = body(&p.handle(get("/.well-known/oauth-authorization-server", &[])));
     assert_eq!(
         metadata["token_endpoint_auth_methods_supported"],
-        json!(["none", "client_secret_basic", "client_secret_post"])
+        json!([
+            "none",
+            "client_secret_basic",
+            "client_secret_post",
+            "private_key_jwt"
+        ])
     );
 }
 

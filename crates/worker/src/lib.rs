@@ -46,6 +46,8 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
 }
 
 #[cfg(test)]
+mod assertion_tests;
+#[cfg(test)]
 mod client_tests;
 #[cfg(test)]
 mod flow_tests;

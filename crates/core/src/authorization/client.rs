@@ -5,9 +5,11 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::assertion::{ASSERTION_ALGORITHMS, PRIVATE_KEY_JWT};
 use super::redirect::check_registrable;
 use crate::error::{Error, Result};
 use crate::jose::b64;
+use crate::keys::VerificationKeys;
 
 /// What the flow needs to know of a client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +22,32 @@ pub struct FlowClient {
     /// The scopes it may ask for; `None`: any.
     pub scopes: Option<Vec<String>>,
     pub origin: ClientOrigin,
+    /// Its public keys, when it authenticates with signed assertions (`private_key_jwt`).
+    pub keys: Option<ClientKeys>,
+}
+
+/// Where a client that authenticates with signed assertions (`private_key_jwt`, RFC 7523
+/// §2.2) keeps its public keys: given (a JWKS as JSON text), or at a URL (fetched, cached).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientKeys {
+    Jwks(String),
+    JwksUri(String),
+}
+
+impl ClientKeys {
+    /// `jwks` given inline (RFC 7591 §2): it must be public keys a client may sign its
+    /// assertions with.
+    pub fn given(jwks: &Value) -> Result<Self> {
+        let text = jwks.to_string();
+        VerificationKeys::from_jwks(&text, Some(&ASSERTION_ALGORITHMS)).map_err(|e| {
+            Error::InvalidClientMetadata(format!(
+                "jwks must be public keys (EdDSA, ES256, RSA) a client signs its assertions \
+                 with: {e}"
+            ))
+        })?;
+        Ok(ClientKeys::Jwks(text))
+    }
 }
 
 impl FlowClient {
@@ -97,6 +125,11 @@ pub struct RegisteredClient {
     /// BASE64URL(SHA-256(secret)) of a confidential client's secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret_hash: Option<String>,
+    /// A `private_key_jwt` client's public keys (RFC 7591 §2: `jwks` or `jwks_uri`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks_uri: Option<String>,
 }
 
 /// The longest a registration's text fields may be.
@@ -144,12 +177,36 @@ impl RegisteredClient {
         }
         let method = string("token_endpoint_auth_method")?
             .unwrap_or_else(|| AUTH_CLIENT_SECRET_BASIC.to_owned());
-        if ![AUTH_NONE, AUTH_CLIENT_SECRET_BASIC, AUTH_CLIENT_SECRET_POST]
-            .contains(&method.as_str())
+        if ![
+            AUTH_NONE,
+            AUTH_CLIENT_SECRET_BASIC,
+            AUTH_CLIENT_SECRET_POST,
+            PRIVATE_KEY_JWT,
+        ]
+        .contains(&method.as_str())
         {
             return Err(bad(
-                "token_endpoint_auth_method must be none, client_secret_basic or client_secret_post",
+                "token_endpoint_auth_method must be none, client_secret_basic, client_secret_post \
+                 or private_key_jwt",
             ));
+        }
+        // A `private_key_jwt` client names its keys one way: given, or at an https URL (whose
+        // host the Worker checks as it checks a document's).
+        let jwks = object.get("jwks").filter(|v| !v.is_null()).cloned();
+        let jwks_uri = string("jwks_uri")?;
+        match (method == PRIVATE_KEY_JWT, &jwks, &jwks_uri) {
+            (true, Some(jwks), None) => {
+                ClientKeys::given(jwks)?;
+            }
+            (true, None, Some(uri)) if uri.starts_with("https://") => {}
+            (true, _, _) => {
+                return Err(bad(
+                    "a private_key_jwt client registers its public keys: jwks, or an https \
+                     jwks_uri, one of the two",
+                ))
+            }
+            (false, None, None) => {}
+            (false, _, _) => return Err(bad("jwks and jwks_uri are for private_key_jwt clients")),
         }
         let grant_types = strings("grant_types", &["authorization_code"])?;
         if grant_types.is_empty()
@@ -181,7 +238,7 @@ impl RegisteredClient {
             ));
         }
         // A confidential client may then authenticate either way (Basic or in the body).
-        let secret = if method != AUTH_NONE {
+        let secret = if method != AUTH_NONE && method != PRIVATE_KEY_JWT {
             Some(format!(
                 "{}{}",
                 crate::random::new_id()?,
@@ -200,6 +257,8 @@ impl RegisteredClient {
             response_types,
             scope,
             client_secret_hash: secret.as_deref().map(secret_hash),
+            jwks,
+            jwks_uri,
         };
         Ok((client, secret))
     }
@@ -223,6 +282,19 @@ impl RegisteredClient {
                 .as_deref()
                 .map(|s| crate::issuer::scope_tokens(Some(s))),
             origin: ClientOrigin::Registered,
+            keys: self.keys(),
+        }
+    }
+
+    /// Its public keys, if it is a `private_key_jwt` client.
+    pub fn keys(&self) -> Option<ClientKeys> {
+        if self.token_endpoint_auth_method != PRIVATE_KEY_JWT {
+            return None;
+        }
+        match (&self.jwks, &self.jwks_uri) {
+            (Some(jwks), _) => Some(ClientKeys::Jwks(jwks.to_string())),
+            (None, Some(uri)) => Some(ClientKeys::JwksUri(uri.clone())),
+            (None, None) => None,
         }
     }
 

@@ -3,6 +3,7 @@
 //! client, the login handed to the user's app under a sealed challenge, the code redeemed once.
 //! Every rule is here; the Worker adapts.
 
+pub mod assertion;
 pub mod client;
 pub mod document;
 pub mod document_url;
@@ -12,7 +13,7 @@ pub mod redirect;
 pub mod request;
 pub mod seal;
 
-pub use client::{ClientOrigin, FlowClient, RegisteredClient, RegisteredClients};
+pub use client::{ClientKeys, ClientOrigin, FlowClient, RegisteredClient, RegisteredClients};
 pub use flow::{
     Answerer, Answers, CodeExchange, Consent, GrantedCode, Pending, PendingView, Redemption,
 };

@@ -210,6 +210,7 @@ mod tests {
             public: true,
             scopes: Some(vec!["read".into(), "write".into()]),
             origin: ClientOrigin::Configured,
+            keys: None,
         }
     }
 

@@ -190,7 +190,7 @@ impl ApiError {
             ErrorCode::InvalidRedirectUri => (400, "invalid_redirect_uri", message),
             ErrorCode::InvalidClientMetadata => (400, "invalid_client_metadata", message),
             ErrorCode::UnsupportedResponseType => (400, "unsupported_response_type", message),
-            ErrorCode::ClientAuthenticationRequired => {
+            ErrorCode::ClientAuthenticationRequired | ErrorCode::ClientAssertionInvalid => {
                 return ApiError {
                     code: Some(code),
                     error_description: message,

@@ -1,5 +1,6 @@
 //! The endpoints' answers, as plain data.
 
+use edge_jwt_core::authorization::assertion::ASSERTION_ALGORITHMS;
 use edge_jwt_core::authorization::pkce::S256;
 use edge_jwt_core::dpop::DEFAULT_PROOF_ALGORITHMS;
 use edge_jwt_core::{RefreshClaims, SessionStatus};
@@ -49,10 +50,19 @@ pub fn inactive() -> Value {
     json!({ "active": false })
 }
 
+/// How a client may authenticate at `/token` and `/revoke`.
+const AUTH_METHODS: [&str; 4] = [
+    "none",
+    "client_secret_basic",
+    "client_secret_post",
+    "private_key_jwt",
+];
+
 /// RFC 8414 metadata.
 pub fn metadata(settings: &Settings) -> Value {
     let issuer = &settings.issuer;
     let base = issuer.policy().issuer.trim_end_matches('/');
+    let assertion_algorithms = ASSERTION_ALGORITHMS.map(|alg| alg.name());
     let mut metadata = json!({
         "issuer": issuer.policy().issuer,
         "token_endpoint": format!("{base}/token"),
@@ -61,8 +71,10 @@ pub fn metadata(settings: &Settings) -> Value {
         "jwks_uri": format!("{base}/.well-known/jwks.json"),
         "grant_types_supported": ["refresh_token", "client_credentials"],
         "response_types_supported": [],
-        "token_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
-        "revocation_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
+        "token_endpoint_auth_methods_supported": AUTH_METHODS,
+        "token_endpoint_auth_signing_alg_values_supported": assertion_algorithms,
+        "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
+        "revocation_endpoint_auth_signing_alg_values_supported": assertion_algorithms,
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic"],
         "dpop_signing_alg_values_supported": DEFAULT_PROOF_ALGORITHMS.map(|alg| alg.name()),
     });

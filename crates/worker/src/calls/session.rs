@@ -79,6 +79,15 @@ pub struct StoreConformance {
     pub prefix: String,
 }
 
+/// Records `key` until `until` unless it is recorded: whether this was its first use. Sent to
+/// the object named for a client's assertions (`client-assertions:<client_id>`, never a
+/// `sid`), so that each `jti` of a client's assertions is accepted once, exactly.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct UseOnce {
+    pub key: String,
+    pub until: u64,
+}
+
 /// The session's status, and whether `refresh_jti` (if given) still refreshes.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Status {
@@ -101,4 +110,5 @@ object_calls! {
     RevokeToken => bool,
     StoreConformance => Option<String>,
     Status => Option<SessionStatus>,
+    UseOnce => bool,
 }

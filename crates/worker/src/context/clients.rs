@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use edge_jwt_core::authorization::document;
 use edge_jwt_core::authorization::document_url::host_of;
 use edge_jwt_core::authorization::FlowClient;
+use edge_jwt_core::Error;
 
 use super::{Ctx, TokenClient};
 use crate::api::auth::basic_credentials;
@@ -16,6 +17,7 @@ use crate::api::incoming::Incoming;
 use crate::api::ApiError;
 use crate::events::{Event, Subjects};
 use crate::platform::Platform;
+use crate::settings::ClientDocuments;
 
 /// Client metadata documents fetched by this isolate, with the time each may be kept until.
 const MAX_DOCUMENTS: usize = 256;
@@ -124,13 +126,15 @@ impl<P: Platform> Ctx<'_, P> {
             300..400 => return Err("it redirects, and redirects are not followed".to_owned()),
             status => return Err(format!("it answered HTTP {status}")),
         }
-        let client = document::client(url, &fetched.body).map_err(|e| e.to_string())?;
+        let loopback = self.settings.client_documents == ClientDocuments::Loopback;
+        let client = document::client(url, &fetched.body, loopback).map_err(|e| e.to_string())?;
         let keep = document::cache_seconds(fetched.cache_control.as_deref());
         Ok((client, keep))
     }
 
-    /// The client that authenticated at the token endpoint (RFC 6749 §2.3.1): with HTTP Basic
-    /// or with `client_id` and `client_secret` in the body (`client_secret_post`), never both;
+    /// The client that authenticated at the token endpoint (RFC 6749 §2.3.1): with HTTP Basic,
+    /// with `client_id` and `client_secret` in the body (`client_secret_post`), or with a signed
+    /// assertion (`private_key_jwt`), one method only;
     /// `None` when it sent no secret. A secret that is wrong, or sent by a client that has none
     /// (a public client), is `invalid_client`, before anything is used up.
     pub(crate) async fn token_client<B>(
@@ -138,6 +142,9 @@ impl<P: Platform> Ctx<'_, P> {
         req: &Incoming<B>,
         form: &Form,
     ) -> Result<Option<TokenClient>, ApiError> {
+        if let Some(client) = self.assertion_client(req, form).await? {
+            return Ok(Some(client));
+        }
         let Some(secret) = form.get("client_secret") else {
             return self.basic_client(req).await;
         };
@@ -196,8 +203,17 @@ impl<P: Platform> Ctx<'_, P> {
         let Some(id) = form.get("client_id") else {
             return Ok(None);
         };
-        // A document's client is public; its code is bound to the URL it was issued to.
+        // A document's public client: its code is bound to the URL it was issued to. One that
+        // signs assertions must send one.
         if self.settings.client_documents.accepts(id) {
+            if self.flow_client(id).await?.is_some_and(|c| !c.public) {
+                self.event(Event::ClientAuthenticationFailed, Subjects::default());
+                return Err(Error::ClientAssertionInvalid(
+                    "this client authenticates with private_key_jwt: send a client_assertion"
+                        .into(),
+                )
+                .into());
+            }
             return Ok(Some(TokenClient {
                 id: id.to_owned(),
                 authenticated: false,

@@ -4,6 +4,7 @@
 //! token and authorization endpoints (`clients`), sessions (`sessions`) and the login handoff
 //! (`handoff`) in files of their own.
 
+mod assertions;
 mod clients;
 mod handoff;
 mod sessions;

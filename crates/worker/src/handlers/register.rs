@@ -1,7 +1,7 @@
 //! Dynamic client registration (RFC 7591), when `EDGE_JWT_REGISTRATION=open`: a client
 //! registers its redirect URIs and is usable at once. Limited per address.
 
-use edge_jwt_core::authorization::RegisteredClient;
+use edge_jwt_core::authorization::{document_url, RegisteredClient};
 use edge_jwt_core::Error;
 
 use crate::api::form;
@@ -11,6 +11,7 @@ use crate::api::ApiError;
 use crate::context::{Answer, Ctx};
 use crate::events::{Event, Subjects};
 use crate::platform::Platform;
+use crate::settings::ClientDocuments;
 
 /// `POST /register`: 201 with the client's id, its metadata as stored and, for a confidential
 /// client, its secret (this once).
@@ -30,6 +31,13 @@ pub(crate) async fn register<P: Platform, B: Body>(
     let metadata: serde_json::Value = serde_json::from_slice(&req.body.read().await?)
         .map_err(|_| Error::InvalidClientMetadata("the body must be a JSON object".into()))?;
     let (client, secret) = RegisteredClient::register(&metadata, ctx.now())?;
+    // A `jwks_uri` is fetched as documents are: only from where a document could be.
+    if let Some(uri) = &client.jwks_uri {
+        let loopback = ctx.settings.client_documents == ClientDocuments::Loopback;
+        document_url::check(uri, loopback).map_err(|why| {
+            Error::InvalidClientMetadata(format!("jwks_uri cannot be fetched: {why}"))
+        })?;
+    }
     ctx.registered_clients()?.save(&client).await?;
     let about = Subjects {
         client_id: Some(&client.client_id),

@@ -11,7 +11,7 @@ use edge_jwt_core::{Clock, Error, SessionRotation, Store};
 use super::shell::{durable_object_class, ObjectContext};
 use crate::calls::{
     Answered, End, EndForSubject, ObjectCall, RecordAnswer, Refresh, Revoke, RevokeToken,
-    SessionCall, Start, StartOnce, Status, StoreConformance, WasAnswered,
+    SessionCall, Start, StartOnce, Status, StoreConformance, UseOnce, WasAnswered,
 };
 use crate::clock::WorkerClock;
 
@@ -75,6 +75,10 @@ pub async fn answer<S: Store, R: Store, C: Clock>(
         }
         SessionCall::Status(c) => {
             Status::reply(rotation.status(&c.sid, c.refresh_jti.as_deref()).await?)
+        }
+        SessionCall::UseOnce(c) => {
+            let first = edge_jwt_core::store::use_once(rotation.store, &c.key, c.until).await;
+            UseOnce::reply(first.map_err(Error::from)?)
         }
     }
 }

@@ -6,16 +6,19 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use edge_jwt_core::authorization::redirect::check_registrable;
-use edge_jwt_core::authorization::{ClientOrigin, FlowClient};
+use edge_jwt_core::authorization::{ClientKeys, ClientOrigin, FlowClient};
 use edge_jwt_core::client::{ClientRules, Permission};
 
 use crate::api::auth::basic_credentials;
 use crate::api::ApiError;
 
-/// A configured client: its secret and its rules (the core's).
+/// A configured client: its secret (or the public keys it signs assertions with) and its
+/// rules (the core's).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Client {
-    secret: String,
+    secret: Option<String>,
+    /// Its public keys, when it authenticates with `private_key_jwt` (RFC 7523 §2.2).
+    pub keys: Option<ClientKeys>,
     pub rules: ClientRules,
     /// Where the authorization code flow may send its users back (none: it does not use it).
     pub redirect_uris: Vec<String>,
@@ -32,6 +35,7 @@ impl Client {
             public: false,
             scopes: self.rules.scopes.clone(),
             origin: ClientOrigin::Configured,
+            keys: self.keys.clone(),
         }
     }
 }
@@ -40,7 +44,12 @@ impl Client {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ClientObject {
-    secret: String,
+    /// Its secret, unless it authenticates with signed assertions only (`jwks`).
+    #[serde(default)]
+    secret: Option<String>,
+    /// The public keys (a JWKS, or one JWK) it signs its `private_key_jwt` assertions with.
+    #[serde(default)]
+    jwks: Option<serde_json::Value>,
     /// The scopes it may ask for: in its client-credentials tokens (default: none) and in the
     /// sessions it starts (default: any).
     #[serde(default)]
@@ -87,21 +96,29 @@ impl Clients {
     pub fn parse(json: &str) -> Result<Self, &'static str> {
         let settings: BTreeMap<String, ClientSetting> =
             serde_json::from_str(json).map_err(|_| {
-                "must be a JSON object of client ids to secrets or to {secret, scopes?, \
-                 grant_types?, permissions?} (permissions: sessions, subjects, introspect)"
+                "must be a JSON object of client ids to secrets or to {secret or jwks, scopes?, \
+                 grant_types?, permissions?, redirect_uris?, client_name?, replay_window?} \
+                 (permissions: sessions, authorizations, subjects, introspect, keys)"
             })?;
         let clients: BTreeMap<String, Client> = settings
             .into_iter()
-            .map(|(id, setting)| {
+            .map(|(id, setting)| -> Result<(String, Client), &'static str> {
                 let client = match setting {
                     ClientSetting::Secret(secret) => Client {
-                        secret,
+                        secret: Some(secret),
+                        keys: None,
                         rules: ClientRules::trusted(),
                         redirect_uris: Vec::new(),
                         client_name: None,
                     },
                     ClientSetting::Object(object) => Client {
                         secret: object.secret,
+                        keys: match &object.jwks {
+                            Some(jwks) => Some(ClientKeys::given(jwks).map_err(|_| {
+                                "a client's jwks must be public keys (EdDSA, ES256, RSA) with a kid"
+                            })?),
+                            None => None,
+                        },
                         rules: ClientRules {
                             scopes: object.scopes,
                             grant_types: object.grant_types,
@@ -112,17 +129,23 @@ impl Clients {
                         client_name: object.client_name,
                     },
                 };
-                (id, client)
+                Ok((id, client))
             })
-            .collect();
+            .collect::<Result<_, _>>()?;
         if clients.is_empty() {
             return Err("must name at least one client");
         }
+        let weak = |c: &Client| match &c.secret {
+            Some(secret) => secret.len() < 16,
+            None => c.keys.is_none(),
+        };
         if clients
             .iter()
-            .any(|(id, client)| id.is_empty() || client.secret.len() < 16)
+            .any(|(id, client)| id.is_empty() || weak(client))
         {
-            return Err("needs non-empty client ids and secrets of 16 or more characters");
+            return Err(
+                "needs non-empty client ids, each with a secret of 16 or more characters or jwks",
+            );
         }
         if clients
             .values()
@@ -161,9 +184,9 @@ impl Clients {
     /// Whether `secret` is configured client `id`'s, however it was sent.
     pub fn verify(&self, id: &str, secret: &str) -> bool {
         // Compare against a dummy secret for unknown ids so timing does not reveal which ids exist.
-        let expected = self.0.get(id);
+        let expected = self.0.get(id).filter(|c| c.secret.is_some());
         let candidate = expected
-            .map(|c| c.secret.as_str())
+            .and_then(|c| c.secret.as_deref())
             .unwrap_or("edge-jwt-no-such-client-secret");
         let matches = ct_codecs::verify(candidate.as_bytes(), secret.as_bytes());
         matches && expected.is_some()
