@@ -24,6 +24,7 @@ export type JwtErrorCode =
   // The issuer's own failures, as a Session's refresh may carry them from the server.
   | 'ERR_CLIENT_MISMATCH'
   | 'ERR_CLIENT_AUTHENTICATION_REQUIRED'
+  | 'ERR_CLIENT_ASSERTION_INVALID'
   | 'ERR_INVALID_SCOPE'
   | 'ERR_INSUFFICIENT_SCOPE'
   | 'ERR_UNAUTHORIZED_CLIENT'
