@@ -29,6 +29,7 @@ fn request() -> AuthorizationRequest {
         resource: Some("https://mcp.example/mcp".into()),
         code_challenge: CHALLENGE.into(),
         dpop_jkt: None,
+        dpop_bound: false,
     }
 }
 

@@ -294,3 +294,67 @@ fn a_registered_client_with_jwks_gets_no_secret_and_exchanges_its_code_with_an_a
         );
     }
 }
+
+/// `/introspect` takes what `/token` takes: Basic, `client_secret_post`, or an assertion, for a
+/// configured client with the `introspect` permission.
+#[test]
+fn introspect_authenticates_with_an_assertion_or_a_posted_secret() {
+    let signer = key();
+    let clients = json!({
+        "backend": "0123456789abcdef-secret",
+        "auditor": {"jwks": public_jwks(&signer), "permissions": ["introspect"]},
+        "service": {"jwks": public_jwks(&signer), "grant_types": ["client_credentials"], "scopes": ["x"]},
+    });
+    let p = platform_with(clients, &[]);
+    let started = p.handle(post_json(
+        "/sessions",
+        &json!({"sub": "alice"}),
+        &[("Authorization", BACKEND)],
+    ));
+    let at = body(&started)["access_token"].as_str().unwrap().to_owned();
+    let introspect_as = |params: &[(&str, &str)]| {
+        let mut all = vec![("token", at.as_str())];
+        all.extend_from_slice(params);
+        p.handle(post_form("/introspect", &all, &[]))
+    };
+    let signed = assertion(
+        &signer,
+        "auditor",
+        &format!("{ISSUER}/introspect"),
+        "i-1",
+        T0,
+        60,
+    );
+    let answer = introspect_as(&[
+        ("client_assertion_type", BEARER),
+        ("client_assertion", &signed),
+    ]);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(body(&answer)["active"], true);
+    let posted = introspect_as(&[
+        ("client_id", "backend"),
+        ("client_secret", "0123456789abcdef-secret"),
+    ]);
+    assert_eq!(body(&posted)["active"], true, "{}", posted.body);
+    // Authenticated, but without the permission: 403; a bad secret: 401.
+    let signed = assertion(&signer, "service", ISSUER, "i-2", T0, 60);
+    let no_permission = introspect_as(&[
+        ("client_assertion_type", BEARER),
+        ("client_assertion", &signed),
+    ]);
+    assert_eq!(error_of(&no_permission).0, 403);
+    let wrong = introspect_as(&[
+        ("client_id", "backend"),
+        ("client_secret", "not-the-secret-000"),
+    ]);
+    assert_eq!(error_of(&wrong).1, "invalid_client");
+    let metadata = body(&p.handle(get("/.well-known/oauth-authorization-server", &[])));
+    assert_eq!(
+        metadata["introspection_endpoint_auth_methods_supported"],
+        json!([
+            "client_secret_basic",
+            "client_secret_post",
+            "private_key_jwt"
+        ])
+    );
+}

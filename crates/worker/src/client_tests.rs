@@ -435,3 +435,53 @@ fn the_issuers_scopes_are_published_with_offline_access_and_bound_every_request(
     let metadata = body(&p.handle(get("/.well-known/oauth-authorization-server", &[])));
     assert_eq!(metadata.get("scopes_supported"), None);
 }
+
+/// RFC 9449 §5.2 as the MCP profile proposes it: a client registered with
+/// `dpop_bound_access_tokens: true` gets bound tokens only; an exchange without a proof is
+/// refused and uses nothing up.
+#[test]
+fn a_client_registered_for_bound_tokens_gets_only_bound_tokens() {
+    use crate::flow_tests::{code_for, exchange, flow_platform, register, REDIRECT};
+
+    let p = flow_platform();
+    let client = register(
+        &p,
+        json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none", "dpop_bound_access_tokens": true}),
+    );
+    assert_eq!(client["dpop_bound_access_tokens"], true, "{client}");
+    let id = client["client_id"].as_str().unwrap();
+    let code = code_for(&p, id, &[("resource", "")]);
+    let bare = exchange(&p, id, &code, &[]);
+    assert_eq!(
+        error_of(&bare),
+        (
+            400,
+            "invalid_dpop_proof".into(),
+            Some("ERR_DPOP_PROOF_INVALID".into())
+        ),
+        "{}",
+        bare.body
+    );
+    let browser = Browser::new();
+    let proof = browser.proof("http://127.0.0.1:8787/token");
+    let params = [
+        ("grant_type", "authorization_code"),
+        ("client_id", id),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", crate::flow_tests::VERIFIER),
+    ];
+    let bound = p.handle(post_form("/token", &params, &[("DPoP", &proof)]));
+    assert_eq!(
+        bound.status, 200,
+        "the code was not used up: {}",
+        bound.body
+    );
+    assert_eq!(body(&bound)["token_type"], "DPoP");
+    let bad = p.handle(post_json(
+        "/register",
+        &json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none", "dpop_bound_access_tokens": "yes"}),
+        &[],
+    ));
+    assert_eq!(error_of(&bad).1, "invalid_client_metadata");
+}

@@ -24,6 +24,8 @@ pub struct FlowClient {
     pub origin: ClientOrigin,
     /// Its public keys, when it authenticates with signed assertions (`private_key_jwt`).
     pub keys: Option<ClientKeys>,
+    /// It gets bound tokens only (`dpop_bound_access_tokens`, RFC 9449 §5.2).
+    pub dpop_bound: bool,
 }
 
 /// Where a client that authenticates with signed assertions (`private_key_jwt`, RFC 7523
@@ -130,6 +132,9 @@ pub struct RegisteredClient {
     pub jwks: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jwks_uri: Option<String>,
+    /// Its tokens are always bound to a DPoP key (RFC 9449 §5.2).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dpop_bound_access_tokens: bool,
 }
 
 /// The longest a registration's text fields may be.
@@ -259,6 +264,7 @@ impl RegisteredClient {
             client_secret_hash: secret.as_deref().map(secret_hash),
             jwks,
             jwks_uri,
+            dpop_bound_access_tokens: dpop_bound_access_tokens(object)?,
         };
         Ok((client, secret))
     }
@@ -283,6 +289,7 @@ impl RegisteredClient {
                 .map(|s| crate::issuer::scope_tokens(Some(s))),
             origin: ClientOrigin::Registered,
             keys: self.keys(),
+            dpop_bound: self.dpop_bound_access_tokens,
         }
     }
 
@@ -310,6 +317,17 @@ impl RegisteredClient {
             }
         }
         answer
+    }
+}
+
+/// `dpop_bound_access_tokens` of client metadata (RFC 9449 §5.2): a boolean, false if absent.
+pub fn dpop_bound_access_tokens(metadata: &serde_json::Map<String, Value>) -> Result<bool> {
+    match metadata.get("dpop_bound_access_tokens") {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(bound)) => Ok(*bound),
+        Some(_) => Err(Error::InvalidClientMetadata(
+            "dpop_bound_access_tokens must be a boolean".into(),
+        )),
     }
 }
 

@@ -5,7 +5,9 @@
 use serde_json::Value;
 
 use super::assertion::PRIVATE_KEY_JWT;
-use super::client::{check_client_name, ClientKeys, ClientOrigin, FlowClient, AUTH_NONE};
+use super::client::{
+    check_client_name, dpop_bound_access_tokens, ClientKeys, ClientOrigin, FlowClient, AUTH_NONE,
+};
 use super::document_url::{check, host_of};
 use super::redirect::check_registrable;
 use crate::error::{Error, Result};
@@ -75,6 +77,11 @@ pub fn client(url: &str, body: &[u8], loopback: bool) -> Result<FlowClient> {
             host: host_of(url).to_owned(),
         },
         keys,
+        dpop_bound: (document.as_object())
+            .map(dpop_bound_access_tokens)
+            .transpose()
+            .map_err(|e| bad(&e.to_string()))?
+            .unwrap_or(false),
     })
 }
 

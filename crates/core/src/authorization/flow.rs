@@ -330,6 +330,13 @@ pub fn redeem(
             ))
         }
         (Some(named), Some(proof)) if named != proof => return Err(Error::DpopBindingMismatch),
+        (None, None) if request.dpop_bound => {
+            return Err(Error::DpopProofInvalid(
+                "this client gets bound tokens only (dpop_bound_access_tokens): the exchange \
+                 needs a DPoP proof"
+                    .into(),
+            ))
+        }
         _ => {}
     }
     if now >= granted.expires_at + LATE_REUSE {

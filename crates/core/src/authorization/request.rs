@@ -28,6 +28,10 @@ pub struct AuthorizationRequest {
     /// The key the tokens are to be bound to (RFC 9449 §10).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpop_jkt: Option<String>,
+    /// Its client gets bound tokens only (`dpop_bound_access_tokens`, RFC 9449 §5.2): the
+    /// exchange needs a proof.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dpop_bound: bool,
 }
 
 /// Why a request is refused.
@@ -146,6 +150,7 @@ impl AuthorizationRequest {
             resource,
             code_challenge,
             dpop_jkt,
+            dpop_bound: client.dpop_bound,
         })
     }
 }
@@ -211,6 +216,7 @@ mod tests {
             scopes: Some(vec!["read".into(), "write".into()]),
             origin: ClientOrigin::Configured,
             keys: None,
+            dpop_bound: false,
         }
     }
 

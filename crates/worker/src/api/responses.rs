@@ -75,7 +75,8 @@ pub fn metadata(settings: &Settings) -> Value {
         "token_endpoint_auth_signing_alg_values_supported": assertion_algorithms,
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
         "revocation_endpoint_auth_signing_alg_values_supported": assertion_algorithms,
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic"],
+        "introspection_endpoint_auth_methods_supported": &AUTH_METHODS[1..],
+        "introspection_endpoint_auth_signing_alg_values_supported": assertion_algorithms,
         "dpop_signing_alg_values_supported": DEFAULT_PROOF_ALGORITHMS.map(|alg| alg.name()),
     });
     // The authorization code flow, when the app's login page is set.

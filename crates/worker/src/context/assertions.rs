@@ -96,6 +96,7 @@ impl<P: Platform> Ctx<'_, P> {
             self.settings.issuer.policy().issuer.clone(),
             format!("{base}/token"),
             format!("{base}/revoke"),
+            format!("{base}/introspect"),
         ];
         let audiences: Vec<&str> = endpoints.iter().map(String::as_str).collect();
         let check = AssertionCheck {

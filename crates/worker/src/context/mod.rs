@@ -93,6 +93,32 @@ impl<'a, P: Platform> Ctx<'a, P> {
         permission: Permission,
     ) -> Result<(String, &'a Client), ApiError> {
         let id = self.authenticate(req)?;
+        self.permitted(id, permission)
+    }
+
+    /// [`Ctx::authorize`] for an endpoint with a form body, where a client may also
+    /// authenticate as at `/token`: `client_secret_post`, or a signed assertion.
+    pub(crate) async fn authorize_form<B>(
+        &self,
+        req: &Incoming<B>,
+        form: &Form,
+        permission: Permission,
+    ) -> Result<(String, &'a Client), ApiError> {
+        if form.get("client_assertion_type").is_none() && form.get("client_secret").is_none() {
+            return self.authorize(req, permission);
+        }
+        match self.token_client(req, form).await? {
+            Some(client) if client.authenticated => self.permitted(client.id, permission),
+            _ => Err(ApiError::invalid_client()),
+        }
+    }
+
+    /// The authenticated client `id`, if it is a configured one with `permission`.
+    fn permitted(
+        &self,
+        id: String,
+        permission: Permission,
+    ) -> Result<(String, &'a Client), ApiError> {
         let settings: &'a Settings = self.settings;
         match settings
             .clients

@@ -95,8 +95,9 @@ pub(crate) async fn introspect<P: Platform, B: Body>(
     mut req: Incoming<B>,
     ctx: &Ctx<'_, P>,
 ) -> Answer {
-    ctx.authorize(&req, Permission::Introspect)?;
     let form = read_form(&mut req).await?;
+    ctx.authorize_form(&req, &form, Permission::Introspect)
+        .await?;
     let token = form.require("token")?;
     let Ok(verified) = ctx.settings.issuer.verify_any(token, ctx.now()) else {
         return Reply::json(200, &responses::inactive());

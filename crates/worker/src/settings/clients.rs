@@ -19,6 +19,8 @@ pub struct Client {
     secret: Option<String>,
     /// Its public keys, when it authenticates with `private_key_jwt` (RFC 7523 §2.2).
     pub keys: Option<ClientKeys>,
+    /// Its code-flow tokens are always bound to a DPoP key (RFC 9449 §5.2).
+    pub dpop_bound: bool,
     pub rules: ClientRules,
     /// Where the authorization code flow may send its users back (none: it does not use it).
     pub redirect_uris: Vec<String>,
@@ -36,6 +38,7 @@ impl Client {
             scopes: self.rules.scopes.clone(),
             origin: ClientOrigin::Configured,
             keys: self.keys.clone(),
+            dpop_bound: self.dpop_bound,
         }
     }
 }
@@ -69,6 +72,9 @@ struct ClientObject {
     /// pair. Default: `EDGE_JWT_FLOW_REPLAY_WINDOW`.
     #[serde(default)]
     replay_window: Option<u64>,
+    /// Its code-flow tokens are always bound to a DPoP key. Default: false.
+    #[serde(default)]
+    dpop_bound_access_tokens: bool,
 }
 
 /// `EDGE_JWT_CLIENTS`: client id to `{"secret", "scopes"?, "grant_types"?, "permissions"?}`,
@@ -107,11 +113,13 @@ impl Clients {
                     ClientSetting::Secret(secret) => Client {
                         secret: Some(secret),
                         keys: None,
+                        dpop_bound: false,
                         rules: ClientRules::trusted(),
                         redirect_uris: Vec::new(),
                         client_name: None,
                     },
                     ClientSetting::Object(object) => Client {
+                        dpop_bound: object.dpop_bound_access_tokens,
                         secret: object.secret,
                         keys: match &object.jwks {
                             Some(jwks) => Some(ClientKeys::given(jwks).map_err(|_| {
