@@ -53,6 +53,8 @@ before(async () => {
   issuer = await startIssuer({ vars: {
     EDGE_JWT_LOGIN_URL: LOGIN, EDGE_JWT_RESOURCES: JSON.stringify([RESOURCE]), EDGE_JWT_REGISTRATION: 'open',
     EDGE_JWT_CLIENT_METADATA_DOCUMENTS: 'loopback',
+    // Short windows, so that the two-process scenario runs in seconds.
+    EDGE_JWT_REUSE_GRACE: '1', EDGE_JWT_FLOW_REPLAY_WINDOW: '5',
   } });
   const discovery = await oauth.discoveryRequest(new URL(issuer.base), { algorithm: 'oauth2', ...insecure });
   as = await oauth.processDiscoveryResponse(new URL(issuer.base), discovery);
@@ -216,4 +218,33 @@ test('a ChatGPT-shaped metadata document: the whole flow with oauth4webapi\'s Pr
   await oauth.processRevocationResponse(revoked);
   const after = await oauth.refreshTokenGrantRequest(as, client, signed, refreshed.refresh_token, insecure);
   await assert.rejects(oauth.processRefreshTokenResponse(as, client, after), (e) => e.error === 'invalid_grant');
+});
+
+test('two processes share one refresh token: the one behind catches up within the replay window, and after it the old token ends the session', async () => {
+  const client = await registerPublicClient('two processes');
+  const verifier = oauth.generateRandomCodeVerifier();
+  const { callback } = await logIn(authorizationUrl(client, await oauth.calculatePKCECodeChallenge(verifier), 'st'));
+  const exchanged = await fetch(as.token_endpoint, form({ grant_type: 'authorization_code', client_id: client.client_id,
+    code: callback.searchParams.get('code'), redirect_uri: REDIRECT, code_verifier: verifier }));
+  assert.equal(exchanged.status, 200);
+  const shared = (await json(exchanged)).refresh_token;
+  const refresh = (token) => fetch(as.token_endpoint, form({ grant_type: 'refresh_token', client_id: client.client_id, refresh_token: token }));
+  // Process A refreshes; process B still holds the shared token.
+  const a = await json(await refresh(shared));
+  const rotatedAt = Date.now();
+  // Past the grace window (1 s), inside the replay window (5 s): B gets the session's current pair.
+  await new Promise((resolve) => setTimeout(resolve, 2200));
+  const b = await refresh(shared);
+  assert.equal(b.status, 200);
+  assert.equal((await json(b)).refresh_token, a.refresh_token, 'nothing new minted: the pair A got');
+  // Both keep working: B rotates, and A's copy catches up.
+  const b2 = await json(await refresh(a.refresh_token));
+  assert.ok(b2.refresh_token);
+  // After the window (counted from A's rotation), the shared token is reuse: the session ends.
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, rotatedAt + 7000 - Date.now())));
+  const late = await refresh(shared);
+  assert.equal(late.status, 400);
+  assert.equal((await json(late)).code, 'ERR_REFRESH_TOKEN_REUSED');
+  const ended = await refresh(b2.refresh_token);
+  assert.equal((await json(ended)).error, 'invalid_grant');
 });

@@ -8,7 +8,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
+import { auth, UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startIssuer, startWorker, freePort, json, root } from './harness.mjs';
 import { installPackage } from '../npm/install.mjs';
 
@@ -93,4 +94,34 @@ test('the MCP SDK discovers, registers, authorizes with PKCE and resource, calls
   assert.notEqual(provider.saved.refresh_token, first);
   const again = await fetch(serverUrl, { method: 'POST', headers: { Authorization: `Bearer ${provider.saved.access_token}` } });
   assert.equal(again.status, 200);
+});
+
+test('the MCP SDK steps up from a 403 insufficient_scope: it asks again for every scope the challenge names', async () => {
+  const serverUrl = `${api.base}/mcp`;
+  const provider = new MemoryProvider();
+  assert.equal(await auth(provider, { serverUrl }), 'REDIRECT');
+  // The first request's scope comes from the 401's and the metadata's: mcp:tools.
+  assert.equal(new URL(provider.authorizationUrl).searchParams.get('scope'), 'mcp:tools');
+  const first = await logIn(provider.authorizationUrl, 'mcp-bob');
+  assert.equal(await auth(provider, { serverUrl, authorizationCode: first.searchParams.get('code') }), 'AUTHORIZED');
+  // The admin tool needs more. The SDK's own transport reads the 403 and starts the step-up.
+  const admin = new URL(`${api.base}/mcp/admin`);
+  const refused = await fetch(admin, { method: 'POST', headers: { Authorization: `Bearer ${provider.saved.access_token}` } });
+  assert.equal(refused.status, 403);
+  assert.equal(refused.headers.get('cache-control'), 'no-store');
+  assert.match(refused.headers.get('www-authenticate'), /error="insufficient_scope".*scope="mcp:tools mcp:admin"/);
+  provider.authorizationUrl = undefined;
+  // SDK 1.32 refreshes first when it holds a refresh token, and a refresh never widens a grant
+  // (RFC 6749 §6): it would get the same token, the same 403, and give up. A client that steps
+  // up asks for a new authorization; this one holds no refresh token, as the SDK then does.
+  provider.saved = { ...provider.saved, refresh_token: undefined };
+  const transport = new StreamableHTTPClientTransport(admin, { authProvider: provider });
+  await assert.rejects(transport.send({ jsonrpc: '2.0', id: 1, method: 'ping' }), UnauthorizedError);
+  const stepUp = new URL(provider.authorizationUrl);
+  assert.equal(stepUp.searchParams.get('scope'), 'mcp:tools mcp:admin');
+  const second = await logIn(stepUp, 'mcp-bob');
+  assert.equal(await auth(provider, { serverUrl, scope: 'mcp:tools mcp:admin', authorizationCode: second.searchParams.get('code') }), 'AUTHORIZED');
+  const allowed = await fetch(admin, { method: 'POST', headers: { Authorization: `Bearer ${provider.saved.access_token}` } });
+  assert.equal(allowed.status, 200);
+  assert.deepEqual(await allowed.json(), { scope: 'mcp:tools mcp:admin' });
 });

@@ -506,14 +506,20 @@ fn the_operator_bounds_the_scopes_a_client_it_did_not_configure_may_ask_for() {
         &[],
     ));
     assert_eq!(error_of(&refused).1, "invalid_scope", "{}", refused.body);
-    // Its own registered scope, within the bound, and within it only.
+    // What a client registered is no bound of the operator's: it may step up within the
+    // operator's bound (an MCP client registers with the first scope it is told), never beyond.
     let narrow = register(
         &p,
-        json!({"redirect_uris": ["http://127.0.0.1/callback"], "token_endpoint_auth_method": "none", "scope": "read admin"}),
+        json!({"redirect_uris": ["http://127.0.0.1/callback"], "token_endpoint_auth_method": "none", "scope": "mcp:tools"}),
     );
     let narrow = narrow["client_id"].as_str().unwrap();
     let refused = p.handle(get(&authorize_url(narrow, &[("scope", "admin")]), &[]));
     assert_eq!(error_of(&refused).1, "invalid_scope");
+    let stepped_up = p.handle(get(
+        &authorize_url(narrow, &[("scope", "mcp:tools read")]),
+        &[],
+    ));
+    assert_eq!(stepped_up.status, 302, "{}", stepped_up.body);
     let code = code_for(&p, &client_id, &[("resource", "")]);
     assert_eq!(exchange(&p, &client_id, &code, &[]).status, 200);
     // A configured client is the operator's own: its `scopes` alone bound it.

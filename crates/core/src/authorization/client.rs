@@ -283,10 +283,10 @@ impl RegisteredClient {
             client_name: self.client_name.clone(),
             redirect_uris: self.redirect_uris.clone(),
             public: self.token_endpoint_auth_method == AUTH_NONE,
-            scopes: self
-                .scope
-                .as_deref()
-                .map(|s| crate::issuer::scope_tokens(Some(s))),
+            // What it registered is its own wish, not a bound: MCP clients register with the
+            // first scope they are told and step up later (a 403 `insufficient_scope`). The
+            // operator's bounds (`EDGE_JWT_SCOPES`, `EDGE_JWT_REGISTERED_SCOPES`) apply.
+            scopes: None,
             origin: ClientOrigin::Registered,
             keys: self.keys(),
             dpop_bound: self.dpop_bound_access_tokens,

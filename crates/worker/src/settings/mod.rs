@@ -51,13 +51,15 @@ pub const SIGNING_KEYS: &str = "EDGE_JWT_SIGNING_KEYS";
 pub const CLIENTS: &str = "EDGE_JWT_CLIENTS";
 
 /// Every setting's name: the Worker reads these and nothing else.
-pub const NAMES: [&str; 22] = [
+pub const NAMES: [&str; 24] = [
     ISSUER,
     AUDIENCE,
     ACCESS_TTL,
     REFRESH_TTL,
     SESSION_MAX,
     REUSE_GRACE,
+    FLOW_REPLAY_WINDOW,
+    SCOPES,
     LEEWAY,
     MAX_SESSIONS,
     CORS_ORIGINS,
@@ -313,6 +315,33 @@ fn absolute_url(text: &str) -> bool {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    /// A setting the Worker does not read is a setting silently ignored in production (the
+    /// in-memory tests read every name): each `EDGE_JWT_…` constant here and in the modules
+    /// beside it is in `NAMES`.
+    #[test]
+    fn every_setting_declared_is_one_the_worker_reads() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/settings");
+        let mut declared = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for line in text.lines() {
+                let Some(rest) = line.trim().strip_prefix("pub const ") else {
+                    continue;
+                };
+                if let Some((_, value)) = rest.split_once("= \"EDGE_JWT_") {
+                    declared.push(format!("EDGE_JWT_{}", value.trim_end_matches("\";")));
+                }
+            }
+        }
+        assert!(declared.len() >= NAMES.len(), "{declared:?}");
+        for name in &declared {
+            assert!(
+                NAMES.contains(&name.as_str()),
+                "{name} is declared but not in NAMES"
+            );
+        }
+    }
     use edge_jwt_core::keys::SigningKey;
     use edge_jwt_core::Algorithm;
     use std::collections::HashMap;
