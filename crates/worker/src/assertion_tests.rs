@@ -348,6 +348,14 @@ fn introspect_authenticates_with_an_assertion_or_a_posted_secret() {
         ("client_secret", "not-the-secret-000"),
     ]);
     assert_eq!(error_of(&wrong).1, "invalid_client");
+    // No form at all and no client: the client is refused (401) before its body is.
+    let bare = crate::api::incoming::Incoming::new(
+        "POST",
+        "http://127.0.0.1:8787/introspect",
+        &[("Authorization", "Bearer some-token")],
+        b"",
+    );
+    assert_eq!(error_of(&p.handle(bare)).0, 401);
     let metadata = body(&p.handle(get("/.well-known/oauth-authorization-server", &[])));
     assert_eq!(
         metadata["introspection_endpoint_auth_methods_supported"],

@@ -95,9 +95,17 @@ pub(crate) async fn introspect<P: Platform, B: Body>(
     mut req: Incoming<B>,
     ctx: &Ctx<'_, P>,
 ) -> Answer {
-    let form = read_form(&mut req).await?;
-    ctx.authorize_form(&req, &form, Permission::Introspect)
-        .await?;
+    // The client is refused before its body is: a body that is no form is a client's with
+    // no credentials in it.
+    let form = read_form(&mut req).await;
+    match &form {
+        Ok(form) => {
+            ctx.authorize_form(&req, form, Permission::Introspect)
+                .await?
+        }
+        Err(_) => ctx.authorize(&req, Permission::Introspect)?,
+    };
+    let form = form?;
     let token = form.require("token")?;
     let Ok(verified) = ctx.settings.issuer.verify_any(token, ctx.now()) else {
         return Reply::json(200, &responses::inactive());
