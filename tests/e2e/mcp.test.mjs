@@ -10,18 +10,29 @@ import { readFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { auth, UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startIssuer, startWorker, freePort, json, root } from './harness.mjs';
+import { PrivateKeyJwtProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
+import { startIssuer, startWorker, freePort, json, root, devVars } from './harness.mjs';
 import { installPackage } from '../npm/install.mjs';
 
 const LOGIN = 'http://127.0.0.1:9/login';
 const REDIRECT = 'http://127.0.0.1:33418/callback';
 let issuer;
 let api;
+let agentKey;
 
 before(async () => {
   const port = await freePort();
   const resource = `http://127.0.0.1:${port}/mcp`;
-  issuer = await startIssuer({ vars: {
+  // A configured agent that authenticates with private_key_jwt (the MCP client-credentials
+  // extension's recommendation): its public key in EDGE_JWT_CLIENTS, no secret.
+  const pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']);
+  agentKey = { ...(await crypto.subtle.exportKey('jwk', pair.privateKey)), kid: 'agent-1', alg: 'EdDSA' };
+  const { d: _private, ...agentPublic } = agentKey;
+  const secrets = devVars();
+  const clients = JSON.parse(secrets.text.match(/^EDGE_JWT_CLIENTS='(.*)'$/m)[1]);
+  clients['mcp-agent'] = { jwks: { keys: [agentPublic] }, grant_types: ['client_credentials'], scopes: ['mcp:tools'] };
+  secrets.text = secrets.text.replace(/^EDGE_JWT_CLIENTS='.*'$/m, `EDGE_JWT_CLIENTS='${JSON.stringify(clients)}'`);
+  issuer = await startIssuer({ secrets, vars: {
     EDGE_JWT_LOGIN_URL: LOGIN, EDGE_JWT_RESOURCES: JSON.stringify([resource]), EDGE_JWT_REGISTRATION: 'open',
   } });
   const dir = installPackage({
@@ -124,4 +135,19 @@ test('the MCP SDK steps up from a 403 insufficient_scope: it asks again for ever
   const allowed = await fetch(admin, { method: 'POST', headers: { Authorization: `Bearer ${provider.saved.access_token}` } });
   assert.equal(allowed.status, 200);
   assert.deepEqual(await allowed.json(), { scope: 'mcp:tools mcp:admin' });
+});
+
+test('the MCP SDK\'s PrivateKeyJwtProvider gets a client-credentials token for the server with private_key_jwt, and calls it', async () => {
+  const serverUrl = `${api.base}/mcp`;
+  const provider = new PrivateKeyJwtProvider({ clientId: 'mcp-agent', privateKey: agentKey, algorithm: 'EdDSA', expectedIssuer: issuer.base });
+  assert.equal(await auth(provider, { serverUrl, scope: 'mcp:tools' }), 'AUTHORIZED');
+  const claims = JSON.parse(Buffer.from(provider.tokens().access_token.split('.')[1], 'base64url'));
+  assert.deepEqual([claims.sub, claims.aud, claims.scope], ['mcp-agent', serverUrl, 'mcp:tools']);
+  const call = await fetch(serverUrl, { method: 'POST', headers: { Authorization: `Bearer ${provider.tokens().access_token}` } });
+  assert.equal(call.status, 200);
+  // Another key's assertion is refused, as invalid_client.
+  const other = await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']);
+  const stranger = new PrivateKeyJwtProvider({ clientId: 'mcp-agent', algorithm: 'EdDSA', expectedIssuer: issuer.base,
+    privateKey: { ...(await crypto.subtle.exportKey('jwk', other.privateKey)), kid: 'agent-1' } });
+  await assert.rejects(auth(stranger, { serverUrl, scope: 'mcp:tools' }), /invalid_client|Invalid client/i);
 });

@@ -38,13 +38,14 @@ async function signed(alg) {
   return { jwk, token };
 }
 
-for (const alg of ['ES256', 'EdDSA', 'RS256', 'PS256']) {
-  test(`${alg}: verify asks node:crypto, with the key imported once, and decides as the core does`, async () => {
+for (const alg of ['ES256', 'EdDSA', 'RS256', 'PS256', 'ES384']) {
+  test(`${alg}: verify and verifyAsync ask node:crypto, with the key imported once, and decide as the core does`, async () => {
     const { jwk, token } = await signed(alg);
     const verifier = new pkg.Verifier({ keys: [jwk] }, { issuer: ISS });
     const before = { ...counts };
     for (let i = 0; i < 3; i++) assert.equal(verifier.verify(token).sub, 'u');
-    assert.equal(counts.verify - before.verify, 3);
+    assert.equal((await verifier.verifyAsync(token)).sub, 'u');
+    assert.equal(counts.verify - before.verify, 4);
     assert.equal(counts.createPublicKey - before.createPublicKey, 1, 'one KeyObject per key');
     const [h, p, s] = token.split('.');
     const flipped = `${h}.${p}.${s.slice(0, 10)}${s[10] === 'A' ? 'B' : 'A'}${s.slice(11)}`;

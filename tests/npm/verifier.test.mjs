@@ -446,7 +446,7 @@ test('every algorithm signed by jose, and its negative matrix, in Node (verify a
   const { buildMatrix, expected } = await import('./matrix.mjs');
   const { runMatrix } = await import('./fixtures/matrix-runner.mjs');
   const matrix = await buildMatrix();
-  assert.deepEqual(await runMatrix(pkg.Verifier, matrix), expected(matrix));
+  assert.deepEqual(await runMatrix(pkg.Verifier, matrix), expected(matrix, true));
 });
 
 test('verifyAsync (ES256 signature by WebCrypto) gives the same claims and the same codes', async () => {

@@ -21,12 +21,12 @@ const rsa = (hash, saltLength) => ({
 
 /**
  * `crypto.verify`'s digest and key options per JOSE algorithm: JOSE's ECDSA signatures are
- * r‖s (IEEE P1363), PSS salts are as long as the hash (RFC 7518 §3.5). ES384 is left out: the
- * package's `verify` refuses it everywhere alike (its wasm has no P-384), and `verifyAsync`
- * checks it.
+ * r‖s (IEEE P1363), PSS salts are as long as the hash (RFC 7518 §3.5). ES384 too: the wasm has
+ * no P-384, so where there is no node:crypto only `verifyAsync` (WebCrypto) checks it.
  */
 export const NODE_VERIFY = {
   ES256: { hash: 'sha256', options: { dsaEncoding: 'ieee-p1363' } },
+  ES384: { hash: 'sha384', options: { dsaEncoding: 'ieee-p1363' } },
   RS256: rsa('sha256'),
   RS384: rsa('sha384'),
   RS512: rsa('sha512'),
