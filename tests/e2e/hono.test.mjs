@@ -119,7 +119,7 @@ test('a resource says where its tokens come from (RFC 9728): its metadata, and r
   assert.deepEqual(metadata, { resource, authorization_servers: [issuer.base], bearer_methods_supported: ['header'], scopes_supported: ['mcp:tools'] });
   const anonymous = await fetch(resource, { method: 'POST' });
   assert.equal(anonymous.status, 401);
-  assert.equal(anonymous.headers.get('www-authenticate'), `Bearer realm="api", resource_metadata="${metadataUrl}"`);
+  assert.equal(anonymous.headers.get('www-authenticate'), `Bearer realm="api", scope="mcp:tools", resource_metadata="${metadataUrl}"`);
   // A token for another audience is refused, naming the metadata too.
   const pair = await startSession(issuer, { sub: 'mcp-user' });
   const other = await fetch(resource, { method: 'POST', headers: { Authorization: `Bearer ${pair.access_token}` } });
