@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as jose from 'jose';
 import { installPackage, importFrom } from './install.mjs';
 
-const counts = { verify: 0, createPublicKey: 0 };
+const counts = { verify: 0, pooled: 0, createPublicKey: 0 };
 const getBuiltinModule = process.getBuiltinModule.bind(process);
 process.getBuiltinModule = (name) => {
   const module = getBuiltinModule(name);
@@ -15,7 +15,11 @@ process.getBuiltinModule = (name) => {
   return {
     ...module,
     constants: module.constants,
-    verify: (...args) => { counts.verify++; return module.verify(...args); },
+    verify: (...args) => {
+      counts.verify++;
+      if (typeof args[4] === 'function') counts.pooled++; // the callback form: the thread pool
+      return module.verify(...args);
+    },
     createPublicKey: (...args) => { counts.createPublicKey++; return module.createPublicKey(...args); },
   };
 };
@@ -64,4 +68,25 @@ test('HS256 stays in wasm: node:crypto is not asked', async () => {
   const before = counts.verify;
   assert.equal(verifier.verify(token).sub, 'u');
   assert.equal(counts.verify, before);
+});
+
+test('verifyAsync: one at a time synchronously, many in flight on node:crypto\'s thread pool, deciding alike', async () => {
+  const { jwk, token } = await signed('RS256');
+  const verifier = new pkg.Verifier({ keys: [jwk] }, { issuer: ISS });
+  const before = counts.pooled;
+  for (let i = 0; i < 3; i++) assert.equal((await verifier.verifyAsync(token)).sub, 'u');
+  assert.equal(counts.pooled, before, 'one at a time: no thread pool');
+  const [h, p, s] = token.split('.');
+  const flipped = `${h}.${p}.${s.slice(0, 10)}${s[10] === 'A' ? 'B' : 'A'}${s.slice(11)}`;
+  const expired = { now: Math.floor(Date.now() / 1000) + 7200 };
+  const outcomes = await Promise.allSettled(Array.from({ length: 64 }, (_, i) =>
+    (i === 7 ? verifier.verifyAsync(flipped) : i === 9 ? verifier.verifyAsync(token, expired) : verifier.verifyAsync(token))));
+  assert.ok(counts.pooled - before >= 60, `in flight: the thread pool (${counts.pooled - before})`);
+  assert.equal(outcomes[7].reason.code, 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
+  assert.equal(outcomes[9].reason.code, 'ERR_JWT_EXPIRED');
+  assert.equal(outcomes.filter((o) => o.status === 'fulfilled' && o.value.sub === 'u').length, 62);
+  // Settled, one at a time again: synchronous.
+  const after = counts.pooled;
+  assert.equal((await verifier.verifyAsync(token)).sub, 'u');
+  assert.equal(counts.pooled, after);
 });

@@ -8,6 +8,12 @@ import * as jobs from './jobs.mjs';
 import { RemoteJwks, discover, isUrl } from './remote.mjs';
 import { cacheFrom } from './token-cache.mjs';
 
+/** `verifyAsync` calls of every verifier not yet settled (or settled and not yet taken). */
+let inFlight = 0;
+const leave = () => {
+  inFlight -= 1;
+};
+
 /**
  * Verifies tokens against a key set: signature (algorithm from the key, never the token),
  * `typ`, `exp`/`nbf`/`iat` with an explicit leeway, `iss`, `aud`.
@@ -136,28 +142,81 @@ export class Verifier {
 
   /**
    * Like `verify`, but an EdDSA (where the host has Ed25519), ECDSA (ES256, ES384) or RSA (RS*,
-   * PS*) signature is checked by the host's WebCrypto, which is native; every other rule, and
-   * the choice of key, still runs in the core, which also refuses before the host sees it a
-   * signature of the wrong length and an Ed25519 signature hosts disagree on (small-order `R`
-   * or key, `S` not below the group order). HS256, and hosts without WebCrypto, use `verify`.
+   * PS*) signature is checked by the host: where node:crypto is, synchronously when this is the
+   * only verification in flight and on its thread pool when others are (so concurrent
+   * verifications use every core); elsewhere by WebCrypto. Every other rule, and the choice of
+   * key, still runs in the core, which also refuses before the host sees it a signature of the
+   * wrong length and an Ed25519 signature hosts disagree on (small-order `R` or key, `S` not
+   * below the group order). HS256, and hosts without either, use `verify`.
    * @example
    * const claims = await verifier.verifyAsync(token);
    */
-  async verifyAsync(token, options) {
+  verifyAsync(token, options) {
+    // Where node:crypto is: one verification at a time is checked at once, synchronously (never
+    // slower than `verify`); while others are in flight, on node:crypto's thread pool, so that
+    // concurrent verifications use every core.
+    if (this.#viaNode && inFlight === 0) {
+      let settled;
+      try {
+        settled = Promise.resolve(this.verify(token, options));
+      } catch (error) {
+        settled = Promise.reject(error);
+      }
+      // Counted until the callers' reactions run (ours, attached first, runs first): a call
+      // made before then overlaps this one.
+      inFlight += 1;
+      settled.then(leave, leave);
+      return settled;
+    }
+    return this.#verifyAsync(token, options);
+  }
+
+  async #verifyAsync(token, options) {
     checkToken(token, this.#maxTokenLength);
     const now = when(options);
     const hit = this.#hit(token, now);
     if (hit) return hit;
-    // Where node:crypto is, its one-shot check beats a WebCrypto round trip: never slower than `verify`.
-    const viaNode = this.#viaNodeCrypto(token, now);
-    if (viaNode) return viaNode;
     const { claims, error, ...job } = jobs.signatureJob(call(() => this.#inner.signatureJob(token, now)));
+    if (this.#viaNode) {
+      const valid = await this.#pooledVerdict(job);
+      if (valid === false) throw new SignatureInvalid('signature verification failed');
+      if (valid) {
+        if (error) rethrow(error);
+        return this.#verified(token, claims);
+      }
+    }
     const valid = await this.#hostVerdict(job);
     if (valid === undefined) return this.verify(token, { now });
     if (!valid) throw new SignatureInvalid('signature verification failed');
     // The core's outcome of every other rule, released now that the signature holds.
     if (error) rethrow(error);
     return this.#verified(token, claims);
+  }
+
+  /**
+   * `#nodeVerdict` on node:crypto's thread pool (its callback form), counted in flight.
+   */
+  async #pooledVerdict({ alg, keys, input, signature }) {
+    const params = NODE_VERIFY[alg];
+    if (!params) return undefined;
+    for (const index of keys) {
+      const key = this.#nodeKey(index);
+      if (key === null) return undefined;
+      inFlight += 1;
+      try {
+        const valid = await new Promise((resolve, reject) => {
+          nodeCrypto.verify(params.hash, input, { key, ...params.options }, signature,
+            (failure, verdict) => (failure ? reject(failure) : resolve(verdict)));
+        });
+        if (valid) return true;
+      } catch {
+        this.#viaNode = false; // as in #nodeVerdict: the core decides from now on
+        return undefined;
+      } finally {
+        inFlight -= 1;
+      }
+    }
+    return false;
   }
 
   /**

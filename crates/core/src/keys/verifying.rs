@@ -257,12 +257,46 @@ impl VerificationKeys {
     }
 }
 
+/// The `y` coordinates (little-endian, the sign bit cleared) of the eight points of small order:
+/// 0 (order 4), 1 (the identity), the two of order 8, and -1 (order 2). An `R` whose `y` is one
+/// of them is of small order, whatever its sign bit.
+const SMALL_ORDER_Y: [[u8; 32]; 5] = [
+    [0; 32],
+    [
+        1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0,
+    ],
+    [
+        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98,
+        0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53,
+        0xfc, 0x05,
+    ],
+    [
+        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67,
+        0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac,
+        0x03, 0x7a,
+    ],
+    [
+        0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0x7f,
+    ],
+];
+
+/// Whether a point encoding's `y` (the sign bit cleared) is below p = 2^255 - 19: the only
+/// encodings of `y` not equal to another's modulo p.
+fn canonical_y(encoding: &[u8; 32]) -> bool {
+    let high = encoding[31] & 0x7f;
+    !(high == 0x7f && encoding[1..31].iter().all(|&b| b == 0xff) && encoding[0] >= 0xed)
+}
+
 /// Ed25519 inputs on which every host's check agrees with the strict one: a key that is not of
 /// small order (its encoding is canonical: [`PublicKey::ed25519`] refuses others), `S < L`, and
-/// an `R` that is a canonically encoded point not of small order. Outside them the strict check
-/// always fails, and so does this.
+/// an `R` canonically encoded and not of small order. Outside them the strict check always
+/// fails, and so does this. An `R` that is no point at all passes here and fails everywhere:
+/// a host that decompresses `R` finds no point, and one that compares encodings computes a
+/// point, whose encoding it cannot be. So `R` is never decompressed here (a square root).
 fn ed25519_within_common_rules(key: &ed25519_dalek::VerifyingKey, signature: &[u8]) -> bool {
-    use curve25519_dalek::edwards::CompressedEdwardsY;
     use curve25519_dalek::Scalar;
     let (Some(r), Some(s)) = (
         signature
@@ -277,7 +311,79 @@ fn ed25519_within_common_rules(key: &ed25519_dalek::VerifyingKey, signature: &[u
     if key.is_weak() || bool::from(Scalar::from_canonical_bytes(s).is_none()) {
         return false;
     }
-    CompressedEdwardsY(r)
-        .decompress()
-        .is_some_and(|point| !point.is_small_order() && point.compress().to_bytes() == r)
+    let mut y = r;
+    y[31] &= 0x7f;
+    // The sign bit of an `x` of 0 (y = ±1) is non-canonical too: both are of small order.
+    canonical_y(&r) && !SMALL_ORDER_Y.contains(&y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use curve25519_dalek::edwards::CompressedEdwardsY;
+
+    /// What the rule was with a decompression: a canonical encoding of a point not of small
+    /// order.
+    fn decompressed_rule(r: [u8; 32]) -> Option<bool> {
+        let point = CompressedEdwardsY(r).decompress()?;
+        Some(!point.is_small_order() && point.compress().to_bytes() == r)
+    }
+
+    fn rule(r: [u8; 32]) -> bool {
+        let mut y = r;
+        y[31] &= 0x7f;
+        canonical_y(&r) && !SMALL_ORDER_Y.contains(&y)
+    }
+
+    #[test]
+    fn the_small_order_list_is_exactly_the_eight_torsion_points() {
+        let order_eight = CompressedEdwardsY(SMALL_ORDER_Y[2]).decompress().unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        let mut point = curve25519_dalek::EdwardsPoint::default();
+        for _ in 0..8 {
+            assert!(point.is_small_order());
+            let mut y = point.compress().to_bytes();
+            y[31] &= 0x7f;
+            assert!(SMALL_ORDER_Y.contains(&y), "{y:02x?}");
+            seen.insert(y);
+            point += order_eight;
+        }
+        assert_eq!(seen.len(), SMALL_ORDER_Y.len());
+    }
+
+    #[test]
+    fn without_decompressing_the_rule_decides_every_point_as_before() {
+        let mut candidates: Vec<[u8; 32]> = SMALL_ORDER_Y.to_vec();
+        for y in SMALL_ORDER_Y {
+            let mut signed = y;
+            signed[31] |= 0x80;
+            candidates.push(signed);
+        }
+        // y = p and p + 1 (non-canonical 0 and 1), the largest encodings, and a spread of others.
+        let mut p = [0xff; 32];
+        p[0] = 0xed;
+        p[31] = 0x7f;
+        let mut p1 = p;
+        p1[0] = 0xee;
+        candidates.extend([p, p1, [0xff; 32], [0x7f; 32]]);
+        let basepoint = curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
+        let mut point = basepoint;
+        for i in 0..400u32 {
+            candidates.push(point.compress().to_bytes());
+            let mut noise = [0u8; 32];
+            for (j, byte) in noise.iter_mut().enumerate() {
+                *byte = (i.wrapping_mul(2_654_435_761).rotate_left(j as u32) >> 3) as u8;
+            }
+            candidates.push(noise);
+            point += basepoint;
+        }
+        let mut points = 0;
+        for r in candidates {
+            if let Some(before) = decompressed_rule(r) {
+                points += 1;
+                assert_eq!(rule(r), before, "{r:02x?}");
+            }
+        }
+        assert!(points > 400);
+    }
 }
