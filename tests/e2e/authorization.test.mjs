@@ -55,6 +55,8 @@ before(async () => {
     EDGE_JWT_CLIENT_METADATA_DOCUMENTS: 'loopback',
     // Short windows, so that the two-process scenario runs in seconds.
     EDGE_JWT_REUSE_GRACE: '1', EDGE_JWT_FLOW_REPLAY_WINDOW: '5',
+    // DPoP proofs carry the issuer's nonce (requests without DPoP are not concerned).
+    EDGE_JWT_DPOP_NONCE: 'on',
   } });
   const discovery = await oauth.discoveryRequest(new URL(issuer.base), { algorithm: 'oauth2', ...insecure });
   as = await oauth.processDiscoveryResponse(new URL(issuer.base), discovery);
@@ -247,4 +249,27 @@ test('two processes share one refresh token: the one behind catches up within th
   assert.equal((await json(late)).code, 'ERR_REFRESH_TOKEN_REUSED');
   const ended = await refresh(b2.refresh_token);
   assert.equal((await json(ended)).error, 'invalid_grant');
+});
+
+test('DPoP nonces (RFC 9449 §8): oauth4webapi\'s DPoP handle is told the nonce, retries with it, and gets bound tokens', async () => {
+  const client = await registerPublicClient('dpop nonce');
+  const keyPair = await oauth.generateKeyPair('ES256');
+  const dpop = oauth.DPoP(client, keyPair);
+  const verifier = oauth.generateRandomCodeVerifier();
+  const { callback } = await logIn(authorizationUrl(client, await oauth.calculatePKCECodeChallenge(verifier), 'st'));
+  const params = oauth.validateAuthResponse(as, client, callback, 'st');
+  const exchange = () => oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, REDIRECT, verifier, { ...insecure, DPoP: dpop });
+  let tokens;
+  try {
+    tokens = await oauth.processAuthorizationCodeResponse(as, client, await exchange());
+    assert.fail('the first proof carried no nonce');
+  } catch (err) {
+    assert.ok(oauth.isDPoPNonceError(err), String(err));
+    // The same code again, now with the nonce the handle was told: it was not used up.
+    tokens = await oauth.processAuthorizationCodeResponse(as, client, await exchange());
+  }
+  assert.equal(tokens.token_type, 'dpop');
+  const refreshed = await oauth.processRefreshTokenResponse(as, client,
+    await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token, { ...insecure, DPoP: dpop }));
+  assert.equal(refreshed.token_type, 'dpop');
 });

@@ -485,3 +485,86 @@ fn a_client_registered_for_bound_tokens_gets_only_bound_tokens() {
     ));
     assert_eq!(error_of(&bad).1, "invalid_client_metadata");
 }
+
+/// `EDGE_JWT_DPOP_NONCE=on` (RFC 9449 §8): a proof at `/token` without the issuer's nonce is
+/// `use_dpop_nonce` with the nonce in `DPoP-Nonce`, and nothing is used up; with it, the grant
+/// runs, and every answer hands out the current nonce. The window before's is still taken.
+#[test]
+fn with_nonces_on_a_proof_must_carry_the_issuers_nonce() {
+    use crate::flow_tests::{code_for, public_client, LOGIN, REDIRECT, VERIFIER};
+
+    let p = MemoryPlatform::new(settings(&[
+        (settings::DPOP_NONCE, "on"),
+        (settings::LOGIN_URL, LOGIN),
+        (settings::RESOURCES, &json!([MCP]).to_string()),
+        (settings::REGISTRATION, "open"),
+    ]));
+    let client_id = public_client(&p);
+    let code = code_for(&p, &client_id, &[("resource", "")]);
+    let browser = Browser::new();
+    let url = "http://127.0.0.1:8787/token";
+    let params = [
+        ("grant_type", "authorization_code"),
+        ("client_id", client_id.as_str()),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", VERIFIER),
+    ];
+    let without = p.handle(post_form(
+        "/token",
+        &params,
+        &[("DPoP", &browser.proof(url))],
+    ));
+    assert_eq!(
+        error_of(&without),
+        (
+            400,
+            "use_dpop_nonce".into(),
+            Some("ERR_DPOP_NONCE_REQUIRED".into())
+        ),
+        "{}",
+        without.body
+    );
+    let nonce = without.header("DPoP-Nonce").unwrap().to_owned();
+    let wrong = p.handle(post_form(
+        "/token",
+        &params,
+        &[(
+            "DPoP",
+            &browser.proof_with_nonce(url, Some("not-the-nonce"), T0),
+        )],
+    ));
+    assert_eq!(error_of(&wrong).1, "use_dpop_nonce");
+    let with = p.handle(post_form(
+        "/token",
+        &params,
+        &[("DPoP", &browser.proof_with_nonce(url, Some(&nonce), T0))],
+    ));
+    assert_eq!(with.status, 200, "the code was not used up: {}", with.body);
+    assert_eq!(body(&with)["token_type"], "DPoP");
+    assert_eq!(with.header("DPoP-Nonce"), Some(nonce.as_str()));
+    // The next window: the old nonce is still taken, and the answer hands out the new one.
+    p.clock.advance(300);
+    let rt = body(&with)["refresh_token"].as_str().unwrap().to_owned();
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", rt.as_str()),
+    ];
+    let refreshed = p.handle(post_form(
+        "/token",
+        &refresh,
+        &[(
+            "DPoP",
+            &browser.proof_with_nonce(url, Some(&nonce), T0 + 300),
+        )],
+    ));
+    assert_eq!(refreshed.status, 200, "{}", refreshed.body);
+    assert_ne!(refreshed.header("DPoP-Nonce"), Some(nonce.as_str()));
+    // A request without DPoP needs no nonce.
+    let service = p.handle(post_form(
+        "/token",
+        &[("grant_type", "client_credentials")],
+        &[("Authorization", &basic(SERVICE.0, SERVICE.1))],
+    ));
+    assert_eq!(service.status, 200, "{}", service.body);
+}

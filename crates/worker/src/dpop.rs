@@ -6,7 +6,7 @@ use std::cell::RefCell;
 
 use edge_jwt_core::dpop::{header_proof, DpopProof, ProofOptions, ProofRequest, SeenProofs};
 use edge_jwt_core::resource::{verify_request, ResourceRequest};
-use edge_jwt_core::{AccessClaims, Verifier};
+use edge_jwt_core::{AccessClaims, Error, Verifier};
 
 use crate::api::error::Presented;
 use crate::api::incoming::Incoming;
@@ -22,21 +22,40 @@ thread_local! {
 }
 
 /// The proof of a token request's `DPoP` header (`None` without one), checked against the
-/// request: its method, its URL (the token endpoint as the client reached it), `now`. Its
-/// `jti` is for the caller's store.
-pub fn token_request_proof<B>(req: &Incoming<B>, now: u64) -> Result<Option<DpopProof>, ApiError> {
-    let request = ProofRequest {
-        method: "POST",
-        url: &req.url,
-        access_token: None,
-        nonce: None,
-        now,
+/// request: its method, its URL (the token endpoint as the client reached it), `now`, and,
+/// given the issuer's `nonces` (its current one and the one before), its `nonce` (RFC 9449
+/// §8): without one of them, `use_dpop_nonce` with the current one in `DPoP-Nonce`. Its `jti`
+/// is for the caller's store.
+pub fn token_request_proof<B>(
+    req: &Incoming<B>,
+    now: u64,
+    nonces: Option<&[String; 2]>,
+) -> Result<Option<DpopProof>, ApiError> {
+    let check = |nonce: Option<&str>| {
+        let request = ProofRequest {
+            method: "POST",
+            url: &req.url,
+            access_token: None,
+            nonce,
+            now,
+        };
+        header_proof(req.header("DPoP"), &request, &ProofOptions::default())
     };
-    Ok(header_proof(
-        req.header("DPoP"),
-        &request,
-        &ProofOptions::default(),
-    )?)
+    let Some([current, previous]) = nonces else {
+        return Ok(check(None)?);
+    };
+    // A client may still hold the window before's nonce; each is checked whole, as the proof.
+    let checked = match check(Some(current)) {
+        Err(Error::DpopNonceRequired) => check(Some(previous)),
+        checked => checked,
+    };
+    match checked {
+        Err(Error::DpopNonceRequired) => Err(ApiError {
+            dpop_nonce: Some(current.as_str().into()),
+            ..ApiError::from(Error::DpopNonceRequired)
+        }),
+        checked => Ok(checked?),
+    }
 }
 
 /// Marks a proof's `jti` seen in this isolate; `ERR_DPOP_REPLAYED` if it was.

@@ -719,6 +719,11 @@ impl Browser {
     }
 
     pub(crate) fn proof(&self, url: &str) -> String {
+        self.proof_with_nonce(url, None, T0)
+    }
+
+    /// A proof made at `iat`, carrying the server's `nonce` (RFC 9449 §8).
+    pub(crate) fn proof_with_nonce(&self, url: &str, nonce: Option<&str>, iat: u64) -> String {
         self.n.set(self.n.get() + 1);
         let jti = format!("proof-{}", self.n.get());
         let input = proof_signing_input(&ProofClaims {
@@ -726,10 +731,10 @@ impl Browser {
             algorithm: Algorithm::EdDSA,
             method: "POST",
             url,
-            iat: T0,
+            iat,
             jti: &jti,
             access_token: None,
-            nonce: None,
+            nonce,
         })
         .unwrap();
         let PrivateKey::Ed25519(key) = self.keys.signer().private_key() else {

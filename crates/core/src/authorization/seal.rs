@@ -32,8 +32,11 @@ impl Purpose {
     }
 }
 
-/// The key flow state is sealed under.
-pub struct SealKey(Aes256Gcm);
+/// The key flow state is sealed under, and the one the DPoP nonces are made with.
+pub struct SealKey(Aes256Gcm, [u8; 32]);
+
+/// How long a DPoP nonce is current (RFC 9449 §8); the one before it is still taken.
+pub const DPOP_NONCE_WINDOW: u64 = 300;
 
 impl std::fmt::Debug for SealKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -49,7 +52,25 @@ impl SealKey {
         hash.update(b"edge-jwt authorization seal key v1\0");
         hash.update(secret);
         let digest: [u8; 32] = hash.finalize();
-        SealKey(Aes256Gcm::new(&Key::<Aes256Gcm>::from(digest)))
+        let mut nonce_key = hmac_sha256::Hash::new();
+        nonce_key.update(b"edge-jwt dpop nonce key v1\0");
+        nonce_key.update(secret);
+        SealKey(
+            Aes256Gcm::new(&Key::<Aes256Gcm>::from(digest)),
+            nonce_key.finalize(),
+        )
+    }
+
+    /// The DPoP nonces a server takes at `now` (RFC 9449 §8): the current one, which it hands
+    /// out, and the one of the window before. Stateless: a MAC of the window under the
+    /// deployment's key, the same in every isolate, unguessable without the key.
+    pub fn dpop_nonces(&self, now: u64) -> [String; 2] {
+        let window = now / DPOP_NONCE_WINDOW;
+        let nonce = |window: u64| {
+            let mac = hmac_sha256::HMAC::mac(window.to_be_bytes(), self.1);
+            crate::jose::b64::encode(&mac[..16])
+        };
+        [nonce(window), nonce(window.saturating_sub(1))]
     }
 
     /// `value` as JSON, encrypted and authenticated for `purpose`: base64url text.
@@ -74,6 +95,23 @@ impl SealKey {
 mod tests {
     use super::*;
     use crate::jose::b64;
+
+    #[test]
+    fn dpop_nonces_are_the_deployments_and_move_with_the_window() {
+        let key = SealKey::derive(b"deployment secret");
+        let [current, previous] = key.dpop_nonces(1_000 * DPOP_NONCE_WINDOW + 7);
+        assert_eq!(current.len(), 22);
+        assert_ne!(current, previous);
+        assert_eq!(key.dpop_nonces(1_001 * DPOP_NONCE_WINDOW)[1], current);
+        assert_eq!(
+            SealKey::derive(b"deployment secret").dpop_nonces(1_000 * DPOP_NONCE_WINDOW)[0],
+            current
+        );
+        assert_ne!(
+            SealKey::derive(b"another secret").dpop_nonces(1_000 * DPOP_NONCE_WINDOW)[0],
+            current
+        );
+    }
 
     #[test]
     fn sealed_state_opens_only_with_its_key_for_its_purpose_and_unaltered() {

@@ -25,6 +25,9 @@ pub struct ApiError {
     /// `Retry-After` to send with a 429.
     #[serde(skip)]
     pub retry_after: Option<&'static str>,
+    /// `DPoP-Nonce` to send with `use_dpop_nonce` (RFC 9449 §8).
+    #[serde(skip)]
+    pub dpop_nonce: Option<Box<str>>,
 }
 
 /// Server faults go to the log (never to the client).
@@ -85,6 +88,7 @@ impl ApiError {
             www_authenticate: None,
             allow: None,
             retry_after: None,
+            dpop_nonce: None,
         }
     }
 

@@ -61,13 +61,15 @@ impl Reply {
         })
     }
 
-    /// An RFC 6749 §5.2 error, with its `WWW-Authenticate`, `Allow` or `Retry-After`.
+    /// An RFC 6749 §5.2 error, with its `WWW-Authenticate`, `Allow`, `Retry-After` or
+    /// `DPoP-Nonce`.
     pub fn error(err: &ApiError) -> Reply {
         let mut reply = Reply::uncached(err.status, Some(JSON), err.to_json());
         let extra = [
             ("WWW-Authenticate", err.www_authenticate.as_deref()),
             ("Allow", err.allow),
             ("Retry-After", err.retry_after),
+            ("DPoP-Nonce", err.dpop_nonce.as_deref()),
         ];
         for (name, value) in extra {
             if let Some(value) = value {

@@ -138,6 +138,12 @@ impl<'a, P: Platform> Ctx<'a, P> {
         }
     }
 
+    /// The DPoP nonces the issuer takes now (its current one first), when it asks for them
+    /// (`EDGE_JWT_DPOP_NONCE=on`).
+    pub(crate) fn dpop_nonces(&self) -> Option<[String; 2]> {
+        (self.settings.dpop_nonce).then(|| self.settings.seal.dpop_nonces(self.now()))
+    }
+
     /// The unauthenticated endpoints' limit per client address.
     pub(crate) async fn limit(&self) -> Result<(), ApiError> {
         let address = self.client_address.as_deref().unwrap_or("unknown");

@@ -39,7 +39,7 @@ pub(crate) async fn metadata<P>(ctx: &Ctx<'_, P>) -> Answer {
 /// refresh token needs a `DPoP` proof by its key, as at the token endpoint.
 pub(crate) async fn revoke<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<'_, P>) -> Answer {
     ctx.limit().await?;
-    let proof = dpop::token_request_proof(&req, ctx.now())?;
+    let proof = dpop::token_request_proof(&req, ctx.now(), ctx.dpop_nonces().as_ref())?;
     let form = read_form(&mut req).await?;
     let client = match ctx.token_client(&req, &form).await? {
         Some(client) => Some(client),

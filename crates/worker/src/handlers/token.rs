@@ -20,20 +20,36 @@ use crate::platform::Platform;
 /// `POST /token`: the client that presents credentials is checked (RFC 6749 §2.3), a `DPoP`
 /// proof (RFC 9449 §5) against the request, then the grant runs.
 pub(crate) async fn token<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx<'_, P>) -> Answer {
-    let proof = dpop::token_request_proof(&req, ctx.now())?;
+    let nonces = ctx.dpop_nonces();
+    let proof = dpop::token_request_proof(&req, ctx.now(), nonces.as_ref())?;
     let form = read_form(&mut req).await?;
     let client = ctx.token_client(&req, &form).await?;
+    let mut reply = grant(client, proof, &form, ctx).await?;
+    // The nonce the client's next proof carries (RFC 9449 §8.2).
+    if let Some([current, _]) = nonces {
+        reply.headers.push(("DPoP-Nonce", current));
+    }
+    Ok(reply)
+}
+
+/// The grant the form names.
+async fn grant<P: Platform>(
+    client: Option<TokenClient>,
+    proof: Option<DpopProof>,
+    form: &Form,
+    ctx: &Ctx<'_, P>,
+) -> Answer {
     match form.require("grant_type")? {
-        "refresh_token" => refresh_token(client, proof, &form, ctx).await,
+        "refresh_token" => refresh_token(client, proof, form, ctx).await,
         "authorization_code" => {
             // A public client names itself (RFC 6749 §4.1.3); its code is bound to it.
             let client = match client {
                 Some(client) => Some(client),
-                None => ctx.public_client(&form).await?,
+                None => ctx.public_client(form).await?,
             };
-            authorization_code(client, proof, &form, ctx).await
+            authorization_code(client, proof, form, ctx).await
         }
-        "client_credentials" => client_credentials(client, proof, &form, ctx),
+        "client_credentials" => client_credentials(client, proof, form, ctx),
         _ => Err(ApiError::new(
             400,
             "unsupported_grant_type",

@@ -25,6 +25,8 @@ pub const REFRESH_TTL: &str = "EDGE_JWT_REFRESH_TTL";
 pub const SESSION_MAX: &str = "EDGE_JWT_SESSION_MAX";
 pub const REUSE_GRACE: &str = "EDGE_JWT_REUSE_GRACE";
 pub const FLOW_REPLAY_WINDOW: &str = "EDGE_JWT_FLOW_REPLAY_WINDOW";
+/// `on`: DPoP proofs at `/token` and `/revoke` carry the issuer's nonce (RFC 9449 §8).
+pub const DPOP_NONCE: &str = "EDGE_JWT_DPOP_NONCE";
 pub const LEEWAY: &str = "EDGE_JWT_LEEWAY";
 pub const MAX_SESSIONS: &str = "EDGE_JWT_MAX_SESSIONS";
 pub const CORS_ORIGINS: &str = "EDGE_JWT_CORS_ORIGINS";
@@ -51,7 +53,7 @@ pub const SIGNING_KEYS: &str = "EDGE_JWT_SIGNING_KEYS";
 pub const CLIENTS: &str = "EDGE_JWT_CLIENTS";
 
 /// Every setting's name: the Worker reads these and nothing else.
-pub const NAMES: [&str; 24] = [
+pub const NAMES: [&str; 25] = [
     ISSUER,
     AUDIENCE,
     ACCESS_TTL,
@@ -60,6 +62,7 @@ pub const NAMES: [&str; 24] = [
     REUSE_GRACE,
     FLOW_REPLAY_WINDOW,
     SCOPES,
+    DPOP_NONCE,
     LEEWAY,
     MAX_SESSIONS,
     CORS_ORIGINS,
@@ -101,6 +104,8 @@ pub struct Settings {
     pub resources: Vec<String>,
     /// Whether `POST /register` is open.
     pub registration_open: bool,
+    /// Whether DPoP proofs at `/token` and `/revoke` must carry the issuer's nonce.
+    pub dpop_nonce: bool,
     /// What a client the operator did not configure (registered, or a document's) may ask
     /// for; `None`: any scope.
     pub registered_scopes: Option<Vec<String>>,
@@ -221,6 +226,11 @@ impl Settings {
             Some("open") => true,
             Some(_) => return Err(ApiError::misconfigured(REGISTRATION, "must be open or off")),
         };
+        let dpop_nonce = match lookup(DPOP_NONCE).as_deref().map(str::trim) {
+            None | Some("" | "off") => false,
+            Some("on") => true,
+            Some(_) => return Err(ApiError::misconfigured(DPOP_NONCE, "must be on or off")),
+        };
         let registered_scopes = scope_list(&lookup, REGISTERED_SCOPES)?;
         // `offline_access` asks for a refresh token, which the code flow always issues
         // (the MCP authorization revisions: the authorization server may list it).
@@ -242,6 +252,7 @@ impl Settings {
             demo_handoff,
             resources,
             registration_open,
+            dpop_nonce,
             registered_scopes,
             scopes,
             client_documents,
