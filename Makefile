@@ -133,6 +133,7 @@ test: lint cargo-test core-wasm wasm-test npm-test e2e fuzz-smoke
 bench: npm worker-build
 	cargo bench -p edge-jwt-core --bench core
 	node_modules/.bin/node benches/verify-js.mjs
+	node_modules/.bin/node benches/verify-workerd.mjs
 	node_modules/.bin/node benches/worker.mjs
 	node_modules/.bin/node benches/flow.mjs
 	node_modules/.bin/node benches/report.mjs

@@ -84,6 +84,23 @@ if (js) {
   }
 }
 
+// Inside workerd: the package's best of verify / verifyAsync against the faster of jose and
+// @tsndr/cloudflare-worker-jwt (target ≥ 1.2×) and WebCrypto's check alone (target ≥ 0.8×).
+const workerdPath = join(root, 'target', 'bench', 'workerd.json');
+const workerd = existsSync(workerdPath) ? read(workerdPath) : null;
+if (workerd) {
+  for (const [alg, libs] of Object.entries(workerd.rows)) {
+    const where = 'npm (wasm), workerd';
+    const best = Math.max(libs['edge-jwt'] ?? 0, libs['edge-jwt verifyAsync'] ?? 0);
+    const peers = ['jose', '@tsndr/cloudflare-worker-jwt'].filter((lib) => libs[lib]);
+    const fastest = peers.reduce((a, b) => (libs[b] > libs[a] ? b : a));
+    row(where, `verify ${alg}, best of verify / verifyAsync (target ≥ 1.2×)`, best, libs[fastest], `${fastest}, the faster peer`);
+    row(where, `verify ${alg}, best of verify / verifyAsync (target ≥ 0.8×)`, best, libs["WebCrypto's check alone"], "WebCrypto's check alone");
+    if (libs['edge-jwt']) row(where, `verify ${alg} (wasm)`, libs['edge-jwt'], libs.jose, 'jose');
+    if (libs['edge-jwt verifyAsync']) row(where, `verifyAsync ${alg}`, libs['edge-jwt verifyAsync'], libs.jose, 'jose');
+  }
+}
+
 const workerPath = join(root, 'target', 'bench', 'worker.json');
 const worker = existsSync(workerPath) ? read(workerPath) : null;
 if (worker) {

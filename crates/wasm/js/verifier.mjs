@@ -158,15 +158,22 @@ export class Verifier {
     if (this.#viaNode && inFlight === 0) {
       let settled;
       try {
-        settled = Promise.resolve(this.verify(token, options));
+        checkToken(token, this.#maxTokenLength);
+        const now = when(options);
+        const claims = this.#hit(token, now) ?? this.#viaNodeCrypto(token, now);
+        // undefined: node:crypto does not do this (workerd's, or an algorithm it lacks): the
+        // host's WebCrypto decides below, never the wasm alone (which has no P-384).
+        if (claims !== undefined) settled = Promise.resolve(claims);
       } catch (error) {
         settled = Promise.reject(error);
       }
-      // Counted until the callers' reactions run (ours, attached first, runs first): a call
-      // made before then overlaps this one.
-      inFlight += 1;
-      settled.then(leave, leave);
-      return settled;
+      if (settled) {
+        // Counted until the callers' reactions run (ours, attached first, runs first): a call
+        // made before then overlaps this one.
+        inFlight += 1;
+        settled.then(leave, leave);
+        return settled;
+      }
     }
     return this.#verifyAsync(token, options);
   }
