@@ -197,6 +197,19 @@ impl<P: Platform> Ctx<'_, P> {
         }))
     }
 
+    /// `client` when one authenticated, otherwise a public client naming itself (RFC 6749
+    /// §3.2.1), or none.
+    pub(crate) async fn or_public_client(
+        &self,
+        client: Option<TokenClient>,
+        form: &Form,
+    ) -> Result<Option<TokenClient>, ApiError> {
+        match client {
+            Some(client) => Ok(Some(client)),
+            None => self.public_client(form).await,
+        }
+    }
+
     /// A public client naming itself with `client_id` (RFC 6749 §3.2.1): one registered
     /// without a secret. A client with a secret must authenticate with it.
     pub(crate) async fn public_client(&self, form: &Form) -> Result<Option<TokenClient>, ApiError> {

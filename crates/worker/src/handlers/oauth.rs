@@ -41,10 +41,8 @@ pub(crate) async fn revoke<P: Platform, B: Body>(mut req: Incoming<B>, ctx: &Ctx
     ctx.limit().await?;
     let proof = dpop::token_request_proof(&req, ctx.now(), ctx.dpop_nonces().as_ref())?;
     let form = read_form(&mut req).await?;
-    let client = match ctx.token_client(&req, &form).await? {
-        Some(client) => Some(client),
-        None => ctx.public_client(&form).await?,
-    };
+    let client = ctx.token_client(&req, &form).await?;
+    let client = ctx.or_public_client(client, &form).await?;
     let token = form.require("token")?;
     let target = ctx.settings.issuer.revocation_target(token, ctx.now());
     if let Some(target) = &target {

@@ -43,10 +43,7 @@ async fn grant<P: Platform>(
         "refresh_token" => refresh_token(client, proof, form, ctx).await,
         "authorization_code" => {
             // A public client names itself (RFC 6749 §4.1.3); its code is bound to it.
-            let client = match client {
-                Some(client) => Some(client),
-                None => ctx.public_client(form).await?,
-            };
+            let client = ctx.or_public_client(client, form).await?;
             authorization_code(client, proof, form, ctx).await
         }
         "client_credentials" => client_credentials(client, proof, form, ctx),
