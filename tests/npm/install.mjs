@@ -26,10 +26,10 @@ export function installPackage(extraFiles = {}) {
   return dir;
 }
 
-/** The package as `import 'edge-jwt'` sees it from `dir`. */
-export async function importFrom(dir) {
-  const shim = join(dir, 'reexport.mjs');
-  writeFileSync(shim, "export * from 'edge-jwt';\n");
+/** The package (or one of its entry points, `edge-jwt/hono`...) as `import` sees it from `dir`. */
+export async function importFrom(dir, entry = 'edge-jwt') {
+  const shim = join(dir, `reexport-${entry.replace(/\W/g, '-')}.mjs`);
+  writeFileSync(shim, `export * from '${entry}';\n`);
   return import(pathToFileURL(shim).href);
 }
 

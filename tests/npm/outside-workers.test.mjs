@@ -3,38 +3,25 @@
 // examples kept equal to the files that make test runs.
 import { test, before, after, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import * as jose from 'jose';
 import { Hono } from 'hono';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { installPackage, importFrom } from './install.mjs';
+import { issuerKey } from './issuer-key.mjs';
 import { embed } from '../../scripts/readme-examples.mjs';
 
 const ISS = 'https://issuer.test';
 let pkg;
 let hono;
-let key;
 let jwks;
+let token;
 
 before(async () => {
   const dir = installPackage();
   pkg = await importFrom(dir);
-  writeFileSync(join(dir, 'hono-shim.mjs'), "export * from 'edge-jwt/hono';\n");
-  hono = await import(pathToFileURL(join(dir, 'hono-shim.mjs')).href);
-  const pair = await jose.generateKeyPair('EdDSA', { extractable: true });
-  key = pair.privateKey;
-  jwks = { keys: [{ ...(await jose.exportJWK(pair.publicKey)), kid: 'k1', alg: 'EdDSA' }] };
+  hono = await importFrom(dir, 'edge-jwt/hono');
+  ({ jwks, token } = await issuerKey(ISS));
 });
 
 after(() => mock.restoreAll());
-
-function token(claims = {}) {
-  return new jose.SignJWT({ sid: 's1', client_id: 'c', ...claims })
-    .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: 'k1' })
-    .setIssuer(ISS).setSubject(claims.sub ?? 'alice').setJti(claims.jti ?? crypto.randomUUID())
-    .setIssuedAt(claims.iat ?? Math.floor(Date.now() / 1000)).setExpirationTime('5m').sign(key);
-}
 
 function app(options) {
   const a = new Hono();

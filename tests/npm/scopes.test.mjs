@@ -4,36 +4,23 @@
 // package: the Verifier's `requiredScopes`, `checkScopes`, `resourceRefusal` and edge-jwt/hono.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as jose from 'jose';
 import { Hono } from 'hono';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { installPackage, importFrom } from './install.mjs';
+import { issuerKey } from './issuer-key.mjs';
 
 const ISS = 'https://issuer.test';
 const METADATA = 'https://mcp.example/.well-known/oauth-protected-resource/mcp';
 let pkg;
 let hono;
-let key;
 let jwks;
+let token;
 
 before(async () => {
   const dir = installPackage();
   pkg = await importFrom(dir);
-  writeFileSync(join(dir, 'hono-scopes-shim.mjs'), "export * from 'edge-jwt/hono';\n");
-  hono = await import(pathToFileURL(join(dir, 'hono-scopes-shim.mjs')).href);
-  const pair = await jose.generateKeyPair('EdDSA', { extractable: true });
-  key = pair.privateKey;
-  jwks = { keys: [{ ...(await jose.exportJWK(pair.publicKey)), kid: 'k1', alg: 'EdDSA' }] };
+  hono = await importFrom(dir, 'edge-jwt/hono');
+  ({ jwks, token } = await issuerKey(ISS));
 });
-
-function token(claims = {}, exp = '5m') {
-  return new jose.SignJWT({ sid: 's1', client_id: 'c', ...claims })
-    .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: 'k1' })
-    .setIssuer(ISS).setSubject('alice').setJti(crypto.randomUUID())
-    .setIssuedAt(Math.floor(Date.now() / 1000) - 600).setExpirationTime(exp).sign(key);
-}
 
 test('a Verifier with requiredScopes refuses a token without one of them, only once every other rule holds', async () => {
   const verifier = new pkg.Verifier(jwks, { issuer: ISS, requiredScopes: ['mcp:tools', 'mcp:read'] });
@@ -46,7 +33,8 @@ test('a Verifier with requiredScopes refuses a token without one of them, only o
     await assert.rejects(verifier.verifyAsync(t), { code: 'ERR_INSUFFICIENT_SCOPE' });
   }
   // An expired token without the scope is expired (401), not short of scope (403).
-  const expired = await token({ scope: 'mcp:tools' }, Math.floor(Date.now() / 1000) - 120);
+  const now = Math.floor(Date.now() / 1000);
+  const expired = await token({ scope: 'mcp:tools', iat: now - 600 }, now - 120);
   assert.throws(() => verifier.verify(expired), { code: 'ERR_JWT_EXPIRED' });
   for (const bad of [[''], ['a b'], 'mcp:tools', [1]]) {
     assert.throws(() => new pkg.Verifier(jwks, { requiredScopes: bad }), { code: 'ERR_INVALID_OPTION' }, JSON.stringify(bad));

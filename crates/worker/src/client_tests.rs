@@ -162,17 +162,7 @@ fn a_confidential_client_may_post_its_secret_and_a_public_one_may_not_send_one()
     ));
     assert_eq!(error_of(&as_basic).1, "invalid_client");
     assert_eq!(exchange(&[]).status, 200, "the code was not used up");
-
-    let metadata = body(&p.handle(get("/.well-known/oauth-authorization-server", &[])));
-    assert_eq!(
-        metadata["token_endpoint_auth_methods_supported"],
-        json!([
-            "none",
-            "client_secret_basic",
-            "client_secret_post",
-            "private_key_jwt"
-        ])
-    );
+    // The metadata's list of methods: assertion_tests.rs checks it whole.
 }
 
 /// The token answer carries the resource it was issued for (RFC 8707), at the exchange and at
