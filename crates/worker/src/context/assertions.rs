@@ -5,7 +5,6 @@
 //! exactly, in a Durable Object.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use edge_jwt_core::authorization::assertion::{
     used_assertion_key, verify_assertion, AssertionCheck, JWT_BEARER_ASSERTION,
@@ -14,6 +13,7 @@ use edge_jwt_core::authorization::ClientKeys;
 use edge_jwt_core::verify::decode_unverified;
 use edge_jwt_core::Error;
 
+use super::published::Kept;
 use super::{Ctx, TokenClient};
 use crate::api::form::Form;
 use crate::api::incoming::Incoming;
@@ -32,16 +32,15 @@ const MAX_KEEP: u64 = 3600;
 const REFETCH_COOLDOWN: u64 = 30;
 const MAX_KEY_SETS: usize = 256;
 
-/// A fetched key set: its text, when it was fetched, until when it is kept.
+/// A fetched key set: its text, and when it was fetched.
 #[derive(Clone)]
 struct KeptKeys {
     jwks: String,
     fetched_at: u64,
-    until: u64,
 }
 
 thread_local! {
-    static KEY_SETS: RefCell<HashMap<String, KeptKeys>> = RefCell::new(HashMap::new());
+    static KEY_SETS: RefCell<Kept<KeptKeys>> = RefCell::new(Kept::new(MAX_KEY_SETS));
 }
 
 impl<P: Platform> Ctx<'_, P> {
@@ -154,40 +153,27 @@ impl<P: Platform> Ctx<'_, P> {
     /// without one, an hour at most); `force` fetches it again.
     async fn remote_keys(&self, uri: &str, force: bool) -> Result<KeptKeys, Error> {
         let now = self.now();
-        let kept = KEY_SETS.with(|k| k.borrow().get(uri).filter(|k| k.until > now).cloned());
+        let kept = KEY_SETS.with(|k| k.borrow().get(uri, now));
         if let Some(kept) = kept.filter(|_| !force) {
             return Ok(kept);
         }
         let unusable = |why: String| {
             Error::ClientAssertionInvalid(format!("the client's jwks_uri {uri}: {why}"))
         };
-        let fetched = (self.platform.fetch_document(uri, MAX_JWKS).await)
-            .map_err(|e| unusable(e.error_description))?;
-        if fetched.status != 200 {
-            return Err(unusable(format!("it answered HTTP {}", fetched.status)));
-        }
-        if fetched.body.len() > MAX_JWKS {
-            return Err(unusable("it is over 64 KiB".into()));
-        }
-        let jwks = String::from_utf8(fetched.body).map_err(|_| unusable("not UTF-8".into()))?;
-        let keep = match edge_jwt_core::authorization::document::cache_seconds(
-            fetched.cache_control.as_deref(),
-        ) {
+        let published = self
+            .fetch_published(uri, MAX_JWKS)
+            .await
+            .map_err(unusable)?;
+        let jwks = String::from_utf8(published.body).map_err(|_| unusable("not UTF-8".into()))?;
+        let keep = match published.max_age {
             0 => DEFAULT_KEEP,
             seconds => seconds.min(MAX_KEEP),
         };
         let kept = KeptKeys {
             jwks,
             fetched_at: now,
-            until: now + keep,
         };
-        KEY_SETS.with(|k| {
-            let mut sets = k.borrow_mut();
-            if sets.len() >= MAX_KEY_SETS {
-                sets.clear();
-            }
-            sets.insert(uri.to_owned(), kept.clone());
-        });
+        KEY_SETS.with(|k| k.borrow_mut().keep(uri, kept.clone(), now + keep));
         Ok(kept)
     }
 }

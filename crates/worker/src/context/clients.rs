@@ -3,13 +3,13 @@
 //! public client naming itself).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use edge_jwt_core::authorization::document;
 use edge_jwt_core::authorization::document_url::host_of;
 use edge_jwt_core::authorization::FlowClient;
 use edge_jwt_core::Error;
 
+use super::published::Kept;
 use super::{Ctx, TokenClient};
 use crate::api::auth::basic_credentials;
 use crate::api::form::Form;
@@ -19,10 +19,10 @@ use crate::events::{Event, Subjects};
 use crate::platform::Platform;
 use crate::settings::ClientDocuments;
 
-/// Client metadata documents fetched by this isolate, with the time each may be kept until.
+/// Client metadata documents fetched by this isolate, each until its `Cache-Control` ends.
 const MAX_DOCUMENTS: usize = 256;
 thread_local! {
-    static DOCUMENTS: RefCell<HashMap<String, (FlowClient, u64)>> = RefCell::new(HashMap::new());
+    static DOCUMENTS: RefCell<Kept<FlowClient>> = RefCell::new(Kept::new(MAX_DOCUMENTS));
 }
 
 impl<P: Platform> Ctx<'_, P> {
@@ -78,13 +78,7 @@ impl<P: Platform> Ctx<'_, P> {
     /// operator's) and a `client_document_refused` event with the reason.
     async fn document_client(&self, url: &str) -> Result<FlowClient, ApiError> {
         let now = self.now();
-        let cached = DOCUMENTS.with(|d| {
-            d.borrow()
-                .get(url)
-                .filter(|(_, until)| *until > now)
-                .cloned()
-        });
-        if let Some((client, _)) = cached {
+        if let Some(client) = DOCUMENTS.with(|d| d.borrow().get(url, now)) {
             return Ok(client);
         }
         let (client, keep) = match self.read_document(url).await {
@@ -103,33 +97,17 @@ impl<P: Platform> Ctx<'_, P> {
             }
         };
         if keep > 0 {
-            DOCUMENTS.with(|d| {
-                let mut documents = d.borrow_mut();
-                if documents.len() >= MAX_DOCUMENTS {
-                    documents.clear();
-                }
-                documents.insert(url.to_owned(), (client.clone(), now + keep));
-            });
+            DOCUMENTS.with(|d| d.borrow_mut().keep(url, client.clone(), now + keep));
         }
         Ok(client)
     }
 
     /// The client a document describes and how long it may be kept, or why not.
     async fn read_document(&self, url: &str) -> Result<(FlowClient, u64), String> {
-        let fetched = self
-            .platform
-            .fetch_document(url, document::MAX_DOCUMENT)
-            .await
-            .map_err(|e| e.error_description)?;
-        match fetched.status {
-            200 => {}
-            300..400 => return Err("it redirects, and redirects are not followed".to_owned()),
-            status => return Err(format!("it answered HTTP {status}")),
-        }
+        let published = self.fetch_published(url, document::MAX_DOCUMENT).await?;
         let loopback = self.settings.client_documents == ClientDocuments::Loopback;
-        let client = document::client(url, &fetched.body, loopback).map_err(|e| e.to_string())?;
-        let keep = document::cache_seconds(fetched.cache_control.as_deref());
-        Ok((client, keep))
+        let client = document::client(url, &published.body, loopback).map_err(|e| e.to_string())?;
+        Ok((client, published.max_age))
     }
 
     /// The client that authenticated at the token endpoint (RFC 6749 §2.3.1): with HTTP Basic,

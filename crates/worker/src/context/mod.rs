@@ -7,6 +7,7 @@
 mod assertions;
 mod clients;
 mod handoff;
+mod published;
 mod sessions;
 
 use edge_jwt_core::authorization::RegisteredClients;
