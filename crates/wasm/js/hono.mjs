@@ -3,6 +3,7 @@
 // optional peer dependency: this module never imports it.
 import { Verifier, RemoteJwks, JwtError, resourceRefusal, checkScopes, protectedResourceMetadata } from 'edge-jwt';
 import { DiscoveryFailed, InvalidOption, JwksFetchFailed, JwksInvalid, StoreUnavailable } from './errors.mjs';
+import { scopeList } from './resource.mjs';
 
 /** Failures that are not the token's: the keys or the revocation list could not be had. */
 const UNAVAILABLE = [StoreUnavailable.code, JwksInvalid.code, JwksFetchFailed.code, DiscoveryFailed.code, InvalidOption.code];
@@ -106,9 +107,8 @@ const REFUSAL = 'edgeJwtRefusal';
  * app.post('/mcp/admin', requireScopes(['mcp:admin']), (c) => c.text('ok'));
  */
 export function requireScopes(scopes) {
-  const required = typeof scopes === 'string' ? scopes.split(' ').filter(Boolean) : scopes;
-  const token = (s) => typeof s === 'string' && s !== '' && !s.includes(' ');
-  if (!Array.isArray(required) || required.length === 0 || !required.every(token)) {
+  const required = scopeList('requireScopes\'s scopes', scopes);
+  if (required.length === 0) {
     throw new InvalidOption('requireScopes needs the scopes the route requires: an array of scope tokens (non-empty strings without spaces)');
   }
   return async function requireScopesMiddleware(c, next) {

@@ -24,7 +24,7 @@ export function resourceRefusal(code, scheme = 'Bearer', { realm, description, r
 }
 
 /** Scopes given as an array of scope tokens, or as one space-separated string. */
-function scopeList(name, scope) {
+export function scopeList(name, scope) {
   const list = typeof scope === 'string' ? scope.split(' ').filter(Boolean) : scope;
   if (!Array.isArray(list) || !list.every((s) => typeof s === 'string' && s !== '' && !s.includes(' '))) {
     throw new InvalidOption(`${name} must be an array of scope tokens (non-empty strings without spaces) or a space-separated string`);
