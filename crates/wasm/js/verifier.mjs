@@ -72,11 +72,18 @@ export class Verifier {
    */
   #viaNodeCrypto(token, now) {
     if (!this.#viaNode) return undefined;
-    const { claims, error, ...job } = jobs.signatureJob(call(() => this.#inner.signatureJob(token, now)));
-    const valid = this.#nodeVerdict(job);
+    const job = jobs.signatureJob(call(() => this.#inner.signatureJob(token, now)));
+    return this.#settle(token, job, this.#nodeVerdict(job));
+  }
+
+  /**
+   * A signature job's claims once a host has given its `valid` verdict on the signature: the
+   * core's outcome of every other rule is released only then. `undefined` when the host could
+   * not decide (the caller's path decides).
+   */
+  #settle(token, { claims, error }, valid) {
     if (valid === undefined) return undefined;
     if (!valid) throw new SignatureInvalid('signature verification failed');
-    // The core's outcome of every other rule, released now that the signature holds.
     if (error) rethrow(error);
     return this.#verified(token, claims);
   }
@@ -183,21 +190,9 @@ export class Verifier {
     const now = when(options);
     const hit = this.#hit(token, now);
     if (hit) return hit;
-    const { claims, error, ...job } = jobs.signatureJob(call(() => this.#inner.signatureJob(token, now)));
-    if (this.#viaNode) {
-      const valid = await this.#pooledVerdict(job);
-      if (valid === false) throw new SignatureInvalid('signature verification failed');
-      if (valid) {
-        if (error) rethrow(error);
-        return this.#verified(token, claims);
-      }
-    }
-    const valid = await this.#hostVerdict(job);
-    if (valid === undefined) return this.verify(token, { now });
-    if (!valid) throw new SignatureInvalid('signature verification failed');
-    // The core's outcome of every other rule, released now that the signature holds.
-    if (error) rethrow(error);
-    return this.#verified(token, claims);
+    const job = jobs.signatureJob(call(() => this.#inner.signatureJob(token, now)));
+    const pooled = this.#viaNode ? this.#settle(token, job, await this.#pooledVerdict(job)) : undefined;
+    return pooled ?? this.#settle(token, job, await this.#hostVerdict(job)) ?? this.verify(token, { now });
   }
 
   /**
