@@ -120,6 +120,12 @@ pub fn scope_tokens(scope: Option<&str>) -> Vec<String> {
         .collect()
 }
 
+/// What was `granted`, narrowed to what a client `asked` for (RFC 6749 §3.3, §6): each asked
+/// scope one that was granted (`invalid_scope` otherwise); blank asks for none.
+pub fn narrow_scope(granted: Option<&str>, asked: &str) -> Result<Option<String>> {
+    grant_scope(Some(asked), &scope_tokens(granted))
+}
+
 /// The scope a client gets (RFC 6749 §3.3): what it asked for, each scope one it may have;
 /// when it asked for none (no `scope` at all), all it may have. A scope that is present is
 /// what is granted: an empty or blank one grants no scope, never the default.

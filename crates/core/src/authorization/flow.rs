@@ -16,7 +16,7 @@ use super::seal::{Purpose, SealKey};
 use crate::claims::check_custom_claims;
 use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::issuer::{grant_scope, scope_tokens};
+use crate::issuer::{grant_scope, narrow_scope};
 use crate::store::Store;
 
 /// How long a login may take, in seconds.
@@ -104,7 +104,7 @@ impl GrantedCode {
         let Some(asked) = asked else {
             return Ok(self.consent.scope.clone());
         };
-        grant_scope(Some(asked), &scope_tokens(self.consent.scope.as_deref()))
+        narrow_scope(self.consent.scope.as_deref(), asked)
     }
 }
 
@@ -191,12 +191,11 @@ impl Pending {
         }
         check_custom_claims(&consent.claims)?;
         // The app may narrow the scope asked for, never widen it.
-        let asked = scope_tokens(self.request.scope.as_deref());
         let (scope, audience) = match by {
             Answerer::App { scopes } => {
                 let scope = match consent.scope.as_deref() {
                     None => self.request.scope.clone(),
-                    Some(narrowed) => grant_scope(Some(narrowed), &asked)?,
+                    Some(narrowed) => narrow_scope(self.request.scope.as_deref(), narrowed)?,
                 };
                 if let (Some(scope), Some(own)) = (&scope, scopes) {
                     // As at `/sessions`: an app grants only scopes it may grant itself.

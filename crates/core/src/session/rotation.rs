@@ -20,7 +20,7 @@ use crate::claims::{check_custom_claims, RefreshClaims, MAX_SUBJECT_LENGTH};
 use crate::clock::Clock;
 use crate::dpop::{is_thumbprint, DpopProof, DEFAULT_PROOF_MAX_AGE};
 use crate::error::{Error, Result, RevokedBy};
-use crate::issuer::{grant_scope, scope_tokens, Grant, SessionClaims, TokenIssuer, TokenPair};
+use crate::issuer::{narrow_scope, Grant, SessionClaims, TokenIssuer, TokenPair};
 use crate::policy::MAX_REPLAY_WINDOW;
 use crate::random::new_id;
 use crate::revocation::RevocationList;
@@ -295,8 +295,7 @@ impl<S: Store, R: Store, C: Clock> SessionRotation<'_, S, R, C> {
         let narrowed = match presented.scope.as_deref() {
             None => None,
             Some(asked) => {
-                let granted = scope_tokens(record.session.scope.as_deref());
-                Some(grant_scope(Some(asked), &granted)?.unwrap_or_default())
+                Some(narrow_scope(record.session.scope.as_deref(), asked)?.unwrap_or_default())
             }
         };
         let proof = presented.proof.as_ref();
