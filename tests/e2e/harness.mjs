@@ -1,11 +1,12 @@
 // Starts and stops a real `wrangler dev` for end-to-end tests: a free loopback port, a fresh
 // persist folder and secrets of its own (never the developer's .dev.vars).
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installPackage } from '../npm/install.mjs';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = join(root, 'node_modules', '.bin');
@@ -172,6 +173,27 @@ export async function startWorker({ cwd, persistDir, readyPath = '/', port }) {
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * The Hono resource a Workers user would write (tests/e2e/fixtures/hono-worker.mjs, on the
+ * installed package) in front of `issuer`, under `wrangler dev` on the issuer's persist folder;
+ * with `kv`, bound to the issuer's KV namespace (its revocation list).
+ */
+export async function startHonoResource(issuer, { name, port, kv = false }) {
+  const dir = installPackage({
+    'worker.mjs': readFileSync(join(root, 'tests', 'e2e', 'fixtures', 'hono-worker.mjs'), 'utf8'),
+    'wrangler.toml': [
+      `name = "${name}"`, 'main = "worker.mjs"', 'compatibility_date = "2026-11-01"',
+      // The issuer's KV namespace (same id, same persist folder).
+      ...(kv ? ['[[kv_namespaces]]', 'binding = "EDGE_JWT_KV"', 'id = "00000000000000000000000000000000"'] : []),
+      '[vars]', `ISSUER = "${issuer.base}"`, `AUDIENCE = "${issuer.base}/api"`, '',
+    ].join('\n'),
+  });
+  // Hono is the user's dependency (an optional peer of edge-jwt): the workspace's pinned copy.
+  mkdirSync(join(dir, 'node_modules'), { recursive: true });
+  symlinkSync(join(root, 'node_modules', 'hono'), join(dir, 'node_modules', 'hono'), 'dir');
+  return startWorker({ cwd: dir, persistDir: issuer.persistDir, readyPath: '/health', port });
 }
 
 /** Deletes one key of the local KV under `persistDir`: a KV that never returns that entry. */

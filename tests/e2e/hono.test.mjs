@@ -3,30 +3,15 @@
 // read from the same local KV.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
 import * as jose from 'jose';
-import { startIssuer, startWorker, startSession, form, root } from './harness.mjs';
-import { installPackage } from '../npm/install.mjs';
+import { startIssuer, startHonoResource, startSession, form } from './harness.mjs';
 
 let issuer;
 let api;
 
 before(async () => {
   issuer = await startIssuer();
-  const dir = installPackage({
-    'worker.mjs': readFileSync(join(root, 'tests', 'e2e', 'fixtures', 'hono-worker.mjs'), 'utf8'),
-    'wrangler.toml': [
-      'name = "edge-jwt-hono-test"', 'main = "worker.mjs"', 'compatibility_date = "2026-11-01"',
-      // The issuer's KV namespace (same id, same persist folder): its revocation list.
-      '[[kv_namespaces]]', 'binding = "EDGE_JWT_KV"', 'id = "00000000000000000000000000000000"',
-      '[vars]', `ISSUER = "${issuer.base}"`, `AUDIENCE = "${issuer.base}/api"`, '',
-    ].join('\n'),
-  });
-  // Hono is the user's dependency (an optional peer of edge-jwt): the workspace's pinned copy.
-  mkdirSync(join(dir, 'node_modules'), { recursive: true });
-  symlinkSync(join(root, 'node_modules', 'hono'), join(dir, 'node_modules', 'hono'), 'dir');
-  api = await startWorker({ cwd: dir, persistDir: issuer.persistDir, readyPath: '/health' });
+  api = await startHonoResource(issuer, { name: 'edge-jwt-hono-test', kv: true });
 });
 
 after(async () => {

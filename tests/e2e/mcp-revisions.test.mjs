@@ -4,11 +4,8 @@
 // in our words; nothing here knows the issuer's insides. The README's table is this file's.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, mkdirSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { startIssuer, startWorker, freePort, form, json, root } from './harness.mjs';
-import { installPackage } from '../npm/install.mjs';
+import { startIssuer, startHonoResource, freePort, form, json } from './harness.mjs';
 
 const LOGIN = 'http://127.0.0.1:9/login';
 const REDIRECT = 'http://127.0.0.1:40123/callback';
@@ -27,14 +24,7 @@ before(async () => {
     EDGE_JWT_LOGIN_URL: LOGIN, EDGE_JWT_RESOURCES: JSON.stringify([resource]), EDGE_JWT_REGISTRATION: 'open',
     EDGE_JWT_SCOPES: 'mcp:tools mcp:admin', EDGE_JWT_CLIENT_METADATA_DOCUMENTS: 'loopback',
   } });
-  const dir = installPackage({
-    'worker.mjs': readFileSync(join(root, 'tests', 'e2e', 'fixtures', 'hono-worker.mjs'), 'utf8'),
-    'wrangler.toml': ['name = "edge-jwt-mcp-revisions"', 'main = "worker.mjs"', 'compatibility_date = "2026-11-01"',
-      '[vars]', `ISSUER = "${issuer.base}"`, `AUDIENCE = "${issuer.base}/api"`, ''].join('\n'),
-  });
-  mkdirSync(join(dir, 'node_modules'), { recursive: true });
-  symlinkSync(join(root, 'node_modules', 'hono'), join(dir, 'node_modules', 'hono'), 'dir');
-  api = await startWorker({ cwd: dir, persistDir: issuer.persistDir, readyPath: '/health', port });
+  api = await startHonoResource(issuer, { name: 'edge-jwt-mcp-revisions', port });
   metadata = await fetch(`${issuer.base}/.well-known/oauth-authorization-server`).then(json);
 });
 

@@ -6,13 +6,10 @@
 // asks every client to supply, and the login the user's app would do.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, mkdirSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
 import { auth, UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { PrivateKeyJwtProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
-import { startIssuer, startWorker, freePort, json, root, devVars } from './harness.mjs';
-import { installPackage } from '../npm/install.mjs';
+import { startIssuer, startHonoResource, freePort, json, devVars } from './harness.mjs';
 
 const LOGIN = 'http://127.0.0.1:9/login';
 const REDIRECT = 'http://127.0.0.1:33418/callback';
@@ -35,14 +32,7 @@ before(async () => {
   issuer = await startIssuer({ secrets, vars: {
     EDGE_JWT_LOGIN_URL: LOGIN, EDGE_JWT_RESOURCES: JSON.stringify([resource]), EDGE_JWT_REGISTRATION: 'open',
   } });
-  const dir = installPackage({
-    'worker.mjs': readFileSync(join(root, 'tests', 'e2e', 'fixtures', 'hono-worker.mjs'), 'utf8'),
-    'wrangler.toml': ['name = "edge-jwt-mcp-test"', 'main = "worker.mjs"', 'compatibility_date = "2026-11-01"',
-      '[vars]', `ISSUER = "${issuer.base}"`, `AUDIENCE = "${issuer.base}/api"`, ''].join('\n'),
-  });
-  mkdirSync(join(dir, 'node_modules'), { recursive: true });
-  symlinkSync(join(root, 'node_modules', 'hono'), join(dir, 'node_modules', 'hono'), 'dir');
-  api = await startWorker({ cwd: dir, persistDir: issuer.persistDir, readyPath: '/health', port });
+  api = await startHonoResource(issuer, { name: 'edge-jwt-mcp-test', port });
 });
 
 after(async () => {
