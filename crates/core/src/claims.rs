@@ -98,6 +98,18 @@ impl Claims {
         }
         Ok(date as u64)
     }
+
+    /// The key the token is bound to (RFC 9449 §6): its `cnf.jkt`, if it has a `cnf`.
+    pub fn bound_key(&self) -> Result<Option<&str>> {
+        match self.0.get("cnf") {
+            None => Ok(None),
+            Some(Value::Object(cnf)) => match cnf.get("jkt") {
+                Some(Value::String(jkt)) => Ok(Some(jkt)),
+                _ => Err(Error::invalid_claim("cnf", ClaimReason::Invalid)),
+            },
+            Some(_) => Err(Error::invalid_claim("cnf", ClaimReason::Invalid)),
+        }
+    }
 }
 
 /// `cnf` of a token bound to a key (RFC 9449 §6.1): the key's RFC 7638 thumbprint.

@@ -4,6 +4,7 @@
 
 use serde::Deserialize;
 
+use crate::delegation::{ExchangeRules, TOKEN_EXCHANGE};
 use crate::error::{Error, Result};
 use crate::issuer::grant_scope;
 use crate::policy::MAX_REPLAY_WINDOW;
@@ -25,6 +26,9 @@ pub enum Permission {
     Keys,
     /// Read and answer pending authorizations (the login app's back end).
     Authorizations,
+    /// Exchange access tokens it receives for tokens to other audiences (RFC 8693), within
+    /// its `exchange` rules. Never part of [`Permission::ALL`]: delegation is opted into.
+    Exchange,
 }
 
 impl Permission {
@@ -45,6 +49,7 @@ impl Permission {
             Permission::Introspect => "introspect",
             Permission::Keys => "keys",
             Permission::Authorizations => "authorizations",
+            Permission::Exchange => "exchange",
         }
     }
 }
@@ -62,6 +67,8 @@ pub struct ClientRules {
     /// The replay window of its code-flow sessions, when not the policy's
     /// (`Policy::flow_replay_window`); 0: strict.
     pub replay_window: Option<u64>,
+    /// What it may exchange, with [`Permission::Exchange`].
+    pub exchange: Option<ExchangeRules>,
 }
 
 impl ClientRules {
@@ -89,6 +96,20 @@ impl ClientRules {
                 "scopes must be non-empty and contain no spaces".into(),
             ));
         }
+        match (&self.exchange, self.may(Permission::Exchange)) {
+            (Some(rules), true) => rules.validate()?,
+            (None, false) => {}
+            (None, true) => {
+                return Err(Error::InvalidOption(
+                    "the exchange permission needs exchange: {from, to}".into(),
+                ))
+            }
+            (Some(_), false) => {
+                return Err(Error::InvalidOption(
+                    "exchange needs the exchange permission".into(),
+                ))
+            }
+        }
         if self.replay_window.is_some_and(|w| w > MAX_REPLAY_WINDOW) {
             return Err(Error::InvalidOption(format!(
                 "replay_window must be at most {MAX_REPLAY_WINDOW} seconds (a day)"
@@ -104,6 +125,14 @@ impl ClientRules {
     /// The scopes of its client-credentials tokens.
     pub fn own_scopes(&self) -> &[String] {
         self.scopes.as_deref().unwrap_or_default()
+    }
+
+    /// What it may exchange: `UnauthorizedClient` without the permission.
+    pub fn exchange_rules(&self) -> Result<&ExchangeRules> {
+        match &self.exchange {
+            Some(rules) if self.may(Permission::Exchange) => Ok(rules),
+            _ => Err(Error::UnauthorizedClient(TOKEN_EXCHANGE.to_owned())),
+        }
     }
 
     /// The scope of a client-credentials token it asks for (RFC 6749 §4.4): it must have been
@@ -137,6 +166,7 @@ mod tests {
             grant_types: vec![CLIENT_CREDENTIALS.into()],
             permissions: Vec::new(),
             replay_window: None,
+            exchange: None,
         }
     }
 

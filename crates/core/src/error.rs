@@ -132,6 +132,12 @@ pub enum Error {
     /// A client assertion (`private_key_jwt`, RFC 7523 §3) that cannot authenticate its client:
     /// unverifiable, for another audience, too long-lived, or its `jti` used before.
     ClientAssertionInvalid(String),
+    /// A token exchange (RFC 8693 §2.2.2 `invalid_request`) whose subject token is not one this
+    /// issuer takes from this client, or that asks for a token type or actor it does not issue.
+    TokenExchangeInvalid(String),
+    /// A JWT bearer grant's assertion (RFC 7523 §3.1 `invalid_grant`) that is not from a trusted
+    /// issuer, not for this issuer or this client, replayed, or not an ID-JAG.
+    AssertionGrantInvalid(String),
 }
 
 /// The stable codes callers branch on, one per kind of [`Error`]: jose's where jose has one.
@@ -170,11 +176,13 @@ pub enum ErrorCode {
     ClientAuthenticationRequired,
     InsufficientScope,
     ClientAssertionInvalid,
+    TokenExchangeInvalid,
+    AssertionGrantInvalid,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 32] = [
+    pub const ALL: [ErrorCode; 34] = [
         ErrorCode::JwtExpired,
         ErrorCode::JwtClaimValidationFailed,
         ErrorCode::JwsSignatureVerificationFailed,
@@ -207,6 +215,8 @@ impl ErrorCode {
         ErrorCode::ClientAuthenticationRequired,
         ErrorCode::InsufficientScope,
         ErrorCode::ClientAssertionInvalid,
+        ErrorCode::TokenExchangeInvalid,
+        ErrorCode::AssertionGrantInvalid,
     ];
 
     /// The code's text (`ERR_JWT_EXPIRED`...).
@@ -244,6 +254,8 @@ impl ErrorCode {
             ErrorCode::ClientAuthenticationRequired => "ERR_CLIENT_AUTHENTICATION_REQUIRED",
             ErrorCode::InsufficientScope => "ERR_INSUFFICIENT_SCOPE",
             ErrorCode::ClientAssertionInvalid => "ERR_CLIENT_ASSERTION_INVALID",
+            ErrorCode::TokenExchangeInvalid => "ERR_TOKEN_EXCHANGE_INVALID",
+            ErrorCode::AssertionGrantInvalid => "ERR_ASSERTION_GRANT_INVALID",
         }
     }
 
@@ -316,6 +328,8 @@ impl Error {
             Error::ClientAuthenticationRequired => ErrorCode::ClientAuthenticationRequired,
             Error::InsufficientScope { .. } => ErrorCode::InsufficientScope,
             Error::ClientAssertionInvalid(_) => ErrorCode::ClientAssertionInvalid,
+            Error::TokenExchangeInvalid(_) => ErrorCode::TokenExchangeInvalid,
+            Error::AssertionGrantInvalid(_) => ErrorCode::AssertionGrantInvalid,
         }
     }
 
@@ -454,6 +468,8 @@ impl fmt::Display for Error {
                 required.join(" ")
             ),
             Error::ClientAssertionInvalid(why) => write!(f, "invalid client assertion: {why}"),
+            Error::TokenExchangeInvalid(why) => write!(f, "invalid token exchange: {why}"),
+            Error::AssertionGrantInvalid(why) => write!(f, "invalid assertion: {why}"),
         }
     }
 }

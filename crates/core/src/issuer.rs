@@ -103,6 +103,9 @@ pub struct ClientToken {
     /// The resource the token is for (RFC 8707), when the client named one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
+    /// What the token is, in a token exchange's answer (RFC 8693 §2.2.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_token_type: Option<String>,
 }
 
 /// The scope that asks for a refresh token (OpenID Connect's, which the MCP authorization
@@ -205,6 +208,12 @@ impl TokenIssuer {
         AccessClaims::from_claims(parsed.claims, parsed.kid)
     }
 
+    /// Verifies an access token of this issuer for any audience it issues for.
+    pub fn verify_access_any_audience(&self, token: &str, now: u64) -> Result<AccessClaims> {
+        let parsed = self.any_access.verify_to_json(token, now)?;
+        AccessClaims::from_claims(parsed.claims, parsed.kid)
+    }
+
     pub fn verify_refresh(&self, token: &str, now: u64) -> Result<RefreshClaims> {
         let parsed = self.refresh.verify_to_json(token, now)?;
         RefreshClaims::from_claims(&parsed.claims, parsed.kid)
@@ -218,9 +227,7 @@ impl TokenIssuer {
         let refresh_first = CompactJws::parse(token, self.access.options().max_token_length)
             .is_ok_and(|jws| jws.header.typ_is(REFRESH_TOKEN_TYP));
         let access = || {
-            self.any_access
-                .verify_to_json(token, now)
-                .and_then(|parsed| AccessClaims::from_claims(parsed.claims, parsed.kid))
+            self.verify_access_any_audience(token, now)
                 .map(IssuedToken::Access)
         };
         let refresh = || {
@@ -331,15 +338,27 @@ impl TokenIssuer {
             audience: audience.map(str::to_owned),
             confidential: false,
         };
+        self.issue_access_only(&session, jkt, now)
+    }
+
+    /// An access token alone from `session`'s claims (a client's own, an exchanged or an
+    /// asserted one), bound to key `jkt` if given, with a new `jti`.
+    pub(crate) fn issue_access_only(
+        &self,
+        session: &SessionClaims,
+        jkt: Option<&str>,
+        now: u64,
+    ) -> Result<ClientToken> {
         let jti = crate::random::new_id()?;
         let scope = session.scope.as_deref();
-        let (access_token, exp) = self.sign_access(&session, (now, &jti), (jkt, scope))?;
+        let (access_token, exp) = self.sign_access(session, (now, &jti), (jkt, scope))?;
         Ok(ClientToken {
             access_token,
             token_type: token_type(jkt),
             expires_in: exp.saturating_sub(now),
-            scope: session.scope,
-            resource: session.audience,
+            scope: session.scope.clone(),
+            resource: session.audience.clone(),
+            issued_token_type: None,
         })
     }
 

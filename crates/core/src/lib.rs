@@ -11,6 +11,8 @@
 //! - [`subject`]: a subject's sessions and its logout-everywhere, over the subject's [`Store`].
 //! - [`revocation`]: the self-pruning revocation list over a [`Store`].
 //! - [`keyring`]: managed signing keys: next, current, retired, revoked, on a schedule.
+//! - [`delegation`]: token exchange (RFC 8693) and the JWT bearer grant from trusted issuers
+//!   (RFC 7523, the ID-JAG profile); [`actor`]: the `act` claim they write and verifiers read.
 //! - [`dpop`]: DPoP proofs (RFC 9449) and key thumbprints (RFC 7638).
 //! - [`resource`]: a resource server's request: its token, and the proof a bound token needs.
 //! - [`Error`]: one error enum with jose's stable codes.
@@ -18,6 +20,7 @@
 //! Time comes in through [`Clock`], storage through [`Store`]; the Worker and the npm package
 //! implement both.
 
+pub mod actor;
 #[cfg(feature = "issuer")]
 mod aead;
 #[cfg(feature = "issuer")]
@@ -27,6 +30,8 @@ pub mod claims;
 pub mod client;
 pub mod clock;
 pub mod conformance;
+#[cfg(feature = "issuer")]
+pub mod delegation;
 pub mod dpop;
 pub mod dpop_client;
 pub mod error;

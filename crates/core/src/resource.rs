@@ -4,13 +4,11 @@
 //! proof signed by that key for this very request, and a bound token presented as `Bearer` is a
 //! downgrade, refused.
 
-use serde_json::Value;
-
 use crate::dpop::{
     header_proof_job, DpopProof, ProofJob, ProofOptions, ProofRequest, SeenProofs,
     DEFAULT_PROOF_ALGORITHMS,
 };
-use crate::error::{ClaimReason, Error, ErrorCode, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::verify::{ParsedClaims, Proof, SignatureJob, Verifier};
 
 /// What a resource server received.
@@ -151,18 +149,6 @@ fn with_param(challenge: String, name: &str, value: &str) -> String {
     format!("{challenge}{separator}{name}=\"{clean}\"")
 }
 
-/// The key a token is bound to: its `cnf.jkt`, if it has a `cnf`.
-fn bound_key(claims: &ParsedClaims) -> Result<Option<&str>> {
-    match claims.claims.as_map().get("cnf") {
-        None => Ok(None),
-        Some(Value::Object(cnf)) => match cnf.get("jkt") {
-            Some(Value::String(jkt)) => Ok(Some(jkt)),
-            _ => Err(Error::invalid_claim("cnf", ClaimReason::Invalid)),
-        },
-        Some(_) => Err(Error::invalid_claim("cnf", ClaimReason::Invalid)),
-    }
-}
-
 /// Verifies a resource request: the token by `verifier`'s rules, then its binding (RFC 9449
 /// §7.1): a bound token needs the `DPoP` scheme and a proof by its key for this method and
 /// URL, with `ath` the token's hash, whose `jti` `seen` has not seen; an unbound token needs the
@@ -198,7 +184,7 @@ pub fn request_job(
     let bound = token_job
         .outcome
         .as_ref()
-        .is_ok_and(|claims| matches!(bound_key(claims), Ok(Some(_))));
+        .is_ok_and(|claims| matches!(claims.claims.bound_key(), Ok(Some(_))));
     let proof = if bound && scheme == Scheme::Dpop {
         let proof_request = ProofRequest {
             method: request.method,
@@ -238,7 +224,7 @@ impl RequestJob {
             return Err(Error::SignatureVerificationFailed);
         }
         let claims = self.token.outcome?;
-        let jkt = bound_key(&claims)?.map(str::to_owned);
+        let jkt = claims.claims.bound_key()?.map(str::to_owned);
         match (jkt, self.scheme) {
             (None, Scheme::Bearer) => Ok(VerifiedRequest {
                 claims,

@@ -37,6 +37,11 @@ pub enum Event {
     /// A client metadata document could not be used (`client_id` is its URL, `reason` says
     /// why; the caller is told only that it could not).
     ClientDocumentRefused,
+    /// A client exchanged a subject's access token for one to another audience (RFC 8693):
+    /// `client_id` is the exchanging client, `sid` and `sub` the subject token's.
+    TokenExchanged,
+    /// A JWT bearer grant's assertion was refused (`reason` says why).
+    AssertionGrantRefused,
 }
 
 /// Who and what an event is about; fields not known are left out.

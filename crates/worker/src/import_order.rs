@@ -25,6 +25,7 @@ fn modules(dir: &Path, root: &Path, found: &mut BTreeMap<String, String>) {
             "lib",
             "handler_tests",
             "flow_tests",
+            "delegation_tests",
             "client_tests",
             "security_tests",
             "import_order",

@@ -50,6 +50,8 @@ mod assertion_tests;
 #[cfg(test)]
 mod client_tests;
 #[cfg(test)]
+mod delegation_tests;
+#[cfg(test)]
 mod flow_tests;
 #[cfg(test)]
 mod handler_tests;

@@ -2,6 +2,7 @@
 
 use edge_jwt_core::authorization::assertion::ASSERTION_ALGORITHMS;
 use edge_jwt_core::authorization::pkce::S256;
+use edge_jwt_core::delegation::{JWT_BEARER, TOKEN_EXCHANGE};
 use edge_jwt_core::dpop::DEFAULT_PROOF_ALGORITHMS;
 use edge_jwt_core::{RefreshClaims, SessionStatus};
 
@@ -87,6 +88,17 @@ pub fn metadata(settings: &Settings) -> Value {
         metadata["response_types_supported"] = json!(["code"]);
         metadata["code_challenge_methods_supported"] = json!([S256]);
         metadata["authorization_response_iss_parameter_supported"] = json!(true);
+    }
+    // The grants of delegation, where some client may use them.
+    let mut delegation = Vec::new();
+    if settings.clients.any_exchange() {
+        delegation.push(TOKEN_EXCHANGE);
+    }
+    if !settings.trusted_issuers.is_empty() {
+        delegation.push(JWT_BEARER);
+    }
+    if let Some(grants) = metadata["grant_types_supported"].as_array_mut() {
+        grants.extend(delegation.into_iter().map(|g| json!(g)));
     }
     if let Some(scopes) = &settings.scopes {
         metadata["scopes_supported"] = json!(scopes);

@@ -1,10 +1,7 @@
 //! Clients that authenticate with signed assertions (`private_key_jwt`, RFC 7523 §2.2, RFC 7521
 //! §4.2): the client's public keys found by its id (configured, registered, or its metadata
-//! document's `jwks_uri`), a `jwks_uri` fetched as documents are (no redirect, a timeout, a size
-//! limit) and kept in this isolate, the assertion checked by the core, and its `jti` used once,
-//! exactly, in a Durable Object.
-
-use std::cell::RefCell;
+//! document's `jwks_uri`, kept as `key_sets` keeps it), the assertion checked by the core, and
+//! its `jti` used once, exactly, in a Durable Object.
 
 use edge_jwt_core::authorization::assertion::{
     used_assertion_key, verify_assertion, AssertionCheck, JWT_BEARER_ASSERTION,
@@ -13,7 +10,6 @@ use edge_jwt_core::authorization::ClientKeys;
 use edge_jwt_core::verify::decode_unverified;
 use edge_jwt_core::Error;
 
-use super::published::Kept;
 use super::{Ctx, TokenClient};
 use crate::api::form::Form;
 use crate::api::incoming::Incoming;
@@ -21,27 +17,6 @@ use crate::api::ApiError;
 use crate::calls::UseOnce;
 use crate::events::{Event, Subjects};
 use crate::platform::Platform;
-
-/// The largest key set read from a `jwks_uri`, in bytes.
-const MAX_JWKS: usize = 64 * 1024;
-/// How long a fetched key set is kept without a `Cache-Control` `max-age`, and at most.
-const DEFAULT_KEEP: u64 = 300;
-const MAX_KEEP: u64 = 3600;
-/// A key set younger than this is not fetched again on an assertion it does not verify (a
-/// stream of bad assertions cannot make the issuer fetch on every one).
-const REFETCH_COOLDOWN: u64 = 30;
-const MAX_KEY_SETS: usize = 256;
-
-/// A fetched key set: its text, and when it was fetched.
-#[derive(Clone)]
-struct KeptKeys {
-    jwks: String,
-    fetched_at: u64,
-}
-
-thread_local! {
-    static KEY_SETS: RefCell<Kept<KeptKeys>> = RefCell::new(Kept::new(MAX_KEY_SETS));
-}
 
 impl<P: Platform> Ctx<'_, P> {
     /// The client a `client_assertion` authenticates; `None` when the request has none. A wrong
@@ -106,18 +81,14 @@ impl<P: Platform> Ctx<'_, P> {
         };
         let verified = match keys {
             ClientKeys::Jwks(jwks) => verify_assertion(assertion, &jwks, &check),
-            ClientKeys::JwksUri(uri) => {
-                let kept = self.remote_keys(&uri, false).await;
-                match kept.map(|k| (verify_assertion(assertion, &k.jwks, &check), k)) {
-                    // Keys rotated since they were fetched: fetched again, once.
-                    Ok((Err(_), k)) if self.now() >= k.fetched_at + REFETCH_COOLDOWN => self
-                        .remote_keys(&uri, true)
-                        .await
-                        .and_then(|k| verify_assertion(assertion, &k.jwks, &check)),
-                    Ok((verified, _)) => verified,
-                    Err(err) => Err(err),
-                }
-            }
+            ClientKeys::JwksUri(uri) => self
+                .with_remote_keys(&uri, |jwks| verify_assertion(assertion, jwks, &check))
+                .await
+                .unwrap_or_else(|why| {
+                    Err(Error::ClientAssertionInvalid(format!(
+                        "the client's jwks_uri {uri}: {why}"
+                    )))
+                }),
         };
         let verified = match verified {
             Ok(verified) => verified,
@@ -147,34 +118,6 @@ impl<P: Platform> Ctx<'_, P> {
             return Ok(client.keys.clone());
         }
         Ok(self.flow_client(client_id).await?.and_then(|c| c.keys))
-    }
-
-    /// The key set at `uri`, kept in this isolate within its `Cache-Control` (five minutes
-    /// without one, an hour at most); `force` fetches it again.
-    async fn remote_keys(&self, uri: &str, force: bool) -> Result<KeptKeys, Error> {
-        let now = self.now();
-        let kept = KEY_SETS.with(|k| k.borrow().get(uri, now));
-        if let Some(kept) = kept.filter(|_| !force) {
-            return Ok(kept);
-        }
-        let unusable = |why: String| {
-            Error::ClientAssertionInvalid(format!("the client's jwks_uri {uri}: {why}"))
-        };
-        let published = self
-            .fetch_published(uri, MAX_JWKS)
-            .await
-            .map_err(unusable)?;
-        let jwks = String::from_utf8(published.body).map_err(|_| unusable("not UTF-8".into()))?;
-        let keep = match published.max_age {
-            0 => DEFAULT_KEEP,
-            seconds => seconds.min(MAX_KEEP),
-        };
-        let kept = KeptKeys {
-            jwks,
-            fetched_at: now,
-        };
-        KEY_SETS.with(|k| k.borrow_mut().keep(uri, kept.clone(), now + keep));
-        Ok(kept)
     }
 }
 

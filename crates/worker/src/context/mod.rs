@@ -7,8 +7,10 @@
 mod assertions;
 mod clients;
 mod handoff;
+mod key_sets;
 mod published;
 mod sessions;
+mod trusted_issuers;
 
 use edge_jwt_core::authorization::RegisteredClients;
 use edge_jwt_core::client::Permission;

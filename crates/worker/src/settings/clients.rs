@@ -8,6 +8,7 @@ use serde::Deserialize;
 use edge_jwt_core::authorization::redirect::check_registrable;
 use edge_jwt_core::authorization::{ClientKeys, ClientOrigin, FlowClient};
 use edge_jwt_core::client::{ClientRules, Permission};
+use edge_jwt_core::delegation::ExchangeRules;
 
 use crate::api::auth::basic_credentials;
 use crate::api::ApiError;
@@ -75,6 +76,10 @@ struct ClientObject {
     /// Its code-flow tokens are always bound to a DPoP key. Default: false.
     #[serde(default)]
     dpop_bound_access_tokens: bool,
+    /// What it may exchange (RFC 8693), with the `exchange` permission: `{from, to,
+    /// impersonate?}`. Default: nothing.
+    #[serde(default)]
+    exchange: Option<ExchangeRules>,
 }
 
 /// `EDGE_JWT_CLIENTS`: client id to `{"secret", "scopes"?, "grant_types"?, "permissions"?}`,
@@ -83,7 +88,7 @@ struct ClientObject {
 #[serde(untagged)]
 enum ClientSetting {
     Secret(String),
-    Object(ClientObject),
+    Object(Box<ClientObject>),
 }
 
 /// The trusted clients, from the `EDGE_JWT_CLIENTS` secret.
@@ -103,8 +108,8 @@ impl Clients {
         let settings: BTreeMap<String, ClientSetting> =
             serde_json::from_str(json).map_err(|_| {
                 "must be a JSON object of client ids to secrets or to {secret or jwks, scopes?, \
-                 grant_types?, permissions?, redirect_uris?, client_name?, replay_window?} \
-                 (permissions: sessions, authorizations, subjects, introspect, keys)"
+                 grant_types?, permissions?, redirect_uris?, client_name?, replay_window?, exchange?} \
+                 (permissions: sessions, authorizations, subjects, introspect, keys, exchange)"
             })?;
         let clients: BTreeMap<String, Client> = settings
             .into_iter()
@@ -132,6 +137,7 @@ impl Clients {
                             grant_types: object.grant_types,
                             permissions: object.permissions,
                             replay_window: object.replay_window,
+                            exchange: object.exchange,
                         },
                         redirect_uris: object.redirect_uris,
                         client_name: object.client_name,
@@ -165,6 +171,21 @@ impl Clients {
                         scheme, without a fragment",
             );
         }
+        let exchange_unset = |c: &Client| {
+            let permitted = c.rules.may(Permission::Exchange);
+            permitted != c.rules.exchange.is_some()
+                || c.rules
+                    .exchange
+                    .as_ref()
+                    .is_some_and(|e| e.validate().is_err())
+        };
+        if clients.values().any(exchange_unset) {
+            return Err(
+                "a client exchanges tokens with the exchange permission and exchange: {from, to, \
+                 impersonate?}, both: from the audiences of the tokens it may exchange, to those \
+                 it may get, each a non-empty list",
+            );
+        }
         if clients.values().any(|c| c.rules.validate().is_err()) {
             return Err(
                 "grant_types may only name client_credentials, scopes must be non-empty \
@@ -172,6 +193,11 @@ impl Clients {
             );
         }
         Ok(Clients(clients))
+    }
+
+    /// Whether some client may exchange tokens (RFC 8693).
+    pub fn any_exchange(&self) -> bool {
+        self.0.values().any(|c| c.rules.exchange.is_some())
     }
 
     /// A client's settings, by id.

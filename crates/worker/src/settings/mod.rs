@@ -14,9 +14,11 @@ pub mod clients;
 pub mod demo;
 pub mod documents;
 pub mod keys;
+pub mod trusted_issuers;
 
 pub use demo::Demo;
 pub use documents::ClientDocuments;
+pub use trusted_issuers::TrustedIssuers;
 
 pub const ISSUER: &str = "EDGE_JWT_ISSUER";
 pub const AUDIENCE: &str = "EDGE_JWT_AUDIENCE";
@@ -47,13 +49,15 @@ pub const SCOPES: &str = "EDGE_JWT_SCOPES";
 pub const CLIENT_METADATA_DOCUMENTS: &str = "EDGE_JWT_CLIENT_METADATA_DOCUMENTS";
 /// `true` turns on `POST /test/store-conformance`, for the end-to-end tests only.
 pub const STORE_CONFORMANCE: &str = "EDGE_JWT_STORE_CONFORMANCE";
+/// A JSON array of the identity providers whose ID-JAG assertions the JWT bearer grant takes.
+pub const TRUSTED_ISSUERS: &str = "EDGE_JWT_TRUSTED_ISSUERS";
 /// Secret: a JWKS of private keys; the first signs.
 pub const SIGNING_KEYS: &str = "EDGE_JWT_SIGNING_KEYS";
 /// Secret: a JSON object from client id to client secret.
 pub const CLIENTS: &str = "EDGE_JWT_CLIENTS";
 
 /// Every setting's name: the Worker reads these and nothing else.
-pub const NAMES: [&str; 25] = [
+pub const NAMES: [&str; 26] = [
     ISSUER,
     AUDIENCE,
     ACCESS_TTL,
@@ -72,6 +76,7 @@ pub const NAMES: [&str; 25] = [
     REGISTRATION,
     REGISTERED_SCOPES,
     CLIENT_METADATA_DOCUMENTS,
+    TRUSTED_ISSUERS,
     STORE_CONFORMANCE,
     SIGNING_KEYS,
     CLIENTS,
@@ -114,6 +119,8 @@ pub struct Settings {
     pub scopes: Option<Vec<String>>,
     /// Which client metadata documents are accepted.
     pub client_documents: ClientDocuments,
+    /// The identity providers the JWT bearer grant takes assertions from.
+    pub trusted_issuers: TrustedIssuers,
     /// Whether the store contract may be run against the deployed stores (tests only).
     pub store_conformance: bool,
     /// Managed signing keys (`EDGE_JWT_KEY_ROTATION`), or `None` for the static keys.
@@ -231,6 +238,11 @@ impl Settings {
             Some("on") => true,
             Some(_) => return Err(ApiError::misconfigured(DPOP_NONCE, "must be on or off")),
         };
+        let trusted_issuers = match lookup(TRUSTED_ISSUERS).filter(|v| !v.trim().is_empty()) {
+            None => TrustedIssuers::default(),
+            Some(text) => TrustedIssuers::parse(&text)
+                .map_err(|why| ApiError::misconfigured(TRUSTED_ISSUERS, why))?,
+        };
         let registered_scopes = scope_list(&lookup, REGISTERED_SCOPES)?;
         // `offline_access` asks for a refresh token, which the code flow always issues
         // (the MCP authorization revisions: the authorization server may list it).
@@ -256,6 +268,7 @@ impl Settings {
             registered_scopes,
             scopes,
             client_documents,
+            trusted_issuers,
             store_conformance,
         })
     }

@@ -1,8 +1,12 @@
 //! The token endpoint, `POST /token`, and its grants, each a function here: `refresh_token`
-//! (RFC 6749 §6), `authorization_code` (§4.1.3, with PKCE) and `client_credentials` (§4.4).
+//! (RFC 6749 §6), `authorization_code` (§4.1.3, with PKCE) and `client_credentials` (§4.4);
+//! the grants of delegation in `delegation`.
+
+mod delegation;
 
 use edge_jwt_core::authorization::request::check_resource;
 use edge_jwt_core::authorization::{flow, CodeExchange, GrantedCode, Redemption};
+use edge_jwt_core::delegation::{JWT_BEARER, TOKEN_EXCHANGE};
 use edge_jwt_core::dpop::DpopProof;
 use edge_jwt_core::subject::refresh_notice_due;
 use edge_jwt_core::{Error, ErrorCode, NewSession, Presentation};
@@ -47,10 +51,15 @@ async fn grant<P: Platform>(
             authorization_code(client, proof, form, ctx).await
         }
         "client_credentials" => client_credentials(client, proof, form, ctx),
+        TOKEN_EXCHANGE => delegation::token_exchange(client, proof, form, ctx).await,
+        JWT_BEARER => delegation::jwt_bearer(client, proof, form, ctx).await,
         _ => Err(ApiError::new(
             400,
             "unsupported_grant_type",
-            "grant_type must be authorization_code, refresh_token or client_credentials",
+            format!(
+                "grant_type must be authorization_code, refresh_token, client_credentials, \
+                 {TOKEN_EXCHANGE} or {JWT_BEARER}"
+            ),
         )),
     }
 }
