@@ -9,27 +9,77 @@ use crate::error::{ClaimReason, Error, Result};
 /// The most actors a chain may name: a token exchanged further is refused.
 pub const MAX_ACTORS: usize = 8;
 
-/// The delegation chain of a claims set: the current actor first, then each prior one, each
-/// an actor's claims without its nested `act`; empty when the token is not delegated. An `act`
-/// that is not an object with a string `sub`, or nested past [`MAX_ACTORS`], is an invalid
-/// `act` claim.
-pub fn delegation_chain(claims: &Map<String, Value>) -> Result<Vec<Map<String, Value>>> {
+/// The delegation chain of a claims set: the current actor first, then each prior one (each
+/// an actor's claims, its own nested `act` among them); empty when the token is not delegated.
+/// An `act` that is not an object with a string `sub`, or nested past [`MAX_ACTORS`], is an
+/// invalid `act` claim.
+pub fn delegation_chain(claims: &Map<String, Value>) -> Result<Vec<&Map<String, Value>>> {
+    actors(claims.get("act"))
+}
+
+/// The chain of actors of a token whose `act` claim is `act` ([`delegation_chain`]).
+pub fn actors(act: Option<&Value>) -> Result<Vec<&Map<String, Value>>> {
     let mut chain = Vec::new();
-    let mut next = claims.get("act");
+    let mut next = act;
     while let Some(act) = next {
-        let actor = match act {
-            Value::Object(actor) if actor.get("sub").is_some_and(Value::is_string) => actor,
+        match act {
+            Value::Object(actor)
+                if chain.len() < MAX_ACTORS && actor.get("sub").is_some_and(Value::is_string) =>
+            {
+                chain.push(actor);
+                next = actor.get("act");
+            }
             _ => return Err(Error::invalid_claim("act", ClaimReason::Invalid)),
-        };
-        if chain.len() == MAX_ACTORS {
-            return Err(Error::invalid_claim("act", ClaimReason::Invalid));
         }
-        let mut own = actor.clone();
-        own.remove("act");
-        chain.push(own);
-        next = actor.get("act");
     }
     Ok(chain)
+}
+
+/// The actor's `sub` (a string, once [`delegation_chain`] has taken the chain).
+pub fn actor_sub(actor: &Map<String, Value>) -> &str {
+    actor.get("sub").and_then(Value::as_str).unwrap_or_default()
+}
+
+/// Whether a resource takes delegated tokens (a verifier option).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DelegationRule {
+    /// Only the subject's own tokens: a token with an `act` is refused.
+    Refused,
+    /// Only delegated tokens, whose current actor (`act.sub`) is one of `actors` (any, when
+    /// empty).
+    Required { actors: Vec<String> },
+}
+
+/// Checks a token's `act` claim (none: not delegated) against `rule`: a refusal is an `act`
+/// claim check that says what the resource takes.
+pub fn check_delegation(act: Option<&Value>, rule: &DelegationRule) -> Result<()> {
+    let chain = actors(act)?;
+    let refuse = |reason, detail: String| Error::ClaimValidationFailed {
+        claim: "act".into(),
+        reason,
+        detail: Some(detail),
+    };
+    match (rule, chain.first()) {
+        (DelegationRule::Refused, Some(_)) => Err(refuse(
+            ClaimReason::CheckFailed,
+            "delegated tokens are refused here".into(),
+        )),
+        (DelegationRule::Required { .. }, None) => Err(refuse(
+            ClaimReason::Missing,
+            "only delegated tokens are taken here".into(),
+        )),
+        (DelegationRule::Required { actors }, Some(actor)) if !actors.is_empty() => {
+            let sub = actor_sub(actor);
+            if actors.iter().any(|a| a == sub) {
+                return Ok(());
+            }
+            Err(refuse(
+                ClaimReason::CheckFailed,
+                format!("the actor is \"{sub}\", not one of {}", actors.join(", ")),
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The `act` of a token that `actor` obtains for a token that carried `prior` (its own `act`,
@@ -69,13 +119,9 @@ mod tests {
             "act": {"sub": "tool", "iss": "https://as", "act": {"sub": "agent"}}
         }));
         let chain = delegation_chain(&claims).unwrap();
-        assert_eq!(
-            chain,
-            vec![
-                map(json!({"sub": "tool", "iss": "https://as"})),
-                map(json!({"sub": "agent"}))
-            ]
-        );
+        let subs: Vec<&str> = chain.iter().map(|a| actor_sub(a)).collect();
+        assert_eq!(subs, ["tool", "agent"]);
+        assert_eq!(chain[0]["iss"], "https://as");
     }
 
     #[test]
@@ -96,6 +142,33 @@ mod tests {
         assert_eq!(delegation_chain(&claims).unwrap().len(), MAX_ACTORS);
         let deeper = map(json!({ "act": delegated_to("one-more", Some(&act)) }));
         assert!(delegation_chain(&deeper).is_err());
+    }
+
+    #[test]
+    fn a_resource_requires_or_refuses_delegation() {
+        let own = map(json!({"sub": "u"}));
+        let delegated = map(json!({"sub": "u", "act": {"sub": "mcp", "act": {"sub": "agent"}}}));
+        let any = DelegationRule::Required { actors: Vec::new() };
+        let by = |a: &str| DelegationRule::Required {
+            actors: vec![a.into()],
+        };
+        let own = own.get("act");
+        let delegated = delegated.get("act");
+        assert!(check_delegation(own, &DelegationRule::Refused).is_ok());
+        assert!(check_delegation(delegated, &any).is_ok());
+        assert!(check_delegation(delegated, &by("mcp")).is_ok());
+        for (act, rule) in [
+            (delegated, DelegationRule::Refused),
+            (own, any.clone()),
+            (delegated, by("agent")),
+        ] {
+            let err = check_delegation(act, &rule).unwrap_err();
+            assert_eq!(err.claim(), Some("act"), "{rule:?}");
+        }
+        let message = check_delegation(delegated, &by("agent"))
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("\"mcp\""), "{message}");
     }
 
     #[test]

@@ -417,18 +417,23 @@ impl fmt::Display for Error {
             Error::ReservedClaim(name) => {
                 write!(f, "custom claim \"{name}\" is reserved and cannot be set")
             }
+            #[cfg(feature = "issuer")]
             Error::RefreshTokenReused => {
                 f.write_str("refresh token was already used; the session has been revoked")
             }
+            #[cfg(feature = "issuer")]
             Error::SessionNotFound => {
                 f.write_str("the refresh token's session is unknown or ended")
             }
             Error::StoreUnavailable(why) => write!(f, "token store unavailable: {why}"),
             Error::InvalidOption(why) => write!(f, "invalid option: {why}"),
+            #[cfg(feature = "issuer")]
             Error::ClientMismatch => f.write_str("the refresh token was issued to another client"),
+            #[cfg(feature = "issuer")]
             Error::InvalidScope(scope) => {
                 write!(f, "scope \"{scope}\" is not one this client may ask for")
             }
+            #[cfg(feature = "issuer")]
             Error::UnauthorizedClient(grant) => {
                 write!(f, "this client may not use the {grant} grant")
             }
@@ -443,19 +448,27 @@ impl fmt::Display for Error {
             Error::DpopNonceRequired => f.write_str(
                 "the DPoP proof must carry the server's nonce: retry with the DPoP-Nonce value",
             ),
+            #[cfg(feature = "issuer")]
             Error::InvalidTarget(why) => write!(f, "invalid resource: {why}"),
+            #[cfg(feature = "issuer")]
             Error::AuthorizationCodeInvalid(why) => write!(f, "invalid authorization code: {why}"),
+            #[cfg(feature = "issuer")]
             Error::AuthorizationCodeReused => f.write_str(
                 "the authorization code was used before; the session it started is revoked",
             ),
+            #[cfg(feature = "issuer")]
             Error::AuthorizationNotFound => f.write_str(
                 "no such pending authorization: the login challenge is unknown, expired or answered",
             ),
+            #[cfg(feature = "issuer")]
             Error::InvalidRedirectUri(why) => write!(f, "invalid redirect URI: {why}"),
+            #[cfg(feature = "issuer")]
             Error::InvalidClientMetadata(why) => write!(f, "invalid client metadata: {why}"),
+            #[cfg(feature = "issuer")]
             Error::UnsupportedResponseType => {
                 f.write_str("response_type must be code (the authorization code flow)")
             }
+            #[cfg(feature = "issuer")]
             Error::ClientAuthenticationRequired => f.write_str(
                 "this refresh token was issued to a confidential client: refresh it with the \
                  client's credentials",
@@ -467,9 +480,15 @@ impl fmt::Display for Error {
                 missing.join(" "),
                 required.join(" ")
             ),
+            #[cfg(feature = "issuer")]
             Error::ClientAssertionInvalid(why) => write!(f, "invalid client assertion: {why}"),
+            #[cfg(feature = "issuer")]
             Error::TokenExchangeInvalid(why) => write!(f, "invalid token exchange: {why}"),
+            #[cfg(feature = "issuer")]
             Error::AssertionGrantInvalid(why) => write!(f, "invalid assertion: {why}"),
+            // Errors only the issuer raises: their messages stay out of the npm package.
+            #[cfg(not(feature = "issuer"))]
+            _ => f.write_str(self.code()),
         }
     }
 }

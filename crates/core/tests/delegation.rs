@@ -5,7 +5,7 @@
 
 mod support;
 
-use edge_jwt_core::actor::delegation_chain;
+use edge_jwt_core::actor::{actor_sub, delegation_chain};
 use edge_jwt_core::client::{ClientRules, Permission};
 use edge_jwt_core::delegation::exchange::ACCESS_TOKEN_TYPE;
 use edge_jwt_core::delegation::identity_assertion::ID_JAG_TYP;
@@ -99,7 +99,7 @@ fn a_delegated_subject_token_nests_its_actor() {
         json!({"sub": "mcp-server", "act": {"sub": "agent"}})
     );
     let chain = delegation_chain(claims.as_object().unwrap()).unwrap();
-    let names: Vec<&str> = chain.iter().map(|a| a["sub"].as_str().unwrap()).collect();
+    let names: Vec<&str> = chain.iter().map(|a| actor_sub(a)).collect();
     assert_eq!(names, ["mcp-server", "agent"]);
 }
 

@@ -5,6 +5,7 @@ export { JwtError } from './errors.mjs';
 export { Verifier } from './verifier.mjs';
 export { resourceRefusal, checkScopes, protectedResourceMetadata, protectedResourceMetadataUrl } from './resource.mjs';
 export { RemoteJwks } from './remote.mjs';
+export { delegationChain, checkDelegation } from './delegation.mjs';
 export { decode, isExpired, expiresIn } from './unverified.mjs';
 export { Session } from './session.mjs';
 export { DpopKey } from './dpop-key.mjs';

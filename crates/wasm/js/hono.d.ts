@@ -58,3 +58,22 @@ export function protectedResource(options: ProtectedResourceOptions): (c: any) =
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function requireScopes(scopes: string[] | string): (c: any, next: () => Promise<void>) => Promise<Response | void>;
+
+/**
+ * A Hono middleware for a route that takes delegated tokens only (exchanged for it, with `act`),
+ * by one of `actors` (`act.sub`) when given: mounted after `edgeJwt`, any other token is answered
+ * 401 `invalid_token`.
+ * @example
+ * app.post('/api/files', requireDelegation(['mcp-server']), (c) => c.json({ for: c.get('jwtPayload').sub }));
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function requireDelegation(actors?: string[]): (c: any, next: () => Promise<void>) => Promise<Response | void>;
+
+/**
+ * A Hono middleware for a route that takes its subject's own tokens only: mounted after
+ * `edgeJwt`, a delegated token (with `act`) is answered 401 `invalid_token`.
+ * @example
+ * app.post('/api/account/delete', refuseDelegation(), (c) => c.text('deleted'));
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function refuseDelegation(): (c: any, next: () => Promise<void>) => Promise<Response | void>;

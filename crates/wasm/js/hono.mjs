@@ -4,6 +4,7 @@
 import { Verifier, RemoteJwks, JwtError, resourceRefusal, checkScopes, protectedResourceMetadata } from 'edge-jwt';
 import { DiscoveryFailed, InvalidOption, JwksFetchFailed, JwksInvalid, StoreUnavailable } from './errors.mjs';
 import { scopeList } from './resource.mjs';
+import { checkDelegation, requiredActors } from './delegation.mjs';
 
 /** Failures that are not the token's: the keys or the revocation list could not be had. */
 const UNAVAILABLE = [StoreUnavailable.code, JwksInvalid.code, JwksFetchFailed.code, DiscoveryFailed.code, InvalidOption.code];
@@ -121,6 +122,50 @@ export function requireScopes(scopes) {
     } catch (error) {
       if (!(error instanceof JwtError)) throw error;
       return refuse(c, error.code, how.scheme, { ...how, scope: required }, error.message);
+    }
+    await next();
+  };
+}
+
+/**
+ * A Hono middleware for a route that takes delegated tokens only (RFC 8693: exchanged for it,
+ * with `act`), by one of `actors` (the exchanging clients, `act.sub`) when given: after
+ * `edgeJwt`, any other token is answered 401 `invalid_token`, the description saying what the
+ * route takes. Mounted on a path, it holds for every route below it.
+ * @example
+ * app.use('/api/*', edgeJwt({ issuer, audience: 'https://downstream.example' }));
+ * app.post('/api/files', requireDelegation(['mcp-server']), (c) => c.json({ for: c.get('jwtPayload').sub }));
+ */
+export function requireDelegation(actors) {
+  if (actors !== undefined && (!Array.isArray(actors) || actors.length === 0)) {
+    throw new InvalidOption('requireDelegation takes the actors required (an array of client ids), or nothing for any actor');
+  }
+  return delegationRule(actors ?? 'required', 'requireDelegation');
+}
+
+/**
+ * A Hono middleware for a route that takes its subject's own tokens only: after `edgeJwt`, a
+ * delegated token (with `act`) is answered 401 `invalid_token`.
+ * @example
+ * app.post('/api/account/delete', refuseDelegation(), (c) => c.text('deleted'));
+ */
+export function refuseDelegation() {
+  return delegationRule('refused', 'refuseDelegation');
+}
+
+function delegationRule(rule, name) {
+  // A rule that cannot be right shows when the app starts, not on the first request.
+  if (rule !== 'refused') requiredActors(rule);
+  return async function delegationMiddleware(c, next) {
+    const how = c.get(REFUSAL);
+    if (!how) {
+      throw new InvalidOption(`${name} runs after edgeJwt: mount edgeJwt on the route (or a path above it) first`);
+    }
+    try {
+      checkDelegation(c.get('jwtPayload'), rule);
+    } catch (error) {
+      if (!(error instanceof JwtError)) throw error;
+      return refuse(c, error.code, how.scheme, how, error.message);
     }
     await next();
   };

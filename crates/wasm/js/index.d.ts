@@ -147,8 +147,44 @@ export interface JwtClaims {
   sid?: string;
   client_id?: string;
   scope?: string;
+  /** The actor of a delegated token (RFC 8693 §4.1), the prior one nested as its own `act`. */
+  act?: Actor;
   [claim: string]: unknown;
 }
+
+/** One actor's own claims: the client acting (`sub`), and what else its issuer wrote. */
+export interface ActorClaims {
+  sub: string;
+  [claim: string]: unknown;
+}
+
+/** An `act` claim: the actor, and the one that acted before it as its own `act`. */
+export interface Actor extends ActorClaims {
+  act?: Actor;
+}
+
+/**
+ * What a resource takes of delegated tokens: `'refused'` (the subject's own only),
+ * `'required'` (delegated ones only), or the actors (`act.sub`) required.
+ */
+export type DelegationRule = 'refused' | 'required' | string[];
+
+/**
+ * The delegation chain of verified `claims`: each actor's claims without its nested `act`, the
+ * one acting now first; empty for the subject's own token. A malformed `act` throws
+ * ERR_JWT_CLAIM_VALIDATION_FAILED.
+ * @example
+ * const [actor] = delegationChain(await verifier.verifyRequest(request)); // { sub: 'mcp-server' }
+ */
+export function delegationChain(claims: JwtClaims | { act?: unknown }): ActorClaims[];
+
+/**
+ * Checks verified `claims` against a delegation rule: throws ERR_JWT_CLAIM_VALIDATION_FAILED
+ * (claim `act`) when it does not hold, ERR_INVALID_OPTION for a rule that cannot be right.
+ * @example
+ * checkDelegation(await verifier.verifyRequest(request), ['mcp-server']);
+ */
+export function checkDelegation(claims: JwtClaims | { act?: unknown }, rule: DelegationRule): void;
 
 export interface At {
   /** The time to verify at, in whole seconds since the epoch (default: now). */

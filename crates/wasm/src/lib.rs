@@ -12,6 +12,7 @@ static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
 
 use std::cell::RefCell;
 
+use edge_jwt_core::actor::{self, check_delegation, DelegationRule};
 use edge_jwt_core::dpop::{ProofOptions, SeenProofs};
 use edge_jwt_core::resource::{
     challenge, challenge_scheme, request_job, resource_error, resource_status,
@@ -21,7 +22,9 @@ use edge_jwt_core::revocation::{entry_keys, judge};
 use edge_jwt_core::verify::{
     check_scopes, decode_unverified, expired, ParsedClaims, SignatureJob, DEFAULT_MAX_TOKEN_LENGTH,
 };
-use edge_jwt_core::{AccessClaims, Error, ErrorCode, StoreError, VerificationKeys, Verifier};
+use edge_jwt_core::{
+    AccessClaims, ClaimReason, Error, ErrorCode, StoreError, VerificationKeys, Verifier,
+};
 use wasm_bindgen::prelude::*;
 
 /// The error object thrown to JavaScript.
@@ -376,6 +379,36 @@ pub fn resource_refusal(
 #[wasm_bindgen(js_name = checkScopes)]
 pub fn check_scopes_js(scope: Option<String>, required: Vec<String>) -> Result<(), JsValue> {
     check_scopes(scope.as_deref(), &required).map_err(|e| js_error(&e))
+}
+
+/// How many actors the delegation chain of a token whose `act` claim is `act` (its JSON text;
+/// none: not delegated) names, once the core has found it well-formed (RFC 8693 §4.1) and
+/// passing the rule given, if one is: `refused`, or delegated by one of `actors` (any, when
+/// empty). The JavaScript side reads the actors from the claims it already has.
+#[wasm_bindgen(js_name = checkDelegation)]
+pub fn check_delegation_js(
+    act: Option<String>,
+    refused: bool,
+    actors: Option<Vec<String>>,
+) -> Result<u32, JsValue> {
+    // An `act` is an object (the core's parser, as for payloads); anything else is invalid.
+    let act = match act {
+        Some(act) => Some(serde_json::Value::Object(
+            edge_jwt_core::jose::json::parse_object(act.as_bytes())
+                .ok_or_else(|| js_error(&Error::invalid_claim("act", ClaimReason::Invalid)))?,
+        )),
+        None => None,
+    };
+    let rule = match (refused, actors) {
+        (true, _) => Some(DelegationRule::Refused),
+        (false, Some(actors)) => Some(DelegationRule::Required { actors }),
+        (false, None) => None,
+    };
+    if let Some(rule) = rule {
+        check_delegation(act.as_ref(), &rule).map_err(|e| js_error(&e))?;
+    }
+    let chain = actor::actors(act.as_ref()).map_err(|e| js_error(&e))?;
+    Ok(chain.len() as u32)
 }
 
 /// The longest token read by default, in bytes (the core's default).

@@ -2,9 +2,10 @@
 import {
   Verifier, RemoteJwks, JwtError, Session, decode, isExpired, expiresIn,
   resourceRefusal, checkScopes, protectedResourceMetadata, protectedResourceMetadataUrl,
+  delegationChain, checkDelegation, type Actor, type DelegationRule,
   type Jwks, type JwtClaims, type VerifierOptions, type KvNamespaceLike, type JwtErrorCode, type RemoteVerifier,
 } from 'edge-jwt';
-import { edgeJwt, protectedResource, requireScopes, type EdgeJwtOptions } from 'edge-jwt/hono';
+import { edgeJwt, protectedResource, requireScopes, requireDelegation, refuseDelegation, type EdgeJwtOptions } from 'edge-jwt/hono';
 import { Hono } from 'hono';
 
 const jwks: Jwks = { keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'k1' }] };
@@ -71,6 +72,18 @@ const metadataHandler = protectedResource(resourceOptions);
 const mcpAuth = edgeJwt({ issuer: 'https://auth.example', audience: resourceOptions.resource, resourceMetadata: metadataUrl, requiredScopes: ['mcp:tools'] });
 const adminOnly = requireScopes(['mcp:admin']);
 void [refusalHeader, refusalError, refusalStatus, adminOnly, resourceMetadata, metadataHandler, mcpAuth];
+
+// Delegated tokens (RFC 8693): who acts for the subject, and routes that take or refuse them.
+const delegated: JwtClaims = { exp: 1, sub: 'alice', act: { sub: 'mcp-server', act: { sub: 'agent' } } };
+const actor: Actor | undefined = delegated.act;
+const actingNow: string | undefined = delegationChain(delegated)[0]?.sub;
+const rule: DelegationRule = ['mcp-server'];
+checkDelegation(delegated, rule);
+checkDelegation(delegated, 'refused');
+const delegatedOnly = requireDelegation(['mcp-server']);
+const anyActor = requireDelegation();
+const ownOnly = refuseDelegation();
+void [actor, actingNow, delegatedOnly, anyActor, ownOnly];
 
 // The README's Hono example, as written: `c.get('jwtPayload')` is typed without `Variables`.
 const app = new Hono();
