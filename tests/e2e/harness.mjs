@@ -43,10 +43,11 @@ export function devVars(clientId = 'e2e-backend') {
 /**
  * Starts wrangler dev. `vars` override [vars]; `persistDir` and `secrets` may be reused to
  * restart on the same state; `config` runs another Worker (the benchmark's baseline) the same
- * way. Resolves once /healthz answers at all.
+ * way; `port`, when the test needs the issuer's URL before it starts. Resolves once /healthz
+ * answers at all.
  */
-export async function startIssuer({ vars = {}, persistDir, secrets, config, logLevel = 'warn', testScheduled = false } = {}) {
-  const port = await freePort();
+export async function startIssuer({ vars = {}, persistDir, secrets, config, logLevel = 'warn', testScheduled = false, port } = {}) {
+  port ??= await freePort();
   const inspectorPort = await freePort();
   persistDir ??= mkdtempSync(join(tmpdir(), 'edge-jwt-state-'));
   secrets ??= devVars();
