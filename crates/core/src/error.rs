@@ -138,6 +138,10 @@ pub enum Error {
     /// A JWT bearer grant's assertion (RFC 7523 §3.1 `invalid_grant`) that is not from a trusted
     /// issuer, not for this issuer or this client, replayed, or not an ID-JAG.
     AssertionGrantInvalid(String),
+    /// A sign-in through an identity provider that cannot finish: a state not this issuer's or
+    /// another browser's, a replayed callback, an ID token that does not verify, the provider's
+    /// refusal, a user the allow-list refuses.
+    SignInFailed(String),
 }
 
 /// The stable codes callers branch on, one per kind of [`Error`]: jose's where jose has one.
@@ -178,11 +182,12 @@ pub enum ErrorCode {
     ClientAssertionInvalid,
     TokenExchangeInvalid,
     AssertionGrantInvalid,
+    SignInFailed,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 34] = [
+    pub const ALL: [ErrorCode; 35] = [
         ErrorCode::JwtExpired,
         ErrorCode::JwtClaimValidationFailed,
         ErrorCode::JwsSignatureVerificationFailed,
@@ -217,6 +222,7 @@ impl ErrorCode {
         ErrorCode::ClientAssertionInvalid,
         ErrorCode::TokenExchangeInvalid,
         ErrorCode::AssertionGrantInvalid,
+        ErrorCode::SignInFailed,
     ];
 
     /// The code's text (`ERR_JWT_EXPIRED`...).
@@ -256,6 +262,7 @@ impl ErrorCode {
             ErrorCode::ClientAssertionInvalid => "ERR_CLIENT_ASSERTION_INVALID",
             ErrorCode::TokenExchangeInvalid => "ERR_TOKEN_EXCHANGE_INVALID",
             ErrorCode::AssertionGrantInvalid => "ERR_ASSERTION_GRANT_INVALID",
+            ErrorCode::SignInFailed => "ERR_SIGN_IN_FAILED",
         }
     }
 
@@ -330,6 +337,7 @@ impl Error {
             Error::ClientAssertionInvalid(_) => ErrorCode::ClientAssertionInvalid,
             Error::TokenExchangeInvalid(_) => ErrorCode::TokenExchangeInvalid,
             Error::AssertionGrantInvalid(_) => ErrorCode::AssertionGrantInvalid,
+            Error::SignInFailed(_) => ErrorCode::SignInFailed,
         }
     }
 
@@ -486,6 +494,8 @@ impl fmt::Display for Error {
             Error::TokenExchangeInvalid(why) => write!(f, "invalid token exchange: {why}"),
             #[cfg(feature = "issuer")]
             Error::AssertionGrantInvalid(why) => write!(f, "invalid assertion: {why}"),
+            #[cfg(feature = "issuer")]
+            Error::SignInFailed(why) => write!(f, "sign-in failed: {why}"),
             // Errors only the issuer raises: their messages stay out of the npm package.
             #[cfg(not(feature = "issuer"))]
             _ => f.write_str(self.code()),

@@ -7,6 +7,7 @@
 //! - [`issuer`]: the [`TokenIssuer`], which signs and verifies the issuer's own tokens.
 //! - [`client`]: what a configured client may do (permissions, grants, scopes).
 //! - [`authorization`]: the authorization code flow with PKCE, and client registration.
+//! - [`signin`]: sign-in through an identity provider (OpenID Connect, GitHub), with nothing stored.
 //! - [`session`]: issuing, rotating and ending one session over its own [`Store`].
 //! - [`subject`]: a subject's sessions and its logout-everywhere, over the subject's [`Store`].
 //! - [`revocation`]: the self-pruning revocation list over a [`Store`].
@@ -47,6 +48,8 @@ pub mod resource;
 pub mod revocation;
 #[cfg(feature = "issuer")]
 pub mod session;
+#[cfg(feature = "issuer")]
+pub mod signin;
 pub mod store;
 #[cfg(feature = "issuer")]
 pub mod subject;

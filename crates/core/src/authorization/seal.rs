@@ -21,6 +21,8 @@ pub enum Purpose {
     Challenge,
     /// An authorization code: a granted one, until it is exchanged.
     Code,
+    /// A sign-in at an identity provider, in flight (its `state`).
+    SignIn,
 }
 
 impl Purpose {
@@ -28,6 +30,7 @@ impl Purpose {
         match self {
             Purpose::Challenge => b"edge-jwt login challenge v1",
             Purpose::Code => b"edge-jwt authorization code v1",
+            Purpose::SignIn => b"edge-jwt upstream sign-in v1",
         }
     }
 }
