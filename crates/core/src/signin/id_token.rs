@@ -80,7 +80,7 @@ pub fn verify_id_token(token: &str, jwks: &str, check: &IdTokenCheck<'_>) -> Res
     }) {
         return Err(failed("is not for this sign-in (nonce)".into()));
     }
-    if !text("sub").is_some_and(|sub| !sub.is_empty()) {
+    if text("sub").is_none_or(str::is_empty) {
         return Err(failed("names no user (sub)".into()));
     }
     Ok(claims)
