@@ -8,14 +8,14 @@ use std::rc::Rc;
 use edge_jwt_core::keyring::KeyRing;
 use edge_jwt_core::{Clock as _, RevocationList};
 use futures_util::StreamExt as _;
-use worker::{Delay, Env, Fetch, Method, Request, RequestInit, RequestRedirect};
+use worker::{Delay, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
 
 use crate::api::ApiError;
 use crate::calls::Ring;
 use crate::calls::{CallError, Namespace, ObjectCall, ObjectCaller, RemoteError, KEY_RING};
 use crate::clock::WorkerClock;
 use crate::kv::Kv;
-use crate::platform::{FetchedDocument, Platform};
+use crate::platform::{FetchedDocument, Outgoing, Platform};
 use crate::settings::keys::{KEY_ROTATION, RING_MAX_AGE};
 use crate::settings::{Settings, NAMES};
 
@@ -169,15 +169,30 @@ impl Platform for Bindings<'_> {
         Ok(outcome.success)
     }
 
-    async fn fetch_document(&self, url: &str, limit: usize) -> Result<FetchedDocument, ApiError> {
+    async fn fetch(&self, outgoing: &Outgoing, limit: usize) -> Result<FetchedDocument, ApiError> {
+        let url = outgoing.url.as_str();
         let unreachable = |e: &dyn std::fmt::Display| {
-            ApiError::invalid_request(format!(
-                "the client metadata document at {url} could not be fetched: {e}"
-            ))
+            ApiError::invalid_request(format!("{url} could not be fetched: {e}"))
         };
         let mut init = RequestInit::new();
-        init.with_method(Method::Get)
+        let method = if outgoing.method == "POST" {
+            Method::Post
+        } else {
+            Method::Get
+        };
+        init.with_method(method)
             .with_redirect(RequestRedirect::Manual);
+        let headers = Headers::new();
+        for (name, value) in &outgoing.headers {
+            headers.set(name, value).map_err(|e| unreachable(&e))?;
+        }
+        if let Some(form) = &outgoing.form {
+            headers
+                .set("Content-Type", "application/x-www-form-urlencoded")
+                .map_err(|e| unreachable(&e))?;
+            init.with_body(Some(form.as_str().into()));
+        }
+        init.with_headers(headers);
         let request = Request::new_with_init(url, &init).map_err(|e| unreachable(&e))?;
         let fetched = async {
             let mut response = Fetch::Request(request).send().await?;

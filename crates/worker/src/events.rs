@@ -42,6 +42,8 @@ pub enum Event {
     TokenExchanged,
     /// A JWT bearer grant's assertion was refused (`reason` says why).
     AssertionGrantRefused,
+    /// A user an upstream signed in was refused by its allow-list (`sub`, the `reason`).
+    SignInRefused,
 }
 
 /// Who and what an event is about; fields not known are left out.

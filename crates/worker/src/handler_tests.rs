@@ -24,7 +24,7 @@ use crate::api::ApiError;
 use crate::calls::KeyCall;
 use crate::calls::*;
 use crate::objects::{keys, session, subject};
-use crate::platform::{FetchedDocument, Platform};
+use crate::platform::{FetchedDocument, Outgoing, Platform};
 use crate::routes;
 use crate::settings::{self, Settings};
 
@@ -68,6 +68,10 @@ pub(crate) struct MemoryPlatform {
     /// The documents `fetch_document` answers, by URL, and how many fetches there were.
     pub(crate) documents: RefCell<BTreeMap<String, FetchedDocument>>,
     pub(crate) fetches: Cell<u32>,
+    /// What answers a `POST` (an identity provider's token endpoint), and every request sent.
+    #[allow(clippy::type_complexity)]
+    pub(crate) answer_posts: RefCell<Option<Box<dyn Fn(&Outgoing) -> FetchedDocument>>>,
+    pub(crate) sent: RefCell<Vec<Outgoing>>,
 }
 
 impl MemoryPlatform {
@@ -84,6 +88,8 @@ impl MemoryPlatform {
             object_calls: Cell::new(0),
             documents: RefCell::default(),
             fetches: Cell::new(0),
+            answer_posts: RefCell::new(None),
+            sent: RefCell::default(),
         }
     }
 
@@ -188,17 +194,23 @@ impl Platform for MemoryPlatform {
         Ok(left > 0)
     }
 
-    async fn fetch_document(&self, url: &str, limit: usize) -> Result<FetchedDocument, ApiError> {
+    async fn fetch(&self, request: &Outgoing, limit: usize) -> Result<FetchedDocument, ApiError> {
         self.fetches.set(self.fetches.get() + 1);
-        let mut document = self
-            .documents
-            .borrow()
-            .get(url)
-            .cloned()
-            .unwrap_or(FetchedDocument {
-                status: 404,
-                ..FetchedDocument::default()
-            });
+        self.sent.borrow_mut().push(request.clone());
+        let answered = match (request.method, &*self.answer_posts.borrow()) {
+            ("POST", Some(answer)) => Some(answer(request)),
+            _ => None,
+        };
+        let mut document = answered.unwrap_or_else(|| {
+            self.documents
+                .borrow()
+                .get(&request.url)
+                .cloned()
+                .unwrap_or(FetchedDocument {
+                    status: 404,
+                    ..FetchedDocument::default()
+                })
+        });
         document.body.truncate(limit + 1);
         Ok(document)
     }

@@ -26,6 +26,7 @@ fn modules(dir: &Path, root: &Path, found: &mut BTreeMap<String, String>) {
             "handler_tests",
             "flow_tests",
             "delegation_tests",
+            "signin_tests",
             "client_tests",
             "security_tests",
             "import_order",

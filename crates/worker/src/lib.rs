@@ -59,3 +59,5 @@ mod handler_tests;
 mod import_order;
 #[cfg(test)]
 mod security_tests;
+#[cfg(test)]
+mod signin_tests;

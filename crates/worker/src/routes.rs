@@ -8,7 +8,7 @@ use crate::api::paths::{self, key_id, session_id, subject, Methods};
 use crate::api::reply::Reply;
 use crate::api::ApiError;
 use crate::context::{Answer, Ctx};
-use crate::handlers::{admin, authorize, demo, keys, oauth, register, testing, token};
+use crate::handlers::{admin, authorize, demo, keys, oauth, register, signin, testing, token};
 use crate::platform::Platform;
 use crate::settings::Settings;
 
@@ -54,6 +54,12 @@ async fn route<P: Platform, B: Body>(
     // The demo's handoff only while it is the login page: never beside an app's.
     let (demo, tests) = (settings.demo_login(), settings.store_conformance);
     let handoff = settings.demo_handoff;
+    // The issuer's own sign-in: with upstreams, and no login app of the operator's.
+    let signing_in = !settings.upstreams.is_empty()
+        && settings
+            .login_url
+            .as_deref()
+            .is_some_and(|u| u.ends_with("/signin"));
     /// Runs `$handler` when the request's method is one of `$methods`; answers a preflight,
     /// and 405 with `Allow` for any other method.
     macro_rules! row {
@@ -82,6 +88,13 @@ async fn route<P: Platform, B: Body>(
         ["authorizations", challenge, "reject"] => {
             let challenge = paths::challenge(challenge)?;
             row!(Post, authorize::reject(req, &ctx, &challenge))
+        }
+        ["signin"] if signing_in => row!(Get, signin::choose(req, &ctx)),
+        ["signin", "callback"] if signing_in => row!(Get, signin::callback(req, &ctx)),
+        ["signin", "consent"] if signing_in => row!(Post, signin::consent(req, &ctx)),
+        ["signin", upstream] if signing_in => {
+            let upstream = (*upstream).to_owned();
+            row!(Get, signin::begin(req, &ctx, &upstream))
         }
         ["register"] => row!(Post, register::register(req, &ctx)),
         ["revoke"] => row!(Post, oauth::revoke(req, &ctx)),

@@ -23,6 +23,8 @@ pub enum Purpose {
     Code,
     /// A sign-in at an identity provider, in flight (its `state`).
     SignIn,
+    /// A signed-in user's consent, pending on the consent page.
+    Consent,
 }
 
 impl Purpose {
@@ -31,6 +33,7 @@ impl Purpose {
             Purpose::Challenge => b"edge-jwt login challenge v1",
             Purpose::Code => b"edge-jwt authorization code v1",
             Purpose::SignIn => b"edge-jwt upstream sign-in v1",
+            Purpose::Consent => b"edge-jwt sign-in consent v1",
         }
     }
 }

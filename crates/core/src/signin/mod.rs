@@ -12,5 +12,5 @@ pub mod upstream;
 
 pub use allow::Allow;
 pub use id_token::{verify_id_token, IdTokenCheck};
-pub use state::SignInState;
+pub use state::{ConsentTicket, SignInState};
 pub use upstream::{Upstream, UpstreamKind};

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::authorization::seal::{Purpose, SealKey};
+use crate::authorization::Consent;
 use crate::error::{Error, Result};
 use crate::jose::b64;
 
@@ -70,13 +71,61 @@ impl SignInState {
                 "the sign-in took too long: start again from the application",
             ));
         }
-        let binding = browser.map(hash).unwrap_or_default();
-        if !crate::authorization::pkce::ct_eq(binding.as_bytes(), opened.binding.as_bytes()) {
-            return Err(failed(
-                "the sign-in was begun in another browser (or its cookie is gone): start again \
-                 from the application",
+        check_browser(&opened.binding, browser)?;
+        Ok(opened)
+    }
+}
+
+/// Refuses a browser whose cookie value does not hash to `binding`.
+fn check_browser(binding: &str, browser: Option<&str>) -> Result<()> {
+    let presented = browser.map(hash).unwrap_or_default();
+    if crate::authorization::pkce::ct_eq(presented.as_bytes(), binding.as_bytes()) {
+        return Ok(());
+    }
+    Err(Error::SignInFailed(
+        "the sign-in was begun in another browser (or its cookie is gone): start again from the \
+         application"
+            .into(),
+    ))
+}
+
+/// A signed-in user's consent, pending on the consent page for a client the operator did not
+/// configure: sealed into the page's form, bound to the same browser, so the form can only be
+/// answered by the browser that signed in (no cross-site post carries the cookie).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsentTicket {
+    pub challenge: String,
+    pub consent: Consent,
+    binding: String,
+    pub expires_at: u64,
+}
+
+impl ConsentTicket {
+    /// The consent page's ticket for `sign_in`'s browser (cookie value `browser`).
+    pub fn new(sign_in: &SignInState, consent: Consent, now: u64) -> Self {
+        ConsentTicket {
+            challenge: sign_in.challenge.clone(),
+            consent,
+            binding: sign_in.binding.clone(),
+            expires_at: now + SIGN_IN_TTL,
+        }
+    }
+
+    pub fn seal(&self, key: &SealKey) -> Result<String> {
+        key.seal(Purpose::Consent, self)
+    }
+
+    /// The ticket a consent form carries, for the browser holding cookie value `browser`.
+    pub fn open(key: &SealKey, ticket: &str, browser: Option<&str>, now: u64) -> Result<Self> {
+        let opened: ConsentTicket = key.open(Purpose::Consent, ticket).ok_or_else(|| {
+            Error::SignInFailed("the consent form is not one this issuer showed".into())
+        })?;
+        if now >= opened.expires_at {
+            return Err(Error::SignInFailed(
+                "the consent page was left open too long: start again from the application".into(),
             ));
         }
+        check_browser(&opened.binding, browser)?;
         Ok(opened)
     }
 }
@@ -111,5 +160,26 @@ mod tests {
         .is_err());
         assert_eq!(state.code_challenge().len(), 43);
         assert!(state.verifier.len() >= 43);
+    }
+
+    #[test]
+    fn a_consent_ticket_is_answered_only_by_the_browser_that_signed_in() {
+        let key = SealKey::derive(b"secret");
+        let state = SignInState::begin("challenge", "corp", "cookie-value", 100).unwrap();
+        let consent = Consent {
+            sub: "corp|1".into(),
+            ..Consent::default()
+        };
+        let ticket = ConsentTicket::new(&state, consent, 200).seal(&key).unwrap();
+        let opened = ConsentTicket::open(&key, &ticket, Some("cookie-value"), 201).unwrap();
+        assert_eq!(opened.consent.sub, "corp|1");
+        assert!(ConsentTicket::open(&key, &ticket, Some("another"), 201).is_err());
+        assert!(
+            ConsentTicket::open(&key, &ticket, Some("cookie-value"), 200 + SIGN_IN_TTL).is_err()
+        );
+        // A sign-in state is not a ticket, nor the reverse.
+        let sealed_state = state.seal(&key).unwrap();
+        assert!(ConsentTicket::open(&key, &sealed_state, Some("cookie-value"), 101).is_err());
+        assert!(SignInState::open(&key, &ticket, Some("cookie-value"), 201).is_err());
     }
 }

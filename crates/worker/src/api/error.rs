@@ -190,7 +190,9 @@ impl ApiError {
                 (400, "invalid_request", message)
             }
             ErrorCode::InvalidScope => (400, "invalid_scope", message),
-            ErrorCode::TokenExchangeInvalid => (400, "invalid_request", message),
+            ErrorCode::TokenExchangeInvalid | ErrorCode::SignInFailed => {
+                (400, "invalid_request", message)
+            }
             ErrorCode::InvalidTarget => (400, "invalid_target", message),
             ErrorCode::InvalidRedirectUri => (400, "invalid_redirect_uri", message),
             ErrorCode::InvalidClientMetadata => (400, "invalid_client_metadata", message),

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod error;
 pub mod form;
 pub mod incoming;
+pub mod pages;
 pub mod paths;
 pub mod reply;
 pub mod requests;

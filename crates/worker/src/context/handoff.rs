@@ -15,15 +15,23 @@ use crate::platform::Platform;
 impl<P: Platform> Ctx<'_, P> {
     /// The pending authorization a challenge carries: 404 when it is not one of this issuer's
     /// or has expired (whether it was answered is its object's to say).
-    fn open_pending(&self, challenge: &str) -> Result<Pending, crate::api::ApiError> {
+    pub(crate) fn open_pending(&self, challenge: &str) -> Result<Pending, crate::api::ApiError> {
         Ok(Pending::open(&self.settings.seal, challenge, self.now())?)
+    }
+
+    /// Whether `pending` was answered already (its object records the one answer).
+    pub(crate) async fn was_answered(
+        &self,
+        pending: &Pending,
+    ) -> Result<bool, crate::api::ApiError> {
+        Ok(self.call(&pending.id, WasAnswered {}).await?)
     }
 
     /// The pending authorization `challenge`, for a consent screen; 404 when unknown, expired
     /// or answered.
     pub(crate) async fn pending_authorization(&self, challenge: &str) -> Answer {
         let pending = self.open_pending(challenge)?;
-        if self.call(&pending.id, WasAnswered {}).await? {
+        if self.was_answered(&pending).await? {
             return Err(Error::AuthorizationNotFound.into());
         }
         Reply::json(200, &pending.view())
@@ -38,11 +46,22 @@ impl<P: Platform> Ctx<'_, P> {
         consent: Consent,
         by: Answerer,
     ) -> Answer {
+        let to = self.accept_to(challenge, consent, by).await?;
+        Reply::json(200, &responses::redirect_to(&to))
+    }
+
+    /// [`Ctx::accept_authorization`]'s steps: where to send the browser (with the code).
+    pub(crate) async fn accept_to(
+        &self,
+        challenge: &str,
+        consent: Consent,
+        by: Answerer,
+    ) -> Result<String, crate::api::ApiError> {
         let pending = self.open_pending(challenge)?;
         let issuer = &self.settings.issuer.policy().issuer;
         let to = pending.accept(consent, &by, &self.settings.seal, issuer, self.now())?;
         self.record_answer(&pending).await?;
-        Reply::json(200, &responses::redirect_to(&to))
+        Ok(to)
     }
 
     /// Rejects `challenge` with `error` (default `access_denied`); answers `{"redirect_to"}`
@@ -53,11 +72,24 @@ impl<P: Platform> Ctx<'_, P> {
         error: Option<String>,
         error_description: Option<String>,
     ) -> Answer {
+        let to = self
+            .reject_to(challenge, error.as_deref(), error_description.as_deref())
+            .await?;
+        Reply::json(200, &responses::redirect_to(&to))
+    }
+
+    /// [`Ctx::reject_authorization`]'s steps: where to send the browser (with the error).
+    pub(crate) async fn reject_to(
+        &self,
+        challenge: &str,
+        error: Option<&str>,
+        error_description: Option<&str>,
+    ) -> Result<String, crate::api::ApiError> {
         let pending = self.open_pending(challenge)?;
         let issuer = &self.settings.issuer.policy().issuer;
-        let to = pending.reject(error.as_deref(), error_description.as_deref(), issuer)?;
+        let to = pending.reject(error, error_description, issuer)?;
         self.record_answer(&pending).await?;
-        Reply::json(200, &responses::redirect_to(&to))
+        Ok(to)
     }
 
     async fn record_answer(&self, pending: &Pending) -> Result<(), crate::api::ApiError> {

@@ -11,6 +11,7 @@ mod key_sets;
 mod published;
 mod sessions;
 mod trusted_issuers;
+mod upstreams;
 
 use edge_jwt_core::authorization::RegisteredClients;
 use edge_jwt_core::client::Permission;

@@ -11,5 +11,6 @@ pub mod demo;
 pub mod keys;
 pub mod oauth;
 pub mod register;
+pub mod signin;
 pub mod testing;
 pub mod token;

@@ -15,10 +15,12 @@ pub mod demo;
 pub mod documents;
 pub mod keys;
 pub mod trusted_issuers;
+pub mod upstreams;
 
 pub use demo::Demo;
 pub use documents::ClientDocuments;
 pub use trusted_issuers::TrustedIssuers;
+pub use upstreams::Upstreams;
 
 pub const ISSUER: &str = "EDGE_JWT_ISSUER";
 pub const AUDIENCE: &str = "EDGE_JWT_AUDIENCE";
@@ -51,13 +53,16 @@ pub const CLIENT_METADATA_DOCUMENTS: &str = "EDGE_JWT_CLIENT_METADATA_DOCUMENTS"
 pub const STORE_CONFORMANCE: &str = "EDGE_JWT_STORE_CONFORMANCE";
 /// A JSON array of the identity providers whose ID-JAG assertions the JWT bearer grant takes.
 pub const TRUSTED_ISSUERS: &str = "EDGE_JWT_TRUSTED_ISSUERS";
+/// Secret: a JSON array of the identity providers users sign in with (when no login URL is
+/// set): each with its client secret.
+pub const UPSTREAMS: &str = "EDGE_JWT_UPSTREAMS";
 /// Secret: a JWKS of private keys; the first signs.
 pub const SIGNING_KEYS: &str = "EDGE_JWT_SIGNING_KEYS";
 /// Secret: a JSON object from client id to client secret.
 pub const CLIENTS: &str = "EDGE_JWT_CLIENTS";
 
 /// Every setting's name: the Worker reads these and nothing else.
-pub const NAMES: [&str; 26] = [
+pub const NAMES: [&str; 27] = [
     ISSUER,
     AUDIENCE,
     ACCESS_TTL,
@@ -77,6 +82,7 @@ pub const NAMES: [&str; 26] = [
     REGISTERED_SCOPES,
     CLIENT_METADATA_DOCUMENTS,
     TRUSTED_ISSUERS,
+    UPSTREAMS,
     STORE_CONFORMANCE,
     SIGNING_KEYS,
     CLIENTS,
@@ -102,8 +108,8 @@ pub struct Settings {
     pub demo: Option<Demo>,
     /// The app's login page: the authorization code flow is on when it is set.
     pub login_url: Option<String>,
-    /// The demo's consent page answers the login challenges (the demo is on and no
-    /// `EDGE_JWT_LOGIN_URL` is set): only then do the demo's handoff routes exist.
+    /// The demo's consent page answers the login challenges (the demo is on, and neither
+    /// `EDGE_JWT_LOGIN_URL` nor upstreams are set): only then do the demo's handoff routes exist.
     pub demo_handoff: bool,
     /// The resources (RFC 8707) tokens may be asked for, besides the default audience.
     pub resources: Vec<String>,
@@ -121,6 +127,12 @@ pub struct Settings {
     pub client_documents: ClientDocuments,
     /// The identity providers the JWT bearer grant takes assertions from.
     pub trusted_issuers: TrustedIssuers,
+    /// The identity providers users sign in with, when no login app is configured: the issuer
+    /// then answers its login challenges itself (`/signin`).
+    pub upstreams: Upstreams,
+    /// The issuer answers its login challenges itself, through the upstreams (no
+    /// `EDGE_JWT_LOGIN_URL`): only then do the `/signin` routes exist.
+    pub signs_in: bool,
     /// Whether the store contract may be run against the deployed stores (tests only).
     pub store_conformance: bool,
     /// Managed signing keys (`EDGE_JWT_KEY_ROTATION`), or `None` for the static keys.
@@ -198,7 +210,17 @@ impl Settings {
                 "must be an absolute http(s) URL",
             ));
         }
-        // With the demo on and no login page of the app's, the demo's consent page is it.
+        let upstreams = match lookup(UPSTREAMS).filter(|v| !v.trim().is_empty()) {
+            None => Upstreams::default(),
+            Some(text) => {
+                Upstreams::parse(&text).map_err(|why| ApiError::misconfigured(UPSTREAMS, &why))?
+            }
+        };
+        let base = issuer.policy().issuer.trim_end_matches('/').to_owned();
+        // The app's login page wins; then the issuer's own sign-in with the upstreams; then,
+        // with the demo on, the demo's consent page.
+        let signs_in = login_url.is_none() && !upstreams.is_empty();
+        let login_url = login_url.or_else(|| signs_in.then(|| format!("{base}/signin")));
         let demo_handoff = demo.is_some() && login_url.is_none();
         let login_url = login_url.or_else(|| {
             demo.as_ref().map(|_| {
@@ -269,6 +291,8 @@ impl Settings {
             scopes,
             client_documents,
             trusted_issuers,
+            upstreams,
+            signs_in,
             store_conformance,
         })
     }

@@ -3,6 +3,8 @@
 
 use edge_jwt_core::delegation::TrustedIssuer;
 
+use super::upstreams::fetchable;
+
 /// The trusted identity providers; none by default (the grant is then refused).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TrustedIssuers(Vec<TrustedIssuer>);
@@ -48,15 +50,6 @@ impl TrustedIssuers {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-}
-
-/// An `https` URL, or an `http` one on a loopback host.
-fn fetchable(url: &str) -> bool {
-    let loopback = ["http://127.0.0.1", "http://localhost"].iter().any(|base| {
-        url.strip_prefix(base)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
-    });
-    (url.starts_with("https://") && url.len() > 8) || loopback
 }
 
 #[cfg(test)]

@@ -1,0 +1,299 @@
+//! The identity providers users sign in with (`EDGE_JWT_UPSTREAMS`): where their endpoints and
+//! keys are (an OpenID provider's metadata, discovered once and kept; GitHub's known ones), and
+//! the two calls a sign-in makes: the code exchanged at the token endpoint, then the user named
+//! by the ID token (checked by the core, with the provider's keys) or by GitHub's user API.
+
+use std::cell::RefCell;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use edge_jwt_core::signin::upstream::{GITHUB_AUTHORIZATION, GITHUB_TOKEN, GITHUB_USER};
+use edge_jwt_core::signin::{verify_id_token, IdTokenCheck, SignInState, Upstream, UpstreamKind};
+use edge_jwt_core::Error;
+
+use super::published::Kept;
+use super::Ctx;
+use crate::platform::{Outgoing, Platform};
+use edge_jwt_core::authorization::request::percent_encode as urlencode;
+
+/// The largest answer read from a provider, in bytes.
+const MAX_ANSWER: usize = 64 * 1024;
+/// How long discovered metadata is kept without a `Cache-Control` `max-age`, and at most.
+const DEFAULT_KEEP: u64 = 3600;
+const MAX_KEEP: u64 = 86_400;
+/// GitHub's API refuses a request without a `User-Agent`.
+const USER_AGENT: &str = "edge-jwt";
+
+/// Where a provider's endpoints and keys are.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct ProviderMetadata {
+    issuer: String,
+    pub authorization_endpoint: String,
+    token_endpoint: String,
+    #[serde(default)]
+    jwks_uri: Option<String>,
+    #[serde(default)]
+    id_token_signing_alg_values_supported: Option<Vec<String>>,
+    #[serde(default)]
+    token_endpoint_auth_methods_supported: Option<Vec<String>>,
+}
+
+thread_local! {
+    static DISCOVERED: RefCell<Kept<ProviderMetadata>> = RefCell::new(Kept::new(32));
+}
+
+fn failed(why: String) -> Error {
+    Error::SignInFailed(why)
+}
+
+impl<P: Platform> Ctx<'_, P> {
+    /// An upstream's endpoints: GitHub's (or those configured), or an OpenID provider's
+    /// metadata (its `issuer` must be the configured one), each endpoint configured replacing
+    /// the discovered one.
+    pub(crate) async fn provider(&self, upstream: &Upstream) -> Result<ProviderMetadata, Error> {
+        let mut metadata = match (upstream.kind(), &upstream.issuer) {
+            (UpstreamKind::OpenId, Some(issuer)) => self.discover(issuer).await?,
+            _ => ProviderMetadata {
+                issuer: String::new(),
+                authorization_endpoint: GITHUB_AUTHORIZATION.to_owned(),
+                token_endpoint: GITHUB_TOKEN.to_owned(),
+                jwks_uri: None,
+                id_token_signing_alg_values_supported: None,
+                token_endpoint_auth_methods_supported: Some(vec!["client_secret_post".into()]),
+            },
+        };
+        if let Some(url) = &upstream.authorization_endpoint {
+            metadata.authorization_endpoint = url.clone();
+        }
+        if let Some(url) = &upstream.token_endpoint {
+            metadata.token_endpoint = url.clone();
+        }
+        Ok(metadata)
+    }
+
+    async fn discover(&self, issuer: &str) -> Result<ProviderMetadata, Error> {
+        let now = self.now();
+        if let Some(kept) = DISCOVERED.with(|d| d.borrow().get(issuer, now)) {
+            return Ok(kept);
+        }
+        let url = format!(
+            "{}/.well-known/openid-configuration",
+            issuer.trim_end_matches('/')
+        );
+        let unusable =
+            |why: String| failed(format!("the identity provider's metadata ({url}): {why}"));
+        let published = self
+            .fetch_published(&url, MAX_ANSWER)
+            .await
+            .map_err(unusable)?;
+        let metadata: ProviderMetadata = serde_json::from_slice(&published.body)
+            .map_err(|_| unusable("not OpenID provider metadata".into()))?;
+        if metadata.issuer != issuer {
+            return Err(unusable(format!("it names issuer {:?}", metadata.issuer)));
+        }
+        let keep = match published.max_age {
+            0 => DEFAULT_KEEP,
+            seconds => seconds.min(MAX_KEEP),
+        };
+        DISCOVERED.with(|d| d.borrow_mut().keep(issuer, metadata.clone(), now + keep));
+        Ok(metadata)
+    }
+
+    /// The user the provider signed in for `sign_in`, given the `code` it sent back: the code
+    /// exchanged (with the sign-in's PKCE verifier), then the ID token's claims (OpenID) or
+    /// GitHub's user. `SignInFailed` says what went wrong, never with a secret.
+    pub(crate) async fn upstream_identity(
+        &self,
+        upstream: &Upstream,
+        metadata: &ProviderMetadata,
+        sign_in: &SignInState,
+        code: &str,
+    ) -> Result<Map<String, Value>, Error> {
+        let answer = self
+            .exchange_code(upstream, metadata, sign_in, code)
+            .await?;
+        match upstream.kind() {
+            UpstreamKind::OpenId => {
+                let id_token = answer
+                    .get("id_token")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| {
+                        failed(
+                            "the identity provider sent no ID token (is openid among the scopes?)"
+                                .into(),
+                        )
+                    })?;
+                let jwks_uri = (metadata.jwks_uri.as_deref())
+                    .ok_or_else(|| failed("the identity provider publishes no jwks_uri".into()))?;
+                let policy = self.settings.issuer.policy();
+                let check = IdTokenCheck {
+                    issuer: &metadata.issuer,
+                    client_id: &upstream.client_id,
+                    nonce: &sign_in.nonce,
+                    algorithms: metadata.id_token_signing_alg_values_supported.as_deref(),
+                    now: self.now(),
+                    leeway: policy.leeway,
+                };
+                let claims = self
+                    .with_remote_keys(jwks_uri, |jwks| verify_id_token(id_token, jwks, &check))
+                    .await
+                    .unwrap_or_else(|why| {
+                        Err(failed(format!("the identity provider's keys: {why}")))
+                    })?;
+                Ok(claims.into_map())
+            }
+            UpstreamKind::GitHub => {
+                let token = answer
+                    .get("access_token")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| failed("GitHub sent no access token".into()))?;
+                self.github_user(upstream, token).await
+            }
+        }
+    }
+
+    /// `POST` the token endpoint: the code, the redirect URI and the PKCE verifier, the
+    /// issuer's client authenticated as the provider takes it (HTTP Basic unless it lists only
+    /// `client_secret_post`).
+    async fn exchange_code(
+        &self,
+        upstream: &Upstream,
+        metadata: &ProviderMetadata,
+        sign_in: &SignInState,
+        code: &str,
+    ) -> Result<Map<String, Value>, Error> {
+        let mut form = format!(
+            "grant_type=authorization_code&code={}&redirect_uri={}&code_verifier={}",
+            urlencode(code),
+            urlencode(&self.signin_callback()),
+            urlencode(&sign_in.verifier)
+        );
+        let methods = metadata
+            .token_endpoint_auth_methods_supported
+            .as_deref()
+            .unwrap_or_default();
+        let post = !methods.is_empty() && !methods.iter().any(|m| m == "client_secret_basic");
+        let mut request = Outgoing::post_form(&metadata.token_endpoint, String::new())
+            .header("Accept", "application/json");
+        if post {
+            form.push_str(&format!(
+                "&client_id={}&client_secret={}",
+                urlencode(&upstream.client_id),
+                urlencode(&upstream.client_secret)
+            ));
+        } else {
+            // RFC 6749 §2.3.1: each part form-encoded, then Base64.
+            let credentials = format!(
+                "{}:{}",
+                urlencode(&upstream.client_id),
+                urlencode(&upstream.client_secret)
+            );
+            request = request.header(
+                "Authorization",
+                format!("Basic {}", base64_std(credentials.as_bytes())),
+            );
+        }
+        request.form = Some(form);
+        let answer = self.call_provider(&request, "its token endpoint").await?;
+        if let Some(error) = answer.get("error").and_then(Value::as_str) {
+            let description = answer
+                .get("error_description")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            return Err(failed(format!(
+                "the identity provider refused the sign-in's code: {error} {description}"
+            )));
+        }
+        Ok(answer)
+    }
+
+    /// A JSON object from the provider, or why not.
+    async fn call_provider(
+        &self,
+        request: &Outgoing,
+        what: &str,
+    ) -> Result<Map<String, Value>, Error> {
+        let answered = self
+            .platform
+            .fetch(request, MAX_ANSWER)
+            .await
+            .map_err(|e| {
+                failed(format!(
+                    "the identity provider's {what} could not be reached: {}",
+                    e.error_description
+                ))
+            })?;
+        let object: Option<Map<String, Value>> = serde_json::from_slice(&answered.body).ok();
+        match (answered.status, object) {
+            (_, Some(object)) if object.contains_key("error") => Ok(object),
+            (200..=299, Some(object)) => Ok(object),
+            (status, _) => Err(failed(format!(
+                "the identity provider's {what} answered HTTP {status}"
+            ))),
+        }
+    }
+
+    /// GitHub's user (its numeric `id` is the `sub`), with its primary email when verified.
+    async fn github_user(
+        &self,
+        upstream: &Upstream,
+        token: &str,
+    ) -> Result<Map<String, Value>, Error> {
+        let user_url = upstream.userinfo_endpoint.as_deref().unwrap_or(GITHUB_USER);
+        let get = |url: &str| {
+            Outgoing::get(url)
+                .header("Authorization", format!("Bearer {token}"))
+                .header("Accept", "application/vnd.github+json")
+                .header("User-Agent", USER_AGENT)
+        };
+        let user = self.call_provider(&get(user_url), "user API").await?;
+        let id = match user.get("id") {
+            Some(Value::Number(id)) => id.to_string(),
+            _ => return Err(failed("GitHub's user API named no user id".into())),
+        };
+        let mut identity = Map::new();
+        identity.insert("sub".into(), Value::String(id));
+        for name in ["login", "name"] {
+            if let Some(value) = user.get(name).filter(|v| v.is_string()) {
+                identity.insert(name.into(), value.clone());
+            }
+        }
+        // The emails API says which address is verified; /user's `email` is only the public one.
+        let emails_url = format!("{}/emails", user_url.trim_end_matches('/'));
+        let answered = self
+            .platform
+            .fetch(&get(&emails_url), MAX_ANSWER)
+            .await
+            .ok();
+        let emails: Vec<Value> = answered
+            .filter(|a| a.status == 200)
+            .and_then(|a| serde_json::from_slice(&a.body).ok())
+            .unwrap_or_default();
+        let primary = emails
+            .iter()
+            .find(|e| e.get("primary") == Some(&Value::Bool(true)));
+        if let Some(email) = primary
+            .and_then(|e| e.get("email"))
+            .filter(|e| e.is_string())
+        {
+            identity.insert("email".into(), email.clone());
+            let verified = primary.and_then(|e| e.get("verified")) == Some(&Value::Bool(true));
+            identity.insert("email_verified".into(), Value::Bool(verified));
+        }
+        Ok(identity)
+    }
+
+    /// Where providers send the browser back: `/signin/callback` (register it at each one).
+    pub(crate) fn signin_callback(&self) -> String {
+        format!(
+            "{}/signin/callback",
+            self.settings.issuer.policy().issuer.trim_end_matches('/')
+        )
+    }
+}
+
+fn base64_std(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}

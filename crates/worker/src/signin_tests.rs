@@ -1,0 +1,565 @@
+//! The issuer's own sign-in through the handlers over the in-memory objects, against an OpenID
+//! provider simulated by the platform (its metadata, its keys, its token endpoint answering
+//! with an ID token) and GitHub's two endpoints: the whole flow for a configured and for a
+//! registered client (the consent page), and each refusal as a page that says why.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use edge_jwt_core::keys::{KeySet, SigningKey};
+use edge_jwt_core::Algorithm;
+use jwt_simple::prelude::{Audiences, JWTClaims};
+use serde_json::{json, Map, Value};
+
+use crate::api::reply::Reply;
+use crate::flow_tests::{
+    authorize_url, exchange, location, param, public_client, serve, REDIRECT, VERIFIER,
+};
+use crate::handler_tests::*;
+use crate::platform::{FetchedDocument, Outgoing};
+use crate::settings;
+
+const PROVIDER: &str = "https://login.example.com";
+const ISSUER: &str = "http://127.0.0.1:8787";
+
+/// A simulated OpenID provider: its key, and what its token endpoint signs next.
+struct Provider {
+    keys: Rc<KeySet>,
+    /// Claims the next ID token carries besides the defaults (and `nonce`, from the request).
+    extra: Rc<RefCell<Map<String, Value>>>,
+    /// The nonce the last authorization request carried.
+    nonce: Rc<RefCell<String>>,
+    /// The token endpoint signs with a key the provider does not publish.
+    forge: Rc<std::cell::Cell<bool>>,
+}
+
+impl Provider {
+    fn new() -> Self {
+        Provider {
+            keys: Rc::new(
+                KeySet::new(vec![SigningKey::generate(Algorithm::EdDSA).unwrap()]).unwrap(),
+            ),
+            extra: Rc::default(),
+            nonce: Rc::default(),
+            forge: Rc::default(),
+        }
+    }
+
+    /// Serves its metadata and keys on `p`, and answers its token endpoint.
+    fn serve_on(&self, p: &MemoryPlatform) {
+        serve(
+            p,
+            &format!("{PROVIDER}/.well-known/openid-configuration"),
+            200,
+            json!({"issuer": PROVIDER, "authorization_endpoint": format!("{PROVIDER}/authorize"),
+                   "token_endpoint": format!("{PROVIDER}/token"), "jwks_uri": format!("{PROVIDER}/jwks"),
+                   "id_token_signing_alg_values_supported": ["EdDSA", "RS256"]}),
+            None,
+        );
+        serve(
+            p,
+            &format!("{PROVIDER}/jwks"),
+            200,
+            self.keys.public_jwks(),
+            None,
+        );
+        let keys = self.keys.clone();
+        let (extra, nonce, forge) = (self.extra.clone(), self.nonce.clone(), self.forge.clone());
+        *p.answer_posts.borrow_mut() = Some(Box::new(move |request: &Outgoing| {
+            let form = request.form.clone().unwrap_or_default();
+            if !form.contains("code=provider-code") || !form.contains("code_verifier=") {
+                return FetchedDocument {
+                    status: 400,
+                    body: br#"{"error":"invalid_grant"}"#.to_vec(),
+                    cache_control: None,
+                };
+            }
+            let mut claims = Map::from_iter([
+                ("iss".into(), json!(PROVIDER)),
+                ("aud".into(), json!("edge-jwt")),
+                ("sub".into(), json!("248289761001")),
+                ("nonce".into(), json!(nonce.borrow().clone())),
+                ("iat".into(), json!(T0)),
+                ("exp".into(), json!(T0 + 600)),
+                ("email".into(), json!("jane@example.com")),
+                ("email_verified".into(), json!(true)),
+                ("name".into(), json!("Jane")),
+            ]);
+            claims.extend(extra.borrow().clone());
+            let id_token = match forge.get() {
+                false => keys.signer().sign(raw_claims(claims), "JWT").unwrap(),
+                true => SigningKey::generate(Algorithm::EdDSA)
+                    .unwrap()
+                    .sign(raw_claims(claims), "JWT")
+                    .unwrap(),
+            };
+            FetchedDocument {
+                status: 200,
+                body: json!({"access_token": "at", "token_type": "Bearer", "id_token": id_token})
+                    .to_string()
+                    .into_bytes(),
+                cache_control: None,
+            }
+        }));
+    }
+}
+
+/// Claims signed as they are (the registered ones included), so a test may drop or bend any.
+fn raw_claims(custom: Map<String, Value>) -> JWTClaims<Map<String, Value>> {
+    JWTClaims {
+        issued_at: None,
+        expires_at: None,
+        invalid_before: None,
+        issuer: None,
+        subject: None,
+        audiences: None::<Audiences>,
+        jwt_id: None,
+        nonce: None,
+        custom,
+    }
+}
+
+fn upstreams(allow: Value) -> String {
+    json!([{"id": "corp", "name": "Corp SSO", "issuer": PROVIDER, "client_id": "edge-jwt",
+            "client_secret": "provider-secret", "claims": ["email", "name"], "allow": allow}])
+    .to_string()
+}
+
+fn platform_with(upstreams: &str) -> MemoryPlatform {
+    platform_with_settings(upstreams, &[])
+}
+
+fn platform_with_settings(upstreams: &str, extra: &[(&'static str, &str)]) -> MemoryPlatform {
+    let clients = json!({
+        "backend": "0123456789abcdef-secret",
+        "cli": {"secret": "cli-secret-0123456789", "redirect_uris": [REDIRECT], "client_name": "Our CLI"},
+    })
+    .to_string();
+    let resources = json!(["https://mcp.test/mcp"]).to_string();
+    let mut all = vec![
+        (settings::UPSTREAMS, upstreams),
+        (settings::REGISTRATION, "open"),
+        (settings::CLIENTS, clients.as_str()),
+        (settings::RESOURCES, resources.as_str()),
+    ];
+    all.extend_from_slice(extra);
+    MemoryPlatform::new(settings(&all))
+}
+
+/// `/authorize` → `/signin` → the provider: the provider's authorization URL and the cookie.
+fn to_provider(p: &MemoryPlatform, provider: &Provider, client_id: &str) -> (String, String) {
+    let to_signin = location(&p.handle(get(&authorize_url(client_id, &[]), &[])));
+    assert!(
+        to_signin.starts_with(&format!("{ISSUER}/signin?login_challenge=")),
+        "{to_signin}"
+    );
+    let path = to_signin.strip_prefix(ISSUER).unwrap();
+    // One upstream: the chooser sends the browser straight on.
+    let begin = location(&p.handle(get(path, &[])));
+    assert!(
+        begin.starts_with(&format!("{ISSUER}/signin/corp?")),
+        "{begin}"
+    );
+    let reply = p.handle(get(begin.strip_prefix(ISSUER).unwrap(), &[]));
+    let at_provider = location(&reply);
+    let set_cookie = reply.header("Set-Cookie").unwrap().to_owned();
+    assert!(
+        set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"),
+        "{set_cookie}"
+    );
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+    assert!(
+        at_provider.starts_with(&format!("{PROVIDER}/authorize?")),
+        "{at_provider}"
+    );
+    for (name, expected) in [
+        ("client_id", "edge-jwt"),
+        ("redirect_uri", "http://127.0.0.1:8787/signin/callback"),
+        ("code_challenge_method", "S256"),
+        ("scope", "openid email profile"),
+    ] {
+        assert_eq!(
+            param(&at_provider, name).as_deref(),
+            Some(expected),
+            "{name}"
+        );
+    }
+    *provider.nonce.borrow_mut() = param(&at_provider, "nonce").unwrap();
+    (at_provider, cookie)
+}
+
+fn callback(p: &MemoryPlatform, state: &str, cookie: Option<&str>, code: &str) -> Reply {
+    let path = format!("/signin/callback?code={code}&state={}", urlencode(state));
+    let headers: Vec<(&str, &str)> = cookie.map(|c| vec![("Cookie", c)]).unwrap_or_default();
+    p.handle(get(&path, &headers))
+}
+
+#[test]
+fn a_configured_client_gets_a_code_for_the_user_the_provider_signed_in() {
+    let provider = Provider::new();
+    let p = platform_with(&upstreams(json!({})));
+    provider.serve_on(&p);
+    let (at_provider, cookie) = to_provider(&p, &provider, "cli");
+    let state = param(&at_provider, "state").unwrap();
+    let back = callback(&p, &state, Some(&cookie), "provider-code");
+    let to_client = location(&back);
+    assert!(to_client.starts_with(REDIRECT), "{to_client}");
+    assert!(
+        back.header("Set-Cookie").unwrap().contains("Max-Age=0"),
+        "the cookie is cleared"
+    );
+    // The code exchanges as any other; the user is corp|<sub>, with the claims carried.
+    let code = param(&to_client, "code").unwrap();
+    let params = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", VERIFIER),
+    ];
+    let auth = basic("cli", "cli-secret-0123456789");
+    let tokens = p.handle(post_form("/token", &params, &[("Authorization", &auth)]));
+    assert_eq!(tokens.status, 200, "{}", tokens.body);
+    let claims = token_claims(body(&tokens)["access_token"].as_str().unwrap());
+    assert_eq!(claims["sub"], "corp|248289761001");
+    assert_eq!(claims["email"], "jane@example.com");
+    assert_eq!(claims["name"], "Jane");
+    assert!(
+        claims.get("email_verified").is_none(),
+        "only the claims listed"
+    );
+    // The token request to the provider carried the PKCE verifier and HTTP Basic.
+    let sent = p.sent.borrow();
+    let post = sent.iter().find(|r| r.method == "POST").unwrap();
+    assert!(post
+        .headers
+        .iter()
+        .any(|(n, v)| *n == "Authorization" && v.starts_with("Basic ")));
+    // The same callback again: the challenge was answered.
+    drop(sent);
+    let again = callback(&p, &state, Some(&cookie), "provider-code");
+    assert_eq!(again.status, 400);
+    assert!(again.body.contains("used already"), "{}", again.body);
+    assert!(again
+        .header("Content-Type")
+        .unwrap()
+        .starts_with("text/html"));
+}
+
+#[test]
+fn a_registered_client_gets_the_consent_page_first() {
+    let provider = Provider::new();
+    let p = platform_with(&upstreams(json!({})));
+    provider.serve_on(&p);
+    let client_id = crate::flow_tests::register(
+        &p,
+        json!({"redirect_uris": [REDIRECT], "client_name": "Claude <script>",
+               "token_endpoint_auth_method": "none"}),
+    )["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (at_provider, cookie) = to_provider(&p, &provider, &client_id);
+    let state = param(&at_provider, "state").unwrap();
+    let page = callback(&p, &state, Some(&cookie), "provider-code");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("Claude &lt;script&gt;"),
+        "the name, escaped"
+    );
+    assert!(page.body.contains("registered itself"));
+    assert!(page.body.contains("127.0.0.1:33418"), "the redirect's host");
+    assert!(page.body.contains("<code>mcp:tools</code>"));
+    assert!(page
+        .header("Content-Security-Policy")
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
+    let ticket = page
+        .body
+        .split("name=\"ticket\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let answer = |decision: &str, cookie: Option<&str>| {
+        let mut headers = vec![];
+        if let Some(cookie) = cookie {
+            headers.push(("Cookie", cookie));
+        }
+        p.handle(post_form(
+            "/signin/consent",
+            &[("ticket", &ticket), ("decision", decision)],
+            &headers,
+        ))
+    };
+    // Without the browser's cookie (a cross-site post carries none), nothing happens.
+    assert_eq!(answer("allow", None).status, 400);
+    assert_eq!(
+        answer("allow", Some("edge_jwt_signin=someone-else")).status,
+        400
+    );
+    let to_client = location(&answer("allow", Some(&cookie)));
+    let code = param(&to_client, "code").unwrap();
+    let tokens = exchange(&p, &client_id, &code, &[]);
+    assert_eq!(tokens.status, 200, "{}", tokens.body);
+    assert_eq!(
+        token_claims(body(&tokens)["access_token"].as_str().unwrap())["sub"],
+        "corp|248289761001"
+    );
+    // Answered once.
+    assert_eq!(answer("deny", Some(&cookie)).status, 404);
+}
+
+#[test]
+fn a_denied_consent_sends_access_denied_with_iss_to_the_client() {
+    let provider = Provider::new();
+    let p = platform_with(&upstreams(json!({})));
+    provider.serve_on(&p);
+    let client_id = public_client(&p);
+    let url = authorize_url(&client_id, &[("redirect_uri", "http://127.0.0.1/callback")]);
+    let to_signin = location(&p.handle(get(&url, &[])));
+    let begin = location(&p.handle(get(to_signin.strip_prefix(ISSUER).unwrap(), &[])));
+    let reply = p.handle(get(begin.strip_prefix(ISSUER).unwrap(), &[]));
+    let at_provider = location(&reply);
+    let cookie = reply
+        .header("Set-Cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    *provider.nonce.borrow_mut() = param(&at_provider, "nonce").unwrap();
+    let page = callback(
+        &p,
+        &param(&at_provider, "state").unwrap(),
+        Some(&cookie),
+        "provider-code",
+    );
+    let ticket = page
+        .body
+        .split("name=\"ticket\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let denied = p.handle(post_form(
+        "/signin/consent",
+        &[("ticket", &ticket), ("decision", "deny")],
+        &[("Cookie", &cookie)],
+    ));
+    let to = location(&denied);
+    assert!(to.starts_with("http://127.0.0.1/callback?"), "{to}");
+    assert_eq!(param(&to, "error").as_deref(), Some("access_denied"));
+    assert_eq!(param(&to, "iss").as_deref(), Some(ISSUER));
+    assert_eq!(param(&to, "state").as_deref(), Some("st"));
+}
+
+#[test]
+fn each_bad_answer_of_the_provider_is_a_page_saying_why_and_uses_nothing_up() {
+    let provider = Provider::new();
+    let p = platform_with(&upstreams(json!({"email_domains": ["example.com"]})));
+    provider.serve_on(&p);
+    let (at_provider, cookie) = to_provider(&p, &provider, "cli");
+    let state = param(&at_provider, "state").unwrap();
+    let refused = |state: &str, cookie: Option<&str>, code: &str, status: u16, says: &str| {
+        let page = callback(&p, state, cookie, code);
+        assert_eq!(page.status, status, "{says}: {}", page.body);
+        assert!(page.body.contains(says), "{says}: {}", page.body);
+        assert!(page
+            .header("Content-Type")
+            .unwrap()
+            .starts_with("text/html"));
+    };
+    refused(
+        "not-a-state",
+        Some(&cookie),
+        "provider-code",
+        400,
+        "not one this issuer began",
+    );
+    refused(&state, None, "provider-code", 400, "another browser");
+    refused(
+        &state,
+        Some("edge_jwt_signin=other"),
+        "provider-code",
+        400,
+        "another browser",
+    );
+    refused(
+        &state,
+        Some(&cookie),
+        "wrong-code",
+        400,
+        "refused the sign-in",
+    );
+    let bend = |claims: Value| {
+        *provider.extra.borrow_mut() = claims.as_object().cloned().unwrap();
+    };
+    for (claims, says) in [
+        (json!({"nonce": "another"}), "nonce"),
+        (json!({"aud": "another-client"}), "aud"),
+        (json!({"iss": "https://evil.example"}), "iss"),
+        (json!({"exp": T0 - 600}), "exp"),
+    ] {
+        bend(claims);
+        refused(&state, Some(&cookie), "provider-code", 400, says);
+    }
+    // A user the allow-list refuses: 403, an event, nothing answered.
+    bend(json!({"email": "eve@evil.com"}));
+    refused(
+        &state,
+        Some(&cookie),
+        "provider-code",
+        403,
+        "accounts at evil.com may not sign in here",
+    );
+    assert!(p
+        .events()
+        .iter()
+        .any(|e| e["event"] == "sign_in_refused" && e["sub"] == "corp|248289761001"));
+    // An ID token signed by a key the provider does not publish (its key set fetched again
+    // once, past the cooldown, in case it rotated: still not there).
+    bend(json!({}));
+    provider.forge.set(true);
+    p.clock.advance(31);
+    refused(
+        &state,
+        Some(&cookie),
+        "provider-code",
+        400,
+        "does not verify",
+    );
+    // None of it used the challenge up: the right answer still completes it.
+    provider.forge.set(false);
+    let back = callback(&p, &state, Some(&cookie), "provider-code");
+    assert!(location(&back).starts_with(REDIRECT));
+    // The provider's own refusal goes to the client as access_denied.
+    let (at_provider, cookie) = to_provider(&p, &provider, "cli");
+    let path = format!(
+        "/signin/callback?error=access_denied&state={}",
+        urlencode(&param(&at_provider, "state").unwrap())
+    );
+    let to = location(&p.handle(get(&path, &[("Cookie", &cookie)])));
+    assert_eq!(param(&to, "error").as_deref(), Some("access_denied"));
+}
+
+#[test]
+fn several_upstreams_get_a_chooser_and_github_signs_in_by_its_user_id() {
+    let both = json!([
+        {"id": "corp", "name": "Corp SSO", "issuer": PROVIDER, "client_id": "edge-jwt", "client_secret": "s"},
+        {"id": "github", "name": "GitHub", "github": true, "client_id": "gh-client", "client_secret": "gh-secret",
+         "claims": ["login", "email"], "userinfo_endpoint": "https://api.github.test/user",
+         "authorization_endpoint": "https://github.test/login/oauth/authorize",
+         "token_endpoint": "https://github.test/login/oauth/access_token"}
+    ])
+    .to_string();
+    let p = platform_with(&both);
+    Provider::new().serve_on(&p);
+    let to_signin = location(&p.handle(get(&authorize_url("cli", &[]), &[])));
+    let chooser = p.handle(get(to_signin.strip_prefix(ISSUER).unwrap(), &[]));
+    assert_eq!(chooser.status, 200);
+    assert!(
+        chooser.body.contains("Continue with Corp SSO")
+            && chooser.body.contains("Continue with GitHub")
+    );
+    assert!(chooser.body.contains("Our CLI"));
+    let begin = chooser
+        .body
+        .split("href=\"")
+        .find(|h| h.contains("/signin/github"))
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let reply = p.handle(get(begin.strip_prefix(ISSUER).unwrap(), &[]));
+    let at_github = location(&reply);
+    assert!(
+        at_github.starts_with("https://github.test/login/oauth/authorize?"),
+        "{at_github}"
+    );
+    assert!(param(&at_github, "nonce").is_none(), "GitHub is not OpenID");
+    assert_eq!(
+        param(&at_github, "scope").as_deref(),
+        Some("read:user user:email")
+    );
+    let cookie = reply
+        .header("Set-Cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    // GitHub's token endpoint (client_secret_post) and its user API.
+    *p.answer_posts.borrow_mut() = Some(Box::new(|request: &Outgoing| {
+        let form = request.form.clone().unwrap_or_default();
+        let ok = form.contains("client_secret=gh-secret") && form.contains("code=gh-code");
+        FetchedDocument {
+            status: 200,
+            body: if ok {
+                br#"{"access_token":"gho_x","token_type":"bearer"}"#.to_vec()
+            } else {
+                br#"{"error":"bad_verification_code"}"#.to_vec()
+            },
+            cache_control: None,
+        }
+    }));
+    serve(
+        &p,
+        "https://api.github.test/user",
+        200,
+        json!({"id": 583231, "login": "octocat", "name": "Mona"}),
+        None,
+    );
+    serve(
+        &p,
+        "https://api.github.test/user/emails",
+        200,
+        json!([{"email": "old@example.com", "primary": false, "verified": true},
+                 {"email": "octocat@github.com", "primary": true, "verified": true}]),
+        None,
+    );
+    let back = callback(
+        &p,
+        &param(&at_github, "state").unwrap(),
+        Some(&cookie),
+        "gh-code",
+    );
+    let code = param(&location(&back), "code").unwrap();
+    let params = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", VERIFIER),
+    ];
+    let auth = basic("cli", "cli-secret-0123456789");
+    let tokens = p.handle(post_form("/token", &params, &[("Authorization", &auth)]));
+    let claims = token_claims(body(&tokens)["access_token"].as_str().unwrap());
+    assert_eq!(claims["sub"], "github|583231");
+    assert_eq!(claims["login"], "octocat");
+    assert_eq!(claims["email"], "octocat@github.com");
+    let sent = p.sent.borrow();
+    let user_call = sent
+        .iter()
+        .find(|r| r.url == "https://api.github.test/user")
+        .unwrap();
+    assert!(user_call.headers.iter().any(|(n, _)| *n == "User-Agent"));
+}
+
+#[test]
+fn the_login_app_wins_when_both_are_set_and_metadata_lists_the_flow() {
+    let login = "https://app.test/login";
+    let p = platform_with_settings(&upstreams(json!({})), &[(settings::LOGIN_URL, login)]);
+    let to = location(&p.handle(get(&authorize_url("cli", &[]), &[])));
+    assert!(to.starts_with(&format!("{login}?login_challenge=")), "{to}");
+    assert_eq!(p.handle(get("/signin?login_challenge=x", &[])).status, 404);
+    let signs_in = platform_with(&upstreams(json!({})));
+    let metadata = body(&signs_in.handle(get("/.well-known/oauth-authorization-server", &[])));
+    assert_eq!(
+        metadata["authorization_endpoint"],
+        format!("{ISSUER}/authorize")
+    );
+}
