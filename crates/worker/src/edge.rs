@@ -15,12 +15,14 @@ use crate::handlers::keys;
 use crate::routes;
 
 /// The headers the handlers read: nothing else crosses from the runtime.
-const HEADERS: [&str; 5] = [
+const HEADERS: [&str; 6] = [
     "authorization",
     "content-type",
     "dpop",
     "origin",
     "cf-connecting-ip",
+    // The sign-in's cookie (`/signin`): what binds a sign-in to its browser.
+    "cookie",
 ];
 
 /// Handles one request; always answers.

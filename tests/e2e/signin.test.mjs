@@ -1,0 +1,176 @@
+// Sign-in built in, against a real OpenID provider and a real browser: oidc-provider (an
+// OpenID-certified implementation, scripts/dev-oidc-provider.mjs: its own login and consent
+// pages, keys and ID tokens) is the issuer's upstream under wrangler dev, and Chromium walks the
+// whole flow an MCP client starts: the MCP SDK's authorization URL → the issuer → the provider's
+// login form → back → the issuer's consent page → the client's redirect → the code exchange →
+// a call to the MCP resource behind edge-jwt/hono. Then the refusals a person can meet, each a
+// page that says why. (The ID token refusals a real provider will not produce, a wrong nonce or
+// audience, a foreign key, an expired token, are the handlers' tests, signin_tests.rs.)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
+import { startIssuer, startHonoResource, freePort, devVars, launchChromium, recordSteps } from './harness.mjs';
+import { startOidcProvider } from '../../scripts/dev-oidc-provider.mjs';
+
+const REDIRECT = 'http://127.0.0.1:33419/callback';
+let issuer;
+let api;
+let idp;
+let browser;
+let page;
+let step;
+let resource;
+
+/** What the SDK asks a client to keep (OAuthClientProvider), in memory. */
+class MemoryProvider {
+  information;
+  saved;
+  verifier;
+  authorizationUrl;
+  get redirectUrl() { return REDIRECT; }
+  get clientMetadata() {
+    return { redirect_uris: [REDIRECT], client_name: 'MCP Inspector', token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] };
+  }
+  clientInformation() { return this.information; }
+  saveClientInformation(information) { this.information = information; }
+  tokens() { return this.saved; }
+  saveTokens(tokens) { this.saved = tokens; }
+  redirectToAuthorization(url) { this.authorizationUrl = url; }
+  saveCodeVerifier(verifier) { this.verifier = verifier; }
+  codeVerifier() { return this.verifier; }
+}
+
+before(async () => {
+  const [issuerPort, idpPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const base = `http://127.0.0.1:${issuerPort}`;
+  resource = `http://127.0.0.1:${apiPort}/mcp`;
+  idp = await startOidcProvider({ port: idpPort, issuer: base, allow: { email_domains: ['example.com'] } });
+  const secrets = devVars();
+  // The upstreams hold a client secret: a secret of the Worker's, beside the others.
+  secrets.text += `EDGE_JWT_UPSTREAMS='${JSON.stringify([idp.upstream])}'\n`;
+  issuer = await startIssuer({ port: issuerPort, secrets, vars: {
+    EDGE_JWT_REGISTRATION: 'open', EDGE_JWT_RESOURCES: JSON.stringify([resource]), EDGE_JWT_SCOPES: 'mcp:tools',
+  } });
+  api = await startHonoResource(issuer, { name: 'edge-jwt-signin-test', port: apiPort });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  step = recordSteps(page);
+});
+
+after(async () => {
+  await browser?.close();
+  await api?.stop();
+  await issuer?.stop();
+  issuer?.cleanup();
+  await idp?.close();
+});
+
+/** Catches the client's loopback callback, as a CLI's local server would. */
+async function catchCallback() {
+  let seen;
+  const reached = new Promise((resolve) => { seen = resolve; });
+  await page.route(`${REDIRECT}**`, (route) => {
+    seen(route.request().url());
+    return route.fulfill({ status: 200, contentType: 'text/plain', body: 'You may close this window.' });
+  });
+  return reached.then(async (url) => {
+    await page.unroute(`${REDIRECT}**`);
+    return new URL(url);
+  });
+}
+
+/** The provider's development login and consent pages, as a person fills them in. */
+async function signInAtProvider(login) {
+  await page.waitForSelector('input[name=login]');
+  await page.fill('input[name=login]', login);
+  await page.fill('input[name=password]', 'any password');
+  await page.click('button[type=submit]');
+  // Its consent for the issuer's client (only the first time for this account).
+  const next = await Promise.race([
+    page.waitForSelector('button[autofocus]', { timeout: 15_000 }).then(() => 'provider-consent'),
+    page.waitForURL((url) => url.href.startsWith(issuer.base), { timeout: 15_000 }).then(() => 'issuer'),
+  ]);
+  if (next === 'provider-consent') await page.click('button[autofocus]');
+}
+
+test('the MCP SDK client through a real provider and the issuer\'s consent page to a tool call', async () => {
+  const provider = new MemoryProvider();
+  assert.equal(await auth(provider, { serverUrl: resource }), 'REDIRECT');
+  const callback = catchCallback();
+  await step('signin-1-provider-login', async () => {
+    await page.goto(provider.authorizationUrl.href);
+    assert.ok(page.url().startsWith(idp.base), page.url());
+    await signInAtProvider('alice');
+  });
+  await step('signin-2-issuer-consent', async () => {
+    await page.waitForSelector('button[value=allow]');
+    const text = await page.locator('main').innerText();
+    assert.match(text, /MCP Inspector/);
+    assert.match(text, /registered itself/);
+    assert.match(text, /127\.0\.0\.1:33419/);
+    assert.match(text, /mcp:tools/);
+    await page.click('button[value=allow]');
+  });
+  const back = await callback;
+  assert.equal(back.searchParams.get('iss'), issuer.base);
+  assert.equal(await auth(provider, { serverUrl: resource, authorizationCode: back.searchParams.get('code') }), 'AUTHORIZED');
+  const claims = JSON.parse(Buffer.from(provider.tokens().access_token.split('.')[1], 'base64url'));
+  assert.equal(claims.sub, 'local|alice', 'the upstream and its sub, never the email');
+  assert.equal(claims.email, 'alice@example.com');
+  assert.equal(claims.name, 'Dev alice');
+  assert.equal(claims.aud, resource);
+  const call = await fetch(resource, { method: 'POST', headers: { Authorization: `Bearer ${provider.tokens().access_token}` } });
+  assert.equal(call.status, 200);
+  assert.equal((await call.json()).sub, 'local|alice');
+});
+
+test('a user outside the allow-list, a replayed callback, a forged state: pages that say why', async () => {
+  const provider = new MemoryProvider();
+  await auth(provider, { serverUrl: resource });
+  // Signed out at the provider, to sign in as someone else.
+  await page.context().clearCookies();
+  let toCallback;
+  page.on('request', (request) => {
+    if (request.url().startsWith(`${issuer.base}/signin/callback`)) toCallback = request.url();
+  });
+  await step('signin-3-outsider', async () => {
+    await page.goto(provider.authorizationUrl.href);
+    await signInAtProvider('outsider-bob');
+    await page.waitForSelector('main h1');
+    assert.equal(await page.locator('main h1').innerText(), 'You may not sign in here');
+    assert.match(await page.locator('main').innerText(), /accounts at elsewhere\.test may not sign in here/);
+  });
+  const refused = await fetch(toCallback, { redirect: 'manual' });
+  assert.equal(refused.status, 400, 'no cookie: another browser');
+  assert.match(await refused.text(), /another browser/);
+  await step('signin-4-replayed', async () => {
+    // The same callback again, in the same browser: the provider's code is spent.
+    const answer = await page.goto(toCallback);
+    assert.equal(answer.status(), 400);
+    assert.match(await page.locator('main').innerText(), /start again/);
+  });
+  await step('signin-5-forged-state', async () => {
+    const answer = await page.goto(`${issuer.base}/signin/callback?code=x&state=forged`);
+    assert.equal(answer.status(), 400);
+    assert.match(await page.locator('main').innerText(), /not one this issuer began/);
+    assert.equal(answer.headers()['x-frame-options'], 'DENY');
+  });
+});
+
+test('Deny on the issuer\'s consent page sends access_denied with iss to the client', async () => {
+  const provider = new MemoryProvider();
+  await auth(provider, { serverUrl: resource });
+  const callback = catchCallback();
+  await page.context().clearCookies();
+  await step('signin-6-deny', async () => {
+    await page.goto(provider.authorizationUrl.href);
+    await signInAtProvider('carol');
+    await page.waitForSelector('button[value=deny]');
+    await page.click('button[value=deny]');
+  });
+  const back = await callback;
+  assert.equal(back.searchParams.get('error'), 'access_denied');
+  assert.equal(back.searchParams.get('iss'), issuer.base);
+  assert.equal(back.searchParams.get('code'), null);
+});
