@@ -8,6 +8,7 @@
 // audience, a foreign key, an expired token, are the handlers' tests, signin_tests.rs.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
 import { startIssuer, startHonoResource, freePort, devVars, launchChromium, recordSteps } from './harness.mjs';
 import { startOidcProvider } from '../../scripts/dev-oidc-provider.mjs';
@@ -16,6 +17,7 @@ const REDIRECT = 'http://127.0.0.1:33419/callback';
 let issuer;
 let api;
 let idp;
+let github;
 let browser;
 let page;
 let step;
@@ -46,9 +48,10 @@ before(async () => {
   const base = `http://127.0.0.1:${issuerPort}`;
   resource = `http://127.0.0.1:${apiPort}/mcp`;
   idp = await startOidcProvider({ port: idpPort, issuer: base, allow: { email_domains: ['example.com'] } });
+  github = await startGitHubStandIn(await freePort());
   const secrets = devVars();
-  // The upstreams hold a client secret: a secret of the Worker's, beside the others.
-  secrets.text += `EDGE_JWT_UPSTREAMS='${JSON.stringify([idp.upstream])}'\n`;
+  // The upstreams hold client secrets: a secret of the Worker's, beside the others.
+  secrets.text += `EDGE_JWT_UPSTREAMS='${JSON.stringify([idp.upstream, github.upstream])}'\n`;
   issuer = await startIssuer({ port: issuerPort, secrets, vars: {
     EDGE_JWT_REGISTRATION: 'open', EDGE_JWT_RESOURCES: JSON.stringify([resource]), EDGE_JWT_SCOPES: 'mcp:tools',
   } });
@@ -64,7 +67,59 @@ after(async () => {
   await issuer?.stop();
   issuer?.cleanup();
   await idp?.close();
+  await github?.close();
 });
+
+/**
+ * GitHub itself cannot be reached from the test machine: this stands in for its two OAuth
+ * endpoints and its user API, as GitHub documents them (the authorize page approves at once, as
+ * for a user who authorized the app before; the token endpoint takes client_secret_post and
+ * answers JSON when asked; /user and /user/emails need the token and a User-Agent).
+ */
+async function startGitHubStandIn(port) {
+  const base = `http://127.0.0.1:${port}`;
+  const client = { client_id: 'Iv1.standin', client_secret: 'github-standin-secret' };
+  const codes = new Map();
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url, base);
+    const json = (status, body) => {
+      res.writeHead(status, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (url.pathname === '/login/oauth/authorize') {
+      const code = crypto.randomUUID();
+      codes.set(code, { redirect_uri: url.searchParams.get('redirect_uri'), challenge: url.searchParams.get('code_challenge') });
+      const back = new URL(url.searchParams.get('redirect_uri'));
+      back.searchParams.set('code', code);
+      back.searchParams.set('state', url.searchParams.get('state'));
+      res.writeHead(302, { Location: back.href });
+      return res.end();
+    }
+    if (url.pathname === '/login/oauth/access_token' && req.method === 'POST') {
+      let text = '';
+      for await (const chunk of req) text += chunk;
+      const form = new URLSearchParams(text);
+      const issued = codes.get(form.get('code'));
+      codes.delete(form.get('code'));
+      const verifier = form.get('code_verifier') ?? '';
+      const hashed = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))).toString('base64url');
+      if (form.get('client_id') !== client.client_id || form.get('client_secret') !== client.client_secret
+        || !issued || issued.redirect_uri !== form.get('redirect_uri') || issued.challenge !== hashed) {
+        return json(200, { error: 'bad_verification_code' });
+      }
+      return json(200, { access_token: 'gho_standin', token_type: 'bearer', scope: 'read:user,user:email' });
+    }
+    if (req.headers.authorization !== 'Bearer gho_standin' || !req.headers['user-agent']) return json(401, { message: 'Requires authentication' });
+    if (url.pathname === '/user') return json(200, { id: 583231, login: 'octocat', name: 'The Octocat', email: null });
+    if (url.pathname === '/user/emails') return json(200, [{ email: 'octocat@github.com', primary: true, verified: true }]);
+    return json(404, { message: 'Not Found' });
+  });
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const upstream = { id: 'github', name: 'GitHub', github: true, ...client, claims: ['login', 'email'],
+    authorization_endpoint: `${base}/login/oauth/authorize`, token_endpoint: `${base}/login/oauth/access_token`,
+    userinfo_endpoint: `${base}/user` };
+  return { upstream, close: () => new Promise((resolve) => server.close(resolve)) };
+}
 
 /** Catches the client's loopback callback, as a CLI's local server would. */
 async function catchCallback() {
@@ -100,6 +155,9 @@ test('the MCP SDK client through a real provider and the issuer\'s consent page 
   const callback = catchCallback();
   await step('signin-1-provider-login', async () => {
     await page.goto(provider.authorizationUrl.href);
+    // Two upstreams: the issuer's chooser.
+    assert.match(await page.locator('main').innerText(), /To continue to MCP Inspector, sign in with/);
+    await page.click('text=Continue with Local OpenID provider');
     assert.ok(page.url().startsWith(idp.base), page.url());
     await signInAtProvider('alice');
   });
@@ -136,6 +194,7 @@ test('a user outside the allow-list, a replayed callback, a forged state: pages 
   });
   await step('signin-3-outsider', async () => {
     await page.goto(provider.authorizationUrl.href);
+    await page.click('text=Continue with Local OpenID provider');
     await signInAtProvider('outsider-bob');
     await page.waitForSelector('main h1');
     assert.equal(await page.locator('main h1').innerText(), 'You may not sign in here');
@@ -165,6 +224,7 @@ test('Deny on the issuer\'s consent page sends access_denied with iss to the cli
   await page.context().clearCookies();
   await step('signin-6-deny', async () => {
     await page.goto(provider.authorizationUrl.href);
+    await page.click('text=Continue with Local OpenID provider');
     await signInAtProvider('carol');
     await page.waitForSelector('button[value=deny]');
     await page.click('button[value=deny]');
@@ -173,4 +233,20 @@ test('Deny on the issuer\'s consent page sends access_denied with iss to the cli
   assert.equal(back.searchParams.get('error'), 'access_denied');
   assert.equal(back.searchParams.get('iss'), issuer.base);
   assert.equal(back.searchParams.get('code'), null);
+});
+
+test('GitHub (its endpoints stood in for: GitHub is unreachable from here): the user by its id, with its verified email', async () => {
+  const provider = new MemoryProvider();
+  await auth(provider, { serverUrl: resource });
+  const callback = catchCallback();
+  await step('signin-7-github', async () => {
+    await page.goto(provider.authorizationUrl.href);
+    await page.click('text=Continue with GitHub');
+    await page.waitForSelector('button[value=allow]');
+    await page.click('button[value=allow]');
+  });
+  const back = await callback;
+  assert.equal(await auth(provider, { serverUrl: resource, authorizationCode: back.searchParams.get('code') }), 'AUTHORIZED');
+  const claims = JSON.parse(Buffer.from(provider.tokens().access_token.split('.')[1], 'base64url'));
+  assert.deepEqual([claims.sub, claims.login, claims.email], ['github|583231', 'octocat', 'octocat@github.com']);
 });
