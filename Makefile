@@ -157,4 +157,4 @@ size: npm
 ## Running --------------------------------------------------------------------------------
 
 dev: tools worker-build npm
-	@scripts/dev.sh
+	@SIGNIN=$(SIGNIN) scripts/dev.sh

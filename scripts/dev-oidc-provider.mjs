@@ -4,6 +4,7 @@
 // verified). Its one client is the issuer, whose callback is <issuer>/signin/callback.
 //
 //   node scripts/dev-oidc-provider.mjs [port] [issuer]    (make dev SIGNIN=local starts it)
+//   node scripts/dev-oidc-provider.mjs --upstream [port]  (prints the issuer's EDGE_JWT_UPSTREAMS)
 //
 // Never for production: the login checks no password.
 import { pathToFileURL } from 'node:url';
@@ -53,11 +54,17 @@ export async function startOidcProvider({ port, issuer, id = 'local', allow, cla
     server.once('listening', resolve);
     server.once('error', reject);
   });
-  const upstream = { id, name: 'Local OpenID provider', issuer: base, ...DEV_CLIENT, claims, ...(allow ? { allow } : {}) };
-  return { base, upstream, close: () => new Promise((resolve) => server.close(resolve)) };
+  return { base, upstream: devUpstream(base, { id, allow, claims }), close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+/** The issuer's `EDGE_JWT_UPSTREAMS` entry for the provider at `base`. */
+export function devUpstream(base, { id = 'local', allow, claims = ['email', 'name'] } = {}) {
+  return { id, name: 'Local OpenID provider', issuer: base, ...DEV_CLIENT, claims, ...(allow ? { allow } : {}) };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && process.argv[2] === '--upstream') {
+  console.log(JSON.stringify([devUpstream(`http://127.0.0.1:${Number(process.argv[3] ?? 8788)}`)]));
+} else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const port = Number(process.argv[2] ?? 8788);
   const issuer = process.argv[3] ?? 'http://127.0.0.1:8787';
   const { base } = await startOidcProvider({ port, issuer });
