@@ -197,6 +197,29 @@ export async function startHonoResource(issuer, { name, port, kv = false }) {
   return startWorker({ cwd: dir, persistDir: issuer.persistDir, readyPath: '/health', port });
 }
 
+/**
+ * The README's MCP server (examples/mcp-server.mjs, on the installed package, as written) in
+ * front of `issuer`, under `wrangler dev` on the issuer's persist folder, its KV namespace
+ * bound (the revocation list).
+ */
+export async function startExampleMcpServer(issuer, { name, port }) {
+  const dir = installPackage({
+    'mcp-server.mjs': readFileSync(join(root, 'examples', 'mcp-server.mjs'), 'utf8'),
+    'wrangler.toml': [
+      `name = "${name}"`, 'main = "mcp-server.mjs"', 'compatibility_date = "2026-11-01"',
+      'compatibility_flags = ["nodejs_compat"]',
+      '[[kv_namespaces]]', 'binding = "EDGE_JWT_KV"', 'id = "00000000000000000000000000000000"',
+      '[vars]', `ISSUER = "${issuer.base}"`, '',
+    ].join('\n'),
+  });
+  // The user's dependencies: the workspace's pinned Hono and MCP SDK (and, through them, theirs).
+  mkdirSync(join(dir, 'node_modules', '@modelcontextprotocol'), { recursive: true });
+  symlinkSync(join(root, 'node_modules', 'hono'), join(dir, 'node_modules', 'hono'), 'dir');
+  symlinkSync(join(root, 'node_modules', '@modelcontextprotocol', 'sdk'),
+    join(dir, 'node_modules', '@modelcontextprotocol', 'sdk'), 'dir');
+  return startWorker({ cwd: dir, persistDir: issuer.persistDir, readyPath: '/.well-known/oauth-protected-resource/mcp', port });
+}
+
 /** Deletes one key of the local KV under `persistDir`: a KV that never returns that entry. */
 export function kvDelete(persistDir, key) {
   execFileSync(wrangler, ['kv', 'key', 'delete', key, '--binding', 'EDGE_JWT_KV', '--local', '--persist-to', persistDir],

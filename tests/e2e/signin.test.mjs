@@ -3,14 +3,16 @@
 // pages, keys and ID tokens) is the issuer's upstream under wrangler dev, and Chromium walks the
 // whole flow an MCP client starts: the MCP SDK's authorization URL → the issuer → the provider's
 // login form → back → the issuer's consent page → the client's redirect → the code exchange →
-// a call to the MCP resource behind edge-jwt/hono. Then the refusals a person can meet, each a
+// a tool call on the README's MCP server (examples/mcp-server.mjs) behind edge-jwt/hono. Then the refusals a person can meet, each a
 // page that says why. (The ID token refusals a real provider will not produce, a wrong nonce or
 // audience, a foreign key, an expired token, are the handlers' tests, signin_tests.rs.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
-import { startIssuer, startHonoResource, freePort, devVars, launchChromium, recordSteps } from './harness.mjs';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startIssuer, startExampleMcpServer, freePort, devVars, launchChromium, recordSteps } from './harness.mjs';
 import { startOidcProvider } from '../../scripts/dev-oidc-provider.mjs';
 
 const REDIRECT = 'http://127.0.0.1:33419/callback';
@@ -55,7 +57,7 @@ before(async () => {
   issuer = await startIssuer({ port: issuerPort, secrets, vars: {
     EDGE_JWT_REGISTRATION: 'open', EDGE_JWT_RESOURCES: JSON.stringify([resource]), EDGE_JWT_SCOPES: 'mcp:tools',
   } });
-  api = await startHonoResource(issuer, { name: 'edge-jwt-signin-test', port: apiPort });
+  api = await startExampleMcpServer(issuer, { name: 'edge-jwt-signin-test', port: apiPort });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 390, height: 844 } });
   step = recordSteps(page);
@@ -121,6 +123,18 @@ async function startGitHubStandIn(port) {
   return { upstream, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
+/** The example MCP server's `whoami` tool, called by the MCP SDK's client with `provider`'s tokens. */
+async function whoami(provider) {
+  const client = new Client({ name: 'edge-jwt-e2e', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(resource), { authProvider: provider }));
+  try {
+    const result = await client.callTool({ name: 'whoami', arguments: {} });
+    return JSON.parse(result.content[0].text);
+  } finally {
+    await client.close();
+  }
+}
+
 /** Catches the client's loopback callback, as a CLI's local server would. */
 async function catchCallback() {
   let seen;
@@ -178,9 +192,10 @@ test('the MCP SDK client through a real provider and the issuer\'s consent page 
   assert.equal(claims.email, 'alice@example.com');
   assert.equal(claims.name, 'Dev alice');
   assert.equal(claims.aud, resource);
-  const call = await fetch(resource, { method: 'POST', headers: { Authorization: `Bearer ${provider.tokens().access_token}` } });
-  assert.equal(call.status, 200);
-  assert.equal((await call.json()).sub, 'local|alice');
+  const unauthenticated = await fetch(resource, { method: 'POST' });
+  assert.equal(unauthenticated.status, 401);
+  assert.match(unauthenticated.headers.get('www-authenticate'), /resource_metadata="/);
+  assert.deepEqual(await whoami(provider), { sub: 'local|alice', email: 'alice@example.com', client: provider.information.client_id });
 });
 
 test('a user outside the allow-list, a replayed callback, a forged state: pages that say why', async () => {
@@ -249,4 +264,5 @@ test('GitHub (its endpoints stood in for: GitHub is unreachable from here): the 
   assert.equal(await auth(provider, { serverUrl: resource, authorizationCode: back.searchParams.get('code') }), 'AUTHORIZED');
   const claims = JSON.parse(Buffer.from(provider.tokens().access_token.split('.')[1], 'base64url'));
   assert.deepEqual([claims.sub, claims.login, claims.email], ['github|583231', 'octocat', 'octocat@github.com']);
+  assert.equal((await whoami(provider)).sub, 'github|583231');
 });
