@@ -44,6 +44,9 @@ pub enum Event {
     AssertionGrantRefused,
     /// A user an upstream signed in was refused by its allow-list (`sub`, the `reason`).
     SignInRefused,
+    /// A session that follows its identity provider ended: the provider refused to refresh the
+    /// user's grant (`reason`), so the user is gone there.
+    UpstreamSessionEnded,
 }
 
 /// Who and what an event is about; fields not known are left out.

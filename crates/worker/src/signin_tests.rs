@@ -31,6 +31,11 @@ struct Provider {
     nonce: Rc<RefCell<String>>,
     /// The token endpoint signs with a key the provider does not publish.
     forge: Rc<std::cell::Cell<bool>>,
+    /// What a refresh (`grant_type=refresh_token`) is answered, and the tokens it was asked with.
+    refresh_answer: Rc<RefCell<Value>>,
+    refreshed_with: Rc<RefCell<Vec<String>>>,
+    /// The code exchange's answer holds no refresh token.
+    no_refresh_token: Rc<std::cell::Cell<bool>>,
 }
 
 impl Provider {
@@ -42,6 +47,9 @@ impl Provider {
             extra: Rc::default(),
             nonce: Rc::default(),
             forge: Rc::default(),
+            refresh_answer: Rc::new(RefCell::new(json!({"error": "invalid_grant"}))),
+            refreshed_with: Rc::default(),
+            no_refresh_token: Rc::default(),
         }
     }
 
@@ -65,8 +73,25 @@ impl Provider {
         );
         let keys = self.keys.clone();
         let (extra, nonce, forge) = (self.extra.clone(), self.nonce.clone(), self.forge.clone());
+        let (refresh_answer, refreshed_with) =
+            (self.refresh_answer.clone(), self.refreshed_with.clone());
+        let no_refresh_token = self.no_refresh_token.clone();
         *p.answer_posts.borrow_mut() = Some(Box::new(move |request: &Outgoing| {
             let form = request.form.clone().unwrap_or_default();
+            if let Some(rest) = form.strip_prefix("grant_type=refresh_token&refresh_token=") {
+                let token = rest.split('&').next().unwrap_or_default().to_owned();
+                refreshed_with.borrow_mut().push(token);
+                let answer = refresh_answer.borrow().clone();
+                return FetchedDocument {
+                    status: if answer.get("error").is_some() {
+                        400
+                    } else {
+                        200
+                    },
+                    body: answer.to_string().into_bytes(),
+                    cache_control: None,
+                };
+            }
             if !form.contains("code=provider-code") || !form.contains("code_verifier=") {
                 return FetchedDocument {
                     status: 400,
@@ -95,9 +120,14 @@ impl Provider {
             };
             FetchedDocument {
                 status: 200,
-                body: json!({"access_token": "at", "token_type": "Bearer", "id_token": id_token})
-                    .to_string()
-                    .into_bytes(),
+                body: {
+                    let mut answer = json!({"access_token": "at", "token_type": "Bearer",
+                                            "id_token": id_token, "refresh_token": "upstream-rt-1"});
+                    if no_refresh_token.get() {
+                        answer.as_object_mut().unwrap().remove("refresh_token");
+                    }
+                    answer.to_string().into_bytes()
+                },
                 cache_control: None,
             }
         }));
@@ -561,5 +591,115 @@ fn the_login_app_wins_when_both_are_set_and_metadata_lists_the_flow() {
     assert_eq!(
         metadata["authorization_endpoint"],
         format!("{ISSUER}/authorize")
+    );
+}
+
+/// Signs `cli` in through the provider and exchanges its code: the token pair.
+fn signed_in_pair(p: &MemoryPlatform, provider: &Provider) -> Value {
+    let (at_provider, cookie) = to_provider(p, provider, "cli");
+    let back = callback(
+        p,
+        &param(&at_provider, "state").unwrap(),
+        Some(&cookie),
+        "provider-code",
+    );
+    let code = param(&location(&back), "code").unwrap();
+    let params = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", VERIFIER),
+    ];
+    let auth = basic("cli", "cli-secret-0123456789");
+    let tokens = p.handle(post_form("/token", &params, &[("Authorization", &auth)]));
+    assert_eq!(tokens.status, 200, "{}", tokens.body);
+    body(&tokens)
+}
+
+fn refresh_cli(p: &MemoryPlatform, refresh_token: &str) -> Reply {
+    let auth = basic("cli", "cli-secret-0123456789");
+    refresh(p, refresh_token, &[("Authorization", &auth)])
+}
+
+#[test]
+fn a_session_that_follows_its_provider_ends_when_the_provider_refuses_the_users_grant() {
+    let provider = Provider::new();
+    let following = json!([{"id": "corp", "issuer": PROVIDER, "client_id": "edge-jwt",
+        "client_secret": "provider-secret", "follow": true}])
+    .to_string();
+    let p = platform_with(&following);
+    provider.serve_on(&p);
+    let pair = signed_in_pair(&p, &provider);
+    // Within the notice interval, the provider is not asked.
+    let refreshed = refresh_cli(&p, pair["refresh_token"].as_str().unwrap());
+    assert_eq!(refreshed.status, 200, "{}", refreshed.body);
+    assert!(provider.refreshed_with.borrow().is_empty());
+    // A day later it is, with its refresh token; a rotated one is kept for the next time.
+    *provider.refresh_answer.borrow_mut() =
+        json!({"access_token": "at2", "token_type": "Bearer", "refresh_token": "upstream-rt-2"});
+    p.clock.advance(86_400);
+    let refreshed = refresh_cli(&p, body(&refreshed)["refresh_token"].as_str().unwrap());
+    assert_eq!(refreshed.status, 200, "{}", refreshed.body);
+    assert_eq!(*provider.refreshed_with.borrow(), ["upstream-rt-1"]);
+    // Then the user is removed at the provider: the session ends, with an event.
+    *provider.refresh_answer.borrow_mut() = json!({"error": "invalid_grant"});
+    p.clock.advance(86_400);
+    let access_token = body(&refreshed)["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused = refresh_cli(&p, body(&refreshed)["refresh_token"].as_str().unwrap());
+    assert_eq!(error_of(&refused).1, "invalid_grant", "{}", refused.body);
+    assert!(
+        refused.body.contains("no longer signs this user in"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        provider.refreshed_with.borrow().last().map(String::as_str),
+        Some("upstream-rt-2")
+    );
+    assert!(p
+        .events()
+        .iter()
+        .any(|e| e["event"] == "upstream_session_ended" && e["sub"] == "corp|248289761001"));
+    assert_eq!(
+        introspect(&p, &access_token)["active"],
+        false,
+        "its access tokens end with it"
+    );
+}
+
+#[test]
+fn without_follow_the_provider_is_never_asked_and_with_it_a_refresh_token_is_required() {
+    let provider = Provider::new();
+    let p = platform_with(&upstreams(json!({})));
+    provider.serve_on(&p);
+    let pair = signed_in_pair(&p, &provider);
+    p.clock.advance(86_400);
+    assert_eq!(
+        refresh_cli(&p, pair["refresh_token"].as_str().unwrap()).status,
+        200
+    );
+    assert!(provider.refreshed_with.borrow().is_empty());
+    // A provider that gives no refresh token cannot be followed: the sign-in says so.
+    let following = json!([{"id": "corp", "issuer": PROVIDER, "client_id": "edge-jwt",
+        "client_secret": "provider-secret", "follow": true}])
+    .to_string();
+    let p = platform_with(&following);
+    provider.serve_on(&p);
+    provider.no_refresh_token.set(true);
+    let (at_provider, cookie) = to_provider(&p, &provider, "cli");
+    let page = callback(
+        &p,
+        &param(&at_provider, "state").unwrap(),
+        Some(&cookie),
+        "provider-code",
+    );
+    assert_eq!(page.status, 400);
+    assert!(
+        page.body.contains("no ID token") || page.body.contains("refresh token"),
+        "{}",
+        page.body
     );
 }

@@ -42,6 +42,10 @@ pub struct Consent {
     /// [`Answerer::Demo`], never by an app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<String>,
+    /// The session's link to the identity provider that signed the user in (sealed), when its
+    /// sessions follow it: set only by the issuer's own sign-in, never by an app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream_link: Option<String>,
 }
 
 /// Who answers an authorization, and what bounds the answer.

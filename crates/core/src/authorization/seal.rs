@@ -25,6 +25,8 @@ pub enum Purpose {
     SignIn,
     /// A signed-in user's consent, pending on the consent page.
     Consent,
+    /// A session's link to the identity provider that signed its user in (its refresh token).
+    UpstreamLink,
 }
 
 impl Purpose {
@@ -34,6 +36,7 @@ impl Purpose {
             Purpose::Code => b"edge-jwt authorization code v1",
             Purpose::SignIn => b"edge-jwt upstream sign-in v1",
             Purpose::Consent => b"edge-jwt sign-in consent v1",
+            Purpose::UpstreamLink => b"edge-jwt upstream link v1",
         }
     }
 }

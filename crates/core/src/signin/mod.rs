@@ -7,10 +7,12 @@
 
 pub mod allow;
 pub mod id_token;
+pub mod link;
 pub mod state;
 pub mod upstream;
 
 pub use allow::Allow;
 pub use id_token::{verify_id_token, IdTokenCheck};
+pub use link::{UpstreamLink, UPSTREAM_LINK_KEY};
 pub use state::{ConsentTicket, SignInState};
 pub use upstream::{Upstream, UpstreamKind};

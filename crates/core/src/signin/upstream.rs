@@ -41,6 +41,11 @@ pub struct Upstream {
     /// Who may sign in (default: anyone the provider signs in).
     #[serde(default)]
     pub allow: Allow,
+    /// Sessions follow the provider: its refresh token is kept (sealed) with the session and
+    /// refreshed at most once per notice interval; when the provider refuses it (the user left,
+    /// their grant was revoked), the session ends. Default: false.
+    #[serde(default)]
+    pub follow: bool,
     /// Endpoints when not discovered: GitHub Enterprise Server's, or a provider without
     /// discovery.
     #[serde(default)]

@@ -65,7 +65,7 @@ impl AcceptRequest {
             sub: request.sub,
             claims: request.claims,
             scope: request.scope,
-            audience: None,
+            ..Consent::default()
         })
     }
 }
@@ -132,8 +132,7 @@ impl DemoLogin {
         Consent {
             sub: format!("demo:{}", self.name),
             claims,
-            scope: None,
-            audience: None,
+            ..Consent::default()
         }
     }
 

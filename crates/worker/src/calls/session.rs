@@ -88,6 +88,21 @@ pub struct UseOnce {
     pub until: u64,
 }
 
+/// Keeps `value` under `key` in the session's store until `until` (the session's link to its
+/// identity provider, `UPSTREAM_LINK_KEY`).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Keep {
+    pub key: String,
+    pub value: String,
+    pub until: u64,
+}
+
+/// What [`Keep`] kept under `key`, if it still is.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Kept {
+    pub key: String,
+}
+
 /// The session's status, and whether `refresh_jti` (if given) still refreshes.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Status {
@@ -111,4 +126,6 @@ object_calls! {
     StoreConformance => Option<String>,
     Status => Option<SessionStatus>,
     UseOnce => bool,
+    Keep => (),
+    Kept => Option<String>,
 }

@@ -9,11 +9,17 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use edge_jwt_core::signin::upstream::{GITHUB_AUTHORIZATION, GITHUB_TOKEN, GITHUB_USER};
-use edge_jwt_core::signin::{verify_id_token, IdTokenCheck, SignInState, Upstream, UpstreamKind};
-use edge_jwt_core::Error;
+use edge_jwt_core::signin::{
+    verify_id_token, IdTokenCheck, SignInState, Upstream, UpstreamKind, UpstreamLink,
+    UPSTREAM_LINK_KEY,
+};
+use edge_jwt_core::{Error, RefreshClaims};
 
-use super::published::Kept;
+use super::published::Kept as KeptHere;
 use super::Ctx;
+use crate::api::ApiError;
+use crate::calls::{End, Keep, Kept};
+use crate::events::{Event, Subjects};
 use crate::platform::{Outgoing, Platform};
 use edge_jwt_core::authorization::request::percent_encode as urlencode;
 
@@ -40,7 +46,17 @@ pub(crate) struct ProviderMetadata {
 }
 
 thread_local! {
-    static DISCOVERED: RefCell<Kept<ProviderMetadata>> = RefCell::new(Kept::new(32));
+    static DISCOVERED: RefCell<KeptHere<ProviderMetadata>> = RefCell::new(KeptHere::new(32));
+}
+
+/// What a provider said when asked to refresh a session's link.
+pub(crate) enum UpstreamRefresh {
+    /// Still good: its refresh token from now on.
+    Refreshed(String),
+    /// The grant is gone (`invalid_grant`): the user left, or their access was revoked.
+    Refused(String),
+    /// It could not be asked, or answered something else: the session is left as it is.
+    Unreachable(String),
 }
 
 fn failed(why: String) -> Error {
@@ -102,18 +118,21 @@ impl<P: Platform> Ctx<'_, P> {
 
     /// The user the provider signed in for `sign_in`, given the `code` it sent back: the code
     /// exchanged (with the sign-in's PKCE verifier), then the ID token's claims (OpenID) or
-    /// GitHub's user. `SignInFailed` says what went wrong, never with a secret.
+    /// GitHub's user; with the provider's refresh token, when it sent one. `SignInFailed` says
+    /// what went wrong, never with a secret.
     pub(crate) async fn upstream_identity(
         &self,
         upstream: &Upstream,
         metadata: &ProviderMetadata,
         sign_in: &SignInState,
         code: &str,
-    ) -> Result<Map<String, Value>, Error> {
+    ) -> Result<(Map<String, Value>, Option<String>), Error> {
         let answer = self
             .exchange_code(upstream, metadata, sign_in, code)
             .await?;
-        match upstream.kind() {
+        let refresh_token =
+            (answer.get("refresh_token").and_then(Value::as_str)).map(str::to_owned);
+        let identity = match upstream.kind() {
             UpstreamKind::OpenId => {
                 let id_token = answer
                     .get("id_token")
@@ -141,21 +160,20 @@ impl<P: Platform> Ctx<'_, P> {
                     .unwrap_or_else(|why| {
                         Err(failed(format!("the identity provider's keys: {why}")))
                     })?;
-                Ok(claims.into_map())
+                claims.into_map()
             }
             UpstreamKind::GitHub => {
                 let token = answer
                     .get("access_token")
                     .and_then(Value::as_str)
                     .ok_or_else(|| failed("GitHub sent no access token".into()))?;
-                self.github_user(upstream, token).await
+                self.github_user(upstream, token).await?
             }
-        }
+        };
+        Ok((identity, refresh_token))
     }
 
-    /// `POST` the token endpoint: the code, the redirect URI and the PKCE verifier, the
-    /// issuer's client authenticated as the provider takes it (HTTP Basic unless it lists only
-    /// `client_secret_post`).
+    /// `POST` the token endpoint: the code, the redirect URI and the PKCE verifier.
     async fn exchange_code(
         &self,
         upstream: &Upstream,
@@ -163,49 +181,65 @@ impl<P: Platform> Ctx<'_, P> {
         sign_in: &SignInState,
         code: &str,
     ) -> Result<Map<String, Value>, Error> {
-        let mut form = format!(
+        let form = format!(
             "grant_type=authorization_code&code={}&redirect_uri={}&code_verifier={}",
             urlencode(code),
             urlencode(&self.signin_callback()),
             urlencode(&sign_in.verifier)
         );
-        let methods = metadata
-            .token_endpoint_auth_methods_supported
-            .as_deref()
-            .unwrap_or_default();
-        let post = !methods.is_empty() && !methods.iter().any(|m| m == "client_secret_basic");
-        let mut request = Outgoing::post_form(&metadata.token_endpoint, String::new())
-            .header("Accept", "application/json");
-        if post {
-            form.push_str(&format!(
-                "&client_id={}&client_secret={}",
-                urlencode(&upstream.client_id),
-                urlencode(&upstream.client_secret)
-            ));
-        } else {
-            // RFC 6749 §2.3.1: each part form-encoded, then Base64.
-            let credentials = format!(
-                "{}:{}",
-                urlencode(&upstream.client_id),
-                urlencode(&upstream.client_secret)
-            );
-            request = request.header(
-                "Authorization",
-                format!("Basic {}", base64_std(credentials.as_bytes())),
-            );
-        }
-        request.form = Some(form);
+        let request = Outgoing::post_form(&metadata.token_endpoint, form);
+        let request = authenticated(upstream, metadata, request);
         let answer = self.call_provider(&request, "its token endpoint").await?;
         if let Some(error) = answer.get("error").and_then(Value::as_str) {
-            let description = answer
-                .get("error_description")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+            let description =
+                (answer.get("error_description").and_then(Value::as_str)).unwrap_or_default();
             return Err(failed(format!(
                 "the identity provider refused the sign-in's code: {error} {description}"
             )));
         }
         Ok(answer)
+    }
+
+    /// Asks the provider to refresh a session's link (`grant_type=refresh_token`): its refresh
+    /// token from now on, or whether it refused (the user is gone) or could not be asked.
+    pub(crate) async fn refresh_upstream(
+        &self,
+        upstream: &Upstream,
+        refresh_token: &str,
+    ) -> UpstreamRefresh {
+        let metadata = match self.provider(upstream).await {
+            Ok(metadata) => metadata,
+            Err(err) => return UpstreamRefresh::Unreachable(err.to_string()),
+        };
+        let form = format!(
+            "grant_type=refresh_token&refresh_token={}",
+            urlencode(refresh_token)
+        );
+        let request = authenticated(
+            upstream,
+            &metadata,
+            Outgoing::post_form(&metadata.token_endpoint, form),
+        );
+        let answered = match self.platform.fetch(&request, MAX_ANSWER).await {
+            Ok(answered) => answered,
+            Err(err) => return UpstreamRefresh::Unreachable(err.error_description),
+        };
+        let answer: Map<String, Value> = serde_json::from_slice(&answered.body).unwrap_or_default();
+        match (answered.status, answer.get("error").and_then(Value::as_str)) {
+            // RFC 6749 §5.2: the grant is no longer good (revoked, expired, the user removed).
+            (_, Some(error @ ("invalid_grant" | "unauthorized_client"))) => {
+                UpstreamRefresh::Refused(error.to_owned())
+            }
+            (200..=299, None) => UpstreamRefresh::Refreshed(
+                (answer.get("refresh_token").and_then(Value::as_str))
+                    .unwrap_or(refresh_token)
+                    .to_owned(),
+            ),
+            (status, error) => UpstreamRefresh::Unreachable(format!(
+                "its token endpoint answered HTTP {status} {}",
+                error.unwrap_or_default()
+            )),
+        }
     }
 
     /// A JSON object from the provider, or why not.
@@ -284,6 +318,74 @@ impl<P: Platform> Ctx<'_, P> {
         Ok(identity)
     }
 
+    /// Keeps a new session's link to the provider that signed its user in, until the session's
+    /// absolute end, in the session's own object.
+    pub(crate) async fn keep_upstream_link(&self, sid: &str, link: String) -> Result<(), ApiError> {
+        let keep = Keep {
+            key: UPSTREAM_LINK_KEY.to_owned(),
+            value: link,
+            until: self.now() + self.settings.issuer.policy().session_max,
+        };
+        Ok(self.call(sid, keep).await?)
+    }
+
+    /// At a refresh that tells the subject (at most once per notice interval): a session that
+    /// follows its provider asks it again. Its refusal ends the session (an
+    /// `upstream_session_ended` event) and the refresh is refused; a provider that cannot be
+    /// asked leaves the session as it is (logged).
+    pub(crate) async fn follow_upstream(&self, claims: &RefreshClaims) -> Result<(), ApiError> {
+        if !self.settings.upstreams.all().iter().any(|u| u.follow) {
+            return Ok(());
+        }
+        let kept = Kept {
+            key: UPSTREAM_LINK_KEY.to_owned(),
+        };
+        let Some(sealed) = self.call(&claims.sid, kept).await? else {
+            return Ok(());
+        };
+        let link = UpstreamLink::open(&self.settings.seal, &sealed)?;
+        let Some(upstream) = (self.settings.upstreams.get(&link.upstream)).filter(|u| u.follow)
+        else {
+            return Ok(());
+        };
+        match self.refresh_upstream(upstream, &link.refresh_token).await {
+            UpstreamRefresh::Refreshed(token) if token == link.refresh_token => Ok(()),
+            UpstreamRefresh::Refreshed(refresh_token) => {
+                let renewed = UpstreamLink {
+                    refresh_token,
+                    ..link
+                }
+                .seal(&self.settings.seal)?;
+                self.keep_upstream_link(&claims.sid, renewed).await
+            }
+            UpstreamRefresh::Unreachable(why) => {
+                let line = format!(
+                    "edge-jwt: upstream {} could not be asked about session {}: {why}",
+                    upstream.id, claims.sid
+                );
+                self.platform.log(&line);
+                Ok(())
+            }
+            UpstreamRefresh::Refused(why) => {
+                let sid = claims.sid.clone();
+                self.call(&sid, End { sid: sid.clone() }).await?;
+                self.forget(&claims.sub, &sid).await;
+                let reason = format!("{} refused the user's grant: {why}", upstream.id);
+                let about = Subjects {
+                    reason: Some(&reason),
+                    ..Subjects::refresh(claims)
+                };
+                self.event(Event::UpstreamSessionEnded, about);
+                Err(ApiError {
+                    error_description: "the identity provider no longer signs this user in: the \
+                                        session has ended; sign in again"
+                        .to_owned(),
+                    ..ApiError::from(Error::SessionNotFound)
+                })
+            }
+        }
+    }
+
     /// Where providers send the browser back: `/signin/callback` (register it at each one).
     pub(crate) fn signin_callback(&self) -> String {
         format!(
@@ -291,6 +393,33 @@ impl<P: Platform> Ctx<'_, P> {
             self.settings.issuer.policy().issuer.trim_end_matches('/')
         )
     }
+}
+
+/// `request` with the issuer's client authenticated as the provider takes it: HTTP Basic, unless
+/// it lists only `client_secret_post`; answers asked as JSON (GitHub's default is a form).
+fn authenticated(upstream: &Upstream, metadata: &ProviderMetadata, request: Outgoing) -> Outgoing {
+    let methods = (metadata.token_endpoint_auth_methods_supported.as_deref()).unwrap_or_default();
+    let post = !methods.is_empty() && !methods.iter().any(|m| m == "client_secret_basic");
+    let mut request = request.header("Accept", "application/json");
+    if post {
+        let form = request.form.get_or_insert_with(String::new);
+        form.push_str(&format!(
+            "&client_id={}&client_secret={}",
+            urlencode(&upstream.client_id),
+            urlencode(&upstream.client_secret)
+        ));
+        return request;
+    }
+    // RFC 6749 §2.3.1: each part form-encoded, then Base64.
+    let credentials = format!(
+        "{}:{}",
+        urlencode(&upstream.client_id),
+        urlencode(&upstream.client_secret)
+    );
+    request.header(
+        "Authorization",
+        format!("Basic {}", base64_std(credentials.as_bytes())),
+    )
 }
 
 fn base64_std(bytes: &[u8]) -> String {

@@ -6,7 +6,7 @@
 
 use edge_jwt_core::authorization::request::redirect_with;
 use edge_jwt_core::authorization::{Answerer, ClientOrigin, Consent, Pending};
-use edge_jwt_core::signin::{ConsentTicket, SignInState, UpstreamKind};
+use edge_jwt_core::signin::{ConsentTicket, SignInState, UpstreamKind, UpstreamLink};
 use edge_jwt_core::Error;
 use serde_json::Value;
 
@@ -131,7 +131,7 @@ pub(crate) async fn callback<P: Platform, B>(req: Incoming<B>, ctx: &Ctx<'_, P>)
         let code = get("code")
             .ok_or_else(|| Error::SignInFailed("the identity provider sent no code".into()))?;
         let metadata = ctx.provider(upstream).await?;
-        let identity = ctx
+        let (identity, upstream_refresh) = ctx
             .upstream_identity(upstream, &metadata, &sign_in, code)
             .await?;
         let sub = identity
@@ -152,9 +152,28 @@ pub(crate) async fn callback<P: Platform, B>(req: Incoming<B>, ctx: &Ctx<'_, P>)
                 ..ApiError::new(403, "access_denied", why)
             });
         }
+        // Sessions that follow the provider keep its refresh token, sealed, with the session.
+        let upstream_link =
+            match (upstream.follow, upstream_refresh) {
+                (false, _) => None,
+                (true, Some(refresh_token)) => {
+                    let link = UpstreamLink {
+                        upstream: upstream.id.clone(),
+                        refresh_token,
+                    };
+                    Some(link.seal(&ctx.settings.seal)?)
+                }
+                (true, None) => return Err(Error::SignInFailed(
+                    "the identity provider sent no refresh token, which sessions that follow it \
+                     need: ask for offline access (its scopes)"
+                        .into(),
+                )
+                .into()),
+            };
         let consent = Consent {
             sub: subject,
             claims: upstream.carried_claims(&identity),
+            upstream_link,
             ..Consent::default()
         };
         if pending.client_origin == ClientOrigin::Configured {

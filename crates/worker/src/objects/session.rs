@@ -10,8 +10,8 @@ use edge_jwt_core::{Clock, Error, SessionRotation, Store};
 
 use super::shell::{durable_object_class, ObjectContext};
 use crate::calls::{
-    Answered, End, EndForSubject, ObjectCall, RecordAnswer, Refresh, Revoke, RevokeToken,
-    SessionCall, Start, StartOnce, Status, StoreConformance, UseOnce, WasAnswered,
+    Answered, End, EndForSubject, Keep, Kept, ObjectCall, RecordAnswer, Refresh, Revoke,
+    RevokeToken, SessionCall, Start, StartOnce, Status, StoreConformance, UseOnce, WasAnswered,
 };
 use crate::clock::WorkerClock;
 
@@ -80,6 +80,11 @@ pub async fn answer<S: Store, R: Store, C: Clock>(
             let first = edge_jwt_core::store::use_once(rotation.store, &c.key, c.until).await;
             UseOnce::reply(first.map_err(Error::from)?)
         }
+        SessionCall::Keep(c) => {
+            let kept = rotation.store.put(&c.key, &c.value, c.until).await;
+            Keep::reply(kept.map_err(Error::from)?)
+        }
+        SessionCall::Kept(c) => Kept::reply(rotation.store.get(&c.key).await.map_err(Error::from)?),
     }
 }
 

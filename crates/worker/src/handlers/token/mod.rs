@@ -87,6 +87,8 @@ async fn refresh_token<P: Platform>(
     // The subject keeps the session listed as long as it may refresh: told first, so that a
     // failure refuses the refresh (503) before anything is consumed.
     if refresh_notice_due(ctx.settings.issuer.policy(), claims.iat, ctx.now()) {
+        // A session that follows its identity provider asks it again, as often.
+        ctx.follow_upstream(&claims).await?;
         let notice = Refreshed {
             sid: sid.clone(),
             at: ctx.now(),
@@ -194,11 +196,12 @@ async fn authorization_code<P: Platform>(
     }
     let GrantedCode {
         request,
-        consent,
+        mut consent,
         sid,
         ..
     } = granted;
     let sub = consent.sub.clone();
+    let upstream_link = consent.upstream_link.take();
     // A configured client may set its own replay window; every other, the policy's.
     let replay_window = (ctx.settings.clients.get(&request.client_id))
         .and_then(|c| c.rules.replay_window)
@@ -216,7 +219,12 @@ async fn authorization_code<P: Platform>(
         replay_window,
     };
     match ctx.start_session_once(&sid, session).await {
-        Ok(pair) => Reply::json(200, &pair),
+        Ok(pair) => {
+            if let Some(link) = upstream_link {
+                ctx.keep_upstream_link(&sid, link).await?;
+            }
+            Reply::json(200, &pair)
+        }
         Err(err) if err.code == Some(ErrorCode::AuthorizationCodeReused) => {
             // Its session's object ended the session the first use started.
             reused(ctx, &client.id, &sid);
