@@ -220,6 +220,33 @@ export async function startExampleMcpServer(issuer, { name, port }) {
   return startWorker({ cwd: dir, persistDir: issuer.persistDir, readyPath: '/.well-known/oauth-protected-resource/mcp', port });
 }
 
+/**
+ * What the MCP SDK asks an OAuth client to keep (its `OAuthClientProvider`), in memory: a
+ * public client with the loopback `redirect` and `clientName`, registering itself.
+ */
+export class MemoryOAuthProvider {
+  information;
+  saved;
+  verifier;
+  authorizationUrl;
+  constructor(redirect, clientName) {
+    this.redirect = redirect;
+    this.clientName = clientName;
+  }
+  get redirectUrl() { return this.redirect; }
+  get clientMetadata() {
+    return { redirect_uris: [this.redirect], client_name: this.clientName, token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] };
+  }
+  clientInformation() { return this.information; }
+  saveClientInformation(information) { this.information = information; }
+  tokens() { return this.saved; }
+  saveTokens(tokens) { this.saved = tokens; }
+  redirectToAuthorization(url) { this.authorizationUrl = url; }
+  saveCodeVerifier(verifier) { this.verifier = verifier; }
+  codeVerifier() { return this.verifier; }
+}
+
 /** Deletes one key of the local KV under `persistDir`: a KV that never returns that entry. */
 export function kvDelete(persistDir, key) {
   execFileSync(wrangler, ['kv', 'key', 'delete', key, '--binding', 'EDGE_JWT_KV', '--local', '--persist-to', persistDir],

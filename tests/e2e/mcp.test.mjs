@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { auth, UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { PrivateKeyJwtProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
-import { startIssuer, startHonoResource, freePort, json, devVars } from './harness.mjs';
+import { startIssuer, startHonoResource, freePort, json, devVars, MemoryOAuthProvider } from './harness.mjs';
 
 const LOGIN = 'http://127.0.0.1:9/login';
 const REDIRECT = 'http://127.0.0.1:33418/callback';
@@ -41,26 +41,6 @@ after(async () => {
   issuer?.cleanup();
 });
 
-/** What the SDK asks a client to keep (OAuthClientProvider), in memory. */
-class MemoryProvider {
-  information;
-  saved;
-  verifier;
-  authorizationUrl;
-  get redirectUrl() { return REDIRECT; }
-  get clientMetadata() {
-    return { redirect_uris: [REDIRECT], client_name: 'MCP SDK e2e', token_endpoint_auth_method: 'none',
-      grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] };
-  }
-  clientInformation() { return this.information; }
-  saveClientInformation(information) { this.information = information; }
-  tokens() { return this.saved; }
-  saveTokens(tokens) { this.saved = tokens; }
-  redirectToAuthorization(url) { this.authorizationUrl = url; }
-  saveCodeVerifier(verifier) { this.verifier = verifier; }
-  codeVerifier() { return this.verifier; }
-}
-
 /** The browser at the authorization URL, and the user's app accepting for `sub`: the callback. */
 async function logIn(url, sub) {
   const res = await fetch(url, { redirect: 'manual' });
@@ -78,7 +58,7 @@ test('the MCP SDK discovers, registers, authorizes with PKCE and resource, calls
   const refused = await fetch(serverUrl, { method: 'POST' });
   assert.equal(refused.status, 401);
   assert.match(refused.headers.get('www-authenticate'), /resource_metadata="[^"]+\/\.well-known\/oauth-protected-resource\/mcp"/);
-  const provider = new MemoryProvider();
+  const provider = new MemoryOAuthProvider(REDIRECT, 'MCP SDK e2e');
   assert.equal(await auth(provider, { serverUrl }), 'REDIRECT');
   const authorization = new URL(provider.authorizationUrl);
   assert.equal(authorization.searchParams.get('resource'), serverUrl);
@@ -99,7 +79,7 @@ test('the MCP SDK discovers, registers, authorizes with PKCE and resource, calls
 
 test('the MCP SDK steps up from a 403 insufficient_scope: it asks again for every scope the challenge names', async () => {
   const serverUrl = `${api.base}/mcp`;
-  const provider = new MemoryProvider();
+  const provider = new MemoryOAuthProvider(REDIRECT, 'MCP SDK e2e');
   assert.equal(await auth(provider, { serverUrl }), 'REDIRECT');
   // The first request's scope comes from the 401's and the metadata's: mcp:tools.
   assert.equal(new URL(provider.authorizationUrl).searchParams.get('scope'), 'mcp:tools');

@@ -12,7 +12,7 @@ import { createServer } from 'node:http';
 import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startIssuer, startExampleMcpServer, freePort, devVars, launchChromium, recordSteps } from './harness.mjs';
+import { startIssuer, startExampleMcpServer, freePort, devVars, launchChromium, recordSteps, MemoryOAuthProvider } from './harness.mjs';
 import { startOidcProvider } from '../../scripts/dev-oidc-provider.mjs';
 
 const REDIRECT = 'http://127.0.0.1:33419/callback';
@@ -24,26 +24,6 @@ let browser;
 let page;
 let step;
 let resource;
-
-/** What the SDK asks a client to keep (OAuthClientProvider), in memory. */
-class MemoryProvider {
-  information;
-  saved;
-  verifier;
-  authorizationUrl;
-  get redirectUrl() { return REDIRECT; }
-  get clientMetadata() {
-    return { redirect_uris: [REDIRECT], client_name: 'MCP Inspector', token_endpoint_auth_method: 'none',
-      grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] };
-  }
-  clientInformation() { return this.information; }
-  saveClientInformation(information) { this.information = information; }
-  tokens() { return this.saved; }
-  saveTokens(tokens) { this.saved = tokens; }
-  redirectToAuthorization(url) { this.authorizationUrl = url; }
-  saveCodeVerifier(verifier) { this.verifier = verifier; }
-  codeVerifier() { return this.verifier; }
-}
 
 before(async () => {
   const [issuerPort, idpPort, apiPort] = [await freePort(), await freePort(), await freePort()];
@@ -164,7 +144,7 @@ async function signInAtProvider(login) {
 }
 
 test('the MCP SDK client through a real provider and the issuer\'s consent page to a tool call', async () => {
-  const provider = new MemoryProvider();
+  const provider = new MemoryOAuthProvider(REDIRECT, 'MCP Inspector');
   assert.equal(await auth(provider, { serverUrl: resource }), 'REDIRECT');
   const callback = catchCallback();
   await step('signin-1-provider-login', async () => {
@@ -199,7 +179,7 @@ test('the MCP SDK client through a real provider and the issuer\'s consent page 
 });
 
 test('a user outside the allow-list, a replayed callback, a forged state: pages that say why', async () => {
-  const provider = new MemoryProvider();
+  const provider = new MemoryOAuthProvider(REDIRECT, 'MCP Inspector');
   await auth(provider, { serverUrl: resource });
   // Signed out at the provider, to sign in as someone else.
   await page.context().clearCookies();
@@ -233,7 +213,7 @@ test('a user outside the allow-list, a replayed callback, a forged state: pages 
 });
 
 test('Deny on the issuer\'s consent page sends access_denied with iss to the client', async () => {
-  const provider = new MemoryProvider();
+  const provider = new MemoryOAuthProvider(REDIRECT, 'MCP Inspector');
   await auth(provider, { serverUrl: resource });
   const callback = catchCallback();
   await page.context().clearCookies();
@@ -251,7 +231,7 @@ test('Deny on the issuer\'s consent page sends access_denied with iss to the cli
 });
 
 test('GitHub (its endpoints stood in for: GitHub is unreachable from here): the user by its id, with its verified email', async () => {
-  const provider = new MemoryProvider();
+  const provider = new MemoryOAuthProvider(REDIRECT, 'MCP Inspector');
   await auth(provider, { serverUrl: resource });
   const callback = catchCallback();
   await step('signin-7-github', async () => {

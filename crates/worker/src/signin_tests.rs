@@ -240,14 +240,7 @@ fn a_configured_client_gets_a_code_for_the_user_the_provider_signed_in() {
     );
     // The code exchanges as any other; the user is corp|<sub>, with the claims carried.
     let code = param(&to_client, "code").unwrap();
-    let params = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", REDIRECT),
-        ("code_verifier", VERIFIER),
-    ];
-    let auth = basic("cli", "cli-secret-0123456789");
-    let tokens = p.handle(post_form("/token", &params, &[("Authorization", &auth)]));
+    let tokens = exchange_cli(&p, &code);
     assert_eq!(tokens.status, 200, "{}", tokens.body);
     let claims = token_claims(body(&tokens)["access_token"].as_str().unwrap());
     assert_eq!(claims["sub"], "corp|248289761001");
@@ -559,14 +552,7 @@ fn several_upstreams_get_a_chooser_and_github_signs_in_by_its_user_id() {
         "gh-code",
     );
     let code = param(&location(&back), "code").unwrap();
-    let params = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", REDIRECT),
-        ("code_verifier", VERIFIER),
-    ];
-    let auth = basic("cli", "cli-secret-0123456789");
-    let tokens = p.handle(post_form("/token", &params, &[("Authorization", &auth)]));
+    let tokens = exchange_cli(&p, &code);
     let claims = token_claims(body(&tokens)["access_token"].as_str().unwrap());
     assert_eq!(claims["sub"], "github|583231");
     assert_eq!(claims["login"], "octocat");
@@ -604,16 +590,21 @@ fn signed_in_pair(p: &MemoryPlatform, provider: &Provider) -> Value {
         "provider-code",
     );
     let code = param(&location(&back), "code").unwrap();
+    let tokens = exchange_cli(p, &code);
+    assert_eq!(tokens.status, 200, "{}", tokens.body);
+    body(&tokens)
+}
+
+/// The configured client `cli` exchanges `code` (with its secret, and the flow tests' verifier).
+fn exchange_cli(p: &MemoryPlatform, code: &str) -> Reply {
     let params = [
         ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
+        ("code", code),
         ("redirect_uri", REDIRECT),
         ("code_verifier", VERIFIER),
     ];
     let auth = basic("cli", "cli-secret-0123456789");
-    let tokens = p.handle(post_form("/token", &params, &[("Authorization", &auth)]));
-    assert_eq!(tokens.status, 200, "{}", tokens.body);
-    body(&tokens)
+    p.handle(post_form("/token", &params, &[("Authorization", &auth)]))
 }
 
 fn refresh_cli(p: &MemoryPlatform, refresh_token: &str) -> Reply {
