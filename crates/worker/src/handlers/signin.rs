@@ -65,6 +65,8 @@ pub(crate) async fn begin<P: Platform, B>(
             .get(upstream_id)
             .ok_or_else(|| ApiError::new(404, "not_found", "no such identity provider here"))?;
         ctx.open_pending(&challenge)?;
+        // Each sign-in makes the issuer call the provider: limited per address, as /authorize.
+        ctx.limit().await?;
         let browser = edge_jwt_core::random::new_id()?;
         let sign_in = SignInState::begin(&challenge, &upstream.id, &browser, ctx.now())?;
         let metadata = ctx.provider(upstream).await?;

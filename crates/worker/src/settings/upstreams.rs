@@ -42,6 +42,15 @@ impl Upstreams {
                 ));
             }
         }
+        // `/signin/callback` and `/signin/consent` are the sign-in's own routes.
+        if let Some(taken) =
+            (upstreams.iter()).find(|u| ["callback", "consent"].contains(&u.id.as_str()))
+        {
+            return Err(format!(
+                "upstream id {:?} is taken by the sign-in's own routes",
+                taken.id
+            ));
+        }
         let mut ids: Vec<&str> = upstreams.iter().map(|u| u.id.as_str()).collect();
         ids.sort_unstable();
         if ids.windows(2).any(|w| w[0] == w[1]) {
@@ -93,6 +102,7 @@ mod tests {
             r#"[{"id": "a", "github": true, "client_id": "c", "client_secret": "s"},
                 {"id": "a", "github": true, "client_id": "c", "client_secret": "s"}]"#,
             r#"[{"id": "a", "github": true, "client_id": "c", "client_secret": "s", "extra": 1}]"#,
+            r#"[{"id": "callback", "github": true, "client_id": "c", "client_secret": "s"}]"#,
         ] {
             assert!(Upstreams::parse(bad).is_err(), "{bad}");
         }
