@@ -418,6 +418,18 @@ fn each_bad_answer_of_the_provider_is_a_page_saying_why_and_uses_nothing_up() {
         400,
         "refused the sign-in",
     );
+    let mixed_up = format!(
+        "/signin/callback?code=provider-code&iss={}&state={}",
+        urlencode("https://evil.example"),
+        urlencode(&state)
+    );
+    let page = p.handle(get(&mixed_up, &[("Cookie", &cookie)]));
+    assert_eq!(page.status, 400);
+    assert!(
+        page.body.contains("not the identity provider asked"),
+        "{}",
+        page.body
+    );
     let bend = |claims: Value| {
         *provider.extra.borrow_mut() = claims.as_object().cloned().unwrap();
     };

@@ -133,6 +133,16 @@ pub(crate) async fn callback<P: Platform, B>(req: Incoming<B>, ctx: &Ctx<'_, P>)
         let code = get("code")
             .ok_or_else(|| Error::SignInFailed("the identity provider sent no code".into()))?;
         let metadata = ctx.provider(upstream).await?;
+        // RFC 9207: a provider that names itself in its answer must be the one asked (a mix-up
+        // between providers sharing the callback is refused before any code is sent anywhere).
+        if let (Some(iss), Some(expected)) = (get("iss"), upstream.issuer.as_deref()) {
+            if iss != expected {
+                return Err(Error::SignInFailed(format!(
+                    "the answer names issuer {iss:?}, not the identity provider asked"
+                ))
+                .into());
+            }
+        }
         let (identity, upstream_refresh) = ctx
             .upstream_identity(upstream, &metadata, &sign_in, code)
             .await?;
