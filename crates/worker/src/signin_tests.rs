@@ -706,3 +706,62 @@ fn without_follow_the_provider_is_never_asked_and_with_it_a_refresh_token_is_req
         page.body
     );
 }
+
+#[test]
+fn a_consent_remembered_on_request_skips_the_page_for_the_same_access_only() {
+    let provider = Provider::new();
+    let p = platform_with(&upstreams(json!({})));
+    provider.serve_on(&p);
+    let client_id = crate::flow_tests::register(
+        &p,
+        json!({"redirect_uris": [REDIRECT], "client_name": "Claude", "token_endpoint_auth_method": "none"}),
+    )["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Signs in through the provider: the consent page, or straight back to the client.
+    let sign_in = |scope: &str| {
+        let url = authorize_url(&client_id, &[("scope", scope)]);
+        let to_signin = location(&p.handle(get(&url, &[])));
+        let begin = location(&p.handle(get(to_signin.strip_prefix(ISSUER).unwrap(), &[])));
+        let reply = p.handle(get(begin.strip_prefix(ISSUER).unwrap(), &[]));
+        let at_provider = location(&reply);
+        let cookie = reply
+            .header("Set-Cookie")
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        *provider.nonce.borrow_mut() = param(&at_provider, "nonce").unwrap();
+        let state = param(&at_provider, "state").unwrap();
+        (callback(&p, &state, Some(&cookie), "provider-code"), cookie)
+    };
+    let allow = |page: &Reply, cookie: &str, remember: bool| {
+        let ticket = page.body.split("name=\"ticket\" value=\"").nth(1).unwrap();
+        let ticket = ticket.split('"').next().unwrap().to_owned();
+        let mut form = vec![("ticket", ticket.as_str()), ("decision", "allow")];
+        if remember {
+            form.push(("remember", "yes"));
+        }
+        location(&p.handle(post_form("/signin/consent", &form, &[("Cookie", cookie)])))
+    };
+    // Allowed without remembering: asked again next time.
+    let (page, cookie) = sign_in("mcp:tools");
+    assert!(page.body.contains("Don't ask again"), "{}", page.body);
+    assert!(allow(&page, &cookie, false).starts_with(REDIRECT));
+    let (page, cookie) = sign_in("mcp:tools");
+    assert_eq!(page.status, 200, "the consent page again");
+    // Remembered: the same access goes straight back to the client.
+    assert!(allow(&page, &cookie, true).starts_with(REDIRECT));
+    let (back, _) = sign_in("mcp:tools");
+    assert!(
+        location(&back).starts_with(REDIRECT),
+        "no page: {}",
+        back.body
+    );
+    // A wider scope is asked about again.
+    let (page, _) = sign_in("mcp:tools files:write");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("files:write"));
+}

@@ -8,11 +8,13 @@
 pub mod allow;
 pub mod id_token;
 pub mod link;
+pub mod remembered;
 pub mod state;
 pub mod upstream;
 
 pub use allow::Allow;
 pub use id_token::{verify_id_token, IdTokenCheck};
 pub use link::{UpstreamLink, UPSTREAM_LINK_KEY};
+pub use remembered::{RememberedConsent, CONSENT_MEMORY};
 pub use state::{ConsentTicket, SignInState};
 pub use upstream::{Upstream, UpstreamKind};

@@ -1,5 +1,6 @@
 //! The calls to a subject's object (`SubjectObject`, one per subject, by `sub`).
 
+use edge_jwt_core::signin::RememberedConsent;
 use edge_jwt_core::{ListedSession, Registered};
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +42,20 @@ pub struct EndSession {
     pub sid: String,
 }
 
+/// Remembers what the subject allowed client `client_id` on the consent page, until `until`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RememberConsent {
+    pub client_id: String,
+    pub consent: RememberedConsent,
+    pub until: u64,
+}
+
+/// What the subject allowed client `client_id`, if it is remembered.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Remembered {
+    pub client_id: String,
+}
+
 object_calls! {
     /// What the Worker asks of a subject's object.
     SubjectOp, crossing as SubjectCall, for Namespace::Subjects,
@@ -51,6 +66,8 @@ object_calls! {
     LogOutEverywhere => u64,
     Sessions => Vec<ListedSession>,
     EndSession => (),
+    RememberConsent => (),
+    Remembered => Option<RememberedConsent>,
 }
 
 /// A call to a subject's object, for subject `sub` (an object does not know the name it was

@@ -6,7 +6,9 @@
 
 use edge_jwt_core::authorization::request::redirect_with;
 use edge_jwt_core::authorization::{Answerer, ClientOrigin, Consent, Pending};
-use edge_jwt_core::signin::{ConsentTicket, SignInState, UpstreamKind, UpstreamLink};
+use edge_jwt_core::signin::{
+    ConsentTicket, RememberedConsent, SignInState, UpstreamKind, UpstreamLink, CONSENT_MEMORY,
+};
 use edge_jwt_core::Error;
 use serde_json::Value;
 
@@ -15,6 +17,7 @@ use crate::api::incoming::{Body, Incoming};
 use crate::api::pages::{self, escape};
 use crate::api::reply::Reply;
 use crate::api::ApiError;
+use crate::calls::{RememberConsent, Remembered};
 use crate::context::{read_form, Answer, Ctx};
 use crate::events::{Event, Subjects};
 use crate::platform::Platform;
@@ -191,6 +194,16 @@ pub(crate) async fn callback<P: Platform, B>(req: Incoming<B>, ctx: &Ctx<'_, P>)
         if pending.client_origin == ClientOrigin::Configured {
             return answered(ctx, &sign_in.challenge, consent).await;
         }
+        // The user allowed this client before and asked not to be asked again: for the same
+        // resource and no wider scope, that answer stands.
+        let remembered = Remembered {
+            client_id: pending.request.client_id.clone(),
+        };
+        if let Some(allowed) = ctx.call(&consent.sub, remembered).await? {
+            if allowed.covers(&pending.request) {
+                return answered(ctx, &sign_in.challenge, consent).await;
+            }
+        }
         let ticket = ConsentTicket::new(&sign_in, consent, ctx.now()).seal(&ctx.settings.seal)?;
         Ok(consent_page(ctx, &pending, &ticket))
     })
@@ -213,7 +226,18 @@ pub(crate) async fn consent<P: Platform, B: Body>(
             ctx.now(),
         )?;
         match form.require("decision")? {
-            "allow" => answered(ctx, &ticket.challenge, ticket.consent).await,
+            "allow" => {
+                if form.get("remember") == Some("yes") {
+                    let pending = ctx.open_pending(&ticket.challenge)?;
+                    let remember = RememberConsent {
+                        client_id: pending.request.client_id.clone(),
+                        consent: RememberedConsent::of(&pending.request),
+                        until: ctx.now() + CONSENT_MEMORY,
+                    };
+                    ctx.call(&ticket.consent.sub, remember).await?;
+                }
+                answered(ctx, &ticket.challenge, ticket.consent).await
+            }
             "deny" => {
                 let to = ctx
                     .reject_to(
@@ -274,6 +298,8 @@ fn consent_page<P: Platform>(ctx: &Ctx<'_, P>, pending: &Pending, ticket: &str) 
          <p>It asks for:</p><ul>{scopes}</ul>{resource}\
          <form method=\"post\" action=\"{action}\">\
          <input type=\"hidden\" name=\"ticket\" value=\"{ticket}\">\
+         <p><label><input type=\"checkbox\" name=\"remember\" value=\"yes\"> Don't ask again \
+         for this app (30 days, the same access)</label></p>\
          <button class=\"primary\" type=\"submit\" name=\"decision\" value=\"allow\">Allow</button>\
          <button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></form>",
         name = escape(client_label(pending)),

@@ -8,9 +8,11 @@ use edge_jwt_core::{Clock, Error, RevocationList, SessionControl, Store, Subject
 use super::shell::{durable_object_class, ObjectContext};
 use crate::calls::{
     Answered, End, EndForSubject, EndSession, Forget, LogOutEverywhere, ObjectCall, ObjectCaller,
-    Refreshed, Register, RemoteError, Sessions, SubjectCall, SubjectOp,
+    Refreshed, Register, RememberConsent, Remembered, RemoteError, Sessions, SubjectCall,
+    SubjectOp,
 };
 use crate::clock::WorkerClock;
+use edge_jwt_core::signin::RememberedConsent;
 
 durable_object_class!(SubjectObject serves SubjectCall, expiring);
 
@@ -51,6 +53,26 @@ pub async fn answer<S: Store, C: Clock, X: SessionControl, R: Store>(
         }
         SubjectOp::Sessions(_) => Sessions::reply(subject.sessions().await?),
         SubjectOp::EndSession(c) => EndSession::reply(subject.end_session(&c.sid, sessions).await?),
+        SubjectOp::RememberConsent(c) => {
+            let text =
+                serde_json::to_string(&c.consent).map_err(|e| Error::Internal(e.to_string()))?;
+            let key = RememberedConsent::key(&c.client_id);
+            RememberConsent::reply(
+                subject
+                    .store
+                    .put(&key, &text, c.until)
+                    .await
+                    .map_err(Error::from)?,
+            )
+        }
+        SubjectOp::Remembered(c) => {
+            let kept = subject
+                .store
+                .get(&RememberedConsent::key(&c.client_id))
+                .await;
+            let kept = kept.map_err(Error::from)?;
+            Remembered::reply(kept.and_then(|text| serde_json::from_str(&text).ok()))
+        }
     }
 }
 
