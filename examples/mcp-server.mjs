@@ -1,7 +1,8 @@
 // A remote MCP server on Cloudflare Workers, its tokens from an edge-jwt issuer: the MCP
 // TypeScript SDK's server over its web-standard Streamable HTTP transport, behind edge-jwt/hono.
-// wrangler.toml: main = "mcp-server.mjs", [vars] ISSUER = "https://auth.example.com", and the
-// issuer's KV namespace bound as EDGE_JWT_KV (its revocation list).
+// wrangler.toml: main = "mcp-server.mjs", compatibility_flags = ["nodejs_compat"] (the SDK's),
+// [vars] ISSUER = "https://auth.example.com", and the issuer's KV namespace bound as EDGE_JWT_KV
+// (its revocation list).
 import { Hono } from 'hono';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
