@@ -6,6 +6,7 @@
 
 use serde_json::Value;
 
+use crate::claims::Claims;
 use crate::error::{Error, Result};
 use crate::keys::{Algorithm, VerificationKeys};
 use crate::verify::{Verifier, VerifyOptions};
@@ -51,6 +52,45 @@ pub struct VerifiedAssertion {
     pub remember_until: u64,
 }
 
+/// A signed assertion's claims, checked with `jwks` (a JWKS or one JWK, as text) by `options`
+/// (asymmetric algorithms only), and the rules every assertion shares: a `jti` of 1 to 256
+/// bytes, an `exp` at most [`MAX_ASSERTION_LIFETIME`] away. Answers the claims, the `jti` and
+/// until when the `jti` must be remembered; the failure says what, for the caller's error.
+pub(crate) fn verify_short_lived(
+    assertion: &str,
+    jwks: &str,
+    options: VerifyOptions,
+    now: u64,
+) -> std::result::Result<(Claims, VerifiedAssertion), String> {
+    let leeway = options.leeway;
+    let keys = VerificationKeys::from_jwks(jwks, Some(&ASSERTION_ALGORITHMS))
+        .map_err(|e| format!("the keys cannot be used: {e}"))?;
+    let options = VerifyOptions {
+        algorithms: Some(ASSERTION_ALGORITHMS.to_vec()),
+        ..options
+    };
+    let verifier = Verifier::new(keys, options).map_err(|e| e.to_string())?;
+    let claims = verifier
+        .verify(assertion, now)
+        .map_err(|e| format!("it does not verify: {e}"))?;
+    let jti = match claims.string("jti").ok().flatten() {
+        Some(jti) if !jti.is_empty() && jti.len() <= 256 => jti.to_owned(),
+        _ => return Err("it needs a jti of 1 to 256 bytes".into()),
+    };
+    // `exp` is required and checked by the verifier; it may not be far away.
+    let exp = claims.numeric_date("exp").ok().flatten().unwrap_or(0.0);
+    if exp > (now + MAX_ASSERTION_LIFETIME + leeway) as f64 {
+        return Err(format!(
+            "its exp is more than {MAX_ASSERTION_LIFETIME} seconds away: make a new one per request"
+        ));
+    }
+    let verified = VerifiedAssertion {
+        jti,
+        remember_until: exp as u64 + leeway,
+    };
+    Ok((claims, verified))
+}
+
 /// Checks a client assertion with the client's public keys (`jwks`: a JWKS or one JWK, as
 /// text). Every failure is `ClientAssertionInvalid`, saying what to fix.
 pub fn verify_assertion(
@@ -59,19 +99,14 @@ pub fn verify_assertion(
     check: &AssertionCheck<'_>,
 ) -> Result<VerifiedAssertion> {
     let invalid = |why: String| Error::ClientAssertionInvalid(why);
-    let keys = VerificationKeys::from_jwks(jwks, Some(&ASSERTION_ALGORITHMS))
-        .map_err(|e| invalid(format!("the client's keys cannot be used: {e}")))?;
     let options = VerifyOptions {
         issuer: Some(check.client_id.to_owned()),
         leeway: check.leeway,
         typ: None,
-        algorithms: Some(ASSERTION_ALGORITHMS.to_vec()),
         ..VerifyOptions::default()
     };
-    let verifier = Verifier::new(keys, options).map_err(|e| invalid(e.to_string()))?;
-    let claims = verifier
-        .verify(assertion, check.now)
-        .map_err(|e| invalid(format!("it does not verify: {e}")))?;
+    let (claims, verified) =
+        verify_short_lived(assertion, jwks, options, check.now).map_err(invalid)?;
     if claims.string("sub").ok().flatten() != Some(check.client_id) {
         return Err(invalid("its sub must be the client_id".into()));
     }
@@ -86,25 +121,7 @@ pub fn verify_assertion(
             check.audiences
         )));
     }
-    let jti = match claims.string("jti").ok().flatten() {
-        Some(jti) if !jti.is_empty() && jti.len() <= 256 => jti.to_owned(),
-        _ => return Err(invalid("it needs a jti of 1 to 256 bytes".into())),
-    };
-    // `exp` is required and checked by the verifier; it may not be far away.
-    let exp = claims
-        .as_map()
-        .get("exp")
-        .and_then(Value::as_f64)
-        .unwrap_or(0.0);
-    if exp > (check.now + MAX_ASSERTION_LIFETIME + check.leeway) as f64 {
-        return Err(invalid(format!(
-            "its exp is more than {MAX_ASSERTION_LIFETIME} seconds away: make a new one per request"
-        )));
-    }
-    Ok(VerifiedAssertion {
-        jti,
-        remember_until: exp as u64 + check.leeway,
-    })
+    Ok(verified)
 }
 
 /// The store key that records an assertion's `jti` as used, per client.

@@ -8,13 +8,12 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::authorization::assertion::{ASSERTION_ALGORITHMS, MAX_ASSERTION_LIFETIME};
+use crate::authorization::assertion::verify_short_lived;
 use crate::claims::{Claims, MAX_SUBJECT_LENGTH, RESERVED_CLAIMS};
 use crate::error::{Error, Result};
 use crate::issuer::TokenIssuer;
 use crate::issuer::{grant_scope, narrow_scope, scope_tokens, ClientToken, SessionClaims};
-use crate::keys::VerificationKeys;
-use crate::verify::{Verifier, VerifyOptions};
+use crate::verify::VerifyOptions;
 
 /// `grant_type` of the JWT bearer grant (RFC 7523 §2.1).
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -111,20 +110,15 @@ pub fn verify_identity_assertion(
     check: &GrantCheck<'_>,
 ) -> Result<VerifiedGrant> {
     let invalid = |why: String| Error::AssertionGrantInvalid(why);
-    let keys = VerificationKeys::from_jwks(jwks, Some(&ASSERTION_ALGORITHMS))
-        .map_err(|e| invalid(format!("the keys of {} cannot be used: {e}", trust.issuer)))?;
     let options = VerifyOptions {
         issuer: Some(trust.issuer.clone()),
         audience: Some(check.audience.to_owned()),
         leeway: check.leeway,
         typ: Some(ID_JAG_TYP.to_owned()),
-        algorithms: Some(ASSERTION_ALGORITHMS.to_vec()),
         ..VerifyOptions::default()
     };
-    let verifier = Verifier::new(keys, options).map_err(|e| invalid(e.to_string()))?;
-    let claims = verifier
-        .verify(assertion, check.now)
-        .map_err(|e| invalid(format!("it does not verify: {e}")))?;
+    let (claims, verified) = verify_short_lived(assertion, jwks, options, check.now)
+        .map_err(|why| invalid(format!("{} (from {})", why, trust.issuer)))?;
     let text = |name: &'static str| claims.string(name).ok().flatten();
     if text("client_id") != Some(check.client_id) {
         return Err(invalid(format!(
@@ -138,19 +132,8 @@ pub fn verify_identity_assertion(
             check.client_id, trust.issuer
         )));
     }
-    let jti = match text("jti") {
-        Some(jti) if !jti.is_empty() && jti.len() <= 256 => jti.to_owned(),
-        _ => return Err(invalid("it needs a jti of 1 to 256 bytes".into())),
-    };
     if claims.numeric_date("iat")?.is_none() {
         return Err(invalid("it needs an iat".into()));
-    }
-    // `exp` is required and checked by the verifier; it may not be far away.
-    let exp = claims.numeric_date("exp")?.unwrap_or(0.0);
-    if exp > (check.now + MAX_ASSERTION_LIFETIME + check.leeway) as f64 {
-        return Err(invalid(format!(
-            "its exp is more than {MAX_ASSERTION_LIFETIME} seconds away"
-        )));
     }
     let sub = match claims.as_map().get(trust.subject_claim()) {
         Some(Value::String(id)) if !id.is_empty() => {
@@ -181,8 +164,8 @@ pub fn verify_identity_assertion(
         audience,
         scope,
         claims: carried,
-        jti,
-        remember_until: exp as u64 + check.leeway,
+        jti: verified.jti,
+        remember_until: verified.remember_until,
     })
 }
 
