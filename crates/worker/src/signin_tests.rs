@@ -178,7 +178,12 @@ fn platform_with_settings(upstreams: &str, extra: &[(&'static str, &str)]) -> Me
 
 /// `/authorize` → `/signin` → the provider: the provider's authorization URL and the cookie.
 fn to_provider(p: &MemoryPlatform, provider: &Provider, client_id: &str) -> (String, String) {
-    let to_signin = location(&p.handle(get(&authorize_url(client_id, &[]), &[])));
+    to_provider_from(p, provider, &authorize_url(client_id, &[]))
+}
+
+/// [`to_provider`] from the `/authorize` path `url`.
+fn to_provider_from(p: &MemoryPlatform, provider: &Provider, url: &str) -> (String, String) {
+    let to_signin = location(&p.handle(get(url, &[])));
     assert!(
         to_signin.starts_with(&format!("{ISSUER}/signin?login_challenge=")),
         "{to_signin}"
@@ -216,6 +221,20 @@ fn to_provider(p: &MemoryPlatform, provider: &Provider, client_id: &str) -> (Str
     }
     *provider.nonce.borrow_mut() = param(&at_provider, "nonce").unwrap();
     (at_provider, cookie)
+}
+
+/// `/authorize` at `url` through the provider and back: the callback's answer (the consent
+/// page, or the redirect to the client) and the browser's cookie.
+fn signed_in_at(p: &MemoryPlatform, provider: &Provider, url: &str) -> (Reply, String) {
+    let (at_provider, cookie) = to_provider_from(p, provider, url);
+    let state = param(&at_provider, "state").unwrap();
+    (callback(p, &state, Some(&cookie), "provider-code"), cookie)
+}
+
+/// The consent form's sealed ticket on `page`.
+fn ticket_of(page: &Reply) -> String {
+    let after = page.body.split("name=\"ticket\" value=\"").nth(1).unwrap();
+    after.split('"').next().unwrap().to_owned()
 }
 
 fn callback(p: &MemoryPlatform, state: &str, cookie: Option<&str>, code: &str) -> Reply {
@@ -296,15 +315,7 @@ fn a_registered_client_gets_the_consent_page_first() {
         .header("Content-Security-Policy")
         .unwrap()
         .contains("frame-ancestors 'none'"));
-    let ticket = page
-        .body
-        .split("name=\"ticket\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let ticket = ticket_of(&page);
     let answer = |decision: &str, cookie: Option<&str>| {
         let mut headers = vec![];
         if let Some(cookie) = cookie {
@@ -341,33 +352,8 @@ fn a_denied_consent_sends_access_denied_with_iss_to_the_client() {
     provider.serve_on(&p);
     let client_id = public_client(&p);
     let url = authorize_url(&client_id, &[("redirect_uri", "http://127.0.0.1/callback")]);
-    let to_signin = location(&p.handle(get(&url, &[])));
-    let begin = location(&p.handle(get(to_signin.strip_prefix(ISSUER).unwrap(), &[])));
-    let reply = p.handle(get(begin.strip_prefix(ISSUER).unwrap(), &[]));
-    let at_provider = location(&reply);
-    let cookie = reply
-        .header("Set-Cookie")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    *provider.nonce.borrow_mut() = param(&at_provider, "nonce").unwrap();
-    let page = callback(
-        &p,
-        &param(&at_provider, "state").unwrap(),
-        Some(&cookie),
-        "provider-code",
-    );
-    let ticket = page
-        .body
-        .split("name=\"ticket\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let (page, cookie) = signed_in_at(&p, &provider, &url);
+    let ticket = ticket_of(&page);
     let denied = p.handle(post_form(
         "/signin/consent",
         &[("ticket", &ticket), ("decision", "deny")],
@@ -721,25 +707,14 @@ fn a_consent_remembered_on_request_skips_the_page_for_the_same_access_only() {
         .to_owned();
     // Signs in through the provider: the consent page, or straight back to the client.
     let sign_in = |scope: &str| {
-        let url = authorize_url(&client_id, &[("scope", scope)]);
-        let to_signin = location(&p.handle(get(&url, &[])));
-        let begin = location(&p.handle(get(to_signin.strip_prefix(ISSUER).unwrap(), &[])));
-        let reply = p.handle(get(begin.strip_prefix(ISSUER).unwrap(), &[]));
-        let at_provider = location(&reply);
-        let cookie = reply
-            .header("Set-Cookie")
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
-        *provider.nonce.borrow_mut() = param(&at_provider, "nonce").unwrap();
-        let state = param(&at_provider, "state").unwrap();
-        (callback(&p, &state, Some(&cookie), "provider-code"), cookie)
+        signed_in_at(
+            &p,
+            &provider,
+            &authorize_url(&client_id, &[("scope", scope)]),
+        )
     };
     let allow = |page: &Reply, cookie: &str, remember: bool| {
-        let ticket = page.body.split("name=\"ticket\" value=\"").nth(1).unwrap();
-        let ticket = ticket.split('"').next().unwrap().to_owned();
+        let ticket = ticket_of(page);
         let mut form = vec![("ticket", ticket.as_str()), ("decision", "allow")];
         if remember {
             form.push(("remember", "yes"));
