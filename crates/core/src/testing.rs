@@ -13,6 +13,24 @@ use crate::session::SessionRotation;
 use crate::store::{Store, StoreError};
 use crate::subject::SessionControl;
 
+/// Claims to sign exactly as given, the registered ones included (`iss`, `exp`...), so a test
+/// may drop or bend any of them.
+pub fn raw_claims(
+    custom: serde_json::Map<String, serde_json::Value>,
+) -> jwt_simple::prelude::JWTClaims<serde_json::Map<String, serde_json::Value>> {
+    jwt_simple::prelude::JWTClaims {
+        issued_at: None,
+        expires_at: None,
+        invalid_before: None,
+        issuer: None,
+        subject: None,
+        audiences: None,
+        jwt_id: None,
+        nonce: None,
+        custom,
+    }
+}
+
 /// A clock that stands still until moved. Clones share the same time.
 #[derive(Debug, Clone)]
 pub struct FixedClock(Rc<Cell<u64>>);

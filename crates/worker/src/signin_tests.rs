@@ -7,8 +7,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use edge_jwt_core::keys::{KeySet, SigningKey};
+use edge_jwt_core::testing::raw_claims;
 use edge_jwt_core::Algorithm;
-use jwt_simple::prelude::{Audiences, JWTClaims};
 use serde_json::{json, Map, Value};
 
 use crate::api::reply::Reply;
@@ -131,21 +131,6 @@ impl Provider {
                 cache_control: None,
             }
         }));
-    }
-}
-
-/// Claims signed as they are (the registered ones included), so a test may drop or bend any.
-fn raw_claims(custom: Map<String, Value>) -> JWTClaims<Map<String, Value>> {
-    JWTClaims {
-        issued_at: None,
-        expires_at: None,
-        invalid_before: None,
-        issuer: None,
-        subject: None,
-        audiences: None::<Audiences>,
-        jwt_id: None,
-        nonce: None,
-        custom,
     }
 }
 
