@@ -17,6 +17,7 @@ use crate::api::incoming::Incoming;
 use crate::api::ApiError;
 use crate::events::{Event, Subjects};
 use crate::platform::Platform;
+use crate::settings::clients::Client;
 use crate::settings::ClientDocuments;
 
 /// Client metadata documents fetched by this isolate, each until its `Cache-Control` ends.
@@ -173,6 +174,19 @@ impl<P: Platform> Ctx<'_, P> {
             id: id.to_owned(),
             authenticated: true,
         }))
+    }
+
+    /// The configured client (`EDGE_JWT_CLIENTS`) that authenticated as `client`, with its id:
+    /// what a grant for configured clients only takes; `invalid_client` otherwise.
+    pub(crate) fn configured_client(
+        &self,
+        client: Option<TokenClient>,
+    ) -> Result<(String, &Client), ApiError> {
+        client
+            .filter(|c| c.authenticated)
+            .and_then(|c| Some((self.settings.clients.get(&c.id)?, c.id)))
+            .map(|(configured, id)| (id, configured))
+            .ok_or_else(ApiError::invalid_client)
     }
 
     /// `client` when one authenticated, otherwise a public client naming itself (RFC 6749

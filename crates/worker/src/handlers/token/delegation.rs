@@ -24,13 +24,8 @@ pub(super) async fn token_exchange<P: Platform>(
     form: &Form,
     ctx: &Ctx<'_, P>,
 ) -> Answer {
-    let client = client.filter(|c| c.authenticated);
-    let configured = client
-        .as_ref()
-        .and_then(|c| Some((c.id.as_str(), ctx.settings.clients.get(&c.id)?)));
-    let Some((client_id, configured)) = configured else {
-        return Err(ApiError::invalid_client());
-    };
+    let (client_id, configured) = ctx.configured_client(client)?;
+    let client_id = client_id.as_str();
     let rules = configured.rules.exchange_rules()?;
     let audience = match (form.get("resource"), form.get("audience")) {
         (Some(resource), Some(audience)) if resource != audience => {

@@ -137,12 +137,7 @@ fn client_credentials<P: Platform>(
     form: &Form,
     ctx: &Ctx<'_, P>,
 ) -> Answer {
-    let client = client
-        .filter(|c| c.authenticated)
-        .and_then(|c| Some((ctx.settings.clients.get(&c.id)?, c.id)));
-    let Some((client, client_id)) = client else {
-        return Err(ApiError::invalid_client());
-    };
+    let (client_id, client) = ctx.configured_client(client)?;
     let scope = client.rules.client_credentials_scope(form.get("scope"))?;
     // A resource it names (RFC 8707) is its token's audience, under the code flow's rule.
     let resource = form.get("resource");
