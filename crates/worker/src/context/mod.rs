@@ -6,6 +6,7 @@
 
 mod assertions;
 mod clients;
+mod discovery;
 mod handoff;
 mod key_sets;
 mod published;

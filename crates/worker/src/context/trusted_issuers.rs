@@ -1,11 +1,7 @@
 //! The identity providers the JWT bearer grant trusts (`EDGE_JWT_TRUSTED_ISSUERS`): where their
-//! keys are (a configured `jwks_uri`, or their metadata's, discovered once and kept), and the
+//! keys are (a configured `jwks_uri`, or their metadata's, `discovery`'s), and the
 //! ID-JAG presented checked by the core with those keys, its `jti` used once, exactly, in a
 //! Durable Object per provider.
-
-use std::cell::RefCell;
-
-use serde::Deserialize;
 
 use edge_jwt_core::delegation::identity_assertion::used_grant_key;
 use edge_jwt_core::delegation::{
@@ -14,30 +10,13 @@ use edge_jwt_core::delegation::{
 use edge_jwt_core::verify::{decode_unverified, DEFAULT_MAX_TOKEN_LENGTH};
 use edge_jwt_core::Error;
 
-use super::published::Kept;
+use super::discovery::{OAUTH, OPENID};
 use super::Ctx;
 use crate::api::form::Form;
 use crate::api::ApiError;
 use crate::calls::UseOnce;
 use crate::events::{Event, Subjects};
 use crate::platform::Platform;
-
-/// The largest metadata document read, in bytes.
-const MAX_METADATA: usize = 64 * 1024;
-/// How long a discovered `jwks_uri` is kept without a `Cache-Control` `max-age`, and at most.
-const DEFAULT_KEEP: u64 = 3600;
-const MAX_KEEP: u64 = 86_400;
-
-thread_local! {
-    static DISCOVERED: RefCell<Kept<String>> = RefCell::new(Kept::new(64));
-}
-
-/// What the issuer reads of a provider's metadata (RFC 8414 §2, OpenID Connect Discovery §3).
-#[derive(Deserialize)]
-struct ProviderMetadata {
-    issuer: String,
-    jwks_uri: String,
-}
 
 impl<P: Platform> Ctx<'_, P> {
     /// The ID-JAG of `form` (`assertion`), presented by authenticated client `client_id`:
@@ -118,34 +97,9 @@ impl<P: Platform> Ctx<'_, P> {
         if let Some(uri) = &trust.jwks_uri {
             return Ok(uri.clone());
         }
-        let now = self.now();
-        if let Some(uri) = DISCOVERED.with(|d| d.borrow().get(&trust.issuer, now)) {
-            return Ok(uri);
-        }
-        let base = trust.issuer.trim_end_matches('/');
-        let mut failures = Vec::new();
-        for well_known in ["openid-configuration", "oauth-authorization-server"] {
-            let url = format!("{base}/.well-known/{well_known}");
-            let published = match self.fetch_published(&url, MAX_METADATA).await {
-                Ok(published) => published,
-                Err(why) => {
-                    failures.push(format!("{url}: {why}"));
-                    continue;
-                }
-            };
-            let metadata: ProviderMetadata = serde_json::from_slice(&published.body)
-                .map_err(|_| format!("{url} is not metadata with issuer and jwks_uri"))?;
-            if metadata.issuer != trust.issuer {
-                return Err(format!("{url} names issuer {:?}", metadata.issuer));
-            }
-            let keep = match published.max_age {
-                0 => DEFAULT_KEEP,
-                seconds => seconds.min(MAX_KEEP),
-            };
-            let uri = metadata.jwks_uri;
-            DISCOVERED.with(|d| d.borrow_mut().keep(&trust.issuer, uri.clone(), now + keep));
-            return Ok(uri);
-        }
-        Err(failures.join("; "))
+        let metadata = self.discover(&trust.issuer, &[OPENID, OAUTH]).await?;
+        metadata
+            .jwks_uri
+            .ok_or_else(|| "its metadata names no jwks_uri".to_owned())
     }
 }

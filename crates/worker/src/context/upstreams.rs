@@ -1,11 +1,8 @@
 //! The identity providers users sign in with (`EDGE_JWT_UPSTREAMS`): where their endpoints and
-//! keys are (an OpenID provider's metadata, discovered once and kept; GitHub's known ones), and
+//! keys are (an OpenID provider's metadata, `discovery`'s; GitHub's known ones), and
 //! the two calls a sign-in makes: the code exchanged at the token endpoint, then the user named
 //! by the ID token (checked by the core, with the provider's keys) or by GitHub's user API.
 
-use std::cell::RefCell;
-
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use edge_jwt_core::signin::upstream::{GITHUB_AUTHORIZATION, GITHUB_TOKEN, GITHUB_USER};
@@ -15,7 +12,7 @@ use edge_jwt_core::signin::{
 };
 use edge_jwt_core::{Error, RefreshClaims};
 
-use super::published::Kept as KeptHere;
+use super::discovery::OPENID;
 use super::Ctx;
 use crate::api::ApiError;
 use crate::calls::{End, Keep, Kept};
@@ -25,28 +22,19 @@ use edge_jwt_core::authorization::request::percent_encode as urlencode;
 
 /// The largest answer read from a provider, in bytes.
 const MAX_ANSWER: usize = 64 * 1024;
-/// How long discovered metadata is kept without a `Cache-Control` `max-age`, and at most.
-const DEFAULT_KEEP: u64 = 3600;
-const MAX_KEEP: u64 = 86_400;
 /// GitHub's API refuses a request without a `User-Agent`.
 const USER_AGENT: &str = "edge-jwt";
 
-/// Where a provider's endpoints and keys are.
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct ProviderMetadata {
+/// Where an upstream's endpoints and keys are.
+#[derive(Debug, Clone)]
+pub(crate) struct Endpoints {
+    /// An OpenID provider's issuer (none for GitHub).
     issuer: String,
     pub authorization_endpoint: String,
     token_endpoint: String,
-    #[serde(default)]
     jwks_uri: Option<String>,
-    #[serde(default)]
     id_token_signing_alg_values_supported: Option<Vec<String>>,
-    #[serde(default)]
     token_endpoint_auth_methods_supported: Option<Vec<String>>,
-}
-
-thread_local! {
-    static DISCOVERED: RefCell<KeptHere<ProviderMetadata>> = RefCell::new(KeptHere::new(32));
 }
 
 /// What a provider said when asked to refresh a session's link.
@@ -67,10 +55,31 @@ impl<P: Platform> Ctx<'_, P> {
     /// An upstream's endpoints: GitHub's (or those configured), or an OpenID provider's
     /// metadata (its `issuer` must be the configured one), each endpoint configured replacing
     /// the discovered one.
-    pub(crate) async fn provider(&self, upstream: &Upstream) -> Result<ProviderMetadata, Error> {
-        let mut metadata = match (upstream.kind(), &upstream.issuer) {
-            (UpstreamKind::OpenId, Some(issuer)) => self.discover(issuer).await?,
-            _ => ProviderMetadata {
+    pub(crate) async fn provider(&self, upstream: &Upstream) -> Result<Endpoints, Error> {
+        let mut endpoints = match (upstream.kind(), &upstream.issuer) {
+            (UpstreamKind::OpenId, Some(issuer)) => {
+                let unusable =
+                    |why: String| failed(format!("the identity provider's metadata: {why}"));
+                let metadata = self.discover(issuer, &[OPENID]).await.map_err(unusable)?;
+                let (Some(authorization_endpoint), Some(token_endpoint)) =
+                    (metadata.authorization_endpoint, metadata.token_endpoint)
+                else {
+                    return Err(unusable(
+                        "not OpenID provider metadata (no authorization or token endpoint)".into(),
+                    ));
+                };
+                Endpoints {
+                    issuer: metadata.issuer,
+                    authorization_endpoint,
+                    token_endpoint,
+                    jwks_uri: metadata.jwks_uri,
+                    id_token_signing_alg_values_supported: metadata
+                        .id_token_signing_alg_values_supported,
+                    token_endpoint_auth_methods_supported: metadata
+                        .token_endpoint_auth_methods_supported,
+                }
+            }
+            _ => Endpoints {
                 issuer: String::new(),
                 authorization_endpoint: GITHUB_AUTHORIZATION.to_owned(),
                 token_endpoint: GITHUB_TOKEN.to_owned(),
@@ -80,40 +89,12 @@ impl<P: Platform> Ctx<'_, P> {
             },
         };
         if let Some(url) = &upstream.authorization_endpoint {
-            metadata.authorization_endpoint = url.clone();
+            endpoints.authorization_endpoint = url.clone();
         }
         if let Some(url) = &upstream.token_endpoint {
-            metadata.token_endpoint = url.clone();
+            endpoints.token_endpoint = url.clone();
         }
-        Ok(metadata)
-    }
-
-    async fn discover(&self, issuer: &str) -> Result<ProviderMetadata, Error> {
-        let now = self.now();
-        if let Some(kept) = DISCOVERED.with(|d| d.borrow().get(issuer, now)) {
-            return Ok(kept);
-        }
-        let url = format!(
-            "{}/.well-known/openid-configuration",
-            issuer.trim_end_matches('/')
-        );
-        let unusable =
-            |why: String| failed(format!("the identity provider's metadata ({url}): {why}"));
-        let published = self
-            .fetch_published(&url, MAX_ANSWER)
-            .await
-            .map_err(unusable)?;
-        let metadata: ProviderMetadata = serde_json::from_slice(&published.body)
-            .map_err(|_| unusable("not OpenID provider metadata".into()))?;
-        if metadata.issuer != issuer {
-            return Err(unusable(format!("it names issuer {:?}", metadata.issuer)));
-        }
-        let keep = match published.max_age {
-            0 => DEFAULT_KEEP,
-            seconds => seconds.min(MAX_KEEP),
-        };
-        DISCOVERED.with(|d| d.borrow_mut().keep(issuer, metadata.clone(), now + keep));
-        Ok(metadata)
+        Ok(endpoints)
     }
 
     /// The user the provider signed in for `sign_in`, given the `code` it sent back: the code
@@ -123,7 +104,7 @@ impl<P: Platform> Ctx<'_, P> {
     pub(crate) async fn upstream_identity(
         &self,
         upstream: &Upstream,
-        metadata: &ProviderMetadata,
+        metadata: &Endpoints,
         sign_in: &SignInState,
         code: &str,
     ) -> Result<(Map<String, Value>, Option<String>), Error> {
@@ -177,7 +158,7 @@ impl<P: Platform> Ctx<'_, P> {
     async fn exchange_code(
         &self,
         upstream: &Upstream,
-        metadata: &ProviderMetadata,
+        metadata: &Endpoints,
         sign_in: &SignInState,
         code: &str,
     ) -> Result<Map<String, Value>, Error> {
@@ -397,7 +378,7 @@ impl<P: Platform> Ctx<'_, P> {
 
 /// `request` with the issuer's client authenticated as the provider takes it: HTTP Basic, unless
 /// it lists only `client_secret_post`; answers asked as JSON (GitHub's default is a form).
-fn authenticated(upstream: &Upstream, metadata: &ProviderMetadata, request: Outgoing) -> Outgoing {
+fn authenticated(upstream: &Upstream, metadata: &Endpoints, request: Outgoing) -> Outgoing {
     let methods = (metadata.token_endpoint_auth_methods_supported.as_deref()).unwrap_or_default();
     let post = !methods.is_empty() && !methods.iter().any(|m| m == "client_secret_basic");
     let mut request = request.header("Accept", "application/json");
