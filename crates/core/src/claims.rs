@@ -246,6 +246,28 @@ impl RefreshClaims {
     }
 }
 
+/// Claims an identity provider's token hands on into the issuer's access tokens (an upstream's
+/// or a trusted issuer's `claims`): the operator lists them, and none may be one the issuer
+/// writes itself.
+#[derive(Debug, Clone, Copy)]
+pub struct CarriedClaims<'a>(pub &'a [String]);
+
+impl<'a> CarriedClaims<'a> {
+    /// The first listed claim the issuer writes itself, if any (a configuration to refuse).
+    pub fn reserved(self) -> Option<&'a str> {
+        (self.0.iter())
+            .map(String::as_str)
+            .find(|name| RESERVED_CLAIMS.contains(name))
+    }
+
+    /// The listed claims of `from`, where it has them.
+    pub fn from(self, from: &Map<String, Value>) -> Map<String, Value> {
+        (self.0.iter())
+            .filter_map(|name| Some((name.clone(), from.get(name)?.clone())))
+            .collect()
+    }
+}
+
 /// Refuses custom claims that would shadow a registered or protocol claim.
 pub fn check_custom_claims(custom: &Map<String, Value>) -> Result<()> {
     match custom

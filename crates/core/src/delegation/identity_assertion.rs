@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::authorization::assertion::verify_short_lived;
-use crate::claims::{Claims, MAX_SUBJECT_LENGTH, RESERVED_CLAIMS};
+use crate::claims::{CarriedClaims, Claims, MAX_SUBJECT_LENGTH};
 use crate::error::{Error, Result};
 use crate::issuer::TokenIssuer;
 use crate::issuer::{grant_scope, narrow_scope, scope_tokens, ClientToken, SessionClaims};
@@ -59,7 +59,7 @@ impl TrustedIssuer {
                 self.issuer
             ));
         }
-        if let Some(name) = (self.claims.iter()).find(|c| RESERVED_CLAIMS.contains(&c.as_str())) {
+        if let Some(name) = CarriedClaims(&self.claims).reserved() {
             return invalid(format!(
                 "trusted issuer {:?}: claim {name:?} is the issuer's own and cannot be carried",
                 self.issuer
@@ -156,9 +156,7 @@ pub fn verify_identity_assertion(
     }
     let audience = granted_resource(&claims, trust, check.resource)?;
     let scope = granted_scope(claims.string("scope")?, trust, check.scope)?;
-    let carried = (trust.claims.iter())
-        .filter_map(|name| Some((name.clone(), claims.as_map().get(name)?.clone())))
-        .collect();
+    let carried = CarriedClaims(&trust.claims).from(claims.as_map());
     Ok(VerifiedGrant {
         sub,
         audience,

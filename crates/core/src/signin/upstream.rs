@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::allow::Allow;
-use crate::claims::{MAX_SUBJECT_LENGTH, RESERVED_CLAIMS};
+use crate::claims::{CarriedClaims, MAX_SUBJECT_LENGTH};
 use crate::error::{Error, Result};
 
 /// GitHub's endpoints (github.com; GitHub Enterprise Server's are set on the upstream).
@@ -85,11 +85,7 @@ impl Upstream {
         if self.client_id.is_empty() || self.client_secret.is_empty() {
             return invalid("client_id and client_secret are required");
         }
-        if let Some(name) = self
-            .claims
-            .iter()
-            .find(|c| RESERVED_CLAIMS.contains(&c.as_str()))
-        {
+        if let Some(name) = CarriedClaims(&self.claims).reserved() {
             return invalid(&format!(
                 "claim {name:?} is the issuer's own and cannot be carried"
             ));
@@ -142,8 +138,6 @@ impl Upstream {
     /// The claims of the user's identity carried into the access tokens: those listed, where
     /// the provider gave them.
     pub fn carried_claims(&self, identity: &Map<String, Value>) -> Map<String, Value> {
-        (self.claims.iter())
-            .filter_map(|name| Some((name.clone(), identity.get(name)?.clone())))
-            .collect()
+        CarriedClaims(&self.claims).from(identity)
     }
 }
