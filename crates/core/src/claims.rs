@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{ClaimReason, Error, Result};
+use crate::jose::json::{self, Borrowed, Members};
 
 /// `typ` of access tokens (RFC 9068 §2.1).
 pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
@@ -50,7 +51,7 @@ pub struct TokenIds<'a> {
 }
 
 /// A verified JWT claims set: a JSON object, as signed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Claims(pub Map<String, Value>);
 
 impl Claims {
@@ -109,6 +110,55 @@ impl Claims {
             },
             Some(_) => Err(Error::invalid_claim("cnf", ClaimReason::Invalid)),
         }
+    }
+}
+
+/// A claim read as `T` where `read` can: absent is `None`, present with another type `Invalid`.
+fn typed<V, T>(
+    name: &'static str,
+    value: Option<V>,
+    read: impl FnOnce(V) -> Option<T>,
+) -> Result<Option<T>> {
+    (value.map(|value| read(value).ok_or(Error::invalid_claim(name, ClaimReason::Invalid))))
+        .transpose()
+}
+
+/// A claims set read in place from the payload's JSON text, without a map: what the verifier's
+/// claim rules read, so that a verification builds no [`Claims`] nobody asks for.
+#[derive(Debug)]
+pub struct BorrowedClaims<'a>(pub Members<'a>);
+
+impl BorrowedClaims<'_> {
+    /// A string claim, as [`Claims::string`].
+    pub fn string(&self, name: &'static str) -> Result<Option<&str>> {
+        typed(name, self.0.get(name), Borrowed::as_str)
+    }
+
+    /// A NumericDate claim, as [`Claims::numeric_date`].
+    pub fn numeric_date(&self, name: &'static str) -> Result<Option<f64>> {
+        typed(name, self.0.get(name), Borrowed::as_f64)
+    }
+
+    /// The `aud` claim's audiences: one string or an array of strings (RFC 7519 §4.1.3).
+    pub fn audiences(&self) -> Result<Vec<&str>> {
+        let invalid = || Error::invalid_claim("aud", ClaimReason::Invalid);
+        match self.0.get("aud") {
+            None => Ok(Vec::new()),
+            Some(Borrowed::String(aud)) => Ok(vec![aud.as_ref()]),
+            Some(Borrowed::Array(items)) => (items.iter())
+                .map(|item| item.as_str().ok_or_else(invalid))
+                .collect(),
+            Some(_) => Err(invalid()),
+        }
+    }
+
+    /// A claim's value, whatever its type.
+    pub fn value(&self, name: &str) -> Option<Value> {
+        self.0.get(name).map(json::to_value)
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.0.contains(name)
     }
 }
 

@@ -204,19 +204,19 @@ impl TokenIssuer {
     }
 
     pub fn verify_access(&self, token: &str, now: u64) -> Result<AccessClaims> {
-        let parsed = self.access.verify_to_json(token, now)?;
-        AccessClaims::from_claims(parsed.claims, parsed.kid)
+        let (claims, kid) = self.access.verify_to_json(token, now)?.into_parts();
+        AccessClaims::from_claims(claims, kid)
     }
 
     /// Verifies an access token of this issuer for any audience it issues for.
     pub fn verify_access_any_audience(&self, token: &str, now: u64) -> Result<AccessClaims> {
-        let parsed = self.any_access.verify_to_json(token, now)?;
-        AccessClaims::from_claims(parsed.claims, parsed.kid)
+        let (claims, kid) = self.any_access.verify_to_json(token, now)?.into_parts();
+        AccessClaims::from_claims(claims, kid)
     }
 
     pub fn verify_refresh(&self, token: &str, now: u64) -> Result<RefreshClaims> {
         let parsed = self.refresh.verify_to_json(token, now)?;
-        RefreshClaims::from_claims(&parsed.claims, parsed.kid)
+        RefreshClaims::from_claims(parsed.claims(), parsed.kid.clone())
     }
 
     /// Verifies either kind of this issuer's tokens, access tokens for any audience (for
@@ -233,7 +233,7 @@ impl TokenIssuer {
         let refresh = || {
             self.refresh
                 .verify_to_json(token, now)
-                .and_then(|parsed| RefreshClaims::from_claims(&parsed.claims, parsed.kid))
+                .and_then(|parsed| RefreshClaims::from_claims(parsed.claims(), parsed.kid.clone()))
                 .map(IssuedToken::Refresh)
         };
         if refresh_first {

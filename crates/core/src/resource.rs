@@ -184,7 +184,7 @@ pub fn request_job(
     let bound = token_job
         .outcome
         .as_ref()
-        .is_ok_and(|claims| matches!(claims.claims.bound_key(), Ok(Some(_))));
+        .is_ok_and(|claims| matches!(claims.claims().bound_key(), Ok(Some(_))));
     let proof = if bound && scheme == Scheme::Dpop {
         let proof_request = ProofRequest {
             method: request.method,
@@ -224,7 +224,7 @@ impl RequestJob {
             return Err(Error::SignatureVerificationFailed);
         }
         let claims = self.token.outcome?;
-        let jkt = claims.claims.bound_key()?.map(str::to_owned);
+        let jkt = claims.claims().bound_key()?.map(str::to_owned);
         match (jkt, self.scheme) {
             (None, Scheme::Bearer) => Ok(VerifiedRequest {
                 claims,

@@ -1,7 +1,9 @@
 //! Token verification: one plain options struct with documented defaults, one `Verifier` that
 //! checks, in order, size, structure, algorithm and key, signature, `typ`, then the claims.
 
-use crate::claims::{Claims, ACCESS_TOKEN_TYP};
+use std::sync::OnceLock;
+
+use crate::claims::{BorrowedClaims, Claims, ACCESS_TOKEN_TYP};
 use crate::error::{ClaimReason, Error, Result};
 use crate::jose::{json, CompactJws, Header};
 use crate::keys::{Algorithm, VerificationKeys};
@@ -145,7 +147,8 @@ impl Verifier {
 
     /// Verifies a JWT at time `now` (seconds since the epoch) and returns its claims.
     pub fn verify(&self, token: &str, now: u64) -> Result<Claims> {
-        self.verify_to_json(token, now).map(|parsed| parsed.claims)
+        self.verify_to_json(token, now)
+            .map(ParsedClaims::into_claims)
     }
 
     /// Like [`Verifier::verify`], with the payload's JSON text as signed, for callers that hand
@@ -228,10 +231,11 @@ impl Verifier {
                 ));
             }
         }
-        let mut parsed = ParsedClaims::from_payload(payload)?;
-        parsed.kid = header.kid.clone();
-        check_claims(&parsed.claims, &self.options, now)?;
-        let bound = parsed.claims.as_map().contains_key("cnf");
+        let bound = {
+            let claims = BorrowedClaims(json::parse_members(&payload).ok_or(NOT_AN_OBJECT)?);
+            check_claims(&claims, &self.options, now)?;
+            claims.contains("cnf")
+        };
         if bound && proof == Proof::Unseen && !self.options.allow_bound_tokens {
             return Err(Error::DpopProofInvalid(
                 "the token is bound to a key (cnf) and its DPoP proof cannot be checked here: \
@@ -240,6 +244,8 @@ impl Verifier {
                     .into(),
             ));
         }
+        let mut parsed = ParsedClaims::checked(payload)?;
+        parsed.kid = header.kid.clone();
         Ok(parsed)
     }
 }
@@ -265,29 +271,54 @@ pub struct SignatureJob {
     pub outcome: Result<ParsedClaims>,
 }
 
-/// A token's claims and the payload's JSON text they were read from: a JSON object without
-/// repeated names, so the text and the claims say the same.
+const NOT_AN_OBJECT: Error =
+    Error::JwtInvalid("payload is not a JSON object without duplicate claim names");
+
+/// A token's claims as the payload's JSON text: a JSON object without repeated names, read
+/// into a [`Claims`] map only when a caller asks (the npm package's `verify` hands on the
+/// text alone).
 #[derive(Debug, Clone)]
 pub struct ParsedClaims {
-    pub claims: Claims,
     pub json: String,
     /// The header's `kid`, once the token is verified (the revocation list has an entry per
     /// revoked signing key).
     pub kid: Option<String>,
+    claims: OnceLock<Claims>,
 }
 
 impl ParsedClaims {
-    fn from_payload(payload: Vec<u8>) -> Result<Self> {
-        const NOT_AN_OBJECT: Error =
-            Error::JwtInvalid("payload is not a JSON object without duplicate claim names");
-        let claims = Claims(json::parse_object(&payload).ok_or(NOT_AN_OBJECT)?);
+    /// The claims of a payload already read as a JSON object without repeated names.
+    fn checked(payload: Vec<u8>) -> Result<Self> {
         // The parser has accepted it, so it is UTF-8.
         let json = String::from_utf8(payload).map_err(|_| NOT_AN_OBJECT)?;
         Ok(ParsedClaims {
-            claims,
             json,
             kid: None,
+            claims: OnceLock::new(),
         })
+    }
+
+    fn from_payload(payload: Vec<u8>) -> Result<Self> {
+        json::parse_members(&payload).ok_or(NOT_AN_OBJECT)?;
+        Self::checked(payload)
+    }
+
+    /// The claims as a map, read from the text on first use.
+    pub fn claims(&self) -> &Claims {
+        // The text was read as an object once already, by a parser that refuses what this one
+        // does; were they ever to disagree, no claim is read (every typed view then refuses).
+        (self.claims)
+            .get_or_init(|| Claims(json::parse_object(self.json.as_bytes()).unwrap_or_default()))
+    }
+
+    pub fn into_claims(self) -> Claims {
+        self.into_parts().0
+    }
+
+    /// The claims and the header's `kid`.
+    pub fn into_parts(self) -> (Claims, Option<String>) {
+        self.claims();
+        (self.claims.into_inner().unwrap_or_default(), self.kid)
     }
 }
 
@@ -305,7 +336,7 @@ pub fn decode_unverified(token: &str, max_token_length: usize) -> Result<ParsedC
 
 /// The claim rules, in jose's order: `iss`, `sub`, `jti`, `aud`, then `azp` and the required
 /// claim values, then the times.
-fn check_claims(claims: &Claims, options: &VerifyOptions, now: u64) -> Result<()> {
+fn check_claims(claims: &BorrowedClaims, options: &VerifyOptions, now: u64) -> Result<()> {
     let issuer = claims.string("iss")?;
     if let Some(expected) = &options.issuer {
         match issuer {
@@ -336,10 +367,14 @@ fn check_claims(claims: &Claims, options: &VerifyOptions, now: u64) -> Result<()
         }
     }
     for (name, expected) in &options.required_claims {
-        match claims.as_map().get(name) {
+        match claims.value(name) {
             None => return Err(Error::invalid_claim(name.clone(), ClaimReason::Missing)),
-            Some(value) if value != expected => {
-                return Err(Error::unexpected_claim(name.clone(), expected, value))
+            Some(value) if value != *expected => {
+                return Err(Error::unexpected_claim(
+                    name.clone(),
+                    json::render(expected),
+                    json::render(&value),
+                ))
             }
             Some(_) => {}
         }
@@ -417,20 +452,8 @@ pub fn check_times(times: Times, options: &VerifyOptions, now: u64) -> Result<()
     Ok(())
 }
 
-fn check_audience(claims: &Claims, expected: Option<&str>) -> Result<()> {
-    use serde_json::Value;
-    let audiences: Vec<&str> = match claims.as_map().get("aud") {
-        None => Vec::new(),
-        Some(Value::String(aud)) => vec![aud.as_str()],
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .ok_or(Error::invalid_claim("aud", ClaimReason::Invalid))
-            })
-            .collect::<Result<_>>()?,
-        Some(_) => return Err(Error::invalid_claim("aud", ClaimReason::Invalid)),
-    };
+fn check_audience(claims: &BorrowedClaims, expected: Option<&str>) -> Result<()> {
+    let audiences = claims.audiences()?;
     match expected {
         None => Ok(()),
         Some(_) if audiences.is_empty() => Err(Error::invalid_claim("aud", ClaimReason::Missing)),

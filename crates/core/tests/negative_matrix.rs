@@ -452,7 +452,7 @@ fn a_host_checked_signature_gets_every_other_rule_and_only_offered_keys() {
     let key = f.issuer.keys().verification_keys().keys()[0].key.clone();
     assert!(key.verifies(&job.signing_input, &job.signature));
     let parsed = job.outcome.unwrap();
-    assert_eq!(parsed.claims.string("sub").unwrap(), Some("user-1"));
+    assert_eq!(parsed.claims().string("sub").unwrap(), Some("user-1"));
     // The claims' JSON text is the payload as signed.
     let payload = token.split('.').nth(1).unwrap();
     assert_eq!(

@@ -264,12 +264,10 @@ pub struct RevocationCheck {
 
 impl RevocationCheck {
     fn of(parsed: ParsedClaims) -> Result<Self, JsValue> {
-        let access =
-            AccessClaims::from_claims(parsed.claims, parsed.kid).map_err(|e| js_error(&e))?;
-        Ok(RevocationCheck {
-            access,
-            json: parsed.json,
-        })
+        let json = parsed.json.clone();
+        let (claims, kid) = parsed.into_parts();
+        let access = AccessClaims::from_claims(claims, kid).map_err(|e| js_error(&e))?;
+        Ok(RevocationCheck { access, json })
     }
 
     fn ids(&self) -> edge_jwt_core::revocation::TokenIds<'_> {
@@ -429,7 +427,7 @@ fn exp_of(token: &str) -> Result<f64, JsValue> {
     decode_unverified(token, DEFAULT_MAX_TOKEN_LENGTH)
         .and_then(|parsed| {
             parsed
-                .claims
+                .claims()
                 .numeric_date("exp")?
                 .ok_or(Error::invalid_claim(
                     "exp",

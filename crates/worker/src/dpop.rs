@@ -93,5 +93,6 @@ pub fn resource_claims<B>(
             )
         })
         .map_err(as_resource)?;
-    AccessClaims::from_claims(verified.claims.claims, verified.claims.kid).map_err(as_resource)
+    let (claims, kid) = verified.claims.into_parts();
+    AccessClaims::from_claims(claims, kid).map_err(as_resource)
 }

@@ -1,9 +1,8 @@
 //! Splitting and decoding a compact JWS (RFC 7515 §7.1). Nothing here trusts the token: the
 //! header only selects a key, and the key decides which algorithms count.
 
-use serde_json::{Map, Value};
-
-use super::{b64, json};
+use super::b64;
+use super::json::{self, Members};
 use crate::error::{Error, Result};
 
 /// The protected header members edge-jwt reads. `jku`, `x5u`, `jwk` and `x5c` are never read,
@@ -52,7 +51,7 @@ impl<'a> CompactJws<'a> {
             .ok_or(Error::JwsInvalid("payload is not canonical base64url"))?;
         let signature = b64::decode(signature_b64)
             .ok_or(Error::JwsInvalid("signature is not canonical base64url"))?;
-        let header_json = json::parse_object(&header_bytes).ok_or(Error::JwsInvalid(
+        let header_json = json::parse_members(&header_bytes).ok_or(Error::JwsInvalid(
             "protected header is not a JSON object without duplicate names",
         ))?;
         let header = Header::from_json(&header_json)?;
@@ -67,13 +66,13 @@ impl<'a> CompactJws<'a> {
 }
 
 impl Header {
-    fn from_json(json: &Map<String, Value>) -> Result<Self> {
+    fn from_json(json: &Members) -> Result<Self> {
         // No extension is understood, so any `crit` must be refused (RFC 7515 §4.1.11).
-        if json.contains_key("crit") {
+        if json.contains("crit") {
             return Err(Error::JwsInvalid("unsupported \"crit\" header parameter"));
         }
-        let alg = match json.get("alg") {
-            Some(Value::String(alg)) => alg.clone(),
+        let alg = match json.get("alg").map(|alg| alg.as_str()) {
+            Some(Some(alg)) => alg.to_owned(),
             _ => return Err(Error::JwsInvalid("missing or malformed \"alg\" header")),
         };
         Ok(Header {
@@ -99,11 +98,11 @@ fn normalize_typ(typ: &str) -> String {
     }
 }
 
-fn optional_string(json: &Map<String, Value>, name: &'static str) -> Result<Option<String>> {
-    match json.get(name) {
+fn optional_string(json: &Members, name: &'static str) -> Result<Option<String>> {
+    match json.get(name).map(|value| value.as_str()) {
         None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(Error::JwsInvalid("a header parameter has the wrong type")),
+        Some(Some(s)) => Ok(Some(s.to_owned())),
+        Some(None) => Err(Error::JwsInvalid("a header parameter has the wrong type")),
     }
 }
 

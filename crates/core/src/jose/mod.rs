@@ -2,6 +2,7 @@
 //! duplicate names, a bounded size checked before any decoding.
 
 pub mod compact;
-pub use edge_jwt_text::{b64, json};
+pub mod json;
+pub use edge_jwt_text::b64;
 
 pub use compact::{CompactJws, Header};

@@ -127,7 +127,7 @@ fn assertion_subject(assertion: &str) -> Option<String> {
     let parsed =
         decode_unverified(assertion, edge_jwt_core::verify::DEFAULT_MAX_TOKEN_LENGTH).ok()?;
     parsed
-        .claims
+        .claims()
         .string("sub")
         .ok()
         .flatten()

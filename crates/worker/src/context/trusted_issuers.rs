@@ -44,7 +44,7 @@ impl<P: Platform> Ctx<'_, P> {
             .ok()
             .and_then(|parsed| {
                 parsed
-                    .claims
+                    .claims()
                     .string("iss")
                     .ok()
                     .flatten()
