@@ -113,16 +113,6 @@ impl Claims {
     }
 }
 
-/// A claim read as `T` where `read` can: absent is `None`, present with another type `Invalid`.
-fn typed<V, T>(
-    name: &'static str,
-    value: Option<V>,
-    read: impl FnOnce(V) -> Option<T>,
-) -> Result<Option<T>> {
-    (value.map(|value| read(value).ok_or(Error::invalid_claim(name, ClaimReason::Invalid))))
-        .transpose()
-}
-
 /// A claims set read in place from the payload's JSON text, without a map: what the verifier's
 /// claim rules read, so that a verification builds no [`Claims`] nobody asks for.
 #[derive(Debug)]
@@ -131,12 +121,23 @@ pub struct BorrowedClaims<'a>(pub Members<'a>);
 impl BorrowedClaims<'_> {
     /// A string claim, as [`Claims::string`].
     pub fn string(&self, name: &'static str) -> Result<Option<&str>> {
-        typed(name, self.0.get(name), Borrowed::as_str)
+        match self.0.get(name) {
+            None => Ok(None),
+            Some(Borrowed::String(s)) => Ok(Some(s)),
+            Some(_) => Err(Error::invalid_claim(name, ClaimReason::Invalid)),
+        }
     }
 
     /// A NumericDate claim, as [`Claims::numeric_date`].
     pub fn numeric_date(&self, name: &'static str) -> Result<Option<f64>> {
-        typed(name, self.0.get(name), Borrowed::as_f64)
+        match self.0.get(name) {
+            None => Ok(None),
+            Some(Borrowed::Number(n)) => n
+                .as_f64()
+                .map(Some)
+                .ok_or(Error::invalid_claim(name, ClaimReason::Invalid)),
+            Some(_) => Err(Error::invalid_claim(name, ClaimReason::Invalid)),
+        }
     }
 
     /// The `aud` claim's audiences: one string or an array of strings (RFC 7519 §4.1.3).

@@ -1,7 +1,7 @@
 //! Token verification: one plain options struct with documented defaults, one `Verifier` that
 //! checks, in order, size, structure, algorithm and key, signature, `typ`, then the claims.
 
-use std::sync::OnceLock;
+use std::cell::OnceCell;
 
 use crate::claims::{BorrowedClaims, Claims, ACCESS_TOKEN_TYP};
 use crate::error::{ClaimReason, Error, Result};
@@ -283,7 +283,7 @@ pub struct ParsedClaims {
     /// The header's `kid`, once the token is verified (the revocation list has an entry per
     /// revoked signing key).
     pub kid: Option<String>,
-    claims: OnceLock<Claims>,
+    claims: OnceCell<Claims>,
 }
 
 impl ParsedClaims {
@@ -294,7 +294,7 @@ impl ParsedClaims {
         Ok(ParsedClaims {
             json,
             kid: None,
-            claims: OnceLock::new(),
+            claims: OnceCell::new(),
         })
     }
 
