@@ -98,13 +98,25 @@ test('the wasm jobs: the arrays the core hands the host unpack into the fields j
   const inner = new wasm.WasmVerifier(JSON.stringify(esJwks), { issuer: ISS, allowBoundTokens: true });
   const now = Math.floor(Date.now() / 1000);
   const [head, body, sig] = token.split('.');
-  const job = jobs.signatureJob(inner.signatureJob(token, now));
+  const job = jobs.signatureJob(inner.signatureJob(new TextEncoder().encode(token), now));
   assert.equal(job.alg, 'ES256');
   assert.deepEqual([...job.keys], [0]);
   assert.equal(new TextDecoder().decode(job.input), `${head}.${body}`);
   assert.deepEqual(Buffer.from(job.signature), Buffer.from(sig, 'base64url'));
   assert.equal(JSON.parse(job.claims).sub, 'user-1');
   assert.equal(job.error, undefined);
+  assert.equal(job.valid, undefined, 'an ES256 signature is the host\'s to check');
+  // An HMAC is decided in the core, in the same call: verifyAsync never runs the core twice.
+  const secret = new Uint8Array(32).fill(7);
+  const hsToken = await new jose.SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+    .setIssuer(ISS).setSubject('user-1').setIssuedAt().setExpirationTime('5m').sign(secret);
+  const hs = new wasm.WasmVerifier(JSON.stringify({ kty: 'oct', k: jose.base64url.encode(secret), alg: 'HS256' }), { issuer: ISS, algorithms: ['HS256'] });
+  const bytes = (text) => new TextEncoder().encode(text);
+  const hsJob = jobs.signatureJob(hs.signatureJob(bytes(hsToken), now));
+  assert.deepEqual([hsJob.alg, hsJob.valid, JSON.parse(hsJob.claims).sub], ['HS256', true, 'user-1']);
+  const forged = `${hsToken.slice(0, hsToken.lastIndexOf('.'))}.${'A'.repeat(43)}`;
+  assert.equal(jobs.signatureJob(hs.signatureJob(bytes(forged), now)).valid, false);
+  hs.free();
   const request = await requestFrom(token, c.dpop);
   const check = inner.requestJob(request.headers.get('authorization'), request.headers.get('dpop'), 'GET', API, now);
   try {

@@ -7,7 +7,14 @@ const rsa = (name, hash, saltLength) => ({
   signature: saltLength ? { name, saltLength } : { name },
 });
 
-/** PSS salts are as long as the hash (RFC 7518 §3.5). */
+/**
+ * The algorithms whose signatures `verifyAsync` and `verifyRequest` hand the host, which runs
+ * them natively (and, in Node, on its thread pool): ECDSA, RSA, and Ed25519 where the host has
+ * it (elsewhere its key does not import, and the core's wasm decides). The core keeps from the
+ * host every Ed25519 signature hosts disagree on (`host_decides_alike`). HMAC is not here: the
+ * core decides it in wasm, cheaper than a round trip. PSS salts are as long as the hash
+ * (RFC 7518 §3.5).
+ */
 export const WEBCRYPTO = {
   ES256: { key: { name: 'ECDSA', namedCurve: 'P-256' }, signature: { name: 'ECDSA', hash: 'SHA-256' } },
   ES384: { key: { name: 'ECDSA', namedCurve: 'P-384' }, signature: { name: 'ECDSA', hash: 'SHA-384' } },
@@ -19,15 +26,6 @@ export const WEBCRYPTO = {
   PS512: rsa('RSA-PSS', 'SHA-512', 64),
   EdDSA: { key: { name: 'Ed25519' }, signature: { name: 'Ed25519' } },
 };
-
-/**
- * The algorithms whose signatures `verifyAsync` and `verifyRequest` hand the host, which runs
- * them natively (and, in Node, on its thread pool): ECDSA, RSA, and Ed25519 where the host has
- * it (elsewhere its key does not import, and the core's wasm decides). The core keeps from the
- * host every Ed25519 signature hosts disagree on (`host_decides_alike`). HMAC stays in wasm,
- * cheaper than a round trip.
- */
-export const HOST_VERIFIED = new Set(['EdDSA', 'ES256', 'ES384', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']);
 
 /** The algorithms a DPoP key may use. */
 export const DPOP_KEY_ALGORITHMS = ['ES256', 'EdDSA'];

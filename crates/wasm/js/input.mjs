@@ -16,6 +16,20 @@ export function jwksText(jwks) {
   throw new JwksInvalid('jwks must be a JWKS object, its JSON text, or one JWK');
 }
 
+const encoder = new TextEncoder();
+/** Reused from call to call: what `utf8` hands out is copied into wasm memory at once. */
+let scratch = new Uint8Array(2048);
+
+/**
+ * `token` as UTF-8 bytes for the core, in a buffer reused by the next call: TextEncoder's
+ * `encodeInto` is native, where wasm-bindgen's own copy of a string walks it a character at a
+ * time in JS. The caller has checked `token`'s length (`checkToken`).
+ */
+export function utf8(token) {
+  if (token.length * 3 > scratch.length) scratch = new Uint8Array(token.length * 3);
+  return scratch.subarray(0, encoder.encodeInto(token, scratch).written);
+}
+
 /**
  * Refuses what the core would refuse anyway, before copying it into wasm memory: a non-string,
  * or a string whose UTF-16 length already exceeds the byte limit.

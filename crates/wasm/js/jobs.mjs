@@ -11,10 +11,11 @@ export function signature([alg, keys, input, signature]) {
 
 /**
  * `verifyAsync`'s job: a signature, then the outcome of every other rule (`claims` as JSON text,
- * or the core's `error`), which counts only once the signature holds.
+ * or the core's `error`), which counts only once the signature holds; `valid`, the verdict on
+ * the signature where the core has decided it (an HMAC), else undefined.
  */
 export function signatureJob(array) {
-  return { ...signature(array), claims: array[4], error: array[5] };
+  return { ...signature(array), claims: array[4], error: array[5], valid: array[6] };
 }
 
 /**

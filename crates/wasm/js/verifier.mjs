@@ -1,8 +1,8 @@
 // Verifying tokens: the Verifier over a key set, and the verifier over a remote key set.
 import * as wasm from './edge_jwt.js';
 import { DpopReplayed, InvalidOption, JwsInvalid, NoMatchingKey, SignatureInvalid, call, rethrow } from './errors.mjs';
-import { checkToken, jwksText, when } from './input.mjs';
-import { HOST_VERIFIED, WEBCRYPTO } from './host-crypto.mjs';
+import { checkToken, jwksText, utf8, when } from './input.mjs';
+import { WEBCRYPTO } from './host-crypto.mjs';
 import { NODE_VERIFY, nodeCrypto, nodePublicKey } from './node-crypto.mjs';
 import * as jobs from './jobs.mjs';
 import { RemoteJwks, discover, isUrl } from './remote.mjs';
@@ -63,7 +63,7 @@ export class Verifier {
     const now = when(options);
     const hit = this.#hit(token, now);
     if (hit) return hit;
-    return this.#viaNodeCrypto(token, now) ?? this.#verified(token, call(() => this.#inner.verify(token, now)));
+    return this.#viaNodeCrypto(token, now) ?? this.#verified(token, call(() => this.#inner.verify(utf8(token), now)));
   }
 
   /**
@@ -72,7 +72,7 @@ export class Verifier {
    */
   #viaNodeCrypto(token, now) {
     if (!this.#viaNode) return undefined;
-    const job = jobs.signatureJob(call(() => this.#inner.signatureJob(token, now)));
+    const job = jobs.signatureJob(call(() => this.#inner.signatureJob(utf8(token), now)));
     return this.#settle(token, job, this.#nodeVerdict(job));
   }
 
@@ -154,7 +154,8 @@ export class Verifier {
    * verifications use every core); elsewhere by WebCrypto. Every other rule, and the choice of
    * key, still runs in the core, which also refuses before the host sees it a signature of the
    * wrong length and an Ed25519 signature hosts disagree on (small-order `R` or key, `S` not
-   * below the group order). HS256, and hosts without either, use `verify`.
+   * below the group order). HS256 is checked in wasm, as by `verify`; hosts without either crypto
+   * API use `verify`.
    * @example
    * const claims = await verifier.verifyAsync(token);
    */
@@ -190,7 +191,9 @@ export class Verifier {
     const now = when(options);
     const hit = this.#hit(token, now);
     if (hit) return hit;
-    const job = jobs.signatureJob(call(() => this.#inner.signatureJob(token, now)));
+    const job = jobs.signatureJob(call(() => this.#inner.signatureJob(utf8(token), now)));
+    // An HMAC: decided by the core already, never by a host.
+    if (job.valid !== undefined) return this.#settle(token, job, job.valid);
     const pooled = this.#viaNode ? this.#settle(token, job, await this.#pooledVerdict(job)) : undefined;
     return pooled ?? this.#settle(token, job, await this.#hostVerdict(job)) ?? this.verify(token, { now });
   }
@@ -226,7 +229,7 @@ export class Verifier {
    * `undefined` where the host does not do `alg` (or cannot import the key): the core decides.
    */
   async #hostVerdict({ alg, keys, input, signature }) {
-    const host = HOST_VERIFIED.has(alg) ? WEBCRYPTO[alg] : undefined;
+    const host = WEBCRYPTO[alg];
     const subtle = globalThis.crypto?.subtle;
     if (!host || !subtle) return undefined;
     for (const index of keys) {

@@ -71,7 +71,7 @@ pub fn code_of(error: JsValue) -> String {
 }
 
 fn verify(v: &WasmVerifier, token: &str, now: u64) -> Result<Value, String> {
-    v.verify(token, now as f64)
+    v.verify(token.as_bytes(), now as f64)
         .map(|json| serde_json::from_str(&json).unwrap())
         .map_err(code_of)
 }
