@@ -146,8 +146,9 @@ export function kvKeys(persistDir) {
  */
 export async function startWorker({ cwd, persistDir, readyPath = '/', port }) {
   port ??= await freePort();
+  const inspectorPort = await freePort();
   const child = spawn(wrangler, ['dev', '--ip', '127.0.0.1', '--port', String(port),
-    '--inspector-port', String(await freePort()), '--persist-to', persistDir, '--log-level', 'warn',
+    '--inspector-port', String(inspectorPort), '--persist-to', persistDir, '--log-level', 'warn',
     '--show-interactive-dev-session=false'],
   { cwd, env: { ...toolEnv, CLOUDFLARE_API_TOKEN: '', CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let log = '';
@@ -166,7 +167,7 @@ export async function startWorker({ cwd, persistDir, readyPath = '/', port }) {
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
-    base, log: () => log,
+    base, inspectorPort, log: () => log,
     async stop() {
       stopGroup(child, 'SIGTERM');
       const timer = setTimeout(() => stopGroup(child, 'SIGKILL'), 10_000);

@@ -14,8 +14,8 @@ export function signature([alg, keys, input, signature]) {
  * or the core's `error`), which counts only once the signature holds; `valid`, the verdict on
  * the signature where the core has decided it (an HMAC), else undefined.
  */
-export function signatureJob(array) {
-  return { ...signature(array), claims: array[4], error: array[5], valid: array[6] };
+export function signatureJob([alg, keys, input, signature, claims, error, valid]) {
+  return { alg, keys, input, signature, claims, error, valid };
 }
 
 /**

@@ -26,11 +26,13 @@ export class Verifier {
   #inner;
   #maxTokenLength;
   #jwks;
-  /** Key index → Promise of a CryptoKey, or of null when the host cannot use that key. */
+  /** Key index → a CryptoKey (a Promise of it until imported), or null when the host cannot
+   * use that key. */
   #hostKeys = new Map();
   /** Verified tokens (the `cache` option), or undefined. */
   #cache;
-  /** Key index → node:crypto KeyObject, or null when the host cannot use that key. */
+  /** Key index → node:crypto's verify key (a KeyObject and its algorithm's options), or null
+   * when the host cannot use that key. */
   #nodeKeys = new Map();
   /** Whether `verify` hands signatures to node:crypto: the runtime has it, and the key set has
    * no symmetric key (HMAC is cheaper in wasm than the way to the host and back). */
@@ -97,9 +99,9 @@ export class Verifier {
     if (!params) return undefined;
     try {
       for (const index of keys) {
-        const key = this.#nodeKey(index);
+        const key = this.#nodeKey(index, params);
         if (key === null) return undefined;
-        if (nodeCrypto.verify(params.hash, input, { key, ...params.options }, signature)) return true;
+        if (nodeCrypto.verify(params.hash, input, key, signature)) return true;
       }
       return false;
     } catch {
@@ -110,10 +112,13 @@ export class Verifier {
     }
   }
 
-  #nodeKey(index) {
+  /** Key `index` as node:crypto's verify takes it with `params`' options (one algorithm per
+   * key, so one object per key, made once), or null. */
+  #nodeKey(index, params) {
     let key = this.#nodeKeys.get(index);
     if (key === undefined) {
-      key = nodePublicKey(this.#material(index));
+      const keyObject = nodePublicKey(this.#material(index));
+      key = keyObject && { key: keyObject, ...params.options };
       this.#nodeKeys.set(index, key);
     }
     return key;
@@ -205,12 +210,12 @@ export class Verifier {
     const params = NODE_VERIFY[alg];
     if (!params) return undefined;
     for (const index of keys) {
-      const key = this.#nodeKey(index);
+      const key = this.#nodeKey(index, params);
       if (key === null) return undefined;
       inFlight += 1;
       try {
         const valid = await new Promise((resolve, reject) => {
-          nodeCrypto.verify(params.hash, input, { key, ...params.options }, signature,
+          nodeCrypto.verify(params.hash, input, key, signature,
             (failure, verdict) => (failure ? reject(failure) : resolve(verdict)));
         });
         if (valid) return true;
@@ -233,7 +238,9 @@ export class Verifier {
     const subtle = globalThis.crypto?.subtle;
     if (!host || !subtle) return undefined;
     for (const index of keys) {
-      const key = await this.#hostKey(index, host, subtle);
+      // Once imported, the key itself: no wait on its settled promise at every call.
+      const imported = this.#hostKeys.get(index);
+      const key = imported !== undefined && !(imported instanceof Promise) ? imported : await this.#hostKey(index, host, subtle);
       if (key === null) return undefined;
       if (await subtle.verify(host.signature, key, signature, input)) return true;
     }
@@ -256,12 +263,14 @@ export class Verifier {
 
   #hostKey(index, host, subtle) {
     let key = this.#hostKeys.get(index);
-    if (!key) {
+    if (key === undefined) {
       key = subtle.importKey('jwk', this.#material(index), host.key, false, ['verify']).catch(() => null);
       this.#hostKeys.set(index, key);
+      key.then((imported) => this.#hostKeys.set(index, imported));
     }
     return key;
   }
+
 
   /**
    * Verifies the access token of a Fetch `Request` (Workers, Node, Deno, service workers), as a

@@ -332,7 +332,6 @@ fn canonical_y(encoding: &[u8; 32]) -> bool {
 /// a host that decompresses `R` finds no point, and one that compares encodings computes a
 /// point, whose encoding it cannot be. So `R` is never decompressed here (a square root).
 fn ed25519_within_common_rules(key: &ed25519_dalek::VerifyingKey, signature: &[u8]) -> bool {
-    use curve25519_dalek::Scalar;
     let (Some(r), Some(s)) = (
         signature
             .get(..32)
@@ -343,13 +342,38 @@ fn ed25519_within_common_rules(key: &ed25519_dalek::VerifyingKey, signature: &[u
     ) else {
         return false;
     };
-    if key.is_weak() || bool::from(Scalar::from_canonical_bytes(s).is_none()) {
+    // The key's encoding is canonical, so its `y` says whether it is of small order: byte
+    // comparisons here, where `is_weak` and `Scalar::from_canonical_bytes` do field and scalar
+    // arithmetic on every signature.
+    if small_order_y(key.as_bytes()) || !below_group_order(&s) {
         return false;
     }
-    let mut y = r;
-    y[31] &= 0x7f;
     // The sign bit of an `x` of 0 (y = ±1) is non-canonical too: both are of small order.
-    canonical_y(&r) && !SMALL_ORDER_Y.contains(&y)
+    canonical_y(&r) && !small_order_y(&r)
+}
+
+/// Whether a point encoding's `y` (the sign bit cleared) is one of the small-order points'.
+fn small_order_y(encoding: &[u8; 32]) -> bool {
+    let mut y = *encoding;
+    y[31] &= 0x7f;
+    SMALL_ORDER_Y.contains(&y)
+}
+
+/// The order of Ed25519's group, L = 2^252 + 27742317777372353535851937790883648493,
+/// little-endian.
+const GROUP_ORDER: [u8; 32] = [
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+];
+
+/// Whether `s` (little-endian) is below L: a canonical `S` (RFC 8032 §5.1.7). `S` is public.
+fn below_group_order(s: &[u8; 32]) -> bool {
+    for i in (0..32).rev() {
+        if s[i] != GROUP_ORDER[i] {
+            return s[i] < GROUP_ORDER[i];
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -365,9 +389,54 @@ mod tests {
     }
 
     fn rule(r: [u8; 32]) -> bool {
-        let mut y = r;
-        y[31] &= 0x7f;
-        canonical_y(&r) && !SMALL_ORDER_Y.contains(&y)
+        canonical_y(&r) && !small_order_y(&r)
+    }
+
+    #[test]
+    fn the_byte_rules_are_the_arithmetic_ones() {
+        use curve25519_dalek::Scalar;
+        let mut scalars = vec![[0u8; 32], [0xff; 32], GROUP_ORDER];
+        for delta in [1u8, 2, 0x12] {
+            let (mut below, mut above) = (GROUP_ORDER, GROUP_ORDER);
+            below[0] -= delta;
+            above[0] += delta;
+            scalars.extend([below, above]);
+        }
+        for i in 0..32 {
+            let (mut up, mut down) = (GROUP_ORDER, GROUP_ORDER);
+            up[i] = up[i].wrapping_add(1);
+            down[i] = down[i].wrapping_sub(1);
+            scalars.extend([up, down]);
+            let mut top = [0u8; 32];
+            top[i] = 0x80;
+            scalars.push(top);
+        }
+        for s in scalars {
+            let canonical = bool::from(Scalar::from_canonical_bytes(s).is_some());
+            assert_eq!(below_group_order(&s), canonical, "{s:02x?}");
+        }
+        // A key of small order is a weak key, by bytes as by arithmetic: the eight torsion
+        // points (both signs where x is not 0), and keys that are not.
+        let mut keys: Vec<[u8; 32]> = SMALL_ORDER_Y.to_vec();
+        keys.extend([0, 2, 3].map(|i| SMALL_ORDER_Y[i]).iter().map(|y| {
+            let mut negated = *y;
+            negated[31] |= 0x80;
+            negated
+        }));
+        let basepoint = curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
+        keys.extend([
+            basepoint.compress().to_bytes(),
+            (basepoint + basepoint).compress().to_bytes(),
+        ]);
+        let mut weak = 0;
+        for bytes in keys {
+            let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&bytes) else {
+                continue;
+            };
+            weak += usize::from(key.is_weak());
+            assert_eq!(small_order_y(&bytes), key.is_weak(), "{bytes:02x?}");
+        }
+        assert_eq!(weak, 8, "the eight torsion points");
     }
 
     #[test]
