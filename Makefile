@@ -35,7 +35,7 @@ help:
 	@echo "make test  - run every test"
 	@echo "make lint  - cargo fmt --check and clippy"
 	@echo "make bench - core, npm package and Worker speed and sizes against baselines (never in make test)"
-	@echo "make profile-verify - where the npm package's verify spends its time (PROFILE_ALG, default HS256)"
+	@echo "make profile-verify - where the npm package's verify spends its time (PROFILE_ALG, default HS256; PROFILE_RUNTIME=workerd)"
 	@echo "make size  - what each part of the npm package's wasm costs, largest first (twiggy)"
 	@echo "make profile - a CPU profile of the issuer's isolate under load: where POST /token's time goes"
 	@echo "make fuzz  - each cargo-fuzz target for FUZZ_SECONDS (default 300) seconds"
@@ -144,9 +144,14 @@ profile: tools worker-build
 	node_modules/.bin/node benches/profile.mjs
 
 # Where the package's `verify` spends its time (PROFILE_ALG=HS256 by default), beside the bare
-# HMAC and jose.
+# HMAC and jose; PROFILE_RUNTIME=workerd profiles it inside wrangler dev instead.
+PROFILE_RUNTIME ?= node
 profile-verify: npm
+ifeq ($(PROFILE_RUNTIME),workerd)
+	node_modules/.bin/node benches/profile-verify-workerd.mjs
+else
 	node_modules/.bin/node benches/profile-verify.mjs
+endif
 
 # The package's wasm before wasm-bindgen and wasm-opt, where the function names are still
 # there: sizes relative to each other, not the shipped bytes (make bench has those).

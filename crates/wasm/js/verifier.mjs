@@ -37,6 +37,8 @@ export class Verifier {
   /** Whether `verify` hands signatures to node:crypto: the runtime has it, and the key set has
    * no symmetric key (HMAC is cheaper in wasm than the way to the host and back). */
   #viaNode;
+  /** Whether every key is a shared secret (`oct`): signatures the core alone decides. */
+  #secretsOnly;
 
   constructor(jwks, options = {}) {
     const text = jwksText(jwks);
@@ -46,6 +48,7 @@ export class Verifier {
     this.#cache = cacheFrom(cache);
     this.#jwks = JSON.parse(text); // valid: the core has just parsed it
     this.#maxTokenLength = this.#inner.maxTokenLength;
+    this.#secretsOnly = this.#keyList().every((key) => key?.kty === 'oct');
     this.#viaNode = nodeCrypto !== null && this.#keyList().every((key) => key?.kty !== 'oct');
   }
 
@@ -165,6 +168,15 @@ export class Verifier {
    * const claims = await verifier.verifyAsync(token);
    */
   verifyAsync(token, options) {
+    // Shared secrets only: the core decides an HMAC in wasm, no host is asked, so this is
+    // `verify` itself (a signature job would only add the host's arrays).
+    if (this.#secretsOnly) {
+      try {
+        return Promise.resolve(this.verify(token, options));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     // Where node:crypto is: one verification at a time is checked at once, synchronously (never
     // slower than `verify`); while others are in flight, on node:crypto's thread pool, so that
     // concurrent verifications use every core.
