@@ -1,8 +1,8 @@
 // Where the package's verify spends its time inside workerd (`wrangler dev`), for one algorithm
 // (PROFILE_ALG, default HS256; PROFILE_PATH=async profiles verifyAsync, which hands the
 // signature to WebCrypto): a CPU profile of the isolate, through wrangler's inspector, while
-// requests each verify one token many times. Prints self time by kind (the wasm, the
-// wasm-bindgen glue, the package's JS, the runtime) and the top functions. With
+// requests each verify one token many times. Prints self time by kind (the wasm, the JS that
+// wrangler bundles into one script, the runtime) and the top functions. With
 // PROFILE_WASM=<a .wasm built with names> (wasm-bindgen --keep-debug), the core's functions are
 // named. Run with `make profile-verify PROFILE_RUNTIME=workerd`. Never a pass/fail test.
 import { copyFileSync, mkdtempSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as jose from 'jose';
 import { startWorker } from '../tests/e2e/harness.mjs';
+import { inspectorSession, isWasm, printSelfTimes } from './cpu-profile.mjs';
 import { installPackage } from '../tests/npm/install.mjs';
 
 const ALG = process.env.PROFILE_ALG ?? 'HS256';
@@ -49,22 +50,7 @@ if (process.env.PROFILE_WASM) copyFileSync(process.env.PROFILE_WASM, join(dir, '
 const server = await startWorker({ cwd: dir, persistDir: mkdtempSync(join(tmpdir(), 'edge-jwt-profile-')), readyPath: '/health' });
 
 try {
-  const targets = await (await fetch(`http://127.0.0.1:${server.inspectorPort}/json`)).json();
-  // wrangler's inspector refuses the Origin Node's WebSocket sends by default; its own is fine.
-  const ws = new WebSocket(targets[0].webSocketDebuggerUrl, { headers: { Origin: `http://127.0.0.1:${server.inspectorPort}` } });
-  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
-  let id = 0;
-  const pending = new Map();
-  ws.onmessage = (event) => {
-    const message = JSON.parse(event.data);
-    pending.get(message.id)?.(message);
-    pending.delete(message.id);
-  };
-  const send = (method, params = {}) => new Promise((resolve) => {
-    id += 1;
-    pending.set(id, resolve);
-    ws.send(JSON.stringify({ id, method, params }));
-  });
+  const { send, close } = await inspectorSession(server.inspectorPort);
   const drive = async (ms) => {
     let verified = 0;
     const start = performance.now();
@@ -81,33 +67,12 @@ try {
   await send('Profiler.start');
   const rate = await drive(SECONDS * 1000);
   const { result: { profile } } = await send('Profiler.stop');
-  ws.close();
+  close();
 
-  const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map();
-  const kinds = new Map();
-  profile.samples.forEach((nodeId, i) => {
-    const { callFrame } = byNode.get(nodeId);
-    const dt = profile.timeDeltas[i] ?? 0;
-    const name = callFrame.functionName || `(${callFrame.url.split('/').pop() || 'anonymous'})`;
-    const kind = callFrame.url.includes('.wasm') || /^\$?wasm-function|^[a-z_0-9]+::|^<.*as /.test(name) ? 'wasm (the core)'
-      : callFrame.url.includes('edge_jwt.js') ? 'wasm-bindgen glue (bytes in, strings out)'
-        : callFrame.url.includes('edge-jwt') ? "the package's JS"
-          : name === '(idle)' ? 'idle'
-            : callFrame.url.includes('worker.mjs') ? 'the benchmark Worker' : 'runtime (GC, WebCrypto, JSON.parse)';
-    self.set(name, (self.get(name) ?? 0) + dt);
-    kinds.set(kind, (kinds.get(kind) ?? 0) + dt);
-  });
-  const busy = [...kinds].filter(([k]) => k !== 'idle').reduce((a, [, t]) => a + t, 0);
   console.log(`\n${ALG} ${ASYNC ? 'verifyAsync' : 'verify'} inside workerd: ${Math.round(rate).toLocaleString('en')}/s over ${SECONDS} s\n`);
-  console.log('| Kind | Share of busy time |\n|---|---:|');
-  for (const [kind, t] of [...kinds].filter(([k]) => k !== 'idle').sort((a, b) => b[1] - a[1])) {
-    console.log(`| ${kind} | ${(100 * t / busy).toFixed(1)}% |`);
-  }
-  console.log('\n| Function (self time) | Share |\n|---|---:|');
-  for (const [name, t] of [...self].filter(([n]) => n !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, 20)) {
-    console.log(`| \`${name.replace(/\[[0-9a-f]{16}\]/g, '').slice(0, 90)}\` | ${(100 * t / busy).toFixed(1)}% |`);
-  }
+  // wrangler bundles the Worker, the package's JS and its glue into one script.
+  printSelfTimes(profile, (callFrame, name) => (isWasm(callFrame, name) ? 'wasm (the core)'
+    : callFrame.url ? 'JS: the package, its glue, the Worker' : 'runtime (GC, WebCrypto, JSON.parse)'), 20);
 } finally {
   await server.stop();
 }

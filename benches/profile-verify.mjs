@@ -8,6 +8,7 @@ import { createHmac } from 'node:crypto';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as jose from 'jose';
+import { isWasm, printSelfTimes } from './cpu-profile.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const edge = await import(join(root, 'dist', 'npm', 'node.mjs'));
@@ -68,22 +69,8 @@ else rate(() => verifier.verify(token), SECONDS * 1000);
 const { profile } = await session.post('Profiler.stop');
 session.disconnect();
 
-const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
-const self = new Map();
-const kinds = new Map();
-profile.samples.forEach((id, i) => {
-  const { callFrame } = byNode.get(id);
-  const dt = profile.timeDeltas[i] ?? 0;
-  const name = callFrame.functionName || `(${callFrame.url.split('/').pop() || 'anonymous'})`;
-  const kind = callFrame.url.includes('.wasm') || /^\$?wasm-function|^[a-z_0-9]+::|^<.*as /.test(name) ? 'wasm (the core)'
-    : callFrame.url.includes('edge_jwt.js') ? 'wasm-bindgen glue (strings in and out)'
-      : callFrame.url.includes('/dist/npm/') ? "the package's JS"
-        : name === '(program)' || name === '(garbage collector)' || !callFrame.url ? 'runtime (GC, natives, JSON.parse)' : 'other JS';
-  self.set(name, (self.get(name) ?? 0) + dt);
-  kinds.set(kind, (kinds.get(kind) ?? 0) + dt);
-});
-const busy = [...kinds].filter(([k]) => k !== 'idle').reduce((a, [, t]) => a + t, 0);
-console.log(`\n${ALG} ${process.env.PROFILE_PATH === 'async' ? 'verifyAsync' : 'verify'}, ${SECONDS} s profiled\n\n| Kind | Share |\n|---|---:|`);
-for (const [kind, t] of [...kinds].sort((a, b) => b[1] - a[1])) console.log(`| ${kind} | ${(100 * t / busy).toFixed(1)}% |`);
-console.log('\n| Function (self time) | Share |\n|---|---:|');
-for (const [name, t] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`| \`${name.slice(0, 90)}\` | ${(100 * t / busy).toFixed(1)}% |`);
+console.log(`\n${ALG} ${process.env.PROFILE_PATH === 'async' ? 'verifyAsync' : 'verify'}, ${SECONDS} s profiled\n`);
+printSelfTimes(profile, (callFrame, name) => (isWasm(callFrame, name) ? 'wasm (the core)'
+  : callFrame.url.includes('edge_jwt.js') ? 'wasm-bindgen glue (bytes in, strings out)'
+    : callFrame.url.includes('/dist/npm/') ? "the package's JS"
+      : name === '(program)' || name === '(garbage collector)' || !callFrame.url ? 'runtime (GC, natives, JSON.parse)' : 'other JS'));

@@ -5,6 +5,7 @@
 // (PROFILE_ROUTE=introspect for POST /introspect). Never a pass/fail test.
 import autocannon from 'autocannon';
 import { startIssuer, startSession, devVars, form } from '../tests/e2e/harness.mjs';
+import { inspectorSession, isWasm, printSelfTimes } from './cpu-profile.mjs';
 
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 10);
 const CONNECTIONS = 8;
@@ -12,24 +13,7 @@ const ROUTE = process.env.PROFILE_ROUTE ?? 'token';
 
 const issuer = await startIssuer({ secrets: devVars('profile-backend') });
 try {
-  const targets = await (await fetch(`http://127.0.0.1:${issuer.inspectorPort}/json`)).json();
-  // wrangler's inspector refuses the Origin Node's WebSocket sends by default; its own is fine.
-  const ws = new WebSocket(targets[0].webSocketDebuggerUrl, { headers: { Origin: `http://127.0.0.1:${issuer.inspectorPort}` } });
-  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
-  let id = 0;
-  const pending = new Map();
-  ws.onmessage = (event) => {
-    const message = JSON.parse(event.data);
-    if (pending.has(message.id)) {
-      pending.get(message.id)(message);
-      pending.delete(message.id);
-    }
-  };
-  const send = (method, params = {}) => new Promise((resolve) => {
-    id += 1;
-    pending.set(id, resolve);
-    ws.send(JSON.stringify({ id, method, params }));
-  });
+  const { send, close } = await inspectorSession(issuer.inspectorPort);
 
   let request;
   if (ROUTE === 'introspect') {
@@ -53,33 +37,13 @@ try {
   await send('Profiler.start');
   const result = await autocannon({ url: issuer.base, connections: CONNECTIONS, duration: SECONDS, requests: [request] });
   const { result: { profile } } = await send('Profiler.stop');
-  ws.close();
+  close();
 
-  // Self time per function: its samples times the sampling interval.
-  const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map();
-  const kinds = new Map();
-  profile.samples.forEach((nodeId, i) => {
-    const { callFrame } = byNode.get(nodeId);
-    const dt = profile.timeDeltas[i] ?? 0;
-    const name = callFrame.functionName || `(${callFrame.url.split('/').pop() || 'anonymous'})`;
-    const kind = callFrame.url.includes('.wasm') || /^\$?wasm-function|^[a-z_]+::/.test(name) ? 'wasm'
-      : callFrame.url.endsWith('.js') ? 'JS glue (worker-build)'
-        : name === '(idle)' ? 'idle' : 'runtime (GC, program, natives)';
-    self.set(name, (self.get(name) ?? 0) + dt);
-    kinds.set(kind, (kinds.get(kind) ?? 0) + dt);
-  });
-  const busy = [...kinds].filter(([k]) => k !== 'idle').reduce((a, [, t]) => a + t, 0);
   const requests = result.requests.total;
-  console.log(`\nPOST /${ROUTE}: ${Math.round(result.requests.average)} req/s over ${SECONDS} s; isolate busy ${(busy / 1000 / requests).toFixed(2)} ms a request\n`);
-  console.log('| Kind | Share of busy time |\n|---|---:|');
-  for (const [kind, t] of [...kinds].filter(([k]) => k !== 'idle').sort((a, b) => b[1] - a[1])) {
-    console.log(`| ${kind} | ${(100 * t / busy).toFixed(1)}% |`);
-  }
-  console.log('\n| Function (self time) | Share |\n|---|---:|');
-  for (const [name, t] of [...self].filter(([n]) => n !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, 20)) {
-    console.log(`| \`${name.slice(0, 90)}\` | ${(100 * t / busy).toFixed(1)}% |`);
-  }
+  console.log(`\nPOST /${ROUTE}: ${Math.round(result.requests.average)} req/s over ${SECONDS} s\n`);
+  const busy = printSelfTimes(profile, (callFrame, name) => (isWasm(callFrame, name) ? 'wasm'
+    : callFrame.url.endsWith('.js') ? 'JS glue (worker-build)' : 'runtime (GC, program, natives)'), 20);
+  console.log(`\nThe isolate was busy ${(busy / 1000 / requests).toFixed(2)} ms a request.`);
 } finally {
   await issuer.stop();
   issuer.cleanup();

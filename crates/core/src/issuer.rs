@@ -204,18 +204,18 @@ impl TokenIssuer {
     }
 
     pub fn verify_access(&self, token: &str, now: u64) -> Result<AccessClaims> {
-        let (claims, kid) = self.access.verify_to_json(token, now)?.into_parts();
+        let (claims, kid) = self.access.verify_to_claims(token, now)?.into_parts();
         AccessClaims::from_claims(claims, kid)
     }
 
     /// Verifies an access token of this issuer for any audience it issues for.
     pub fn verify_access_any_audience(&self, token: &str, now: u64) -> Result<AccessClaims> {
-        let (claims, kid) = self.any_access.verify_to_json(token, now)?.into_parts();
+        let (claims, kid) = self.any_access.verify_to_claims(token, now)?.into_parts();
         AccessClaims::from_claims(claims, kid)
     }
 
     pub fn verify_refresh(&self, token: &str, now: u64) -> Result<RefreshClaims> {
-        let parsed = self.refresh.verify_to_json(token, now)?;
+        let parsed = self.refresh.verify_to_claims(token, now)?;
         RefreshClaims::from_claims(parsed.claims(), parsed.kid.clone())
     }
 
@@ -232,7 +232,7 @@ impl TokenIssuer {
         };
         let refresh = || {
             self.refresh
-                .verify_to_json(token, now)
+                .verify_to_claims(token, now)
                 .and_then(|parsed| RefreshClaims::from_claims(parsed.claims(), parsed.kid.clone()))
                 .map(IssuedToken::Refresh)
         };

@@ -147,15 +147,22 @@ impl Verifier {
 
     /// Verifies a JWT at time `now` (seconds since the epoch) and returns its claims.
     pub fn verify(&self, token: &str, now: u64) -> Result<Claims> {
-        self.verify_to_json(token, now)
+        self.verify_to_claims(token, now)
             .map(ParsedClaims::into_claims)
     }
 
     /// Like [`Verifier::verify`], with the payload's JSON text as signed, for callers that hand
-    /// the claims on as JSON (the npm package): no second serialization.
+    /// the claims on as JSON (the npm package): no second serialization, and no map built.
     pub fn verify_to_json(&self, token: &str, now: u64) -> Result<ParsedClaims> {
         let (header, payload) = self.verify_jws(token)?;
-        self.finish(&header, payload, now, Proof::Unseen)
+        self.finish(&header, payload, now, Proof::Unseen, Read::Text)
+    }
+
+    /// Like [`Verifier::verify_to_json`], with the claims map built at once from the same parse,
+    /// for callers that read the claims (the issuer).
+    pub fn verify_to_claims(&self, token: &str, now: u64) -> Result<ParsedClaims> {
+        let (header, payload) = self.verify_jws(token)?;
+        self.finish(&header, payload, now, Proof::Unseen, Read::Map)
     }
 
     /// What a host crypto API (WebCrypto) must check for `token`, with the outcome of every
@@ -189,7 +196,7 @@ impl Verifier {
             algorithm: self.keys.keys()[keys[0]].key.algorithm(),
             keys,
             signing_input: jws.signing_input.as_bytes().to_vec(),
-            outcome: self.finish(&jws.header, jws.payload, now, proof),
+            outcome: self.finish(&jws.header, jws.payload, now, proof, Read::Text),
             signature: jws.signature,
         })
     }
@@ -217,6 +224,7 @@ impl Verifier {
         payload: Vec<u8>,
         now: u64,
         proof: Proof,
+        read: Read,
     ) -> Result<ParsedClaims> {
         if let Some(typ) = &self.options.typ {
             if !header.typ_is(typ) {
@@ -231,10 +239,11 @@ impl Verifier {
                 ));
             }
         }
-        let bound = {
+        let (bound, map) = {
             let claims = BorrowedClaims(json::parse_members(&payload).ok_or(NOT_AN_OBJECT)?);
             check_claims(&claims, &self.options, now)?;
-            claims.contains("cnf")
+            let map = (read == Read::Map).then(|| Claims(json::to_map(&claims.0)));
+            (claims.contains("cnf"), map)
         };
         if bound && proof == Proof::Unseen && !self.options.allow_bound_tokens {
             return Err(Error::DpopProofInvalid(
@@ -246,8 +255,18 @@ impl Verifier {
         }
         let mut parsed = ParsedClaims::checked(payload)?;
         parsed.kid = header.kid.clone();
+        if let Some(map) = map {
+            parsed.claims = OnceCell::from(map);
+        }
         Ok(parsed)
     }
+}
+
+/// What a verification hands back besides the claims' text: the map too, or only when asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    Text,
+    Map,
 }
 
 /// Whether the caller checks a bound token's proof ([`VerifyOptions::allow_bound_tokens`]).

@@ -250,10 +250,12 @@ export class Verifier {
   /** Verifies synchronously; throws JwtError. */
   verify(token: string, options?: At): JwtClaims;
   /**
-   * Verifies with an ECDSA (ES256, ES384) or RSA (RS*, PS*) signature checked by the host's
-   * WebCrypto, which is native; EdDSA and HS256, fastest in wasm, as `verify`. The core still
-   * parses the token, chooses the key and checks the signature's length. The same rules and
-   * errors as `verify`.
+   * Verifies with an EdDSA, ECDSA (ES256, ES384) or RSA (RS*, PS*) signature checked by the
+   * host: node:crypto where the runtime has it (at once when this is the only verification in
+   * flight, on its thread pool when others are), WebCrypto elsewhere (EdDSA stays in wasm where
+   * the host has no Ed25519). HS256 is decided in wasm, as by `verify`. The core still parses
+   * the token, chooses the key and keeps from the host what hosts decide differently. The same
+   * rules and errors as `verify`.
    * @example
    * const claims = await verifier.verifyAsync(token);
    */
