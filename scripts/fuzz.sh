@@ -8,7 +8,7 @@ cd "$root"
 toolchain="$1" seconds="$2"
 shift 2
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(decode verify jwks dpop)
+[ ${#targets[@]} -gt 0 ] || targets=(decode verify jwks json dpop)
 for target in "${targets[@]}"; do
   mkdir -p "fuzz/corpus/$target" "fuzz/regressions/$target"
   echo "fuzz: $target for ${seconds} s"
