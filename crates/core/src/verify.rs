@@ -324,8 +324,8 @@ impl ParsedClaims {
 
     /// The claims as a map, read from the text on first use.
     pub fn claims(&self) -> &Claims {
-        // The text was read as an object once already, by a parser that refuses what this one
-        // does; were they ever to disagree, no claim is read (every typed view then refuses).
+        // The same reader accepted this text as an object when it was checked, so it cannot
+        // fail here; were it to, no claim would be read (every typed view then refuses).
         (self.claims)
             .get_or_init(|| Claims(json::parse_object(self.json.as_bytes()).unwrap_or_default()))
     }
