@@ -8,9 +8,9 @@
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as jose from 'jose';
 import { startWorker } from '../tests/e2e/harness.mjs';
 import { inspectorSession, isWasm, printSelfTimes } from './cpu-profile.mjs';
+import { sampleToken } from './sample-token.mjs';
 import { installPackage } from '../tests/npm/install.mjs';
 
 const ALG = process.env.PROFILE_ALG ?? 'HS256';
@@ -18,17 +18,7 @@ const ASYNC = process.env.PROFILE_PATH === 'async';
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 5);
 const PER_REQUEST = 200;
 
-let signingKey = new Uint8Array(32).map((_, i) => i * 7 + 1);
-let jwk = { kty: 'oct', k: jose.base64url.encode(signingKey), alg: ALG, kid: 'k' };
-if (ALG !== 'HS256') {
-  const pair = await jose.generateKeyPair(ALG, { extractable: true });
-  signingKey = pair.privateKey;
-  jwk = { ...(await jose.exportJWK(pair.publicKey)), alg: ALG, kid: 'k' };
-}
-const now = Math.floor(Date.now() / 1000);
-const token = await new jose.SignJWT({ sub: 'user-1', sid: 's', client_id: 'c', scope: 'read write' })
-  .setProtectedHeader({ alg: ALG, typ: 'at+jwt', kid: 'k' }).setIssuer('https://issuer.test')
-  .setAudience('https://api.test').setIssuedAt(now).setJti('j').setExpirationTime(now + 3600).sign(signingKey);
+const { token, jwk } = await sampleToken(ALG);
 
 const worker = `
 import { Verifier } from 'edge-jwt';

@@ -9,24 +9,14 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as jose from 'jose';
 import { isWasm, printSelfTimes } from './cpu-profile.mjs';
+import { SECRET, sampleToken } from './sample-token.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const edge = await import(join(root, 'dist', 'npm', 'node.mjs'));
 const ALG = process.env.PROFILE_ALG ?? 'HS256';
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 3);
 
-const secret = new Uint8Array(32).map((_, i) => i * 7 + 1);
-let signingKey = secret;
-let jwk = { kty: 'oct', k: jose.base64url.encode(secret), alg: ALG, kid: 'k' };
-if (ALG !== 'HS256') {
-  const pair = await jose.generateKeyPair(ALG, { extractable: true });
-  signingKey = pair.privateKey;
-  jwk = { ...(await jose.exportJWK(pair.publicKey)), alg: ALG, kid: 'k' };
-}
-const now = Math.floor(Date.now() / 1000);
-const token = await new jose.SignJWT({ sub: 'user-1', sid: 's', client_id: 'c', scope: 'read write' })
-  .setProtectedHeader({ alg: ALG, typ: 'at+jwt', kid: 'k' }).setIssuer('https://issuer.test')
-  .setAudience('https://api.test').setIssuedAt(now).setJti('j').setExpirationTime(now + 3600).sign(signingKey);
+const { token, jwk } = await sampleToken(ALG);
 const verifier = new edge.Verifier({ keys: [jwk] }, { issuer: 'https://issuer.test', audience: 'https://api.test', algorithms: [ALG] });
 const joseKey = await jose.importJWK(jwk, ALG);
 
@@ -55,7 +45,7 @@ const rows = [
   ...(ALG === 'HS256' ? [] : [['edge-jwt verifyAsync', await rateAsync(() => verifier.verifyAsync(token))]]),
   ['jose jwtVerify', await rateAsync(() => jose.jwtVerify(token, joseKey, { issuer: 'https://issuer.test', audience: 'https://api.test' }))],
 ];
-if (ALG === 'HS256') rows.push(['node:crypto HMAC-SHA256 of the signing input alone', rate(() => createHmac('sha256', secret).update(input).digest())]);
+if (ALG === 'HS256') rows.push(['node:crypto HMAC-SHA256 of the signing input alone', rate(() => createHmac('sha256', SECRET).update(input).digest())]);
 for (const [what, ops] of rows) console.log(`${what}: ${Math.round(ops).toLocaleString('en')}/s (${(1e6 / ops).toFixed(2)} µs)`);
 
 const session = new Session();
