@@ -71,10 +71,11 @@ impl<'a> Members<'a> {
     }
 
     /// Whether a name is written twice (compared after unescaping, as a map would key them).
-    fn repeat_a_name(&self) -> bool {
+    fn repeats_a_name(&self) -> bool {
         let members = &self.0;
-        // Pairs for the few members a JWT has; beyond that, a sorted list (the few pointers an
-        // insertion moves cost less than a sort's or a set's code in the package's wasm).
+        // Pairs for the few members a JWT has; beyond that, a sorted list. An insertion moves
+        // pointers (quadratic only in the members a bounded text can hold), which costs the
+        // package's wasm less code than a sort or a set.
         if members.len() <= 16 {
             return (1..members.len())
                 .any(|i| members[..i].iter().any(|(n, _)| *n == members[i].0));
@@ -196,7 +197,7 @@ impl<'de> Visitor<'de> for BorrowedVisitor {
             members.push((name, value));
         }
         let members = Members(members);
-        if members.repeat_a_name() {
+        if members.repeats_a_name() {
             return Err(de::Error::custom("duplicate member name"));
         }
         Ok(Borrowed::Object(members))
