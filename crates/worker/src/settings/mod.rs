@@ -13,6 +13,7 @@ use keys::{ManagedKeys, KEY_ALG, KEY_PUBLISH_AHEAD, KEY_ROTATION, KEY_WRAP};
 pub mod clients;
 pub mod demo;
 pub mod documents;
+pub mod entries;
 pub mod keys;
 pub mod trusted_issuers;
 pub mod upstreams;

@@ -3,7 +3,7 @@
 
 use edge_jwt_core::delegation::TrustedIssuer;
 
-use super::upstreams::fetchable;
+use super::entries::{fetchable, named_twice};
 
 /// The trusted identity providers; none by default (the grant is then refused).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -34,9 +34,7 @@ impl TrustedIssuers {
                         localhost or 127.0.0.1)",
             );
         }
-        let mut names: Vec<&str> = trusted.iter().map(|t| t.issuer.as_str()).collect();
-        names.sort_unstable();
-        if names.windows(2).any(|w| w[0] == w[1]) {
+        if named_twice(trusted.iter().map(|t| t.issuer.as_str())) {
             return Err("names an issuer twice");
         }
         Ok(TrustedIssuers(trusted))

@@ -1,6 +1,7 @@
 //! `EDGE_JWT_UPSTREAMS` (a secret: it holds client secrets): the identity providers the issuer
 //! signs users in with when no login app is configured (the core's `Upstream`).
 
+use super::entries::{fetchable, named_twice};
 use edge_jwt_core::signin::Upstream;
 
 /// The identity providers, in the chooser's order; none by default.
@@ -51,9 +52,7 @@ impl Upstreams {
                 taken.id
             ));
         }
-        let mut ids: Vec<&str> = upstreams.iter().map(|u| u.id.as_str()).collect();
-        ids.sort_unstable();
-        if ids.windows(2).any(|w| w[0] == w[1]) {
+        if named_twice(upstreams.iter().map(|u| u.id.as_str())) {
             return Err("names an upstream id twice".into());
         }
         Ok(Upstreams(upstreams))
@@ -70,15 +69,6 @@ impl Upstreams {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-}
-
-/// An `https` URL, or an `http` one on a loopback host.
-pub fn fetchable(url: &str) -> bool {
-    let loopback = ["http://127.0.0.1", "http://localhost"].iter().any(|base| {
-        url.strip_prefix(base)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
-    });
-    (url.starts_with("https://") && url.len() > 8) || loopback
 }
 
 #[cfg(test)]
