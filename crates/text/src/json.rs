@@ -41,13 +41,6 @@ impl Borrowed<'_> {
             _ => None,
         }
     }
-
-    pub fn as_f64(&self) -> Option<f64> {
-        match self {
-            Borrowed::Number(number) => number.as_f64(),
-            _ => None,
-        }
-    }
 }
 
 /// An object's members, in the order written, no name repeated.
