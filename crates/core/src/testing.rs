@@ -31,6 +31,46 @@ pub fn raw_claims(
     }
 }
 
+/// An identity provider's signing key for tests (an OpenID provider's ID tokens, an IdP's
+/// ID-JAGs): one fresh EdDSA key, the key set it publishes, and claims signed with it.
+pub struct ProviderKeys(crate::keys::KeySet);
+
+impl ProviderKeys {
+    pub fn new() -> Self {
+        let key =
+            crate::keys::SigningKey::generate(crate::keys::Algorithm::EdDSA).expect("an EdDSA key");
+        ProviderKeys(crate::keys::KeySet::new(vec![key]).expect("a key set of one key"))
+    }
+
+    /// The key set it publishes, as a JSON value.
+    pub fn public_jwks(&self) -> serde_json::Value {
+        self.0.public_jwks()
+    }
+
+    /// The key set it publishes, as JSON text.
+    pub fn jwks(&self) -> String {
+        self.public_jwks().to_string()
+    }
+
+    /// `claims` signed with its key, under `typ`.
+    pub fn sign(
+        &self,
+        claims: jwt_simple::prelude::JWTClaims<serde_json::Map<String, serde_json::Value>>,
+        typ: &str,
+    ) -> String {
+        self.0
+            .signer()
+            .sign(claims, typ)
+            .expect("claims it can sign")
+    }
+}
+
+impl Default for ProviderKeys {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// A clock that stands still until moved. Clones share the same time.
 #[derive(Debug, Clone)]
 pub struct FixedClock(Rc<Cell<u64>>);

@@ -13,7 +13,8 @@ use edge_jwt_core::delegation::{
     exchange, issue_for_assertion, subject_token, verify_identity_assertion, ExchangeRequest,
     ExchangeRules, GrantCheck, TrustedIssuer,
 };
-use edge_jwt_core::{Algorithm, ErrorCode, KeySet, SessionClaims, SigningKey, TokenIssuer};
+use edge_jwt_core::testing::ProviderKeys;
+use edge_jwt_core::{ErrorCode, SessionClaims, TokenIssuer};
 use jwt_simple::prelude::{Audiences, JWTClaims, UnixTimeStamp};
 use serde_json::{json, Map, Value};
 use support::*;
@@ -328,23 +329,13 @@ fn trust() -> TrustedIssuer {
     }
 }
 
-struct Idp {
-    keys: KeySet,
+/// The ID-JAGs a test identity provider signs.
+trait IdJags {
+    fn id_jag(&self, typ: &str, edit: impl FnOnce(&mut Map<String, Value>)) -> String;
 }
 
-impl Idp {
-    fn new() -> Self {
-        let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
-        Idp {
-            keys: KeySet::new(vec![key]).unwrap(),
-        }
-    }
-
-    fn jwks(&self) -> String {
-        self.keys.public_jwks().to_string()
-    }
-
-    fn sign(&self, typ: &str, edit: impl FnOnce(&mut Map<String, Value>)) -> String {
+impl IdJags for ProviderKeys {
+    fn id_jag(&self, typ: &str, edit: impl FnOnce(&mut Map<String, Value>)) -> String {
         let mut custom = Map::from_iter([
             ("client_id".into(), json!("agent")),
             ("resource".into(), json!(MCP)),
@@ -364,7 +355,7 @@ impl Idp {
             nonce: None,
             custom,
         };
-        self.keys.signer().sign(claims, typ).unwrap()
+        self.sign(claims, typ)
     }
 }
 
@@ -381,8 +372,8 @@ fn check() -> GrantCheck<'static> {
 
 #[test]
 fn an_id_jag_grants_its_user_a_token_for_its_resource() {
-    let idp = Idp::new();
-    let assertion = idp.sign(ID_JAG_TYP, |_| {});
+    let idp = ProviderKeys::new();
+    let assertion = idp.id_jag(ID_JAG_TYP, |_| {});
     let grant = verify_identity_assertion(&assertion, &idp.jwks(), &trust(), &check()).unwrap();
     assert_eq!(grant.sub, "idp|00u-alice", "the subject, prefixed");
     assert_eq!(grant.audience, MCP);
@@ -402,14 +393,14 @@ fn an_id_jag_grants_its_user_a_token_for_its_resource() {
 
 #[test]
 fn an_id_jag_is_refused_unless_everything_holds() {
-    let idp = Idp::new();
+    let idp = ProviderKeys::new();
     let refuse = |assertion: String, check: GrantCheck<'_>, trust: TrustedIssuer| {
         let err = verify_identity_assertion(&assertion, &idp.jwks(), &trust, &check).unwrap_err();
         (err.error_code(), err.to_string())
     };
-    let ok = || idp.sign(ID_JAG_TYP, |_| {});
+    let ok = || idp.id_jag(ID_JAG_TYP, |_| {});
     // Not an ID-JAG.
-    let (code, why) = refuse(idp.sign("JWT", |_| {}), check(), trust());
+    let (code, why) = refuse(idp.id_jag("JWT", |_| {}), check(), trust());
     assert_eq!(code, ErrorCode::AssertionGrantInvalid);
     assert!(why.contains("typ"), "{why}");
     // For another authorization server.
@@ -431,7 +422,7 @@ fn an_id_jag_is_refused_unless_everything_holds() {
     };
     assert!(refuse(ok(), check(), other_idp).1.contains("iss"));
     // Signed by a key not the provider's.
-    let forged = Idp::new().sign(ID_JAG_TYP, |_| {});
+    let forged = ProviderKeys::new().id_jag(ID_JAG_TYP, |_| {});
     assert_eq!(
         refuse(forged, check(), trust()).0,
         ErrorCode::AssertionGrantInvalid
@@ -442,7 +433,7 @@ fn an_id_jag_is_refused_unless_everything_holds() {
         ..check()
     };
     assert!(refuse(ok(), late, trust()).1.contains("exp"));
-    let long = idp.sign(ID_JAG_TYP, |c| {
+    let long = idp.id_jag(ID_JAG_TYP, |c| {
         c.insert("exp".into(), json!(T0 + 3600));
     });
     assert!(refuse(long, check(), trust()).1.contains("seconds away"));
@@ -458,8 +449,8 @@ fn an_id_jag_is_refused_unless_everything_holds() {
 
 #[test]
 fn an_id_jag_bounds_resource_and_scope() {
-    let idp = Idp::new();
-    let assertion = idp.sign(ID_JAG_TYP, |_| {});
+    let idp = ProviderKeys::new();
+    let assertion = idp.id_jag(ID_JAG_TYP, |_| {});
     let with = |check: GrantCheck<'_>, trust: TrustedIssuer| {
         verify_identity_assertion(&assertion, &idp.jwks(), &trust, &check)
     };

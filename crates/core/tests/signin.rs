@@ -4,30 +4,20 @@
 mod support;
 
 use edge_jwt_core::signin::{verify_id_token, IdTokenCheck, Upstream};
-use edge_jwt_core::testing::raw_claims;
-use edge_jwt_core::{Algorithm, ErrorCode, KeySet, SigningKey};
+use edge_jwt_core::testing::{raw_claims, ProviderKeys};
+use edge_jwt_core::ErrorCode;
 use serde_json::{json, Map, Value};
 use support::T0;
 
 const PROVIDER: &str = "https://login.example.com";
 const CLIENT: &str = "edge-jwt-at-provider";
 
-struct Provider {
-    keys: KeySet,
+/// The ID tokens a test provider signs.
+trait IdTokens {
+    fn id_token(&self, edit: impl FnOnce(&mut Map<String, Value>)) -> String;
 }
 
-impl Provider {
-    fn new() -> Self {
-        let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
-        Provider {
-            keys: KeySet::new(vec![key]).unwrap(),
-        }
-    }
-
-    fn jwks(&self) -> String {
-        self.keys.public_jwks().to_string()
-    }
-
+impl IdTokens for ProviderKeys {
     fn id_token(&self, edit: impl FnOnce(&mut Map<String, Value>)) -> String {
         let mut claims = Map::from_iter([
             ("iss".into(), json!(PROVIDER)),
@@ -40,8 +30,7 @@ impl Provider {
         ]);
         edit(&mut claims);
         // Registered claims go through as they are, so each test may drop one.
-        let claims = raw_claims(claims);
-        self.keys.signer().sign(claims, "JWT").unwrap()
+        self.sign(raw_claims(claims), "JWT")
     }
 }
 
@@ -62,7 +51,7 @@ fn check(algorithms: &[String]) -> IdTokenCheck<'_> {
 
 #[test]
 fn a_providers_id_token_for_this_sign_in_verifies() {
-    let provider = Provider::new();
+    let provider = ProviderKeys::new();
     let algs = algorithms();
     let claims =
         verify_id_token(&provider.id_token(|_| {}), &provider.jwks(), &check(&algs)).unwrap();
@@ -77,7 +66,7 @@ fn a_providers_id_token_for_this_sign_in_verifies() {
 
 #[test]
 fn an_id_token_is_refused_unless_every_rule_holds() {
-    let provider = Provider::new();
+    let provider = ProviderKeys::new();
     let algs = algorithms();
     let refused = |token: String, check: IdTokenCheck<'_>, jwks: &str| {
         let err = verify_id_token(&token, jwks, &check).unwrap_err();
@@ -140,7 +129,7 @@ fn an_id_token_is_refused_unless_every_rule_holds() {
             }),
             "sub",
         ),
-        (Provider::new().id_token(|_| {}), "verify"),
+        (ProviderKeys::new().id_token(|_| {}), "verify"),
     ];
     for (token, expected) in cases {
         let why = refused(token, check(&algs), &jwks);

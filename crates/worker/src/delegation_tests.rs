@@ -2,8 +2,7 @@
 //! (RFC 8693) tied to the subject token's session, and the JWT bearer grant with ID-JAGs from a
 //! trusted identity provider whose keys the issuer discovers.
 
-use edge_jwt_core::keys::{KeySet, SigningKey};
-use edge_jwt_core::Algorithm;
+use edge_jwt_core::testing::ProviderKeys;
 use jwt_simple::prelude::{Audiences, JWTClaims, UnixTimeStamp};
 use serde_json::{json, Map, Value};
 
@@ -259,19 +258,13 @@ fn trust(jwks_uri: Value) -> Value {
     trust
 }
 
-struct Idp {
-    keys: KeySet,
+/// The ID-JAGs a test identity provider signs.
+trait IdJags {
+    /// An ID-JAG for `agent` at this issuer, `edit`ed.
+    fn id_jag(&self, jti: &str, typ: &str, edit: impl FnOnce(&mut Map<String, Value>)) -> String;
 }
 
-impl Idp {
-    fn new() -> Self {
-        let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
-        Idp {
-            keys: KeySet::new(vec![key]).unwrap(),
-        }
-    }
-
-    /// An ID-JAG for `agent` at this issuer, `edit`ed.
+impl IdJags for ProviderKeys {
     fn id_jag(&self, jti: &str, typ: &str, edit: impl FnOnce(&mut Map<String, Value>)) -> String {
         let mut custom = Map::from_iter([
             ("client_id".into(), json!(AGENT.0)),
@@ -295,7 +288,7 @@ impl Idp {
             nonce: None,
             custom,
         };
-        self.keys.signer().sign(claims, typ).unwrap()
+        self.sign(claims, typ)
     }
 }
 
@@ -307,7 +300,7 @@ fn present(p: &MemoryPlatform, assertion: &str, client: (&str, &str)) -> Reply {
 
 #[test]
 fn an_id_jag_from_a_discovered_provider_is_exchanged_once() {
-    let idp = Idp::new();
+    let idp = ProviderKeys::new();
     let trusted = trust(json!(null)).to_string();
     let p = platform(&[(settings::TRUSTED_ISSUERS, &trusted)]);
     let jwks_uri = format!("{IDP}/keys");
@@ -318,7 +311,7 @@ fn an_id_jag_from_a_discovered_provider_is_exchanged_once() {
         json!({"issuer": IDP, "jwks_uri": jwks_uri}),
         None,
     );
-    serve(&p, &jwks_uri, 200, idp.keys.public_jwks(), None);
+    serve(&p, &jwks_uri, 200, idp.public_jwks(), None);
     let assertion = idp.id_jag("jag-1", "oauth-id-jag+jwt", |_| {});
     let reply = present(&p, &assertion, AGENT);
     assert_eq!(reply.status, 200, "{}", reply.body);
@@ -349,11 +342,11 @@ fn an_id_jag_from_a_discovered_provider_is_exchanged_once() {
 
 #[test]
 fn an_id_jag_is_refused_unless_it_is_for_this_issuer_and_this_client_from_a_trusted_one() {
-    let idp = Idp::new();
+    let idp = ProviderKeys::new();
     let jwks_uri = format!("{IDP}/jwks.json");
     let trusted = trust(json!(jwks_uri)).to_string();
     let p = platform(&[(settings::TRUSTED_ISSUERS, &trusted)]);
-    serve(&p, &jwks_uri, 200, idp.keys.public_jwks(), None);
+    serve(&p, &jwks_uri, 200, idp.public_jwks(), None);
     let refused = |assertion: String, client: (&str, &str)| {
         let reply = present(&p, &assertion, client);
         assert_eq!(reply.status, 400, "{}", reply.body);
@@ -369,7 +362,10 @@ fn an_id_jag_is_refused_unless_it_is_for_this_issuer_and_this_client_from_a_trus
         AGENT,
     );
     assert!(why.contains("aud"), "{why}");
-    let why = refused(Idp::new().id_jag("c", "oauth-id-jag+jwt", |_| {}), AGENT);
+    let why = refused(
+        ProviderKeys::new().id_jag("c", "oauth-id-jag+jwt", |_| {}),
+        AGENT,
+    );
     assert!(why.contains("verify"), "{why}");
     let why = refused(
         idp.id_jag("d", "oauth-id-jag+jwt", |c| {
@@ -391,7 +387,7 @@ fn an_id_jag_is_refused_unless_it_is_for_this_issuer_and_this_client_from_a_trus
     // The assertion of an issuer not trusted here.
     let good = idp.id_jag("g", "oauth-id-jag+jwt", |_| {});
     let untrusted = {
-        let other = Idp::new();
+        let other = ProviderKeys::new();
         let claims = JWTClaims {
             issued_at: Some(UnixTimeStamp::from_secs(T0)),
             expires_at: Some(UnixTimeStamp::from_secs(T0 + 300)),
@@ -403,11 +399,7 @@ fn an_id_jag_is_refused_unless_it_is_for_this_issuer_and_this_client_from_a_trus
             nonce: None,
             custom: Map::from_iter([("client_id".into(), json!(AGENT.0))]),
         };
-        other
-            .keys
-            .signer()
-            .sign(claims, "oauth-id-jag+jwt")
-            .unwrap()
+        other.sign(claims, "oauth-id-jag+jwt")
     };
     let why = refused(untrusted, AGENT);
     assert!(why.contains("not trusted"), "{why}");

@@ -6,9 +6,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use edge_jwt_core::keys::{KeySet, SigningKey};
-use edge_jwt_core::testing::raw_claims;
-use edge_jwt_core::Algorithm;
+use edge_jwt_core::testing::{raw_claims, ProviderKeys};
 use serde_json::{json, Map, Value};
 
 use crate::api::reply::Reply;
@@ -24,7 +22,7 @@ const ISSUER: &str = "http://127.0.0.1:8787";
 
 /// A simulated OpenID provider: its key, and what its token endpoint signs next.
 struct Provider {
-    keys: Rc<KeySet>,
+    keys: Rc<ProviderKeys>,
     /// Claims the next ID token carries besides the defaults (and `nonce`, from the request).
     extra: Rc<RefCell<Map<String, Value>>>,
     /// The nonce the last authorization request carried.
@@ -41,9 +39,7 @@ struct Provider {
 impl Provider {
     fn new() -> Self {
         Provider {
-            keys: Rc::new(
-                KeySet::new(vec![SigningKey::generate(Algorithm::EdDSA).unwrap()]).unwrap(),
-            ),
+            keys: Rc::default(),
             extra: Rc::default(),
             nonce: Rc::default(),
             forge: Rc::default(),
@@ -112,11 +108,8 @@ impl Provider {
             ]);
             claims.extend(extra.borrow().clone());
             let id_token = match forge.get() {
-                false => keys.signer().sign(raw_claims(claims), "JWT").unwrap(),
-                true => SigningKey::generate(Algorithm::EdDSA)
-                    .unwrap()
-                    .sign(raw_claims(claims), "JWT")
-                    .unwrap(),
+                false => keys.sign(raw_claims(claims), "JWT"),
+                true => ProviderKeys::new().sign(raw_claims(claims), "JWT"),
             };
             FetchedDocument {
                 status: 200,
