@@ -9,7 +9,7 @@ use crate::dpop::{
     DEFAULT_PROOF_ALGORITHMS,
 };
 use crate::error::{Error, ErrorCode, Result};
-use crate::verify::{ParsedClaims, Proof, SignatureJob, Verifier};
+use crate::verify::{ParsedClaims, Proof, Read, SignatureJob, Verifier};
 
 /// What a resource server received.
 #[derive(Debug, Clone, Copy)]
@@ -180,7 +180,8 @@ pub fn request_job(
     options: &ProofOptions,
 ) -> Result<RequestJob> {
     let (scheme, token) = credentials(request.authorization.unwrap_or_default())?;
-    let token_job = verifier.signature_job_with(token, request.now, Proof::Checked)?;
+    // The binding (`cnf`) and a revocation check read the claims map: built from this parse.
+    let token_job = verifier.signature_job_with(token, request.now, Proof::Checked, Read::Map)?;
     let bound = token_job
         .outcome
         .as_ref()

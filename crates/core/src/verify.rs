@@ -170,16 +170,17 @@ impl Verifier {
     /// signature with one of `keys`, and reports a failed signature before any claim error, as
     /// [`Verifier::verify`] does. One parse for both.
     pub fn signature_job(&self, token: &str, now: u64) -> Result<SignatureJob> {
-        self.signature_job_with(token, now, Proof::Unseen)
+        self.signature_job_with(token, now, Proof::Unseen, Read::Text)
     }
 
     /// [`Verifier::signature_job`] for a token whose binding the caller checks against the
-    /// request's proof (`verify_request`).
+    /// request's proof (`verify_request`), its claims map built now when `read` asks for it.
     pub(crate) fn signature_job_with(
         &self,
         token: &str,
         now: u64,
         proof: Proof,
+        read: Read,
     ) -> Result<SignatureJob> {
         let (jws, mut keys) = self.prepare(token)?;
         // A host API may be laxer about the signature's length than the core (see
@@ -196,7 +197,7 @@ impl Verifier {
             algorithm: self.keys.keys()[keys[0]].key.algorithm(),
             keys,
             signing_input: jws.signing_input.as_bytes().to_vec(),
-            outcome: self.finish(&jws.header, jws.payload, now, proof, Read::Text),
+            outcome: self.finish(&jws.header, jws.payload, now, proof, read),
             signature: jws.signature,
         })
     }
@@ -264,7 +265,7 @@ impl Verifier {
 
 /// What a verification hands back besides the claims' text: the map too, or only when asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Read {
+pub(crate) enum Read {
     Text,
     Map,
 }
@@ -335,9 +336,14 @@ impl ParsedClaims {
     }
 
     /// The claims and the header's `kid`.
-    pub fn into_parts(self) -> (Claims, Option<String>) {
+    pub fn into_parts(mut self) -> (Claims, Option<String>) {
+        (self.take_claims(), self.kid)
+    }
+
+    /// The claims map, taken out (the text and `kid` stay).
+    pub fn take_claims(&mut self) -> Claims {
         self.claims();
-        (self.claims.into_inner().unwrap_or_default(), self.kid)
+        self.claims.take().unwrap_or_default()
     }
 }
 

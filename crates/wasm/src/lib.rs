@@ -275,11 +275,13 @@ pub struct RevocationCheck {
 }
 
 impl RevocationCheck {
-    fn of(parsed: ParsedClaims) -> Result<Self, JsValue> {
-        let json = parsed.json.clone();
-        let (claims, kid) = parsed.into_parts();
-        let access = AccessClaims::from_claims(claims, kid).map_err(|e| js_error(&e))?;
-        Ok(RevocationCheck { access, json })
+    fn of(mut parsed: ParsedClaims) -> Result<Self, JsValue> {
+        let claims = parsed.take_claims();
+        let access = AccessClaims::from_claims(claims, parsed.kid).map_err(|e| js_error(&e))?;
+        Ok(RevocationCheck {
+            access,
+            json: parsed.json,
+        })
     }
 
     fn ids(&self) -> edge_jwt_core::revocation::TokenIds<'_> {
