@@ -348,8 +348,14 @@ fn ed25519_within_common_rules(key: &ed25519_dalek::VerifyingKey, signature: &[u
     if small_order_y(key.as_bytes()) || !below_group_order(&s) {
         return false;
     }
-    // The sign bit of an `x` of 0 (y = ±1) is non-canonical too: both are of small order.
-    canonical_y(&r) && !small_order_y(&r)
+    r_decided_alike(&r)
+}
+
+/// Whether every host decides an `R` as the strict check does: canonically encoded and not of
+/// small order. The sign bit of an `x` of 0 (y = ±1) is non-canonical too: both are of small
+/// order.
+fn r_decided_alike(r: &[u8; 32]) -> bool {
+    canonical_y(r) && !small_order_y(r)
 }
 
 /// Whether a point encoding's `y` (the sign bit cleared) is one of the small-order points'.
@@ -386,10 +392,6 @@ mod tests {
     fn decompressed_rule(r: [u8; 32]) -> Option<bool> {
         let point = CompressedEdwardsY(r).decompress()?;
         Some(!point.is_small_order() && point.compress().to_bytes() == r)
-    }
-
-    fn rule(r: [u8; 32]) -> bool {
-        canonical_y(&r) && !small_order_y(&r)
     }
 
     #[test]
@@ -485,7 +487,7 @@ mod tests {
         for r in candidates {
             if let Some(before) = decompressed_rule(r) {
                 points += 1;
-                assert_eq!(rule(r), before, "{r:02x?}");
+                assert_eq!(r_decided_alike(&r), before, "{r:02x?}");
             }
         }
         assert!(points > 400);
